@@ -1,0 +1,4 @@
+export * from './abort';
+export * from './backoff';
+export * from './errors';
+export * from './logger';
