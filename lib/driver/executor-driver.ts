@@ -33,7 +33,7 @@ const TASK_STATES = new Set([
 ]);
 
 /** The open subscription stream, as the transport hands it over. */
-export interface ExecutorSubscription {
+export interface AgentSubscription {
   /** Events, in order; throws MesosStreamEndedError when the agent goes away, ends quietly after close(). */
   readonly events: AsyncIterable<executor.Event>;
   /** Closes the stream. */
@@ -43,7 +43,7 @@ export interface ExecutorSubscription {
 /** What the driver needs from an HTTP client of /api/v1/executor (ExecutorClient provides it). */
 export interface ExecutorConnection {
   /** Sends SUBSCRIBE; resolves once the agent answered 200. */
-  subscribe(call: executor.Call, options: { signal?: AbortSignal }): Promise<ExecutorSubscription>;
+  subscribe(call: executor.Call, options: { signal?: AbortSignal }): Promise<AgentSubscription>;
   /** Sends a non-subscribe call; resolves on 202. */
   call(call: executor.Call, options: { signal?: AbortSignal }): Promise<void>;
   /** Releases sockets. */
@@ -104,7 +104,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
   /** Aborted by abort() only: stop() lets queued updates reach the agent. */
   private readonly callsLifetime = new AbortController();
   private attempt: AbortController | undefined;
-  private subscription: ExecutorSubscription | undefined;
+  private subscription: AgentSubscription | undefined;
   /** True between SUBSCRIBED and the loss of that stream. */
   private subscribed = false;
   private registeredOnce = false;
@@ -240,7 +240,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
       this.attempt = attempt;
       const signal = AbortSignal.any([this.lifetime.signal, attempt.signal]);
       const sentUpdates = new Set(this.ledger.updates);
-      let subscription: ExecutorSubscription;
+      let subscription: AgentSubscription;
       try {
         log('subscribing (%d unacknowledged updates, %d unacknowledged tasks)', sentUpdates.size, this.ledger.tasks.length);
         subscription = await this.connection.subscribe(this.makeCall('SUBSCRIBE', { subscribe: this.ledger.toSubscribe() }), { signal });
@@ -556,6 +556,6 @@ function createDefaultConnection(env: ExecutorEnvironment, callTimeoutMs: number
   const token = env.authenticationToken;
   return new ExecutorClient(env.agentUrl, {
     ...(callTimeoutMs > 0 && { requestTimeoutMs: callTimeoutMs }),
-    ...(token !== undefined && { token }),
+    ...(token !== undefined && { authToken: token }),
   });
 }
