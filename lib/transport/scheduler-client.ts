@@ -1,0 +1,133 @@
+/** Low-level client of the Mesos v1 scheduler API (`POST /api/v1/scheduler` on the master). */
+import { getCodec, type MessageCodec, TYPE_NAMES, type WireFormat } from '../codec/codec';
+import type { scheduler } from '../codec/messages';
+import { MesosMisuseError, MesosProtocolError } from '../common/errors';
+import { EventStream } from './event-stream';
+import { formatOfContentType, MesosHttpClient } from './http-client';
+import type { HttpClientOptions } from './options';
+import { SCHEDULER_API_PATH } from './url';
+
+/** An open SUBSCRIBE stream of a scheduler. */
+export interface SchedulerSubscription {
+  /** The `Mesos-Stream-Id` the master gave this subscription. */
+  readonly streamId: string;
+  /** The wire format of the events, from the response's `Content-Type`. */
+  readonly format: WireFormat;
+  /**
+   * The decoded events, for one consumer. Ends normally only after `close()` or an abort;
+   * otherwise throws `MesosStreamEndedError`, `MesosRecordIOError` or `MesosDecodeError`.
+   */
+  readonly events: AsyncIterable<scheduler.Event>;
+  /** Drops the stream connection; a pending iteration of `events` ends normally. */
+  close(): void;
+}
+
+/** Options of {@link SchedulerClient.subscribe}. */
+export interface SubscribeOptions {
+  /** Cancels the subscribe request, and later closes the stream. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link SchedulerClient.call}. */
+export interface SchedulerCallOptions {
+  /** Cancels the call (before it is sent, or while waiting for the answer). */
+  signal?: AbortSignal;
+  /** `Mesos-Stream-Id` to send instead of the one of the last subscription. */
+  streamId?: string;
+}
+
+/**
+ * Speaks the scheduler HTTP API to one master: `subscribe()` opens the event stream on its own
+ * keep-alive connection, `call()` sends every other call on another one. By default calls are
+ * sent one at a time, in the order `call()` was invoked, so they reach the master in that order
+ * (see `maxConcurrentCalls`). Every failure is a typed `MesosError` with `retryable` set.
+ */
+export class SchedulerClient extends MesosHttpClient {
+  private lastStreamId: string | undefined;
+  private readonly callCodec: MessageCodec<scheduler.Call>;
+  private readonly subscriptions = new Set<SchedulerSubscription>();
+
+  /** Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`). */
+  constructor(masterUrl: string, options: HttpClientOptions = {}) {
+    super(masterUrl, SCHEDULER_API_PATH, options, 'transport:scheduler');
+    this.callCodec = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, this.options.contentType);
+  }
+
+  /** The stream id of the last successful subscription, sent with later calls. */
+  get streamId(): string | undefined {
+    return this.lastStreamId;
+  }
+
+  /**
+   * Sends SUBSCRIBE and resolves with the open stream once the master answered 200. Rejects with
+   * `MesosRedirectError` (307), `MesosNoLeaderError` (503), `MesosProtocolError`,
+   * `MesosTimeoutError` (no answer within `connectTimeoutMs`), `MesosTransportError` or
+   * `MesosAbortError`.
+   */
+  async subscribe(call: scheduler.Call, options: SubscribeOptions = {}): Promise<SchedulerSubscription> {
+    if (call?.type !== 'SUBSCRIBE') {
+      throw new MesosMisuseError(`subscribe() takes a SUBSCRIBE call, got type ${JSON.stringify(call?.type)}`);
+    }
+    const body = this.callCodec.encode(call);
+    const { headers, body: stream } = await this.openStream(body, 'SUBSCRIBE', options.signal);
+    const streamId = headers['mesos-stream-id'];
+    const format = formatOfContentType(headers['content-type']);
+    if (!streamId || format === undefined) {
+      stream.destroy();
+      const problem = !streamId ? 'no Mesos-Stream-Id header' : `unexpected Content-Type ${JSON.stringify(headers['content-type'] ?? '')}`;
+      throw new MesosProtocolError(200, '', `SUBSCRIBE to ${this.url} was answered 200 with ${problem}`, { retryable: true });
+    }
+    const codec = getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, format);
+    const events = new EventStream<scheduler.Event>(
+      stream,
+      (record) => codec.decode(record),
+      this.options.maxRecordBytes,
+      'scheduler event',
+      this.log,
+    );
+    this.lastStreamId = streamId;
+    const subscription: SchedulerSubscription = {
+      streamId,
+      format,
+      events,
+      close: () => events.close(),
+    };
+    this.subscriptions.add(subscription);
+    const onAbort = () => events.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.closeSignal.addEventListener('abort', onAbort, { once: true });
+    events.onClose(() => {
+      this.subscriptions.delete(subscription);
+      options.signal?.removeEventListener('abort', onAbort);
+      this.closeSignal.removeEventListener('abort', onAbort);
+      this.log('subscription %s closed', streamId);
+    });
+    if (options.signal?.aborted || this.closed) events.close();
+    this.log('subscribed, stream id %s, %s events', streamId, format);
+    return subscription;
+  }
+
+  /**
+   * Sends any call but SUBSCRIBE, with the `Mesos-Stream-Id` of the last subscription (or
+   * `options.streamId`). Resolves with undefined on 202, or with the decoded `Response` when the
+   * master answered 200 with a body (UPDATE_FRAMEWORK, RECONCILE_OPERATIONS).
+   */
+  async call(call: scheduler.Call, options: SchedulerCallOptions = {}): Promise<scheduler.Response | undefined> {
+    if (call?.type === 'SUBSCRIBE') {
+      throw new MesosMisuseError('SUBSCRIBE must be sent with subscribe(), not call()');
+    }
+    const body = this.callCodec.encode(call);
+    const streamId = options.streamId ?? this.lastStreamId;
+    const what = `call ${call.type ?? 'UNKNOWN'}`;
+    const response = await this.sendCall(body, what, streamId ? { 'Mesos-Stream-Id': streamId } : {}, options.signal);
+    if (response.status === 202 || response.body.length === 0) return undefined;
+    const format = formatOfContentType(response.headers['content-type']) ?? this.options.contentType;
+    return getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, format).decode(response.body);
+  }
+
+  /** Closes every subscription, aborts every call in flight and destroys the connection pools. */
+  override close(): void {
+    for (const subscription of [...this.subscriptions]) subscription.close();
+    super.close();
+  }
+}
