@@ -1,0 +1,190 @@
+/**
+ * The codec API: one `MessageCodec` per (message type, wire format), built once and cached.
+ *
+ * Both formats decode to the same plain object: proto field names, enum values as names, bytes
+ * as Buffer, every 64-bit integer as a JS number (exact up to 2^53, like Mesos's own JSON), absent
+ * optional fields with an explicit non-deprecated default filled in (as Mesos's JSON writer writes
+ * them), other absent fields and empty repeated fields left out. Enum values the schema does not
+ * know (a newer master) are dropped from optional and repeated fields, proto2-style.
+ */
+import { MesosDecodeError, MesosMisuseError } from '../common/errors';
+import { FieldPathError, MesosEncodeError } from './errors';
+import { jsonMessageDecoder, parseMesosJson, toMesosJsonObject } from './json';
+import { decodeProtobuf, encodeProtobuf } from './protobuf';
+import { findMissingRequired, getMessageInfo, type MessageInfo } from './reflect';
+import { decodeState } from './shared';
+import { canonicalize } from './validate';
+
+export { MesosEncodeError } from './errors';
+
+/** The two encodings the Mesos HTTP APIs speak. */
+export type WireFormat = 'protobuf' | 'json';
+
+/** The exact media type of each format, for `Content-Type` and `Accept` (the master compares them byte for byte). */
+export const MEDIA_TYPES: Readonly<Record<WireFormat, string>> = Object.freeze({
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+});
+
+/** Full names of the message types the transports and drivers encode and decode. */
+export const TYPE_NAMES = Object.freeze({
+  SchedulerCall: 'mesos.v1.scheduler.Call',
+  SchedulerEvent: 'mesos.v1.scheduler.Event',
+  SchedulerResponse: 'mesos.v1.scheduler.Response',
+  ExecutorCall: 'mesos.v1.executor.Call',
+  ExecutorEvent: 'mesos.v1.executor.Event',
+  MasterInfo: 'mesos.v1.MasterInfo',
+} as const);
+
+/** Encodes and decodes one message type in one wire format. */
+export interface MessageCodec<T> {
+  /** The wire format. */
+  readonly format: WireFormat;
+  /** The media type for headers, e.g. `application/x-protobuf`. */
+  readonly mediaType: string;
+  /** The full proto name of the message type, e.g. `mesos.v1.scheduler.Event`. */
+  readonly typeName: string;
+  /**
+   * Serializes a message. Throws `MesosEncodeError` (a `MesosMisuseError`) naming the field path
+   * when a required field is missing, an enum name is unknown, a value has the wrong type or a
+   * key is not a field of the message. Bytes fields take Uint8Array/Buffer, or a string meaning its UTF-8 data.
+   */
+  encode(message: T): Buffer;
+  /** Parses a message. Throws `MesosDecodeError` naming the type and the problem (and field path). */
+  decode(data: Uint8Array): T;
+}
+
+function formatName(format: WireFormat): string {
+  return format === 'json' ? 'JSON' : 'protobuf';
+}
+
+/** Runs a decoder, turning every failure into a `MesosDecodeError` and checking required fields. */
+function decodeWith(info: MessageInfo, format: WireFormat, run: () => Record<string, unknown>): Record<string, unknown> {
+  decodeState.missingRequired = false;
+  let message: Record<string, unknown>;
+  try {
+    message = run();
+  } catch (err) {
+    if (err instanceof MesosDecodeError) throw err;
+    if (err instanceof FieldPathError) {
+      const path = err.path;
+      throw new MesosDecodeError(
+        `Cannot decode ${info.fullName} from ${formatName(format)}: ${path ? `field '${path}': ` : ''}${err.reason}`,
+      );
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new MesosDecodeError(`Cannot decode ${info.fullName} from ${formatName(format)}: ${reason}`, { cause: err });
+  }
+  if (decodeState.missingRequired) {
+    decodeState.missingRequired = false;
+    const missing = findMissingRequired(info, message);
+    if (missing.length > 0) {
+      throw new MesosDecodeError(
+        `Cannot decode ${info.fullName} from ${formatName(format)}: Missing required fields: ${missing.join(', ')}`,
+      );
+    }
+  }
+  return message;
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+class JsonCodec<T> implements MessageCodec<T> {
+  readonly format = 'json' as const;
+  readonly mediaType = MEDIA_TYPES.json;
+  readonly typeName: string;
+  private readonly info: MessageInfo;
+  private readonly decodeObject: (value: unknown) => unknown;
+
+  constructor(info: MessageInfo) {
+    this.info = info;
+    this.typeName = info.fullName;
+    this.decodeObject = jsonMessageDecoder(info);
+  }
+
+  encode(message: T): Buffer {
+    const canonical = canonicalize(this.info, message);
+    return Buffer.from(JSON.stringify(toMesosJsonObject(this.info, canonical)), 'utf8');
+  }
+
+  decode(data: Uint8Array): T {
+    if (!(data instanceof Uint8Array)) {
+      throw new MesosMisuseError(`${this.typeName} JSON decode expects a Uint8Array or Buffer`);
+    }
+    const text = toBuffer(data).toString('utf8');
+    return decodeWith(this.info, 'json', () => {
+      let parsed: unknown;
+      try {
+        parsed = parseMesosJson(text);
+      } catch (err) {
+        throw new MesosDecodeError(
+          `Cannot decode ${this.typeName} from JSON: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+      return this.decodeObject(parsed) as Record<string, unknown>;
+    }) as T;
+  }
+
+  /** Decodes an already parsed JSON value (e.g. a znode's JSON object). */
+  decodeValue(value: unknown): T {
+    return decodeWith(this.info, 'json', () => this.decodeObject(value) as Record<string, unknown>) as T;
+  }
+}
+
+class ProtobufCodec<T> implements MessageCodec<T> {
+  readonly format = 'protobuf' as const;
+  readonly mediaType = MEDIA_TYPES.protobuf;
+  readonly typeName: string;
+  private readonly info: MessageInfo;
+
+  constructor(info: MessageInfo) {
+    this.info = info;
+    this.typeName = info.fullName;
+  }
+
+  encode(message: T): Buffer {
+    return encodeProtobuf(this.info, canonicalize(this.info, message));
+  }
+
+  decode(data: Uint8Array): T {
+    if (!(data instanceof Uint8Array)) {
+      throw new MesosMisuseError(`${this.typeName} protobuf decode expects a Uint8Array or Buffer`);
+    }
+    return decodeWith(this.info, 'protobuf', () => decodeProtobuf(this.info, data)) as T;
+  }
+}
+
+const codecs = new Map<string, MessageCodec<unknown>>();
+
+/**
+ * The codec for a message type (full proto name, see `TYPE_NAMES`) in a wire format. Built once
+ * per pair and cached. Throws `MesosMisuseError` for an unknown type or format.
+ */
+export function getCodec<T>(typeName: string, format: WireFormat): MessageCodec<T> {
+  const key = `${format}\u0000${typeName}`;
+  const cached = codecs.get(key);
+  if (cached) return cached as MessageCodec<T>;
+  if (format !== 'json' && format !== 'protobuf') {
+    throw new MesosMisuseError(`Unknown wire format ${JSON.stringify(format)}: expected 'protobuf' or 'json'`);
+  }
+  let info: MessageInfo;
+  try {
+    info = getMessageInfo(String(typeName).replace(/^\./, ''));
+  } catch (err) {
+    throw new MesosMisuseError(`Unknown message type ${JSON.stringify(typeName)} (expected a full name like 'mesos.v1.scheduler.Call')`, { cause: err });
+  }
+  const codec = format === 'json' ? new JsonCodec<T>(info) : new ProtobufCodec<T>(info);
+  codecs.set(key, codec as MessageCodec<unknown>);
+  return codec;
+}
+
+/**
+ * Decodes a JSON value that is already parsed (for example a ZooKeeper `json.info_*` znode read
+ * as an object) with the same rules as the JSON codec. Throws `MesosDecodeError`.
+ */
+export function decodeJsonValue<T>(typeName: string, value: unknown): T {
+  return (getCodec<T>(typeName, 'json') as JsonCodec<T>).decodeValue(value);
+}

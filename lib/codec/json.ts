@@ -1,0 +1,278 @@
+/**
+ * Mesos's JSON mapping (stout's protobuf<->JSON, not proto3 canonical JSON): compiled per-type
+ * converters from parsed JSON to plain message objects, and the writer for canonical messages.
+ */
+import { describeValue, FieldPathError } from './errors';
+import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
+import { fillDefault, decodeState } from './shared';
+import type { Canonical } from './validate';
+
+/** Converts one JSON value; returns undefined when the value is to be dropped. */
+type JsonConverter = (value: unknown) => unknown;
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const UINT32_MAX = 4294967295;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A number from a JSON number or a numeric string (Mesos accepts both for every numeric field). */
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    if (value === 'Infinity') return Number.POSITIVE_INFINITY;
+    if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+    if (value === 'NaN') return Number.NaN;
+    const trimmed = value.trim();
+    if (trimmed !== '') {
+      const n = Number(trimmed);
+      if (!Number.isNaN(n)) return n;
+    }
+  }
+  throw new FieldPathError(`expected a number, got ${describeValue(value)}`);
+}
+
+function toInteger(value: unknown, min: number, max: number, what: string): number {
+  const n = typeof value === 'number' ? value : toNumber(value);
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  throw new FieldPathError(`expected ${what}, got ${describeValue(value)}`);
+}
+
+function scalarConverter(scalar: ScalarType): JsonConverter {
+  switch (scalar) {
+    case 'string':
+      return (v) => {
+        if (typeof v === 'string') return v;
+        throw new FieldPathError(`expected a string, got ${describeValue(v)}`);
+      };
+    case 'bool':
+      return (v) => {
+        if (typeof v === 'boolean') return v;
+        if (v === 'true') return true;
+        if (v === 'false') return false;
+        throw new FieldPathError(`expected a boolean, got ${describeValue(v)}`);
+      };
+    case 'double':
+      return (v) => (typeof v === 'number' ? v : toNumber(v));
+    case 'float':
+      return (v) => Math.fround(toNumber(v));
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return (v) => toInteger(v, INT32_MIN, INT32_MAX, 'a 32-bit signed integer');
+    case 'uint32':
+    case 'fixed32':
+      return (v) => toInteger(v, 0, UINT32_MAX, 'a 32-bit unsigned integer');
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return (v) => toInteger(v, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 'an integer');
+    case 'uint64':
+    case 'fixed64':
+      return (v) => toInteger(v, 0, Number.POSITIVE_INFINITY, 'a non-negative integer');
+    case 'bytes':
+      return (v) => {
+        // Standard base64, padding optional (stout accepts both).
+        if (typeof v === 'string' && BASE64.test(v) && v.replace(/=+$/, '').length % 4 !== 1) return Buffer.from(v, 'base64');
+        throw new FieldPathError(`expected base64 bytes, got ${describeValue(v)}`);
+      };
+  }
+}
+
+function valueConverter(kind: ValueKind, required: boolean): JsonConverter {
+  if (kind.kind === 'scalar') return scalarConverter(kind.scalar);
+  if (kind.kind === 'enum') {
+    const { numberByName, fullName } = kind.enumInfo;
+    return (v) => {
+      if (typeof v !== 'string') {
+        throw new FieldPathError(`expected an enum name of ${fullName} (a string), got ${describeValue(v)}`);
+      }
+      if (numberByName.has(v)) return v;
+      // proto2: an unknown name in an optional field is dropped; in a required one it is an error.
+      if (required) throw new FieldPathError(`unknown value ${JSON.stringify(v)} for enum ${fullName}`);
+      return undefined;
+    };
+  }
+  const sub = kind.messageInfo;
+  return (v) => jsonMessageDecoder(sub)(v);
+}
+
+function fieldConverter(field: FieldInfo): JsonConverter {
+  const convert = valueConverter(field.value, field.required);
+  if (field.map) {
+    return (v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        throw new FieldPathError(`expected an object for map field, got ${describeValue(v)}`);
+      }
+      const out: Record<string, unknown> = {};
+      let count = 0;
+      for (const key of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[key];
+        if (item === null) continue;
+        let converted: unknown;
+        try {
+          converted = convert(item);
+        } catch (err) {
+          if (err instanceof FieldPathError) err.segments.unshift(`[${key}]`);
+          throw err;
+        }
+        if (converted === undefined) continue;
+        if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+        else out[key] = converted;
+        count++;
+      }
+      return count > 0 ? out : undefined;
+    };
+  }
+  if (field.repeated) {
+    return (v) => {
+      if (!Array.isArray(v)) throw new FieldPathError(`expected an array for repeated field, got ${describeValue(v)}`);
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) {
+        let converted: unknown;
+        try {
+          if (v[i] === null) throw new FieldPathError('expected a value, got null');
+          converted = convert(v[i]);
+        } catch (err) {
+          if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
+          throw err;
+        }
+        if (converted !== undefined) out.push(converted);
+      }
+      return out.length > 0 ? out : undefined;
+    };
+  }
+  return convert;
+}
+
+interface CompiledJson {
+  decode: JsonConverter;
+}
+
+/** The compiled JSON decoder of a message type (built on first use, then cached on the type). */
+export function jsonMessageDecoder(info: MessageInfo): JsonConverter {
+  const cached = info.compiled.json as CompiledJson | undefined;
+  if (cached) return cached.decode;
+  const compiled: CompiledJson = { decode: () => undefined };
+  info.compiled.json = compiled;
+  // Converters are looked up by key so decoding walks only the keys present (Mesos messages are sparse).
+  const converters = new Map<string, JsonConverter>();
+  for (const field of info.fields) converters.set(field.name, fieldConverter(field));
+  const required = info.requiredFields.map((f) => f.name);
+  const defaults = info.defaultFields;
+  const fullName = info.fullName;
+  compiled.decode = (raw: unknown) => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new FieldPathError(`expected a JSON object for ${fullName}, got ${describeValue(raw)}`);
+    }
+    const out: Record<string, unknown> = {};
+    let key = '';
+    try {
+      for (key in raw) {
+        const convert = converters.get(key);
+        if (convert === undefined) continue;
+        const value = (raw as Record<string, unknown>)[key];
+        if (value === null) continue;
+        const converted = convert(value);
+        if (converted !== undefined) out[key] = converted;
+      }
+    } catch (err) {
+      if (err instanceof FieldPathError) err.segments.unshift(key);
+      throw err;
+    }
+    for (let i = 0; i < required.length; i++) {
+      if (out[required[i] as string] === undefined) decodeState.missingRequired = true;
+    }
+    for (let i = 0; i < defaults.length; i++) fillDefault(out, defaults[i] as FieldInfo);
+    return out;
+  };
+  return compiled.decode;
+}
+
+/**
+ * Parses Mesos JSON text. `JSON.parse` first (the fast path); only if that fails, the bare
+ * `Infinity`, `-Infinity` and `NaN` tokens Mesos's writer emits are rewritten outside strings
+ * (`Infinity` -> `1e999`, which parses to Infinity; `NaN` -> `"NaN"`) and parsing is retried.
+ * Throws the original SyntaxError when the text is still not JSON.
+ */
+export function parseMesosJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const rewritten = rewriteBareNonFinite(text);
+    if (rewritten === text) throw err;
+    try {
+      return JSON.parse(rewritten);
+    } catch {
+      throw err;
+    }
+  }
+}
+
+function rewriteBareNonFinite(text: string): string {
+  let out = '';
+  let copiedUpTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x49 /* I */ && text.startsWith('Infinity', i)) {
+      out += `${text.slice(copiedUpTo, i)}1e999`;
+      i += 7;
+      copiedUpTo = i + 1;
+    } else if (c === 0x4e /* N */ && text.startsWith('NaN', i)) {
+      out += `${text.slice(copiedUpTo, i)}"NaN"`;
+      i += 2;
+      copiedUpTo = i + 1;
+    }
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+function jsonScalar(scalar: ScalarType, value: unknown): unknown {
+  if (scalar === 'bytes') return (value as Buffer).toString('base64');
+  if ((scalar === 'double' || scalar === 'float') && !Number.isFinite(value as number)) {
+    // Strings, so the text stays valid JSON; Mesos's parser accepts them.
+    return Number.isNaN(value) ? 'NaN' : (value as number) > 0 ? 'Infinity' : '-Infinity';
+  }
+  return value;
+}
+
+function jsonValue(kind: ValueKind, value: unknown): unknown {
+  if (kind.kind === 'scalar') return jsonScalar(kind.scalar, value);
+  if (kind.kind === 'enum') return value;
+  return toMesosJsonObject(kind.messageInfo, value as Canonical);
+}
+
+/**
+ * The JSON object Mesos would write for a canonical message: fields in declaration order, enums by
+ * name, bytes in padded base64, and every absent optional field with a non-deprecated default.
+ */
+export function toMesosJsonObject(info: MessageInfo, message: Canonical): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of info.fields) {
+    const value = message[field.name];
+    if (value === undefined) {
+      if (field.defaultValue !== undefined) out[field.name] = jsonValue(field.value, field.defaultValue);
+      continue;
+    }
+    if (field.map) {
+      const map: Record<string, unknown> = {};
+      for (const key of Object.keys(value as object)) {
+        const item = jsonValue(field.value, (value as Record<string, unknown>)[key]);
+        Object.defineProperty(map, key, { value: item, enumerable: true, writable: true, configurable: true });
+      }
+      out[field.name] = map;
+    } else if (field.repeated) {
+      out[field.name] = (value as unknown[]).map((item) => jsonValue(field.value, item));
+    } else {
+      out[field.name] = jsonValue(field.value, value);
+    }
+  }
+  return out;
+}
