@@ -1,0 +1,144 @@
+/**
+ * Fault injection: the switches masters consult on every request and stream, and the
+ * `cluster.faults` API that flips them or acts on masters, streams and agents.
+ */
+import type { scheduler } from '../codec/messages';
+
+/** One armed "answer the next calls with this" rule. */
+export interface CallFailureRule {
+  /** How many calls are still to be failed. */
+  remaining: number;
+  /** Only calls of this type are failed; all types when undefined. */
+  callType: scheduler.Call.Type | undefined;
+  status: number;
+  body: string;
+}
+
+/** Switches shared by every master of a cluster. */
+export class FaultSwitches {
+  /** Extra delay before every response of the scheduler endpoint, in ms. */
+  latencyMs = 0;
+  /** When true, subscriptions send no HEARTBEAT. */
+  heartbeatsStopped = false;
+  private readonly rules: CallFailureRule[] = [];
+
+  /** Arms a rule (see {@link ClusterFaults.failNextCalls}). */
+  addRule(rule: CallFailureRule): void {
+    this.rules.push(rule);
+  }
+
+  /** The answer to force for a call of `callType`, consuming one use of the first matching rule. */
+  takeFailure(callType: scheduler.Call.Type | undefined): { status: number; body: string } | undefined {
+    const index = this.rules.findIndex((rule) => rule.callType === undefined || rule.callType === callType);
+    if (index < 0) return undefined;
+    const rule = this.rules[index] as CallFailureRule;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.rules.splice(index, 1);
+    return { status: rule.status, body: rule.body };
+  }
+
+  /** Disarms everything. */
+  reset(): void {
+    this.latencyMs = 0;
+    this.heartbeatsStopped = false;
+    this.rules.length = 0;
+  }
+}
+
+/** Options of {@link ClusterFaults.failNextCalls}. */
+export interface FailNextCallsOptions {
+  /** HTTP status to answer with, e.g. 503 or 500. */
+  status: number;
+  /** Plain-text body; default empty. */
+  body?: string;
+  /** How many calls; default 1. */
+  count?: number;
+  /** Only calls of this type (e.g. 'ACCEPT', 'SUBSCRIBE'); default any. */
+  callType?: scheduler.Call.Type;
+}
+
+/** Options of {@link ClusterFaults.dropSubscription}. */
+export interface DropSubscriptionOptions {
+  /** Which framework's stream; default every subscription. */
+  frameworkId?: string;
+  /** Write half a record before destroying the socket. */
+  midRecord?: boolean;
+}
+
+/** What ClusterFaults needs from the cluster (kept as an interface so faults.ts imports no cluster code). */
+export interface FaultTarget {
+  readonly switches: FaultSwitches;
+  dropSubscriptions(frameworkId: string | undefined, midRecord: boolean): number;
+  sendMalformedRecord(frameworkId: string | undefined): number;
+  killLeader(): Promise<void>;
+  loseAgent(agent: number | string, mode: 'removed' | 'unreachable'): Promise<void>;
+  restartAgent(agent: number | string): Promise<void>;
+}
+
+/** `cluster.faults`: fault injection for tests of schedulers and drivers. */
+export class ClusterFaults {
+  private readonly target: FaultTarget;
+
+  constructor(target: FaultTarget) {
+    this.target = target;
+  }
+
+  /** Breaks subscription connections (all, or one framework's); returns how many were dropped. */
+  dropSubscription(options: DropSubscriptionOptions = {}): number {
+    return this.target.dropSubscriptions(options.frameworkId, options.midRecord ?? false);
+  }
+
+  /** Stops sending HEARTBEAT events on every subscription until {@link resumeHeartbeats}. */
+  stopHeartbeats(): void {
+    this.target.switches.heartbeatsStopped = true;
+  }
+
+  /** Undoes {@link stopHeartbeats}. */
+  resumeHeartbeats(): void {
+    this.target.switches.heartbeatsStopped = false;
+  }
+
+  /** Writes one well-framed record holding an undecodable event; returns how many streams got it. */
+  sendMalformedRecord(frameworkId?: string): number {
+    return this.target.sendMalformedRecord(frameworkId);
+  }
+
+  /** Answers the next calls (optionally of one type) with `status` and `body` instead of handling them. */
+  failNextCalls(options: FailNextCallsOptions): void {
+    const count = options.count ?? 1;
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`failNextCalls: count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(options.status) || options.status < 100 || options.status > 599) {
+      throw new RangeError(`failNextCalls: status must be an HTTP status code, got ${options.status}`);
+    }
+    this.target.switches.addRule({ remaining: count, callType: options.callType, status: options.status, body: options.body ?? '' });
+  }
+
+  /** Delays every scheduler-endpoint response by `ms` (0 to stop). */
+  setLatency(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`setLatency: ms must be >= 0, got ${ms}`);
+    this.target.switches.latencyMs = ms;
+  }
+
+  /** Kills the leading master; another takes over (through ZooKeeper, or at once without it). */
+  killLeader(): Promise<void> {
+    return this.target.killLeader();
+  }
+
+  /**
+   * Loses an agent (by index or id): its offers are rescinded, its tasks reported lost
+   * (TASK_LOST; TASK_GONE or TASK_UNREACHABLE for PARTITION_AWARE frameworks), frameworks get FAILURE.
+   */
+  loseAgent(agent: number | string, mode: 'removed' | 'unreachable' = 'removed'): Promise<void> {
+    return this.target.loseAgent(agent, mode);
+  }
+
+  /** Restarts an agent (by index or id) the way an agent process restart would. */
+  restartAgent(agent: number | string): Promise<void> {
+    return this.target.restartAgent(agent);
+  }
+
+  /** Disarms latency, heartbeat stop and pending call failures. */
+  reset(): void {
+    this.target.switches.reset();
+  }
+}

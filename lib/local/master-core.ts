@@ -1,0 +1,939 @@
+/**
+ * The leading master's state machine: frameworks, offers, tasks, agents, and the effect of every
+ * scheduler call. Created when a master becomes leader and disposed when it stops leading, so a
+ * new leader starts knowing nothing but what agents report (as after a real master failover).
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  MasterInfo,
+  Offer,
+  OperationStatus,
+  Resource,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+  scheduler,
+} from '../codec/messages';
+import { createLogger } from '../common/logger';
+import type { AgentEvents, LocalAgent } from './agent';
+import { addResources, containsResources, isEmptyResources, subtractResources } from './resources';
+import { Allocator, type AllocatorFramework } from './allocator';
+import { allocatedTo, withoutAllocation } from './allocation-info';
+import type { SubscriptionStream } from './event-stream';
+import {
+  type FrameworkRecord,
+  frameworkRoles,
+  hasCapability,
+  isConnected,
+  validateFrameworkInfo,
+} from './master-frameworks';
+
+const log = createLogger('local:master');
+
+/** Task states after which a task holds no resources. */
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_LOST',
+  'TASK_ERROR',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);
+
+/** A task the master knows. */
+export interface TaskRecord {
+  frameworkId: string;
+  agentId: string;
+  task: TaskInfo;
+  state: TaskState;
+  executorId: string | undefined;
+  resources: Resource[];
+  lastStatus: TaskStatus | undefined;
+}
+
+/** An executor the master charges resources for. */
+interface ExecutorRecord {
+  frameworkId: string;
+  agentId: string;
+  executorId: string;
+  resources: Resource[];
+}
+
+/** An agent registered with the leading master. */
+export interface AgentRecord {
+  agent: LocalAgent;
+  info: AgentInfo;
+  /** Total resources, changed by RESERVE/UNRESERVE/CREATE/DESTROY. */
+  total: Resource[];
+  registeredAt: number;
+}
+
+interface OfferRecord {
+  offer: Offer;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resource[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** How a non-SUBSCRIBE call is answered. */
+export interface CallResult {
+  status: number;
+  body?: string;
+}
+
+/** Options of a {@link MasterCore}. */
+export interface MasterCoreOptions {
+  masterInfo: MasterInfo;
+  heartbeatIntervalSeconds: number;
+  allocationIntervalMs: number;
+  offerTimeoutMs: number | undefined;
+  roles: readonly string[] | undefined;
+}
+
+/** The leading master's logic. */
+export class MasterCore {
+  readonly frameworks = new Map<string, FrameworkRecord>();
+  readonly removedFrameworks = new Set<string>();
+  readonly agents = new Map<string, AgentRecord>();
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly startedAt = Date.now();
+  private readonly completedTasks: TaskRecord[] = [];
+  private readonly executors = new Map<string, ExecutorRecord>();
+  private readonly offers = new Map<string, OfferRecord>();
+  private readonly operations = new Map<string, OperationStatus>();
+  private readonly allocator = new Allocator();
+  private readonly options: MasterCoreOptions;
+  private allocationTimer: NodeJS.Timeout | undefined;
+  private allocationSoon: NodeJS.Immediate | undefined;
+  private frameworkCounter = 0;
+  private offerCounter = 0;
+  private disposed = false;
+
+  /** The callbacks agents report to; points at this core. */
+  readonly agentEvents: AgentEvents = {
+    statusUpdate: (agentId, frameworkId, status) => this.onStatusUpdate(agentId, frameworkId, status),
+    frameworkMessage: (agentId, frameworkId, executorId, data) => this.onFrameworkMessage(agentId, frameworkId, executorId, data),
+    executorExited: (agentId, frameworkId, executorId, waitStatus) => this.onExecutorExited(agentId, frameworkId, executorId, waitStatus),
+  };
+
+  constructor(options: MasterCoreOptions) {
+    this.options = options;
+    this.allocationTimer = setInterval(() => this.allocate(), options.allocationIntervalMs);
+    this.allocationTimer.unref();
+  }
+
+  /** The master this core belongs to. */
+  get masterInfo(): MasterInfo {
+    return this.options.masterInfo;
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  /** Registers an agent, learning its frameworks and tasks from it (agent re-registration). */
+  addAgent(agent: LocalAgent): void {
+    const info = agent.info;
+    const agentId = info.id?.value ?? '';
+    agent.setEvents(this.agentEvents);
+    this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
+    for (const row of agent.state()) {
+      const frameworkId = row.framework.id?.value;
+      if (!frameworkId) continue;
+      if (!this.frameworks.has(frameworkId)) {
+        // A "recovered" framework: known, not subscribed, never timed out by this master (MESOS-4659).
+        this.frameworks.set(frameworkId, {
+          id: frameworkId,
+          info: row.framework,
+          stream: undefined,
+          suppressedRoles: new Set(),
+          failoverTimer: undefined,
+          subscribedAt: undefined,
+          registeredAt: Date.now(),
+        });
+      }
+      const taskId = row.task.task_id.value;
+      this.tasks.set(taskKey(frameworkId, taskId), {
+        frameworkId,
+        agentId,
+        task: row.task,
+        state: row.state,
+        executorId: row.executorId,
+        resources: withoutAllocation(row.resources),
+        lastStatus: undefined,
+      });
+    }
+    this.scheduleAllocation();
+  }
+
+  /**
+   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported
+   * (TASK_LOST, or TASK_GONE / TASK_UNREACHABLE to PARTITION_AWARE frameworks), and every
+   * connected framework gets FAILURE with the agent id.
+   */
+  removeAgent(agentId: string, mode: 'removed' | 'unreachable' = 'removed'): void {
+    const record = this.agents.get(agentId);
+    if (!record) return;
+    for (const offer of [...this.offers.values()]) {
+      if (offer.agentId === agentId) this.rescindOffer(offer, true);
+    }
+    this.agents.delete(agentId);
+    for (const [key, task] of [...this.tasks]) {
+      if (task.agentId !== agentId) continue;
+      const framework = this.frameworks.get(task.frameworkId);
+      const partitionAware = framework ? hasCapability(framework.info, 'PARTITION_AWARE') : false;
+      const state: TaskState = partitionAware ? (mode === 'removed' ? 'TASK_GONE' : 'TASK_UNREACHABLE') : 'TASK_LOST';
+      const status = this.masterStatus(task, state, 'REASON_AGENT_REMOVED', `Agent ${agentId} ${mode === 'removed' ? 'removed' : 'is unreachable'}`);
+      if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: Date.now() * 1e6 };
+      this.finishTask(key, task, status);
+      if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
+    }
+    for (const [key, executor] of [...this.executors]) {
+      if (executor.agentId === agentId) this.executors.delete(key);
+    }
+    for (const framework of this.frameworks.values()) {
+      this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
+    }
+  }
+
+  /** Rescinds the offers of an agent (e.g. before it restarts). */
+  rescindAgentOffers(agentId: string): void {
+    for (const offer of [...this.offers.values()]) {
+      if (offer.agentId === agentId) this.rescindOffer(offer, true);
+    }
+  }
+
+  // ---------------------------------------------------------------- subscribe
+
+  /**
+   * Handles a SUBSCRIBE whose HTTP checks passed and whose 200 stream is open: either SUBSCRIBED
+   * plus heartbeats, or ERROR and close (§1.5).
+   */
+  subscribe(call: scheduler.Call, stream: SubscriptionStream): void {
+    const subscribe = call.subscribe as scheduler.Call.Subscribe;
+    const requested = subscribe.framework_info;
+    const suppressed = subscribe.suppressed_roles ?? [];
+    const requestedId = call.framework_id?.value;
+    if (requestedId !== undefined && this.removedFrameworks.has(requestedId)) {
+      stream.failWith('Framework has been removed');
+      return;
+    }
+    const invalid = validateFrameworkInfo(requested, this.options.roles, suppressed);
+    if (invalid) {
+      stream.failWith(invalid);
+      return;
+    }
+    let framework = requestedId !== undefined ? this.frameworks.get(requestedId) : undefined;
+    if (framework) {
+      const old = framework.info;
+      if ((old.principal ?? '') !== (requested.principal ?? '') && framework.subscribedAt !== undefined) {
+        stream.failWith("Changing framework's principal is not allowed.");
+        return;
+      }
+      if (framework.stream && !framework.stream.closed) {
+        const previous = framework.stream;
+        framework.stream = undefined;
+        previous.failWith('Framework failed over');
+      }
+      // user and checkpoint cannot change on re-subscribe: the old values are kept.
+      framework.info = { ...requested, user: old.user, checkpoint: old.checkpoint, id: { value: framework.id } };
+      if (framework.failoverTimer) clearTimeout(framework.failoverTimer);
+      framework.failoverTimer = undefined;
+      // Offers held before the re-subscribe are discarded without RESCIND (§1.5.7).
+      for (const offer of [...this.offers.values()]) {
+        if (offer.frameworkId === framework.id) this.removeOffer(offer);
+      }
+    } else {
+      const id = requestedId ?? `${this.options.masterInfo.id}-${String(this.frameworkCounter++).padStart(4, '0')}`;
+      framework = {
+        id,
+        info: { ...requested, id: { value: id } },
+        stream: undefined,
+        suppressedRoles: new Set(),
+        failoverTimer: undefined,
+        subscribedAt: undefined,
+        registeredAt: Date.now(),
+      };
+      this.frameworks.set(id, framework);
+    }
+    framework.suppressedRoles = new Set(suppressed);
+    framework.subscribedAt = Date.now();
+    framework.stream = stream;
+    this.allocator.clearFilters(framework.id);
+    const subscribed = framework;
+    stream.on('closed', () => this.onStreamClosed(subscribed, stream));
+    log('framework %s subscribed (stream %s)', framework.id, stream.streamId);
+    stream.send({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        framework_id: { value: framework.id },
+        heartbeat_interval_seconds: this.options.heartbeatIntervalSeconds,
+        master_info: this.options.masterInfo,
+      },
+    });
+    stream.startHeartbeats();
+    this.scheduleAllocation();
+  }
+
+  private onStreamClosed(framework: FrameworkRecord, stream: SubscriptionStream): void {
+    if (this.disposed || framework.stream !== stream) return;
+    framework.stream = undefined;
+    log('framework %s disconnected', framework.id);
+    for (const offer of [...this.offers.values()]) {
+      if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    }
+    const timeoutMs = Math.max(0, (framework.info.failover_timeout ?? 0) * 1000);
+    framework.failoverTimer = setTimeout(() => {
+      framework.failoverTimer = undefined;
+      if (!isConnected(framework)) this.removeFramework(framework, 'failover timeout');
+    }, Math.min(timeoutMs, 2 ** 31 - 1));
+    framework.failoverTimer.unref();
+    this.scheduleAllocation();
+  }
+
+  /** Removes a framework: kills its tasks and executors, forgets it, refuses its id from now on. */
+  removeFramework(framework: FrameworkRecord, why: string): void {
+    log('removing framework %s (%s)', framework.id, why);
+    if (framework.failoverTimer) clearTimeout(framework.failoverTimer);
+    framework.failoverTimer = undefined;
+    for (const offer of [...this.offers.values()]) {
+      if (offer.frameworkId === framework.id) this.removeOffer(offer);
+    }
+    for (const record of this.agents.values()) {
+      try {
+        record.agent.shutdownFramework(framework.id);
+      } catch (err) {
+        log('agent shutdownFramework failed: %O', err);
+      }
+    }
+    for (const [key, task] of [...this.tasks]) {
+      if (task.frameworkId === framework.id) {
+        this.finishTask(key, task, this.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed'));
+      }
+    }
+    for (const [key, executor] of [...this.executors]) {
+      if (executor.frameworkId === framework.id) this.executors.delete(key);
+    }
+    this.frameworks.delete(framework.id);
+    this.removedFrameworks.add(framework.id);
+    this.allocator.removeFramework(framework.id);
+    const stream = framework.stream;
+    framework.stream = undefined;
+    stream?.close();
+    this.scheduleAllocation();
+  }
+
+  // ---------------------------------------------------------------- other calls
+
+  /** Checks 10-15 of §1.4 and then the call's effect; the HTTP layer did checks 0-9. */
+  handleCall(call: scheduler.Call, streamIdHeader: string | undefined): CallResult {
+    const frameworkId = call.framework_id?.value ?? '';
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return { status: 400, body: 'Framework cannot be found' };
+    if (!isConnected(framework)) return { status: 403, body: 'Framework is not subscribed' };
+    if (streamIdHeader === undefined) {
+      return { status: 400, body: "All non-subscribe calls should include the 'Mesos-Stream-Id' header" };
+    }
+    const stream = framework.stream as SubscriptionStream;
+    if (streamIdHeader !== stream.streamId) {
+      return {
+        status: 400,
+        body: `The stream ID '${streamIdHeader}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+      };
+    }
+    switch (call.type) {
+      case 'TEARDOWN':
+        this.removeFramework(framework, 'TEARDOWN');
+        return { status: 202 };
+      case 'ACCEPT':
+        this.accept(framework, call.accept ?? {});
+        return { status: 202 };
+      case 'DECLINE':
+        this.decline(framework, call.decline?.offer_ids ?? [], call.decline?.filters?.refuse_seconds);
+        return { status: 202 };
+      case 'REVIVE':
+        this.revive(framework, call.revive?.roles ?? []);
+        return { status: 202 };
+      case 'SUPPRESS':
+        this.suppress(framework, call.suppress?.roles ?? []);
+        return { status: 202 };
+      case 'KILL':
+        this.kill(framework, call.kill as scheduler.Call.Kill);
+        return { status: 202 };
+      case 'SHUTDOWN': {
+        const shutdown = call.shutdown as scheduler.Call.Shutdown;
+        this.agents.get(shutdown.agent_id.value)?.agent.shutdownExecutor(framework.id, shutdown.executor_id.value);
+        return { status: 202 };
+      }
+      case 'ACKNOWLEDGE': {
+        const ack = call.acknowledge as scheduler.Call.Acknowledge;
+        this.agents.get(ack.agent_id.value)?.agent.acknowledge(framework.id, ack.task_id.value, ack.uuid);
+        return { status: 202 };
+      }
+      case 'RECONCILE':
+        this.reconcile(framework, call.reconcile?.tasks ?? []);
+        return { status: 202 };
+      case 'MESSAGE': {
+        const message = call.message as scheduler.Call.Message;
+        this.agents.get(message.agent_id.value)?.agent.sendFrameworkMessage(framework.id, message.executor_id.value, message.data);
+        return { status: 202 };
+      }
+      case 'REQUEST':
+      case 'ACCEPT_INVERSE_OFFERS':
+      case 'DECLINE_INVERSE_OFFERS':
+        return { status: 202 };
+      case 'ACKNOWLEDGE_OPERATION_STATUS': {
+        const ack = call.acknowledge_operation_status as scheduler.Call.AcknowledgeOperationStatus;
+        const key = operationKey(framework.id, ack.operation_id.value);
+        const status = this.operations.get(key);
+        if (status) this.operations.set(key, { ...status, uuid: undefined });
+        return { status: 202 };
+      }
+      case 'RECONCILE_OPERATIONS':
+        this.reconcileOperations(framework, call.reconcile_operations?.operations ?? []);
+        return { status: 202 };
+      case 'UPDATE_FRAMEWORK':
+        return this.updateFramework(framework, call.update_framework as scheduler.Call.UpdateFramework);
+      default:
+        return { status: 501, body: `Unsupported call type ${String(call.type)}` };
+    }
+  }
+
+  private decline(framework: FrameworkRecord, offerIds: Array<{ value: string }>, refuseSeconds: number | undefined): void {
+    for (const { value } of offerIds) {
+      const offer = this.offers.get(value);
+      if (!offer || offer.frameworkId !== framework.id) continue;
+      this.removeOffer(offer);
+      this.allocator.refuse(framework.id, offer.agentId, offer.resources, refuseSeconds, Date.now());
+    }
+    this.scheduleAllocation();
+  }
+
+  private revive(framework: FrameworkRecord, roles: string[]): void {
+    const targets = roles.length > 0 ? roles : frameworkRoles(framework.info);
+    for (const role of targets) framework.suppressedRoles.delete(role);
+    this.allocator.clearFilters(framework.id);
+    this.scheduleAllocation();
+  }
+
+  private suppress(framework: FrameworkRecord, roles: string[]): void {
+    const targets = roles.length > 0 ? roles : frameworkRoles(framework.info);
+    for (const role of targets) framework.suppressedRoles.add(role);
+  }
+
+  private kill(framework: FrameworkRecord, kill: scheduler.Call.Kill): void {
+    const key = taskKey(framework.id, kill.task_id.value);
+    const task = this.tasks.get(key);
+    if (!task) {
+      const state: TaskState = hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_UNKNOWN' : 'TASK_LOST';
+      this.sendTo(framework, {
+        type: 'UPDATE',
+        update: {
+          status: {
+            task_id: kill.task_id,
+            ...(kill.agent_id ? { agent_id: kill.agent_id } : {}),
+            state,
+            source: 'SOURCE_MASTER',
+            reason: 'REASON_RECONCILIATION',
+            message: 'Attempted to kill an unknown task',
+            timestamp: Date.now() / 1000,
+          },
+        },
+      });
+      return;
+    }
+    this.agents.get(task.agentId)?.agent.kill(framework.id, task.task.task_id.value, kill.kill_policy ?? task.task.kill_policy);
+  }
+
+  private reconcile(framework: FrameworkRecord, wanted: scheduler.Call.Reconcile.Task[]): void {
+    const answer = (status: TaskStatus) => this.sendTo(framework, { type: 'UPDATE', update: { status } });
+    if (wanted.length === 0) {
+      for (const task of this.tasks.values()) {
+        if (task.frameworkId === framework.id) answer(this.reconciliationStatus(task));
+      }
+      return;
+    }
+    for (const item of wanted) {
+      const task = this.tasks.get(taskKey(framework.id, item.task_id.value));
+      if (task) {
+        answer(this.reconciliationStatus(task));
+        continue;
+      }
+      const partitionAware = hasCapability(framework.info, 'PARTITION_AWARE');
+      const agentKnown = item.agent_id !== undefined && this.agents.has(item.agent_id.value);
+      answer({
+        task_id: item.task_id,
+        ...(item.agent_id ? { agent_id: item.agent_id } : {}),
+        state: partitionAware ? (agentKnown || item.agent_id === undefined ? 'TASK_UNKNOWN' : 'TASK_GONE') : 'TASK_LOST',
+        source: 'SOURCE_MASTER',
+        reason: 'REASON_RECONCILIATION',
+        message: 'Reconciliation: Task is unknown',
+        timestamp: Date.now() / 1000,
+      });
+    }
+  }
+
+  private reconciliationStatus(task: TaskRecord): TaskStatus {
+    const base = task.lastStatus ?? this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: Latest task state');
+    const { uuid: _noUuid, ...rest } = base;
+    return { ...rest, state: task.state, reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER', timestamp: Date.now() / 1000 };
+  }
+
+  private reconcileOperations(framework: FrameworkRecord, wanted: scheduler.Call.ReconcileOperations.Operation[]): void {
+    const prefix = `${framework.id}\u0000`;
+    const send = (status: OperationStatus) => {
+      const { uuid: _noUuid, ...rest } = status;
+      this.sendTo(framework, { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status: rest } });
+    };
+    if (wanted.length === 0) {
+      for (const [key, status] of this.operations) if (key.startsWith(prefix)) send(status);
+      return;
+    }
+    for (const item of wanted) {
+      const known = this.operations.get(operationKey(framework.id, item.operation_id.value));
+      send(known ?? { operation_id: item.operation_id, state: 'OPERATION_UNKNOWN', ...(item.agent_id ? { agent_id: item.agent_id } : {}) });
+    }
+  }
+
+  private updateFramework(framework: FrameworkRecord, update: scheduler.Call.UpdateFramework): CallResult {
+    const info = update.framework_info;
+    const old = framework.info;
+    if ((info.principal ?? '') !== (old.principal ?? '')) return { status: 400, body: "Changing framework's principal is not allowed." };
+    if (info.user !== old.user) return { status: 400, body: "Updating 'FrameworkInfo.user' is unsupported" };
+    if ((info.checkpoint ?? false) !== (old.checkpoint ?? false)) return { status: 400, body: "Updating 'FrameworkInfo.checkpoint' is unsupported" };
+    const suppressed = update.suppressed_roles ?? [];
+    const invalid = validateFrameworkInfo(info, this.options.roles, suppressed);
+    if (invalid) return { status: 400, body: invalid };
+    framework.info = { ...info, id: { value: framework.id } };
+    framework.suppressedRoles = new Set(suppressed);
+    const roles = new Set(frameworkRoles(framework.info));
+    for (const offer of [...this.offers.values()]) {
+      if (offer.frameworkId === framework.id && !roles.has(offer.role)) this.rescindOffer(offer, true);
+    }
+    this.scheduleAllocation();
+    return { status: 200 };
+  }
+
+  // ---------------------------------------------------------------- ACCEPT
+
+  private accept(framework: FrameworkRecord, accept: scheduler.Call.Accept): void {
+    const offerIds = (accept.offer_ids ?? []).map((id) => id.value);
+    const operations = accept.operations ?? [];
+    const found: OfferRecord[] = [];
+    let invalid: string | undefined;
+    for (const id of offerIds) {
+      const offer = this.offers.get(id);
+      if (!offer || offer.frameworkId !== framework.id) invalid ??= `Offer ${id} is no longer valid`;
+      else if (found.some((other) => other.offer.id.value === id)) invalid ??= `Duplicate offer ${id} in ACCEPT`;
+      else found.push(offer);
+    }
+    if (offerIds.length === 0) invalid ??= 'No offers specified';
+    const agentIds = new Set(found.map((offer) => offer.agentId));
+    if (agentIds.size > 1) invalid ??= 'Aggregated offers must belong to one single agent';
+    for (const offer of found) this.removeOffer(offer);
+
+    if (invalid !== undefined) {
+      this.dropLaunches(framework, operations, `Task launched with invalid offers: ${invalid}`, 'REASON_INVALID_OFFERS');
+      this.scheduleAllocation();
+      return;
+    }
+    const first = found[0] as OfferRecord;
+    const agentRecord = this.agents.get(first.agentId);
+    if (!agentRecord) {
+      this.dropLaunches(framework, operations, 'Agent is no longer registered', 'REASON_INVALID_OFFERS');
+      return;
+    }
+    let pool: Resource[] = [];
+    for (const offer of found) pool = addResources(pool, offer.resources);
+
+    for (const operation of operations) {
+      switch (operation.type) {
+        case 'LAUNCH':
+          pool = this.launch(framework, agentRecord, operation.launch?.task_infos ?? [], undefined, pool);
+          break;
+        case 'LAUNCH_GROUP': {
+          const group = operation.launch_group;
+          if (!group) break;
+          pool = this.launch(framework, agentRecord, group.task_group.tasks ?? [], group.executor, pool);
+          break;
+        }
+        case 'RESERVE':
+        case 'UNRESERVE':
+        case 'CREATE':
+        case 'DESTROY':
+          pool = this.convert(framework, agentRecord, operation, pool);
+          break;
+        default:
+          this.operationFeedback(framework, agentRecord, operation, 'OPERATION_ERROR', `Unsupported operation ${String(operation.type)}`);
+      }
+    }
+    // What the operations did not use counts as declined with the call's filters.
+    this.allocator.refuse(framework.id, first.agentId, pool, accept.filters?.refuse_seconds, Date.now());
+    this.scheduleAllocation();
+  }
+
+  private dropLaunches(framework: FrameworkRecord, operations: Offer.Operation[], message: string, reason: TaskStatus.Reason): void {
+    const state: TaskState = hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+    for (const operation of operations) {
+      const tasks = operation.type === 'LAUNCH' ? operation.launch?.task_infos ?? [] : operation.type === 'LAUNCH_GROUP' ? operation.launch_group?.task_group.tasks ?? [] : [];
+      for (const task of tasks) {
+        this.sendTo(framework, {
+          type: 'UPDATE',
+          update: { status: { task_id: task.task_id, agent_id: task.agent_id, state, source: 'SOURCE_MASTER', reason, message, timestamp: Date.now() / 1000 } },
+        });
+      }
+    }
+  }
+
+  /** LAUNCH / LAUNCH_GROUP: validates against the pool, records TASK_STAGING, hands tasks to the agent; returns the pool left. */
+  private launch(framework: FrameworkRecord, agentRecord: AgentRecord, tasks: TaskInfo[], groupExecutor: ExecutorInfo | undefined, pool: Resource[]): Resource[] {
+    const agentId = agentRecord.info.id?.value ?? '';
+    const taskError = (task: TaskInfo, message: string, reason: TaskStatus.Reason = 'REASON_TASK_INVALID') =>
+      this.sendTo(framework, {
+        type: 'UPDATE',
+        update: { status: { task_id: task.task_id, agent_id: { value: agentId }, state: 'TASK_ERROR', source: 'SOURCE_MASTER', reason, message, timestamp: Date.now() / 1000 } },
+      });
+    let remaining = pool;
+    const accepted: TaskInfo[] = [];
+    const problems = new Map<TaskInfo, string>();
+    let needed: Resource[] = [];
+    const newExecutors = new Map<string, Resource[]>();
+    for (const task of tasks) {
+      const executor = groupExecutor ?? task.executor;
+      let problem: string | undefined;
+      if (!task.task_id?.value) problem = 'Task ID must be non-empty';
+      else if (this.tasks.has(taskKey(framework.id, task.task_id.value)) || accepted.some((t) => t.task_id.value === task.task_id.value))
+        problem = `Task has duplicate ID: ${task.task_id.value}`;
+      else if (task.agent_id?.value !== agentId) problem = `Task uses agent ${task.agent_id?.value} but the offer is for agent ${agentId}`;
+      else if (!groupExecutor && (task.command === undefined) === (task.executor === undefined))
+        problem = 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
+      else if (groupExecutor && task.executor !== undefined) problem = "'TaskInfo.executor' must not be set in a task group";
+      if (problem) {
+        problems.set(task, problem);
+        continue;
+      }
+      let want = withoutAllocation(task.resources);
+      if (executor) {
+        const executorKey = executorKeyOf(framework.id, agentId, executor.executor_id.value);
+        if (!this.executors.has(executorKey) && !newExecutors.has(executorKey)) {
+          const executorResources = withoutAllocation(executor.resources);
+          newExecutors.set(executorKey, executorResources);
+          want = addResources(want, executorResources);
+        }
+      }
+      needed = addResources(needed, want);
+      accepted.push(task);
+    }
+    if (groupExecutor && problems.size > 0) {
+      // A task group launches atomically: one bad task fails them all.
+      for (const task of tasks) taskError(task, problems.get(task) ?? 'Task group is invalid', 'REASON_TASK_GROUP_INVALID');
+      return remaining;
+    }
+    for (const [task, problem] of problems) taskError(task, problem);
+    if (accepted.length === 0) return remaining;
+    if (!containsResources(remaining, needed)) {
+      for (const task of accepted) taskError(task, 'Task uses more resources than available in the offers', groupExecutor ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID');
+      return remaining;
+    }
+    remaining = subtractResources(remaining, needed);
+    for (const [key, resources] of newExecutors) {
+      const [, , executorId] = key.split('\u0000') as [string, string, string];
+      this.executors.set(key, { frameworkId: framework.id, agentId, executorId, resources });
+    }
+    for (const task of accepted) {
+      const executor = groupExecutor ?? task.executor;
+      this.tasks.set(taskKey(framework.id, task.task_id.value), {
+        frameworkId: framework.id,
+        agentId,
+        task,
+        state: 'TASK_STAGING',
+        executorId: executor?.executor_id.value,
+        resources: withoutAllocation(task.resources),
+        lastStatus: undefined,
+      });
+    }
+    try {
+      const frameworkInfo: FrameworkInfo = { ...framework.info, id: { value: framework.id } };
+      if (groupExecutor) agentRecord.agent.launch(frameworkInfo, accepted, { executor: groupExecutor });
+      else agentRecord.agent.launch(frameworkInfo, accepted);
+    } catch (err) {
+      log('agent launch failed: %O', err);
+      for (const task of accepted) {
+        const key = taskKey(framework.id, task.task_id.value);
+        const record = this.tasks.get(key);
+        if (!record) continue;
+        const status = this.masterStatus(record, 'TASK_ERROR', 'REASON_TASK_INVALID', `Launch failed: ${(err as Error).message}`);
+        this.finishTask(key, record, status);
+        this.sendTo(framework, { type: 'UPDATE', update: { status } });
+      }
+    }
+    return remaining;
+  }
+
+  /** RESERVE / UNRESERVE / CREATE / DESTROY: swaps resources in the pool and in the agent's total. */
+  private convert(framework: FrameworkRecord, agentRecord: AgentRecord, operation: Offer.Operation, pool: Resource[]): Resource[] {
+    let consumed: Resource[];
+    let converted: Resource[];
+    switch (operation.type) {
+      case 'RESERVE':
+        converted = withoutAllocation(operation.reserve?.resources);
+        consumed = operation.reserve?.source?.length ? withoutAllocation(operation.reserve.source) : converted.map(popReservation);
+        break;
+      case 'UNRESERVE':
+        consumed = withoutAllocation(operation.unreserve?.resources);
+        converted = consumed.map(popReservation);
+        break;
+      case 'CREATE':
+        converted = withoutAllocation(operation.create?.volumes);
+        consumed = converted.map(withoutVolume);
+        break;
+      default:
+        consumed = withoutAllocation(operation.destroy?.volumes);
+        converted = consumed.map(withoutVolume);
+    }
+    if (consumed.length === 0 || !containsResources(pool, consumed)) {
+      this.operationFeedback(framework, agentRecord, operation, 'OPERATION_ERROR', `Invalid ${String(operation.type)} operation: the offered resources do not contain ${JSON.stringify(consumed)}`);
+      return pool;
+    }
+    agentRecord.total = addResources(subtractResources(agentRecord.total, consumed), converted);
+    this.operationFeedback(framework, agentRecord, operation, 'OPERATION_FINISHED', undefined, converted);
+    return addResources(subtractResources(pool, consumed), converted);
+  }
+
+  private operationFeedback(framework: FrameworkRecord, agentRecord: AgentRecord, operation: Offer.Operation, state: OperationStatus['state'], message?: string, converted?: Resource[]): void {
+    if (!operation.id) return; // Feedback only for operations with an id (§1.6).
+    const status: OperationStatus = {
+      operation_id: operation.id,
+      state,
+      agent_id: agentRecord.info.id,
+      uuid: { value: randomBytes(16) },
+      ...(message !== undefined ? { message } : {}),
+      ...(converted && converted.length > 0 ? { converted_resources: converted } : {}),
+    };
+    this.operations.set(operationKey(framework.id, operation.id.value), status);
+    this.sendTo(framework, { type: 'UPDATE_OPERATION_STATUS', update_operation_status: { status } });
+  }
+
+  // ---------------------------------------------------------------- agent events
+
+  private onStatusUpdate(agentId: string, frameworkId: string, status: TaskStatus): void {
+    if (this.disposed) return;
+    const key = taskKey(frameworkId, status.task_id.value);
+    const task = this.tasks.get(key);
+    if (task) {
+      task.lastStatus = status;
+      if (TERMINAL_TASK_STATES.has(status.state)) this.finishTask(key, task, status);
+      else task.state = status.state;
+    }
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status: { ...status, agent_id: status.agent_id ?? { value: agentId } } } });
+  }
+
+  private onFrameworkMessage(agentId: string, frameworkId: string, executorId: string, data: Uint8Array): void {
+    if (this.disposed) return;
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) this.sendTo(framework, { type: 'MESSAGE', message: { agent_id: { value: agentId }, executor_id: { value: executorId }, data } });
+  }
+
+  private onExecutorExited(agentId: string, frameworkId: string, executorId: string, waitStatus: number): void {
+    if (this.disposed) return;
+    this.executors.delete(executorKeyOf(frameworkId, agentId, executorId));
+    const framework = this.frameworks.get(frameworkId);
+    if (framework) {
+      this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId }, executor_id: { value: executorId }, status: waitStatus } });
+    }
+    this.scheduleAllocation();
+  }
+
+  private finishTask(key: string, task: TaskRecord, status: TaskStatus): void {
+    task.state = status.state;
+    task.lastStatus = status;
+    this.tasks.delete(key);
+    this.completedTasks.push(task);
+    if (this.completedTasks.length > 1000) this.completedTasks.shift();
+    this.scheduleAllocation();
+  }
+
+  private masterStatus(task: TaskRecord, state: TaskState, reason: TaskStatus.Reason, message: string): TaskStatus {
+    return {
+      task_id: task.task.task_id,
+      agent_id: { value: task.agentId },
+      ...(task.executorId ? { executor_id: { value: task.executorId } } : {}),
+      state,
+      source: 'SOURCE_MASTER',
+      reason,
+      message,
+      timestamp: Date.now() / 1000,
+    };
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  /** Asks for an allocation round as soon as the event loop is free (resources freed, new framework...). */
+  scheduleAllocation(): void {
+    if (this.disposed || this.allocationSoon) return;
+    this.allocationSoon = setImmediate(() => {
+      this.allocationSoon = undefined;
+      this.allocate();
+    });
+    this.allocationSoon.unref();
+  }
+
+  /** Resources of `agentId` not used by tasks/executors nor offered. */
+  freeResources(agentId: string): Resource[] {
+    const record = this.agents.get(agentId);
+    if (!record) return [];
+    let free = record.total;
+    for (const resources of this.usedOn(agentId)) free = subtractResources(free, resources);
+    for (const offer of this.offers.values()) if (offer.agentId === agentId) free = subtractResources(free, offer.resources);
+    return free;
+  }
+
+  /** Resources used by tasks and executors on `agentId`, per framework. */
+  usedByFramework(agentId: string): Map<string, Resource[]> {
+    const used = new Map<string, Resource[]>();
+    const add = (frameworkId: string, resources: Resource[]) => used.set(frameworkId, addResources(used.get(frameworkId) ?? [], resources));
+    for (const task of this.tasks.values()) if (task.agentId === agentId) add(task.frameworkId, task.resources);
+    for (const executor of this.executors.values()) if (executor.agentId === agentId) add(executor.frameworkId, executor.resources);
+    return used;
+  }
+
+  private usedOn(agentId: string): Resource[][] {
+    return [...this.usedByFramework(agentId).values()];
+  }
+
+  /** The outstanding offers, for /state and tests. */
+  outstandingOffers(): Offer[] {
+    return [...this.offers.values()].map((record) => record.offer);
+  }
+
+  private allocate(): void {
+    if (this.disposed) return;
+    const now = Date.now();
+    const agents = [...this.agents.entries()].map(([id, record]) => ({ id, free: this.freeResources(id), total: record.total }));
+    const frameworks: AllocatorFramework[] = [];
+    for (const framework of this.frameworks.values()) {
+      if (!isConnected(framework)) continue;
+      let allocated: Resource[] = [];
+      for (const task of this.tasks.values()) if (task.frameworkId === framework.id) allocated = addResources(allocated, task.resources);
+      for (const offer of this.offers.values()) if (offer.frameworkId === framework.id) allocated = addResources(allocated, offer.resources);
+      frameworks.push({ id: framework.id, roles: frameworkRoles(framework.info), suppressedRoles: framework.suppressedRoles, allocated });
+    }
+    if (frameworks.length === 0 || agents.length === 0) return;
+    const byFramework = new Map<string, Offer[]>();
+    for (const allocation of this.allocator.allocate(agents, frameworks, now)) {
+      const agentRecord = this.agents.get(allocation.agentId);
+      if (!agentRecord || isEmptyResources(allocation.resources)) continue;
+      const offer = this.makeOffer(allocation.frameworkId, agentRecord, allocation.role, allocation.resources);
+      const list = byFramework.get(allocation.frameworkId) ?? [];
+      list.push(offer);
+      byFramework.set(allocation.frameworkId, list);
+    }
+    for (const [frameworkId, offers] of byFramework) {
+      const framework = this.frameworks.get(frameworkId);
+      if (framework) this.sendTo(framework, { type: 'OFFERS', offers: { offers } });
+    }
+  }
+
+  private makeOffer(frameworkId: string, agentRecord: AgentRecord, role: string, resources: Resource[]): Offer {
+    const info = agentRecord.info;
+    const agentId = info.id?.value ?? '';
+    const offerId = `${this.options.masterInfo.id}-O${this.offerCounter++}`;
+    const executorIds = [...this.executors.values()]
+      .filter((executor) => executor.frameworkId === frameworkId && executor.agentId === agentId)
+      .map((executor) => ({ value: executor.executorId }));
+    const offer: Offer = {
+      id: { value: offerId },
+      framework_id: { value: frameworkId },
+      agent_id: { value: agentId },
+      hostname: info.hostname,
+      url: { scheme: 'http', address: { hostname: info.hostname, ip: '127.0.0.1', port: info.port ?? 5051 }, path: '/slave(1)' },
+      resources: allocatedTo(resources, role),
+      ...(executorIds.length > 0 ? { executor_ids: executorIds } : {}),
+      ...(info.attributes && info.attributes.length > 0 ? { attributes: info.attributes } : {}),
+      allocation_info: { role },
+    };
+    const record: OfferRecord = { offer, frameworkId, agentId, role, resources, timer: undefined };
+    if (this.options.offerTimeoutMs !== undefined) {
+      record.timer = setTimeout(() => this.rescindOffer(record, false), this.options.offerTimeoutMs);
+      record.timer.unref();
+    }
+    this.offers.set(offerId, record);
+    return offer;
+  }
+
+  private removeOffer(record: OfferRecord): void {
+    if (record.timer) clearTimeout(record.timer);
+    this.offers.delete(record.offer.id.value);
+  }
+
+  private rescindOffer(record: OfferRecord, quiet: boolean): void {
+    if (!this.offers.has(record.offer.id.value)) return;
+    this.removeOffer(record);
+    const framework = this.frameworks.get(record.frameworkId);
+    if (framework) this.sendTo(framework, { type: 'RESCIND', rescind: { offer_id: record.offer.id } });
+    if (!quiet) this.scheduleAllocation();
+  }
+
+  private sendTo(framework: FrameworkRecord, event: scheduler.Event): void {
+    if (framework.stream && !framework.stream.closed) framework.stream.send(event);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /** Tasks that ended, most recent last (for /state's completed_tasks). */
+  get finishedTasks(): readonly TaskRecord[] {
+    return this.completedTasks;
+  }
+
+  /** Stops timers and closes every stream; the core is unusable afterwards (leadership lost). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.allocationTimer) clearInterval(this.allocationTimer);
+    if (this.allocationSoon) clearImmediate(this.allocationSoon);
+    for (const offer of this.offers.values()) if (offer.timer) clearTimeout(offer.timer);
+    this.offers.clear();
+    for (const framework of this.frameworks.values()) {
+      if (framework.failoverTimer) clearTimeout(framework.failoverTimer);
+      framework.failoverTimer = undefined;
+      const stream = framework.stream;
+      framework.stream = undefined;
+      stream?.close();
+    }
+  }
+}
+
+function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}\u0000${taskId}`;
+}
+
+function operationKey(frameworkId: string, operationId: string): string {
+  return `${frameworkId}\u0000${operationId}`;
+}
+
+function executorKeyOf(frameworkId: string, agentId: string, executorId: string): string {
+  return `${frameworkId}\u0000${agentId}\u0000${executorId}`;
+}
+
+/** The resource one reservation refinement less reserved (what RESERVE consumes / UNRESERVE gives back). */
+function popReservation(resource: Resource): Resource {
+  const { reservation: _r, role: _role, ...rest } = resource;
+  const stack = resource.reservations ?? [];
+  if (stack.length > 1) return { ...rest, reservations: stack.slice(0, -1) };
+  const { reservations: _all, ...unreserved } = rest;
+  return unreserved;
+}
+
+/** The disk resource without its persistent volume (what CREATE consumes / DESTROY gives back). */
+function withoutVolume(resource: Resource): Resource {
+  if (!resource.disk) return resource;
+  const { persistence: _p, volume: _v, ...disk } = resource.disk;
+  const { disk: _d, ...rest } = resource;
+  return Object.keys(disk).length > 0 ? { ...rest, disk } : rest;
+}

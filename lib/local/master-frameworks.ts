@@ -1,0 +1,63 @@
+/** What the master keeps per framework, and the FrameworkInfo checks it makes on SUBSCRIBE/UPDATE_FRAMEWORK (§1.5). */
+import type { FrameworkInfo } from '../codec/messages';
+import type { SubscriptionStream } from './event-stream';
+
+/** One framework known to the leading master. */
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  /** The current subscription; undefined when disconnected or only recovered from agents. */
+  stream: SubscriptionStream | undefined;
+  suppressedRoles: Set<string>;
+  /** Pending removal after a disconnect (`failover_timeout`). */
+  failoverTimer: NodeJS.Timeout | undefined;
+  /** When it (re-)subscribed last, ms since epoch; undefined when only recovered from agents. */
+  subscribedAt: number | undefined;
+  registeredAt: number;
+}
+
+/** True when the framework is connected through a live subscription. */
+export function isConnected(framework: FrameworkRecord): boolean {
+  return framework.stream !== undefined && !framework.stream.closed;
+}
+
+/** True when `info` declares capability `type`. */
+export function hasCapability(info: FrameworkInfo, type: NonNullable<FrameworkInfo.Capability['type']>): boolean {
+  return (info.capabilities ?? []).some((capability) => capability.type === type);
+}
+
+/** The roles a framework acts in: `roles` with MULTI_ROLE, else the single (deprecated) `role`, default `*`. */
+export function frameworkRoles(info: FrameworkInfo): string[] {
+  if (hasCapability(info, 'MULTI_ROLE')) return [...(info.roles ?? [])];
+  return [info.role ?? '*'];
+}
+
+const ROLE_PATTERN = /^[^/\s.-][^\s]*$/;
+
+/** Mesos's FrameworkInfo checks; returns the refusal message or undefined when valid. */
+export function validateFrameworkInfo(info: FrameworkInfo, whitelist: readonly string[] | undefined, suppressedRoles: readonly string[]): string | undefined {
+  const multiRole = hasCapability(info, 'MULTI_ROLE');
+  if (!multiRole && info.roles !== undefined && info.roles.length > 0) {
+    return "'FrameworkInfo.roles' must not be set when the MULTI_ROLE capability is not enabled";
+  }
+  if (multiRole && info.role !== undefined) {
+    return "'FrameworkInfo.role' must not be set when the MULTI_ROLE capability is enabled";
+  }
+  const roles = frameworkRoles(info);
+  const seen = new Set<string>();
+  for (const role of roles) {
+    if (seen.has(role)) return `'FrameworkInfo.roles' contains duplicate items: '${role}'`;
+    seen.add(role);
+    if (role !== '*' && (!ROLE_PATTERN.test(role) || role === '.' || role === '..')) return `Invalid role '${role}'`;
+    if (whitelist && whitelist.length > 0 && role !== '*' && !whitelist.includes(role)) {
+      return `Role '${role}' is not present in the master's --roles`;
+    }
+  }
+  if (info.failover_timeout !== undefined && !(Number.isFinite(info.failover_timeout) && info.failover_timeout >= 0)) {
+    return `Invalid failover_timeout: ${info.failover_timeout}`;
+  }
+  for (const role of suppressedRoles) {
+    if (!seen.has(role)) return `Suppressed role '${role}' is not contained in the list of roles`;
+  }
+  return undefined;
+}

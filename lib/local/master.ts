@@ -1,0 +1,347 @@
+/**
+ * One LocalCluster master: an HTTP server on 127.0.0.1 that answers the scheduler API exactly in
+ * the order of checks of a Mesos master (§1.4), plus /version, /state, /redirect and /health.
+ * While it leads it owns a {@link MasterCore}; when it stops leading the core is thrown away.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { getCodec, TYPE_NAMES } from '../codec/codec';
+import type { Credential, MasterInfo, scheduler } from '../codec/messages';
+import { delay } from '../common/abort';
+import { MesosError } from '../common/errors';
+import { createLogger } from '../common/logger';
+import type { LocalAgent } from './agent';
+import { SubscriptionStream } from './event-stream';
+import type { FaultSwitches } from './faults';
+import { MasterCore } from './master-core';
+import { formatOfContentType, negotiateResponseFormat } from './media-types';
+import { validateSchedulerCall } from './scheduler-call-validation';
+import { masterStateJson } from './state-json';
+
+/** The Mesos version LocalCluster answers as. */
+export const LOCAL_MESOS_VERSION = '1.12.0';
+/** Largest request body accepted, in bytes. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const SCHEDULER_PATHS = new Set(['/api/v1/scheduler', '/master/api/v1/scheduler']);
+
+/** Options of a {@link LocalMaster}. */
+export interface LocalMasterOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  heartbeatIntervalSeconds: number;
+  allocationIntervalMs: number;
+  offerTimeoutMs: number | undefined;
+  roles: readonly string[] | undefined;
+  /** When set, every scheduler request needs HTTP Basic credentials from this list. */
+  credentials: readonly Credential[] | undefined;
+  faults: FaultSwitches;
+  /** The cluster's live agents, registered with this master when it becomes leader. */
+  agents: () => LocalAgent[];
+}
+
+/** Events of a {@link LocalMaster}. */
+export interface LocalMasterEvents {
+  /** This master was killed (fault injection or `kill()`). */
+  killed: () => void;
+}
+
+/** A master of the local cluster. */
+export class LocalMaster extends EventEmitter<LocalMasterEvents> {
+  private readonly options: LocalMasterOptions;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly log = createLogger('local:master');
+  private masterInfo: MasterInfo | undefined;
+  private leaderInfo: MasterInfo | null = null;
+  private leaderCore: MasterCore | undefined;
+  private alive = false;
+
+  constructor(options: LocalMasterOptions) {
+    super();
+    this.options = options;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log('request failed: %O', err);
+        if (!res.headersSent) respond(res, 500, 'Internal error');
+        else res.destroy();
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Listens on 127.0.0.1. */
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    this.masterInfo = {
+      id: randomUUID(),
+      ip: 16777343, // 127.0.0.1 as Mesos writes it: the address in network byte order read as a little-endian uint32.
+      port,
+      pid: `master@127.0.0.1:${port}`,
+      hostname: '127.0.0.1',
+      version: LOCAL_MESOS_VERSION,
+      address: { hostname: '127.0.0.1', ip: '127.0.0.1', port },
+      capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+    };
+    this.alive = true;
+  }
+
+  /** This master's MasterInfo (as published in ZooKeeper and sent in SUBSCRIBED). */
+  get info(): MasterInfo {
+    if (!this.masterInfo) throw new MesosError('LocalMaster.info read before start()');
+    return this.masterInfo;
+  }
+
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.info.port}`;
+  }
+
+  /** True while this master is the elected leader. */
+  get isLeader(): boolean {
+    return this.leaderCore !== undefined;
+  }
+
+  /** True until killed or stopped. */
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** The leader as this master knows it (itself when leading), or null. */
+  get leader(): MasterInfo | null {
+    return this.leaderInfo;
+  }
+
+  /** The leading state, when leading (for the cluster, state JSON and tests). */
+  get core(): MasterCore | undefined {
+    return this.leaderCore;
+  }
+
+  /** Records who leads: this master (it then starts fresh and learns agents) or another / none. */
+  setLeader(leader: MasterInfo | null): void {
+    if (!this.alive) return;
+    const self = leader !== null && leader.id === this.info.id;
+    this.leaderInfo = leader;
+    if (self && !this.leaderCore) {
+      this.log('%s elected leader', this.url);
+      const core = new MasterCore({
+        masterInfo: this.info,
+        heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
+        allocationIntervalMs: this.options.allocationIntervalMs,
+        offerTimeoutMs: this.options.offerTimeoutMs,
+        roles: this.options.roles,
+      });
+      this.leaderCore = core;
+      for (const agent of this.options.agents()) core.addAgent(agent);
+    } else if (!self && this.leaderCore) {
+      this.log('%s lost leadership', this.url);
+      this.leaderCore.dispose();
+      this.leaderCore = undefined;
+    }
+  }
+
+  /** Kills this master abruptly: connections are destroyed, leadership is gone. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    await this.shutdown(true);
+    this.emit('killed');
+  }
+
+  /** Stops this master (no 'killed' event). */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    await this.shutdown(false);
+  }
+
+  private async shutdown(abrupt: boolean): Promise<void> {
+    this.alive = false;
+    this.leaderCore?.dispose();
+    this.leaderCore = undefined;
+    this.leaderInfo = null;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) {
+      if (abrupt) socket.destroy();
+      else socket.end();
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    if (SCHEDULER_PATHS.has(path)) return this.scheduler(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      if (['/version', '/state', '/master/state', '/state.json', '/master/state.json', '/redirect', '/master/redirect', '/health', '/master/health'].includes(path)) {
+        res.setHeader('Allow', 'GET');
+        return respond(res, 405, `Expecting 'GET', received '${req.method}'`);
+      }
+      return respond(res, 404, '');
+    }
+    switch (path) {
+      case '/version':
+        return respondJson(res, { version: LOCAL_MESOS_VERSION, build_date: '', build_time: 0, build_user: 'mesos-driver LocalCluster' });
+      case '/health':
+      case '/master/health':
+        return respond(res, 200, '');
+      case '/redirect':
+      case '/master/redirect':
+        return this.redirect(res);
+      case '/state':
+      case '/master/state':
+      case '/state.json':
+      case '/master/state.json':
+        return respondJson(res, masterStateJson(this.info, this.leaderInfo, this.leaderCore));
+      default:
+        return respond(res, 404, '');
+    }
+  }
+
+  private redirect(res: ServerResponse): void {
+    if (!this.leaderInfo) return respond(res, 503, 'No leader elected');
+    res.setHeader('Location', `//${leaderHost(this.leaderInfo)}:${this.leaderInfo.port}`);
+    respond(res, 307, '');
+  }
+
+  // ------------------------------------------------------------------ /api/v1/scheduler
+
+  private async scheduler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const faults = this.options.faults;
+    // Row 0: HTTP framework authentication.
+    let principal: string | undefined;
+    if (this.options.credentials) {
+      principal = this.authenticate(req.headers.authorization);
+      if (principal === undefined) {
+        req.resume();
+        res.setHeader('WWW-Authenticate', 'Basic realm="mesos-master-scheduler"');
+        return respond(res, 401, '');
+      }
+    }
+    // Row 1: leadership.
+    if (!this.leaderCore) {
+      req.resume();
+      if (this.leaderInfo) {
+        res.setHeader('Location', `//${leaderHost(this.leaderInfo)}:${this.leaderInfo.port}${req.url ?? ''}`);
+        return respond(res, 307, '');
+      }
+      return respond(res, 503, 'No leader elected');
+    }
+    // Row 3: method.
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('Allow', 'POST');
+      return respond(res, 405, `Expecting 'POST', received '${req.method}'`);
+    }
+    const body = await readBody(req);
+    if (body === undefined) return respond(res, 413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+    // Rows 4-5: Content-Type and parsing.
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined) return respond(res, 400, "Expecting 'Content-Type' to be present");
+    const format = formatOfContentType(contentType);
+    if (!format) return respond(res, 415, "Expecting 'Content-Type' of application/json or application/x-protobuf");
+    let call: scheduler.Call;
+    try {
+      call = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, format).decode(body);
+    } catch (err) {
+      return respond(res, 400, err instanceof Error ? err.message : String(err));
+    }
+    const forced = faults.takeFailure(call.type);
+    if (faults.latencyMs > 0) await delay(faults.latencyMs);
+    if (forced) return respond(res, forced.status, forced.body);
+    // Row 6: validation.
+    const invalid = validateSchedulerCall(call, principal);
+    if (invalid) return respond(res, 400, `Failed to validate scheduler::Call: ${invalid}`);
+    // The core may have gone while we waited (leadership lost): answer like a non-leader.
+    const core = this.leaderCore;
+    if (!core) return respond(res, 503, 'No leader elected');
+    // Row 7: Accept, read only for SUBSCRIBE and RECONCILE_OPERATIONS.
+    const accept = req.headers.accept;
+    if (call.type === 'SUBSCRIBE' || call.type === 'RECONCILE_OPERATIONS') {
+      if (!negotiateResponseFormat(accept)) {
+        return respond(res, 406, "Expecting 'Accept' to allow 'application/json' or 'application/x-protobuf'");
+      }
+    }
+    const streamIdHeader = headerValue(req.headers['mesos-stream-id']);
+    if (call.type === 'SUBSCRIBE') {
+      // Row 8.
+      if (streamIdHeader !== undefined) return respond(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+      // Row 9.
+      const stream = new SubscriptionStream(res, {
+        format: negotiateResponseFormat(accept) ?? 'json',
+        heartbeatIntervalMs: this.options.heartbeatIntervalSeconds * 1000,
+        heartbeatsEnabled: () => !faults.heartbeatsStopped,
+      });
+      core.subscribe(principal !== undefined ? withPrincipal(call, principal) : call, stream);
+      return;
+    }
+    // Rows 10-18.
+    const result = core.handleCall(call, streamIdHeader);
+    respond(res, result.status, result.body ?? '');
+  }
+
+  private authenticate(header: string | undefined): string | undefined {
+    if (!header?.startsWith('Basic ')) return undefined;
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const parts = decoded.split(':');
+    // Mesos's basic authenticator wants exactly two parts, so a secret with ':' never matches.
+    if (parts.length !== 2) return undefined;
+    const [principal, secret] = parts as [string, string];
+    const match = this.options.credentials?.some((credential) => credential.principal === principal && (credential.secret ?? '') === secret);
+    return match ? principal : undefined;
+  }
+}
+
+/** Fills in FrameworkInfo.principal from the authenticated principal when it is empty (§1.5.6). */
+function withPrincipal(call: scheduler.Call, principal: string): scheduler.Call {
+  const subscribe = call.subscribe as scheduler.Call.Subscribe;
+  if (subscribe.framework_info.principal !== undefined) return call;
+  return { ...call, subscribe: { ...subscribe, framework_info: { ...subscribe.framework_info, principal } } };
+}
+
+function leaderHost(leader: MasterInfo): string {
+  return leader.hostname || leader.address?.hostname || leader.address?.ip || '127.0.0.1';
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function respond(res: ServerResponse, status: number, body: string): void {
+  res.statusCode = status;
+  if (body.length > 0) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(body);
+}
+
+function respondJson(res: ServerResponse, value: unknown): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(value));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      req.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
