@@ -442,8 +442,8 @@ export class MesosExecutorDriver implements ExecutorDriver {
     log('shutting down: %s', reason);
     this.clearRecoveryTimer();
     this.attempt?.abort();
+    // `subscribed` stays as it is: after the agent's SHUTDOWN it still takes the tasks' last updates.
     this.subscription?.close();
-    this.subscribed = false;
     if (this.exitOnShutdown) {
       const graceMs = this.environment.shutdownGracePeriodMs;
       const timer = setTimeout(() => {
