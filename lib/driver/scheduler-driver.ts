@@ -1,0 +1,1027 @@
+/**
+ * MesosSchedulerDriver: libmesos's SchedulerDriver contract over the Mesos v1 HTTP scheduler API.
+ * One connect loop (detect -> SUBSCRIBE -> read events -> back off) handles every kind of loss;
+ * callbacks run one at a time on a queue, in event order.
+ */
+import * as os from 'node:os';
+import { EventEmitter } from 'eventemitter3';
+import type {
+  AgentID,
+  ExecutorID,
+  Filters,
+  FrameworkID,
+  FrameworkInfo,
+  KillPolicy,
+  MasterInfo,
+  Offer,
+  OfferID,
+  OperationStatus,
+  Request,
+  TaskID,
+  TaskInfo,
+  TaskStatus,
+  scheduler,
+} from '../codec/messages';
+import type { Credential } from '../codec/messages';
+import { delay } from '../common/abort';
+import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
+import {
+  MesosAbortError,
+  MesosAuthenticationError,
+  MesosError,
+  MesosMisuseError,
+  MesosNoLeaderError,
+  MesosRedirectError,
+  MesosStreamEndedError,
+  MesosTimeoutError,
+} from '../common/errors';
+import { type Logger, createLogger } from '../common/logger';
+import { createDetector } from '../detector/detector';
+import { SchedulerClient } from '../transport/scheduler-client';
+import { CallbackQueue } from './callback-queue';
+import { HeartbeatWatchdog } from './heartbeat-watchdog';
+import {
+  checkArray,
+  checkId,
+  isPartitionAware,
+  masterDisconnectedUpdate,
+  rolesOf,
+  tasksOfOperations,
+  toOfferIds,
+} from './scheduler-calls';
+import { MesosLeaderChangedError, MesosNotSubscribedError, MesosSchedulerError, type SchedulerErrorCode } from './scheduler-errors';
+import type { SchedulerDriverEvents } from './scheduler-events';
+import {
+  type DetectedMaster,
+  type LeaderDetector,
+  SCHEDULER_DRIVER_DEFAULTS,
+  type SchedulerDriverOptions,
+  type SchedulerSubscription,
+  type SchedulerTransport,
+  type SchedulerTransportOptions,
+} from './scheduler-options';
+import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, StateMachine } from './scheduler-state';
+import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
+import { Status } from './status';
+
+type SubscribeOutcome =
+  | { kind: 'lost'; error: Error }
+  | { kind: 'failed'; error: Error }
+  | { kind: 'fatal' }
+  | { kind: 'closed' };
+
+/** The message the master sends on SUBSCRIBE with an id it has removed. */
+const FRAMEWORK_REMOVED = 'Framework has been removed';
+/** The message the master sends on the old stream when another scheduler subscribes with the id. */
+const FRAMEWORK_FAILED_OVER = 'Framework failed over';
+
+/**
+ * The libmesos scheduler driver over the v1 HTTP API. Construct it with your {@link Scheduler},
+ * the FrameworkInfo and a master string (`host:port`, `http(s)://host:port[/prefix]`, a list,
+ * `file://` or `zk://`), then `run()` it. Also a typed emitter of its lifecycle
+ * ({@link SchedulerDriverEvents}) for observability.
+ *
+ * Differences from libmesos, all documented: operations with an `id` are allowed in
+ * `acceptOffers` (their feedback reaches `operationStatusUpdate`); `abort()` closes the
+ * subscription after `abortLingerMs` (v1 has no "deactivate"), so with `failover_timeout` 0 the
+ * master then removes the framework; while `stop()` after `abort()` within that time still sends
+ * TEARDOWN. The reason of an abort is `driver.abortReason` (a MesosSchedulerError whose `code` is
+ * `'frameworkRemoved'` when the framework id can never be used again).
+ */
+export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> implements SchedulerDriver {
+  /** True when the driver acknowledges status updates itself after `statusUpdate` returns. */
+  readonly implicitAcknowledgements: boolean;
+
+  private readonly scheduler: Scheduler;
+  private readonly master: string;
+  private readonly credential: Credential | undefined;
+  private readonly options: SchedulerDriverOptions;
+  private readonly log: Logger;
+  private readonly statusMachine: StateMachine<Status>;
+  private readonly connection: StateMachine<ConnectionState>;
+  private readonly queue: CallbackQueue;
+  private readonly backoff: BackoffStrategy;
+  private readonly watchdog: HeartbeatWatchdog | undefined;
+  private readonly lifetime = new AbortController();
+  private readonly joined: Promise<Status>;
+  private settleJoin!: (status: Status) => void;
+
+  private framework: FrameworkInfo;
+  private suppressedRoles = new Set<string>();
+  private offerConstraints: scheduler.OfferConstraints | undefined;
+  private detector: LeaderDetector | undefined;
+  private transport: SchedulerTransport | undefined;
+  private subscription: SchedulerSubscription | undefined;
+  private streamId: string | undefined;
+  private attempt: AbortController | undefined;
+  private leaderWatch: AbortController | undefined;
+  private lossCause: Error | undefined;
+  private epoch = 0;
+  private registeredOnce = false;
+  private readonly heldOffers = new Set<string>();
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  private lingering = false;
+  private abortError: MesosError | undefined;
+
+  /**
+   * @param scheduler - your callbacks (a class instance or an object literal).
+   * @param framework - the FrameworkInfo; with an `id` the driver re-subscribes as that framework.
+   * @param master - where the master is (see the class comment).
+   * @param implicitAcknowledgements - acknowledge updates after `statusUpdate` (default true).
+   * @param credential - principal and secret, sent as HTTP Basic on every request.
+   * @param options - see {@link SchedulerDriverOptions}.
+   */
+  constructor(
+    scheduler: Scheduler,
+    framework: FrameworkInfo,
+    master: string,
+    implicitAcknowledgements = true,
+    credential?: Credential,
+    options: SchedulerDriverOptions = {},
+  ) {
+    super();
+    if (typeof scheduler !== 'object' || scheduler === null) {
+      throw new MesosMisuseError('MesosSchedulerDriver: scheduler must be an object with callback methods');
+    }
+    if (typeof framework !== 'object' || framework === null || typeof framework.name !== 'string') {
+      throw new MesosMisuseError('MesosSchedulerDriver: framework must be a FrameworkInfo with a string name');
+    }
+    if (typeof master !== 'string' || master.trim() === '') {
+      throw new MesosMisuseError('MesosSchedulerDriver: master must be a non-empty string');
+    }
+    if (credential !== undefined && (typeof credential !== 'object' || typeof credential?.principal !== 'string')) {
+      throw new MesosMisuseError('MesosSchedulerDriver: credential must be { principal: string, secret?: string }');
+    }
+    this.scheduler = scheduler;
+    this.framework = fillFrameworkDefaults(framework);
+    this.master = master.trim();
+    this.implicitAcknowledgements = implicitAcknowledgements;
+    this.credential = credential;
+    this.options = options;
+    this.log = createLogger(options.loggerNamespace ?? SCHEDULER_DRIVER_DEFAULTS.loggerNamespace);
+    this.statusMachine = new StateMachine<Status>(
+      Status.DRIVER_NOT_STARTED,
+      STATUS_TRANSITIONS,
+      (from, to) => {
+        this.log('status %s -> %s', Status[from], Status[to]);
+        this.emit('status', { from, to });
+      },
+      (s) => Status[s] ?? String(s),
+    );
+    this.connection = new StateMachine<ConnectionState>('idle', CONNECTION_TRANSITIONS, (from, to) => {
+      this.log('connection %s -> %s', from, to);
+      this.emit('state', { from, to });
+    });
+    this.queue = new CallbackQueue((error) => this.onCallbackFailure(error));
+    this.backoff = makeBackoff(options.backoff, this.framework.failover_timeout);
+    const heartbeat = options.heartbeat ?? {};
+    const missed = heartbeat.missedIntervals ?? SCHEDULER_DRIVER_DEFAULTS.missedHeartbeats;
+    if (!(missed > 0)) throw new MesosMisuseError(`heartbeat.missedIntervals must be > 0, got ${missed}`);
+    this.watchdog =
+      heartbeat.enabled === false
+        ? undefined
+        : new HeartbeatWatchdog(missed, (silentMs) =>
+            this.connectionLost(new MesosTimeoutError(`No event from the master for ${silentMs} ms (missed heartbeats)`)),
+          );
+    this.joined = new Promise<Status>((resolve) => {
+      this.settleJoin = resolve;
+    });
+  }
+
+  /** The driver's current libmesos status. */
+  get status(): Status {
+    return this.statusMachine.state;
+  }
+
+  /** The state of the connection to the master. */
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** True while subscribed ("connected" in libmesos). */
+  get connected(): boolean {
+    return this.connection.state === 'subscribed';
+  }
+
+  /** The framework id, once known (from the FrameworkInfo or the first SUBSCRIBED). */
+  get frameworkId(): FrameworkID | undefined {
+    return this.framework.id;
+  }
+
+  /** Why the driver aborted, when an error made it abort. */
+  get abortReason(): MesosError | undefined {
+    return this.abortError;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): Status {
+    if (this.status !== Status.DRIVER_NOT_STARTED) return this.status;
+    try {
+      this.detector = this.options.detector ?? createDetector(this.master, this.options.detectorOptions);
+    } catch (error) {
+      this.fatal('detectorFailed', `Failed to create a master detector for '${this.master}': ${messageOf(error)}`, error);
+      return this.status;
+    }
+    this.statusMachine.transition(Status.DRIVER_RUNNING);
+    // Keeps the process alive while running: the connect loop's timers are unref'd.
+    this.keepAlive = setInterval(() => undefined, 2 ** 30);
+    this.connectLoop().catch((error) => {
+      this.fatal('misuse', `Internal error in the scheduler driver: ${messageOf(error)}`, error);
+    });
+    return Status.DRIVER_RUNNING;
+  }
+
+  stop(failover = false): Status {
+    const previous = this.status;
+    if (previous !== Status.DRIVER_RUNNING && previous !== Status.DRIVER_ABORTED) return previous;
+    const canTearDown = this.connected || this.lingering;
+    const transport = this.transport;
+    const streamId = this.streamId;
+    this.statusMachine.transition(Status.DRIVER_STOPPED);
+    this.emit('stop', { failover });
+    this.haltActivity();
+    const teardown = !failover && canTearDown && transport !== undefined ? { transport, streamId } : undefined;
+    void this.shutdown(teardown);
+    return previous === Status.DRIVER_ABORTED ? Status.DRIVER_ABORTED : Status.DRIVER_STOPPED;
+  }
+
+  abort(): Status {
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    this.abortNow(undefined);
+    return Status.DRIVER_ABORTED;
+  }
+
+  join(): Promise<Status> {
+    if (this.status === Status.DRIVER_NOT_STARTED) return Promise.resolve(Status.DRIVER_NOT_STARTED);
+    return this.joined;
+  }
+
+  run(): Promise<Status> {
+    const status = this.start();
+    if (status !== Status.DRIVER_RUNNING) return this.status === Status.DRIVER_NOT_STARTED ? Promise.resolve(status) : this.joined;
+    return this.join();
+  }
+
+  /**
+   * Runs `fn` on the callback queue, after the callbacks already queued and before later ones
+   * (like `doLater` in Go driver designs). A throwing `fn` aborts the driver like a callback.
+   */
+  enqueue(fn: (driver: this) => unknown): Status {
+    if (typeof fn !== 'function') throw new MesosMisuseError('enqueue() takes a function');
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    this.queue.push(() => (this.status === Status.DRIVER_RUNNING ? fn(this) : undefined));
+    return this.status;
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  requestResources(requests: readonly Request[]): Status {
+    checkArray(requests, 'requests');
+    return this.callIfRunning('REQUEST', () => ({ type: 'REQUEST', request: { requests: [...requests] } }));
+  }
+
+  launchTasks(offerIds: OfferIds, tasks: readonly TaskInfo[], filters?: Filters): Status {
+    checkArray(tasks, 'tasks');
+    tasks.forEach((t, i) => checkId(t?.task_id, `tasks[${i}].task_id`));
+    const operations: Offer.Operation[] = tasks.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: [...tasks] } }] : [];
+    return this.accept(toOfferIds(offerIds), operations, filters);
+  }
+
+  acceptOffers(offerIds: OfferIds, operations: readonly Offer.Operation[], filters?: Filters): Status {
+    checkArray(operations, 'operations');
+    return this.accept(toOfferIds(offerIds), [...operations], filters);
+  }
+
+  declineOffer(offerId: OfferID, filters?: Filters): Status {
+    checkId(offerId, 'offerId');
+    return this.callIfRunning('DECLINE', () => {
+      this.heldOffers.delete(offerId.value);
+      return { type: 'DECLINE', decline: withFilters({ offer_ids: [offerId] }, filters) };
+    });
+  }
+
+  killTask(taskId: TaskID, killPolicy?: KillPolicy): Status {
+    checkId(taskId, 'taskId');
+    return this.callIfRunning('KILL', () => ({
+      type: 'KILL',
+      kill: killPolicy === undefined ? { task_id: taskId } : { task_id: taskId, kill_policy: killPolicy },
+    }));
+  }
+
+  reviveOffers(roles?: readonly string[]): Status {
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    if (roles !== undefined) checkRoles(roles, 'roles');
+    if (roles !== undefined && roles.length === 0) return this.status;
+    if (roles === undefined) this.suppressedRoles.clear();
+    else for (const role of roles) this.suppressedRoles.delete(role);
+    // Offline, only the set changes: the next SUBSCRIBE carries it.
+    if (!this.connected) {
+      this.log('reviveOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [...this.suppressedRoles]);
+      return this.status;
+    }
+    this.send({ type: 'REVIVE', revive: roles === undefined ? {} : { roles: [...roles] } });
+    return this.status;
+  }
+
+  suppressOffers(roles?: readonly string[]): Status {
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    if (roles !== undefined) checkRoles(roles, 'roles');
+    if (roles !== undefined && roles.length === 0) return this.status;
+    for (const role of roles ?? rolesOf(this.framework)) this.suppressedRoles.add(role);
+    if (!this.connected) {
+      this.log('suppressOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [...this.suppressedRoles]);
+      return this.status;
+    }
+    this.send({ type: 'SUPPRESS', suppress: roles === undefined ? {} : { roles: [...roles] } });
+    return this.status;
+  }
+
+  acknowledgeStatusUpdate(status: TaskStatus): Status {
+    if (this.implicitAcknowledgements) {
+      throw new MesosMisuseError(
+        'acknowledgeStatusUpdate() needs explicit acknowledgements: construct the driver with implicitAcknowledgements = false',
+      );
+    }
+    if (typeof status !== 'object' || status === null) throw new MesosMisuseError('acknowledgeStatusUpdate() takes a TaskStatus');
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    // As libmesos: an update without uuid or agent id needs no acknowledgement; a silent no-op.
+    if (!status.uuid || status.uuid.length === 0 || !status.agent_id) return this.status;
+    return this.callIfRunning('ACKNOWLEDGE', () => ackCall(status));
+  }
+
+  acknowledgeOperationStatusUpdate(status: OperationStatus): Status {
+    if (this.implicitAcknowledgements) {
+      throw new MesosMisuseError(
+        'acknowledgeOperationStatusUpdate() needs explicit acknowledgements: construct the driver with implicitAcknowledgements = false',
+      );
+    }
+    if (typeof status !== 'object' || status === null) {
+      throw new MesosMisuseError('acknowledgeOperationStatusUpdate() takes an OperationStatus');
+    }
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    const call = operationAckCall(status);
+    if (!call) return this.status;
+    return this.callIfRunning('ACKNOWLEDGE_OPERATION_STATUS', () => call);
+  }
+
+  reconcileOperations(operations: readonly scheduler.Call.ReconcileOperations.Operation[]): Status {
+    checkArray(operations, 'operations');
+    operations.forEach((o, i) => checkId(o?.operation_id, `operations[${i}].operation_id`));
+    return this.callIfRunning('RECONCILE_OPERATIONS', () => ({
+      type: 'RECONCILE_OPERATIONS',
+      reconcile_operations: { operations: [...operations] },
+    }));
+  }
+
+  sendFrameworkMessage(executorId: ExecutorID, agentId: AgentID, data: Uint8Array | string): Status {
+    checkId(executorId, 'executorId');
+    checkId(agentId, 'agentId');
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw new MesosMisuseError('sendFrameworkMessage(): data must be a Uint8Array or a string');
+    }
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.callIfRunning('MESSAGE', () => ({
+      type: 'MESSAGE',
+      message: { executor_id: executorId, agent_id: agentId, data: bytes },
+    }));
+  }
+
+  reconcileTasks(statuses: readonly TaskStatus[]): Status {
+    checkArray(statuses, 'statuses');
+    statuses.forEach((s, i) => checkId(s?.task_id, `statuses[${i}].task_id`));
+    return this.callIfRunning('RECONCILE', () => ({
+      type: 'RECONCILE',
+      reconcile: {
+        tasks: statuses.map((s) => (s.agent_id ? { task_id: s.task_id, agent_id: s.agent_id } : { task_id: s.task_id })),
+      },
+    }));
+  }
+
+  updateFramework(
+    frameworkInfo: FrameworkInfo,
+    suppressedRoles?: readonly string[],
+    offerConstraints?: scheduler.OfferConstraints,
+  ): Status {
+    if (typeof frameworkInfo !== 'object' || frameworkInfo === null) {
+      throw new MesosMisuseError('updateFramework() takes a FrameworkInfo');
+    }
+    if (suppressedRoles !== undefined) {
+      checkRoles(suppressedRoles, 'suppressedRoles');
+      if (new Set(suppressedRoles).size !== suppressedRoles.length) {
+        throw new MesosMisuseError(`updateFramework(): suppressedRoles has duplicates: ${JSON.stringify(suppressedRoles)}`);
+      }
+    }
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    const currentId = this.framework.id;
+    if (!currentId) {
+      this.fatal('misuse', 'updateFramework() called before the framework was registered');
+      return this.status;
+    }
+    if (frameworkInfo.id && frameworkInfo.id.value !== currentId.value) {
+      this.fatal('misuse', `updateFramework() got framework id '${frameworkInfo.id.value}', but this driver is framework '${currentId.value}'`);
+      return this.status;
+    }
+    this.framework = { ...fillFrameworkDefaults(frameworkInfo), id: currentId };
+    // Without suppressedRoles the set is kept, limited to the roles the framework still has.
+    const roles = new Set(rolesOf(this.framework));
+    this.suppressedRoles = new Set((suppressedRoles ?? [...this.suppressedRoles]).filter((r) => suppressedRoles || roles.has(r)));
+    this.offerConstraints = offerConstraints;
+    if (!this.connected) {
+      this.log('updateFramework while not subscribed: the next SUBSCRIBE carries the new FrameworkInfo');
+      return this.status;
+    }
+    this.send({ type: 'UPDATE_FRAMEWORK', update_framework: this.updateFrameworkBody() });
+    return this.status;
+  }
+
+  acceptInverseOffers(offerIds: readonly OfferID[], filters?: Filters): Status {
+    const ids = toOfferIds(offerIds, 'offerIds');
+    return this.callIfRunning('ACCEPT_INVERSE_OFFERS', () => ({
+      type: 'ACCEPT_INVERSE_OFFERS',
+      accept_inverse_offers: withFilters({ inverse_offer_ids: ids }, filters),
+    }));
+  }
+
+  declineInverseOffers(offerIds: readonly OfferID[], filters?: Filters): Status {
+    const ids = toOfferIds(offerIds, 'offerIds');
+    return this.callIfRunning('DECLINE_INVERSE_OFFERS', () => ({
+      type: 'DECLINE_INVERSE_OFFERS',
+      decline_inverse_offers: withFilters({ inverse_offer_ids: ids }, filters),
+    }));
+  }
+
+  // ---------------------------------------------------------------- call plumbing
+
+  private accept(offerIds: OfferID[], operations: Offer.Operation[], filters: Filters | undefined): Status {
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    if (!this.connected) {
+      this.rejectIfConfigured('ACCEPT');
+      // libmesos: launches made while disconnected are answered locally, nothing reaches the master.
+      const partitionAware = isPartitionAware(this.framework);
+      for (const task of tasksOfOperations(operations)) {
+        const update = masterDisconnectedUpdate(task, partitionAware);
+        this.deliver('statusUpdate', undefined, () => this.invoke('statusUpdate', update));
+      }
+      this.dropped('ACCEPT', 'not subscribed');
+      return this.status;
+    }
+    for (const id of offerIds) {
+      if (!this.heldOffers.delete(id.value)) this.log('accepting offer %s, which this subscription does not hold', id.value);
+    }
+    this.send({ type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) });
+    return this.status;
+  }
+
+  private callIfRunning(type: scheduler.Call.Type, build: () => scheduler.Call): Status {
+    if (this.status !== Status.DRIVER_RUNNING) return this.status;
+    if (!this.connected) {
+      this.rejectIfConfigured(type);
+      this.dropped(type, 'not subscribed');
+      return this.status;
+    }
+    this.send(build());
+    return this.status;
+  }
+
+  private rejectIfConfigured(type: scheduler.Call.Type): void {
+    if (this.options.callsWhileDisconnected === 'reject') {
+      throw new MesosNotSubscribedError(`Cannot send ${type}: the driver is not subscribed to a master (state ${this.connection.state})`);
+    }
+  }
+
+  private dropped(type: scheduler.Call.Type, reason: string): void {
+    this.log('dropping %s call: %s', type, reason);
+    this.emit('callDropped', { type, reason });
+  }
+
+  /** Sends a call on the current subscription; failures are logged and emitted, never fatal. */
+  private send(call: scheduler.Call): void {
+    const transport = this.transport;
+    const type = call.type ?? 'UNKNOWN';
+    if (!this.connected || !transport) {
+      this.dropped(type, 'not subscribed');
+      return;
+    }
+    const body: scheduler.Call = { ...call, framework_id: this.framework.id };
+    const streamId = this.streamId;
+    transport.call(body, streamId ? { signal: this.lifetime.signal, streamId } : { signal: this.lifetime.signal }).then(
+      () => this.log('%s sent', type),
+      (error: unknown) => {
+        if (error instanceof MesosAbortError && this.lifetime.signal.aborted) return;
+        const err = toError(error);
+        this.log('%s failed: %s', type, err.message);
+        this.emit('callFailed', { type, error: err });
+      },
+    );
+  }
+
+  private subscribeCall(): scheduler.Call {
+    const subscribe: scheduler.Call.Subscribe = { framework_info: this.framework };
+    if (this.suppressedRoles.size > 0) subscribe.suppressed_roles = [...this.suppressedRoles];
+    if (this.offerConstraints) subscribe.offer_constraints = this.offerConstraints;
+    const call: scheduler.Call = { type: 'SUBSCRIBE', subscribe };
+    // Re-subscribing: the master wants the id in both places.
+    if (this.framework.id) call.framework_id = this.framework.id;
+    return call;
+  }
+
+  private updateFrameworkBody(): scheduler.Call.UpdateFramework {
+    const body: scheduler.Call.UpdateFramework = { framework_info: this.framework, suppressed_roles: [...this.suppressedRoles] };
+    if (this.offerConstraints) body.offer_constraints = this.offerConstraints;
+    return body;
+  }
+
+  // ---------------------------------------------------------------- connect loop
+
+  private async connectLoop(): Promise<void> {
+    const lifetime = this.lifetime.signal;
+    let redirectTo: string | undefined;
+    let failures = 0;
+    let delayMs: number | undefined;
+    let lastDetected: DetectedMaster | null = null;
+    while (!lifetime.aborted) {
+      if (delayMs !== undefined) {
+        this.setConnection('waiting');
+        try {
+          await delay(delayMs, lifetime);
+        } catch {
+          return;
+        }
+      }
+      this.setConnection('detecting');
+      let master: DetectedMaster | null;
+      if (redirectTo !== undefined) {
+        master = { url: redirectTo };
+        redirectTo = undefined;
+      } else {
+        try {
+          master = await (this.detector as LeaderDetector).detect(null, { signal: lifetime });
+        } catch (error) {
+          if (lifetime.aborted) return;
+          delayMs = this.reportFailure(toError(error), undefined, ++failures);
+          continue;
+        }
+        if (lifetime.aborted) return;
+        if (!master) {
+          delayMs = this.reportFailure(new MesosNoLeaderError('No leading master detected'), undefined, ++failures);
+          continue;
+        }
+        lastDetected = master;
+      }
+      const outcome = await this.subscribeOnce(master, lastDetected);
+      if (outcome.kind === 'closed' || outcome.kind === 'fatal' || lifetime.aborted) return;
+      if (outcome.kind === 'lost') failures = 0;
+      const error = outcome.error;
+      if (error instanceof MesosAuthenticationError) {
+        this.fatal('authenticationFailed', 'Master refused authentication', error);
+        return;
+      }
+      if (error instanceof MesosRedirectError) redirectTo = error.leader;
+      delayMs = this.reportFailure(error, master.url, ++failures);
+    }
+  }
+
+  private reportFailure(error: Error, master: string | undefined, attempt: number): number {
+    const delayMs = Math.max(0, this.backoff.next());
+    this.log('subscription attempt %d%s failed: %s; retrying in %d ms', attempt, master ? ` to ${master}` : '', error.message, delayMs);
+    this.emit('subscribeFailed', master ? { error, master, attempt, delayMs } : { error, attempt, delayMs });
+    return delayMs;
+  }
+
+  private async subscribeOnce(master: DetectedMaster, detected: DetectedMaster | null): Promise<SubscribeOutcome> {
+    this.setConnection('subscribing');
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    this.lossCause = undefined;
+    const transport = this.createTransport(master.url);
+    this.transport = transport;
+    // Until SUBSCRIBED announces the interval, Mesos's fixed 15 s bounds a hanging subscribe.
+    this.watchdog?.start(SCHEDULER_DRIVER_DEFAULTS.heartbeatIntervalSeconds);
+    let subscription: SchedulerSubscription;
+    try {
+      subscription = await transport.subscribe(this.subscribeCall(), { signal: attempt.signal });
+    } catch (error) {
+      this.watchdog?.stop();
+      if (this.status !== Status.DRIVER_RUNNING) return { kind: 'closed' };
+      transport.close();
+      this.transport = undefined;
+      return { kind: 'failed', error: this.lossCause ?? toError(error) };
+    }
+    this.subscription = subscription;
+    if (this.status !== Status.DRIVER_RUNNING) {
+      subscription.close();
+      return { kind: 'closed' };
+    }
+    let streamError: Error | undefined;
+    let fatal = false;
+    try {
+      for await (const event of subscription.events) {
+        this.watchdog?.touch();
+        if (this.onEvent(event, master, detected, subscription.streamId) === 'fatal') {
+          fatal = true;
+          break;
+        }
+      }
+    } catch (error) {
+      streamError = toError(error);
+    }
+    this.watchdog?.stop();
+    this.leaderWatch?.abort();
+    if (this.status !== Status.DRIVER_RUNNING || this.lingering) return { kind: 'closed' };
+    const wasSubscribed = this.connected;
+    const cause = this.lossCause ?? streamError ?? new MesosStreamEndedError('The master closed the subscription stream');
+    subscription.close();
+    transport.close();
+    this.subscription = undefined;
+    this.transport = undefined;
+    this.streamId = undefined;
+    if (wasSubscribed) {
+      this.setConnection('disconnected');
+      this.heldOffers.clear();
+    }
+    if (fatal) return { kind: 'fatal' };
+    if (!wasSubscribed) return { kind: 'failed', error: cause };
+    this.log('subscription to %s lost: %s', master.url, cause.message);
+    this.emit('disconnected', { cause });
+    this.deliver('disconnected', undefined, () => this.invoke('disconnected'));
+    return { kind: 'lost', error: cause };
+  }
+
+  private createTransport(url: string): SchedulerTransport {
+    const options: SchedulerTransportOptions = {
+      contentType: this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
+    };
+    if (this.credential) {
+      options.credential =
+        this.credential.secret === undefined
+          ? { principal: this.credential.principal }
+          : { principal: this.credential.principal, secret: this.credential.secret };
+    }
+    if (this.options.tls) options.tls = this.options.tls;
+    if (this.options.headers) options.headers = this.options.headers;
+    if (this.options.requestTimeoutMs !== undefined) options.requestTimeoutMs = this.options.requestTimeoutMs;
+    const factory = this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
+    return factory(url, options);
+  }
+
+  /** Marks the current subscription lost and closes it; the connect loop takes over. */
+  private connectionLost(cause: Error): void {
+    if (this.lossCause === undefined) this.lossCause = cause;
+    this.attempt?.abort(cause);
+    this.subscription?.close();
+  }
+
+  private watchLeader(detected: DetectedMaster | null): void {
+    this.leaderWatch?.abort();
+    if (!detected || !this.detector) return;
+    const watch = new AbortController();
+    this.leaderWatch = watch;
+    this.detector.detect(detected, { signal: watch.signal }).then(
+      (next) => {
+        if (watch.signal.aborted || !this.connected) return;
+        const where = next ? `to ${next.url}` : 'to none';
+        this.connectionLost(new MesosLeaderChangedError(`The detector reports that the leading master changed ${where}`));
+      },
+      (error: unknown) => {
+        if (!watch.signal.aborted) this.log('leader watch failed: %s', messageOf(error));
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private onEvent(
+    event: scheduler.Event,
+    master: DetectedMaster,
+    detected: DetectedMaster | null,
+    streamId: string,
+  ): 'fatal' | undefined {
+    if (this.status !== Status.DRIVER_RUNNING || this.lingering) return undefined;
+    const epoch = this.epoch;
+    switch (event.type) {
+      case 'SUBSCRIBED': {
+        const subscribed = event.subscribed;
+        if (!subscribed?.framework_id) {
+          this.connectionLost(new MesosStreamEndedError('SUBSCRIBED event without framework_id'));
+          return undefined;
+        }
+        this.onSubscribed(subscribed, master, detected, streamId);
+        return undefined;
+      }
+      case 'HEARTBEAT':
+        this.emit('heartbeat');
+        this.deliver('heartbeat', epoch, () => this.invoke('heartbeat'));
+        return undefined;
+      case 'OFFERS': {
+        const offers = event.offers?.offers ?? [];
+        for (const offer of offers) this.heldOffers.add(offer.id.value);
+        if (offers.length > 0) this.deliver('resourceOffers', epoch, () => this.invoke('resourceOffers', offers));
+        return undefined;
+      }
+      case 'RESCIND': {
+        const offerId = event.rescind?.offer_id;
+        if (!offerId) break;
+        this.heldOffers.delete(offerId.value);
+        this.deliver('offerRescinded', epoch, () => this.invoke('offerRescinded', offerId));
+        return undefined;
+      }
+      case 'UPDATE': {
+        const status = event.update?.status;
+        if (!status) break;
+        this.deliver('statusUpdate', epoch, async () => {
+          await this.invoke('statusUpdate', status);
+          if (this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING && status.uuid && status.uuid.length > 0 && status.agent_id) {
+            this.send(ackCall(status));
+          }
+        });
+        return undefined;
+      }
+      case 'UPDATE_OPERATION_STATUS': {
+        const status = event.update_operation_status?.status;
+        if (!status) break;
+        this.deliver('operationStatusUpdate', epoch, async () => {
+          await this.invoke('operationStatusUpdate', status);
+          const ack = this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING ? operationAckCall(status) : undefined;
+          if (ack) this.send(ack);
+        });
+        return undefined;
+      }
+      case 'MESSAGE': {
+        const message = event.message;
+        if (!message) break;
+        const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+        // libmesos delivers framework messages even while disconnected.
+        this.deliver('frameworkMessage', undefined, () => this.invoke('frameworkMessage', message.executor_id, message.agent_id, data));
+        return undefined;
+      }
+      case 'FAILURE': {
+        const failure = event.failure;
+        if (!failure?.agent_id) break;
+        const agentId = failure.agent_id;
+        if (failure.executor_id) {
+          const executorId = failure.executor_id;
+          this.deliver('executorLost', epoch, () => this.invoke('executorLost', executorId, agentId, failure.status ?? 0));
+        } else {
+          this.deliver('slaveLost', epoch, () => this.invoke('slaveLost', agentId));
+        }
+        return undefined;
+      }
+      case 'INVERSE_OFFERS': {
+        const offers = event.inverse_offers?.inverse_offers ?? [];
+        if (offers.length > 0) this.deliver('inverseOffers', epoch, () => this.invoke('inverseOffers', offers));
+        return undefined;
+      }
+      case 'RESCIND_INVERSE_OFFER': {
+        const offerId = event.rescind_inverse_offer?.inverse_offer_id;
+        if (!offerId) break;
+        this.deliver('inverseOfferRescinded', epoch, () => this.invoke('inverseOfferRescinded', offerId));
+        return undefined;
+      }
+      case 'ERROR': {
+        const message = event.error?.message ?? 'Unknown error';
+        const code: SchedulerErrorCode = message.includes(FRAMEWORK_REMOVED)
+          ? 'frameworkRemoved'
+          : message.includes(FRAMEWORK_FAILED_OVER)
+            ? 'frameworkFailedOver'
+            : 'masterError';
+        this.log('ERROR event from %s: %s', master.url, message);
+        // Handled in order with the callbacks before it; the connect loop stops at once.
+        this.queue.push(() => {
+          if (this.status !== Status.DRIVER_RUNNING) return undefined;
+          return this.fatalInQueue(new MesosSchedulerError(code, message));
+        });
+        return 'fatal';
+      }
+      default:
+        break;
+    }
+    this.log('ignoring %s event (unknown or missing its payload)', event.type ?? 'untyped');
+    return undefined;
+  }
+
+  private onSubscribed(
+    subscribed: scheduler.Event.Subscribed,
+    master: DetectedMaster,
+    detected: DetectedMaster | null,
+    streamId: string,
+  ): void {
+    const frameworkId = subscribed.framework_id;
+    if (this.framework.id && this.framework.id.value !== frameworkId.value) {
+      this.log('the master assigned framework id %s instead of %s', frameworkId.value, this.framework.id.value);
+    }
+    this.framework = { ...this.framework, id: frameworkId };
+    this.epoch += 1;
+    this.streamId = streamId;
+    this.heldOffers.clear();
+    this.setConnection('subscribed');
+    this.backoff.reset();
+    this.watchdog?.start(subscribed.heartbeat_interval_seconds ?? SCHEDULER_DRIVER_DEFAULTS.heartbeatIntervalSeconds);
+    this.watchLeader(detected);
+    const reregistered = this.registeredOnce;
+    this.registeredOnce = true;
+    const masterInfo = subscribed.master_info ?? master.info ?? masterInfoFromUrl(master.url);
+    this.log('subscribed to %s as framework %s (stream %s)', master.url, frameworkId.value, streamId);
+    this.emit(
+      'subscribed',
+      subscribed.master_info || master.info
+        ? { frameworkId, streamId, master: master.url, masterInfo, reregistered }
+        : { frameworkId, streamId, master: master.url, reregistered },
+    );
+    if (reregistered) this.deliver('reregistered', undefined, () => this.invoke('reregistered', masterInfo));
+    else this.deliver('registered', undefined, () => this.invoke('registered', frameworkId, masterInfo));
+  }
+
+  /**
+   * Queues a callback. It is skipped if the driver is no longer running, and, when `epoch` is
+   * given, if that subscription is gone (libmesos drops such events while disconnected).
+   */
+  private deliver(name: keyof Scheduler, epoch: number | undefined, run: () => unknown): void {
+    this.queue.push(() => {
+      if (this.status !== Status.DRIVER_RUNNING) return undefined;
+      if (epoch !== undefined && (epoch !== this.epoch || !this.connected)) {
+        this.log('dropping %s from a subscription that is gone', name);
+        return undefined;
+      }
+      return run();
+    });
+  }
+
+  private invoke<K extends keyof Scheduler>(name: K, ...args: DropFirst<Parameters<NonNullable<Scheduler[K]>>>): unknown {
+    const callback = this.scheduler[name] as ((this: Scheduler, ...a: unknown[]) => unknown) | undefined;
+    if (typeof callback !== 'function') return undefined;
+    return callback.call(this.scheduler, this, ...args);
+  }
+
+  // ---------------------------------------------------------------- stopping, aborting, fatal errors
+
+  private onCallbackFailure(error: unknown): void {
+    const err = toError(error);
+    this.log('a scheduler callback failed; aborting: %s', err.stack ?? err.message);
+    if (this.status !== Status.DRIVER_RUNNING) return;
+    const fatal = new MesosSchedulerError('callbackFailed', `A scheduler callback threw: ${err.message}`, { cause: error });
+    this.abortNow(fatal);
+    this.emit('error', fatal);
+  }
+
+  /** libmesos's error path: abort first, then report, then the `error` callback. */
+  private fatal(code: SchedulerErrorCode, message: string, cause?: unknown): void {
+    const error = new MesosSchedulerError(code, message, cause === undefined ? {} : { cause });
+    if (this.status === Status.DRIVER_RUNNING || this.status === Status.DRIVER_NOT_STARTED) this.abortNow(error);
+    this.emit('error', error);
+    this.queue.push(() => this.invoke('error', message));
+  }
+
+  private fatalInQueue(error: MesosSchedulerError): unknown {
+    this.abortNow(error);
+    this.emit('error', error);
+    if (error.code === 'frameworkRemoved') this.emit('frameworkRemoved', this.framework.id ? { frameworkId: this.framework.id, message: error.message } : { message: error.message });
+    return this.invoke('error', error.message);
+  }
+
+  private abortNow(reason: MesosSchedulerError | undefined): void {
+    const wasConnected = this.connected;
+    if (reason) this.abortError = reason;
+    this.log('aborting%s', reason ? `: ${reason.message}` : '');
+    this.statusMachine.transition(Status.DRIVER_ABORTED);
+    this.emit('abort', reason ? { reason } : {});
+    this.haltActivity();
+    this.settleJoin(Status.DRIVER_ABORTED);
+    if (wasConnected && this.transport) {
+      // Keep the subscription briefly so that stop() right after abort() can still tear down.
+      this.lingering = true;
+      this.lingerTimer = setTimeout(() => {
+        this.lingering = false;
+        this.closeConnections();
+      }, this.options.abortLingerMs ?? SCHEDULER_DRIVER_DEFAULTS.abortLingerMs);
+      this.lingerTimer.unref?.();
+    } else {
+      this.closeConnections();
+    }
+  }
+
+  /** Stops reconnecting, timers and the leader watch; the connection itself is closed later. */
+  private haltActivity(): void {
+    if (!this.lifetime.signal.aborted) this.lifetime.abort(new MesosAbortError('The scheduler driver stopped'));
+    this.watchdog?.stop();
+    this.leaderWatch?.abort();
+    if (this.connection.state !== 'closed') this.setConnection('closed');
+    if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  private async shutdown(teardown: { transport: SchedulerTransport; streamId: string | undefined } | undefined): Promise<void> {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingering = false;
+    if (teardown && this.framework.id) {
+      const timeoutMs = this.options.teardownTimeoutMs ?? SCHEDULER_DRIVER_DEFAULTS.teardownTimeoutMs;
+      const signal = AbortSignal.timeout(timeoutMs);
+      const call: scheduler.Call = { type: 'TEARDOWN', framework_id: this.framework.id };
+      try {
+        // The timer of AbortSignal.timeout is unref'd; the request itself keeps the process alive.
+        await teardown.transport.call(call, teardown.streamId ? { signal, streamId: teardown.streamId } : { signal });
+        this.log('TEARDOWN sent');
+      } catch (error) {
+        const err = toError(error);
+        this.log('TEARDOWN failed: %s', err.message);
+        this.emit('callFailed', { type: 'TEARDOWN', error: err });
+      }
+    }
+    this.closeConnections();
+    this.settleJoin(Status.DRIVER_STOPPED);
+  }
+
+  private closeConnections(): void {
+    this.attempt?.abort(new MesosAbortError('The scheduler driver stopped'));
+    this.subscription?.close();
+    this.transport?.close();
+    this.subscription = undefined;
+    this.transport = undefined;
+    this.streamId = undefined;
+    if (this.detector && !this.options.detector) {
+      const detector = this.detector;
+      Promise.resolve()
+        .then(() => detector.close())
+        .catch((error: unknown) => this.log('closing the detector failed: %s', messageOf(error)));
+    }
+    this.detector = this.options.detector;
+  }
+
+  private setConnection(to: ConnectionState): void {
+    this.connection.transition(to);
+  }
+}
+
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
+
+function ackCall(status: TaskStatus): scheduler.Call {
+  return {
+    type: 'ACKNOWLEDGE',
+    acknowledge: { agent_id: status.agent_id as AgentID, task_id: status.task_id, uuid: status.uuid as Uint8Array },
+  };
+}
+
+function operationAckCall(status: OperationStatus): scheduler.Call | undefined {
+  const uuid = status.uuid?.value;
+  if (!uuid || uuid.length === 0 || !status.operation_id || !status.agent_id) return undefined;
+  const body: scheduler.Call.AcknowledgeOperationStatus = { agent_id: status.agent_id, uuid, operation_id: status.operation_id };
+  if (status.resource_provider_id) body.resource_provider_id = status.resource_provider_id;
+  return { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: body };
+}
+
+function withFilters<T extends object>(body: T, filters: Filters | undefined): T & { filters?: Filters } {
+  return filters === undefined ? body : { ...body, filters };
+}
+
+function checkRoles(roles: unknown, what: string): asserts roles is readonly string[] {
+  checkArray(roles, what);
+  (roles as unknown[]).forEach((r, i) => {
+    if (typeof r !== 'string') throw new MesosMisuseError(`${what}[${i}] must be a string`);
+  });
+}
+
+/** libmesos fills an empty `user` with the OS user and an empty `hostname` with the host name. */
+function fillFrameworkDefaults(framework: FrameworkInfo): FrameworkInfo {
+  const filled: FrameworkInfo = { ...framework };
+  if (!filled.user) filled.user = currentUser();
+  if (!filled.hostname) filled.hostname = os.hostname();
+  return filled;
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME ?? 'root';
+  }
+}
+
+function makeBackoff(option: SchedulerDriverOptions['backoff'], failoverTimeoutSeconds: number | undefined): BackoffStrategy {
+  if (option && typeof (option as BackoffStrategy).next === 'function') return option as BackoffStrategy;
+  const given = (option ?? {}) as ConstructorParameters<typeof ExponentialBackoff>[0] & object;
+  let maxMs = given.maxMs ?? SCHEDULER_DRIVER_DEFAULTS.backoffMaxMs;
+  // libmesos also caps the bound at failover_timeout / 10, so a retry comes before the timeout.
+  if (given.maxMs === undefined && failoverTimeoutSeconds !== undefined && failoverTimeoutSeconds > 0) {
+    maxMs = Math.min(maxMs, (failoverTimeoutSeconds * 1000) / 10);
+  }
+  return new ExponentialBackoff({ initialMs: SCHEDULER_DRIVER_DEFAULTS.backoffInitialMs, ...given, maxMs });
+}
+
+function masterInfoFromUrl(url: string): MasterInfo {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+    return { id: '', ip: 0, port, hostname: parsed.hostname };
+  } catch {
+    return { id: '', ip: 0, port: 5050 };
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,115 @@
+/** Options of MesosSchedulerDriver, their defaults, and the narrow views of the layers below it. */
+import type { BackoffOptions, BackoffStrategy } from '../common/backoff';
+import type { MasterInfo, scheduler } from '../codec/messages';
+import type { DetectorOptions } from '../detector/detector';
+import type { TlsOptions } from '../transport/options';
+
+/** The master as the detector reports it: the base URL of its HTTP API, and its MasterInfo if known. */
+export interface DetectedMaster {
+  /** Base URL, e.g. `http://10.0.0.1:5050` (the API is at `url + /api/v1/scheduler`). */
+  url: string;
+  /** The leader's MasterInfo, when the detector knows it. */
+  info?: MasterInfo;
+}
+
+/** What the driver needs from a master detector (`MasterDetector` from lib/detector fits). */
+export interface LeaderDetector {
+  /** Resolves once the leader differs from `previous` (null = no leader). */
+  detect(previous: DetectedMaster | null, options?: { signal?: AbortSignal }): Promise<DetectedMaster | null>;
+  /** Releases the detector's resources. */
+  close(): void | Promise<void>;
+}
+
+/** An open SUBSCRIBE stream, as the transport returns it. */
+export interface SchedulerSubscription {
+  /** The `Mesos-Stream-Id` of this subscription. */
+  streamId: string;
+  /** The decoded events; throws when the stream breaks, ends quietly after `close()`. */
+  events: AsyncIterable<scheduler.Event>;
+  /** Closes the stream. */
+  close(): void;
+}
+
+/** What the driver needs from a scheduler HTTP client (`SchedulerClient` from lib/transport fits). */
+export interface SchedulerTransport {
+  /** Sends SUBSCRIBE and opens its event stream. */
+  subscribe(call: scheduler.Call, options: { signal: AbortSignal }): Promise<SchedulerSubscription>;
+  /** Sends any other call, with the stream id of the last subscription. */
+  call(call: scheduler.Call, options: { signal: AbortSignal; streamId?: string }): Promise<scheduler.Response | undefined>;
+  /** Closes every connection. */
+  close(): void;
+}
+
+/** What the driver passes to the HTTP client factory. */
+export interface SchedulerTransportOptions {
+  contentType: 'protobuf' | 'json';
+  credential?: { principal: string; secret?: string };
+  tls?: TlsOptions;
+  headers?: Record<string, string>;
+  requestTimeoutMs?: number;
+}
+
+/** Heartbeat watchdog settings. */
+export interface HeartbeatOptions {
+  /** Watch heartbeats at all. @default true */
+  enabled?: boolean;
+  /** Silent heartbeat intervals after which the subscription counts as lost. @default 5 */
+  missedIntervals?: number;
+}
+
+/** Options of {@link MesosSchedulerDriver}. */
+export interface SchedulerDriverOptions {
+  /** Wire format of calls and events. @default 'protobuf' */
+  contentType?: 'protobuf' | 'json';
+  /** Heartbeat watchdog; the interval comes from SUBSCRIBED (15 s until then). */
+  heartbeat?: HeartbeatOptions;
+  /**
+   * Delay between subscription attempts: a strategy of your own, or options of the default
+   * randomised exponential backoff. Default as libmesos: random in [0, b], b from 2 s doubling
+   * to 1 min, and b at most failover_timeout/10 when failover_timeout > 0.
+   */
+  backoff?: BackoffStrategy | BackoffOptions;
+  /**
+   * What calls made while not subscribed do. `'libmesos'`: launches are answered by a synthetic
+   * TASK_DROPPED/TASK_LOST "Master disconnected" update, other calls are dropped and logged.
+   * `'reject'`: the method throws MesosNotSubscribedError. @default 'libmesos'
+   */
+  callsWhileDisconnected?: 'libmesos' | 'reject';
+  /** TLS for `https://` masters. */
+  tls?: TlsOptions;
+  /** Extra HTTP headers on every request. */
+  headers?: Record<string, string>;
+  /** Time limit of non-streaming requests, in ms (passed to the HTTP client). */
+  requestTimeoutMs?: number;
+  /** Time limit for sending TEARDOWN on `stop()`. @default 10000 */
+  teardownTimeoutMs?: number;
+  /**
+   * After `abort()` the subscription stays open this long, so that `stop()` called right after
+   * (as libmesos examples do) can still send TEARDOWN; v1 has no "deactivate". @default 1000
+   */
+  abortLingerMs?: number;
+  /** Debug namespace of the driver's log. @default 'mesos-driver:scheduler' */
+  loggerNamespace?: string;
+  /** A detector to use instead of one built from the master string (not closed by the driver). */
+  detector?: LeaderDetector;
+  /** Options for the detector built from the master string. */
+  detectorOptions?: DetectorOptions;
+  /**
+   * Builds the HTTP client for a master URL (the default uses lib/transport's SchedulerClient).
+   * @internal For tests and instrumentation.
+   */
+  transportFactory?: (masterUrl: string, options: SchedulerTransportOptions) => SchedulerTransport;
+}
+
+/** Named defaults of the scheduler driver. */
+export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
+  contentType: 'protobuf' as const,
+  missedHeartbeats: 5,
+  /** Mesos's hard-coded heartbeat interval, used until SUBSCRIBED announces one. */
+  heartbeatIntervalSeconds: 15,
+  backoffInitialMs: 2000,
+  backoffMaxMs: 60_000,
+  teardownTimeoutMs: 10_000,
+  abortLingerMs: 1000,
+  loggerNamespace: 'scheduler',
+});
