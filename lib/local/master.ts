@@ -128,6 +128,11 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     return this.leaderCore;
   }
 
+  /** Gives this master a new MasterInfo id, as a restarted master process has (single-master failover). */
+  renewIdentity(): void {
+    this.masterInfo = { ...this.info, id: randomUUID() };
+  }
+
   /** Records who leads: this master (it then starts fresh and learns agents) or another / none. */
   setLeader(leader: MasterInfo | null): void {
     if (!this.alive) return;
