@@ -6,3 +6,24 @@ export * from './common/errors';
 export { ExponentialBackoff } from './common/backoff';
 export type { BackoffOptions, BackoffStrategy } from './common/backoff';
 export type * from './codec/messages';
+export type { ExecutorEnvironment } from './driver/executor-env';
+export {
+  MesosSchedulerDriver,
+  MesosSchedulerError,
+  MesosNotSubscribedError,
+  MesosLeaderChangedError,
+  SCHEDULER_DRIVER_DEFAULTS,
+} from './driver/index';
+export type {
+  Scheduler,
+  SchedulerDriver,
+  SchedulerDriverOptions,
+  SchedulerDriverEvents,
+  SchedulerErrorCode,
+  ConnectionState,
+  HeartbeatOptions,
+  LeaderDetector,
+  DetectedMaster,
+  CallbackResult,
+  OfferIds,
+} from './driver/index';
