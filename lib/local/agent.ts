@@ -1,0 +1,1139 @@
+/**
+ * One simulated Mesos agent: holds resources, runs tasks as real processes (or on timers in
+ * simulated mode), launches custom executors and serves them the executor API (§2), and sends
+ * status updates reliably to the master (§1.8) through {@link AgentEvents}.
+ */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { getCodec, TYPE_NAMES } from '../codec/codec';
+import type {
+  AgentInfo,
+  Attribute,
+  ExecutorInfo,
+  FrameworkInfo,
+  KillPolicy,
+  Resource,
+  TaskGroupInfo,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+  executor,
+} from '../codec/messages';
+import { MesosConfigError, MesosMisuseError } from '../common/errors';
+import { createLogger } from '../common/logger';
+import { AgentStatusUpdates, isTerminalTaskState } from './agent-status-updates';
+import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
+import { formatOfContentType, negotiateResponseFormat } from './media-types';
+import { addResources } from './resources';
+import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess, spawnInSandbox } from './task-process';
+
+const log = createLogger('local:agent');
+
+/** What the agent tells its master. Implemented by the master and passed to the agent. */
+export interface AgentEvents {
+  /** A task status update; it carries a uuid and is re-sent until {@link LocalAgent.acknowledge} is called. */
+  statusUpdate(agentId: string, frameworkId: string, status: TaskStatus): void;
+  /** A framework message from an executor (best effort). */
+  frameworkMessage(agentId: string, frameworkId: string, executorId: string, data: Uint8Array): void;
+  /** An executor process ended; `waitStatus` is the raw `waitpid` status word. */
+  executorExited(agentId: string, frameworkId: string, executorId: string, waitStatus: number): void;
+}
+
+/** Options of {@link LocalAgent}. Times are in ms; defaults are Mesos's. */
+export interface LocalAgentOptions {
+  /** The agent id (e.g. `'<cluster>-S0'`). */
+  id: string;
+  /** Hostname put in AgentInfo and offers. Default `'127.0.0.1'`. */
+  hostname?: string;
+  /** Port to listen on; default a free port (kept across {@link LocalAgent.restart}). */
+  port?: number;
+  /** Total resources of the agent. */
+  resources: Resource[];
+  /** Attributes of the agent. */
+  attributes?: Attribute[];
+  /** `'process'` (default) runs command tasks and executors for real; `'simulated'` runs every task on timers. */
+  taskMode?: 'process' | 'simulated';
+  /** How long a simulated task runs before TASK_FINISHED. Default 1000. */
+  simulatedTaskMs?: number;
+  /** Root of the sandboxes (`<workDir>/slaves/<id>/frameworks/...`). */
+  workDir: string;
+  /** First status update retry interval. Default 10000 (Mesos). */
+  statusUpdateRetryMs?: number;
+  /** Largest status update retry interval. Default 600000 (Mesos). */
+  statusUpdateRetryMaxMs?: number;
+  /** Grace period between SHUTDOWN and killing an executor. Default 5000. */
+  executorShutdownGracePeriodMs?: number;
+  /** How long a launched executor has to SUBSCRIBE. Default 60000. */
+  executorRegistrationTimeoutMs?: number;
+  /** MESOS_RECOVERY_TIMEOUT given to checkpointing executors. Default 15 min. */
+  recoveryTimeoutMs?: number;
+  /** After a restart, how long checkpointed executors have to re-subscribe (MESOS_SUBSCRIPTION_BACKOFF_MAX). Default 2000, at most 15000. */
+  executorReregistrationTimeoutMs?: number;
+  /** Interval of HEARTBEAT events to executors. Default 30 min. */
+  executorHeartbeatIntervalMs?: number;
+  /** Default grace period between SIGTERM and SIGKILL when killing a command task. Default 3000. */
+  killGracePeriodMs?: number;
+  /** Extra environment variables for every executor and command task (`--executor_environment_variables`). */
+  executorEnvironment?: Record<string, string>;
+}
+
+/** One task as the agent reports it to a (new) master. */
+export interface AgentTaskState {
+  framework: FrameworkInfo;
+  task: TaskInfo;
+  state: TaskState;
+  executorId?: string;
+  resources: Resource[];
+}
+
+type ExecutorPhase = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+
+/** Why an executor is being torn down; decides the state of its remaining tasks. */
+type TerminationCause = 'shutdown' | 'registration-timeout' | 'reregistration-timeout' | 'agent-restart';
+
+interface FrameworkRecord {
+  info: FrameworkInfo;
+  readonly id: string;
+  terminating: boolean;
+  readonly executors: Map<string, ExecutorRecord>;
+}
+
+type QueuedLaunch = { kind: 'task'; task: TaskInfo } | { kind: 'group'; group: TaskGroupInfo };
+
+interface ExecutorRecord {
+  readonly frameworkId: string;
+  readonly id: string;
+  readonly info: ExecutorInfo;
+  readonly containerId: string;
+  readonly sandbox: string;
+  phase: ExecutorPhase;
+  process?: SandboxedProcess;
+  stream?: ExecutorEventStream;
+  readonly queued: QueuedLaunch[];
+  /** Ids of tasks sent to the executor in LAUNCH/LAUNCH_GROUP. */
+  readonly launched: Set<string>;
+  cause?: TerminationCause;
+  /** Set while a restarted agent waits for this executor to re-subscribe. */
+  awaitingReregistration: boolean;
+  /** Events are not reported for executors a restart forgot. */
+  forgotten: boolean;
+  registrationTimer?: NodeJS.Timeout;
+  shutdownTimer?: NodeJS.Timeout;
+  heartbeatTimer?: NodeJS.Timeout;
+}
+
+interface TaskRecord {
+  readonly frameworkId: string;
+  readonly task: TaskInfo;
+  state: TaskState;
+  /** The executor id: the custom executor's, or the task id for the command executor. */
+  readonly executorId: string;
+  readonly kind: 'command' | 'executor' | 'simulated';
+  process?: SandboxedProcess;
+  killRequested: boolean;
+  timers: NodeJS.Timeout[];
+}
+
+const EXECUTOR_PATHS = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
+const STATE_PATHS = new Set(['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']);
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Variables of the parent passed through so that executors (Node ones included) can run. */
+const PASSED_THROUGH = /^(PATH|HOME|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NODE_.*|NVM_.*|DEBUG)$/;
+
+function nowSeconds(): number {
+  return Date.now() / 1000;
+}
+
+function newUuid(): Buffer {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
+}
+
+function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}\u0000${taskId}`;
+}
+
+function durationMs(duration: { nanoseconds: number } | undefined): number | undefined {
+  return duration === undefined ? undefined : Math.max(0, duration.nanoseconds / 1e6);
+}
+
+function isPartitionAware(framework: FrameworkInfo): boolean {
+  return (framework.capabilities ?? []).some((c) => c.type === 'PARTITION_AWARE');
+}
+
+/** A simulated Mesos agent on 127.0.0.1. */
+export class LocalAgent {
+  private readonly options: Required<Omit<LocalAgentOptions, 'port' | 'attributes' | 'executorEnvironment'>> & {
+    attributes: Attribute[];
+    executorEnvironment: Record<string, string>;
+  };
+  private events: AgentEvents;
+  private readonly frameworks = new Map<string, FrameworkRecord>();
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly updates: AgentStatusUpdates;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private port: number;
+  private started = false;
+  private stopping = false;
+  /** True between a restart and the end of executor re-registration (calls other than SUBSCRIBE get 503). */
+  private recovering = false;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private readonly processes = new Set<SandboxedProcess>();
+
+  constructor(options: LocalAgentOptions, events: AgentEvents) {
+    if (!options || typeof options.id !== 'string' || options.id === '') throw new MesosConfigError("LocalAgent needs a non-empty 'id'");
+    if (typeof options.workDir !== 'string' || options.workDir === '') throw new MesosConfigError("LocalAgent needs a 'workDir'");
+    if (!Array.isArray(options.resources)) throw new MesosConfigError("LocalAgent needs 'resources' (use parseResources)");
+    this.options = {
+      id: options.id,
+      hostname: options.hostname ?? '127.0.0.1',
+      resources: options.resources,
+      attributes: options.attributes ?? [],
+      taskMode: options.taskMode ?? 'process',
+      simulatedTaskMs: options.simulatedTaskMs ?? 1000,
+      workDir: options.workDir,
+      statusUpdateRetryMs: options.statusUpdateRetryMs ?? 10_000,
+      statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs ?? 600_000,
+      executorShutdownGracePeriodMs: options.executorShutdownGracePeriodMs ?? 5_000,
+      executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs ?? 60_000,
+      recoveryTimeoutMs: options.recoveryTimeoutMs ?? 15 * 60_000,
+      executorReregistrationTimeoutMs: Math.min(options.executorReregistrationTimeoutMs ?? 2_000, 15_000),
+      executorHeartbeatIntervalMs: options.executorHeartbeatIntervalMs ?? 30 * 60_000,
+      killGracePeriodMs: options.killGracePeriodMs ?? 3_000,
+      executorEnvironment: options.executorEnvironment ?? {},
+    };
+    if (this.options.taskMode !== 'process' && this.options.taskMode !== 'simulated') {
+      throw new MesosConfigError(`Invalid taskMode '${String(this.options.taskMode)}': expected 'process' or 'simulated'`);
+    }
+    this.port = options.port ?? 0;
+    this.events = events;
+    this.updates = new AgentStatusUpdates(
+      { retryMs: this.options.statusUpdateRetryMs, retryMaxMs: Math.max(this.options.statusUpdateRetryMs, this.options.statusUpdateRetryMaxMs) },
+      {
+        forward: (frameworkId, status) => this.emit('statusUpdate', () => this.events.statusUpdate(this.options.id, frameworkId, status)),
+        streamCompleted: (frameworkId, taskId) => this.forgetTask(frameworkId, taskId),
+      },
+    );
+  }
+
+  /** The agent id. */
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** AgentInfo as the master registers it: id, hostname, port, resources, attributes. */
+  get info(): AgentInfo {
+    const info: AgentInfo = {
+      id: { value: this.options.id },
+      hostname: this.options.hostname,
+      port: this.port,
+      resources: this.options.resources,
+    };
+    if (this.options.attributes.length > 0) info.attributes = this.options.attributes;
+    return info;
+  }
+
+  /** Base URL of the agent, `http://127.0.0.1:PORT`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the HTTP server on 127.0.0.1 (free port unless one was given). */
+  async start(): Promise<void> {
+    if (this.started) throw new MesosMisuseError(`Agent ${this.options.id} is already started`);
+    this.started = true;
+    this.stopping = false;
+    await this.listen();
+  }
+
+  /** Re-points the agent at a new leading master; unacknowledged updates are re-sent to it. */
+  setEvents(events: AgentEvents): void {
+    this.events = events;
+    if (!this.recovering) this.updates.resendAll();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Launching
+
+  /** Launches tasks of a framework (LAUNCH), or one task group with its executor (LAUNCH_GROUP). */
+  launch(framework: FrameworkInfo, tasks: TaskInfo[], group?: { executor: ExecutorInfo }): void {
+    const frameworkId = framework.id?.value;
+    if (!frameworkId) throw new MesosMisuseError('launch() needs a FrameworkInfo with its id');
+    const record = this.frameworkRecord(framework);
+    if (record.terminating) {
+      log('ignoring launch of %d task(s) for terminating framework %s', tasks.length, frameworkId);
+      return;
+    }
+    if (group) {
+      this.launchGroup(record, group.executor, tasks);
+      return;
+    }
+    for (const task of tasks) {
+      if (this.tasks.has(taskKey(frameworkId, task.task_id.value))) {
+        log('task %s of framework %s already exists; ignoring the duplicate launch', task.task_id.value, frameworkId);
+        continue;
+      }
+      if (this.options.taskMode === 'simulated') this.launchSimulated(record, task, task.executor?.executor_id.value ?? task.task_id.value);
+      else if (task.executor) this.launchOnExecutor(record, task.executor, { kind: 'task', task });
+      else this.launchCommandTask(record, task, task.task_id.value);
+    }
+  }
+
+  private launchGroup(record: FrameworkRecord, executorInfo: ExecutorInfo, tasks: TaskInfo[]): void {
+    const fresh = tasks.filter((t) => !this.tasks.has(taskKey(record.id, t.task_id.value)));
+    if (this.options.taskMode === 'simulated') {
+      for (const task of fresh) this.launchSimulated(record, task, executorInfo.executor_id.value);
+    } else if (executorInfo.command?.value) {
+      this.launchOnExecutor(record, executorInfo, { kind: 'group', group: { tasks: fresh } });
+    } else {
+      // The DEFAULT executor (no command): run each task's command ourselves, under the executor's id.
+      for (const task of fresh) this.launchCommandTask(record, task, executorInfo.executor_id.value);
+    }
+  }
+
+  private frameworkRecord(framework: FrameworkInfo): FrameworkRecord {
+    const id = framework.id?.value as string;
+    let record = this.frameworks.get(id);
+    if (!record) {
+      record = { info: framework, id, terminating: false, executors: new Map() };
+      this.frameworks.set(id, record);
+    } else if (!record.terminating) {
+      record.info = framework;
+    }
+    return record;
+  }
+
+  private addTask(frameworkId: string, task: TaskInfo, executorId: string, kind: TaskRecord['kind']): TaskRecord {
+    const record: TaskRecord = { frameworkId, task, state: 'TASK_STAGING', executorId, kind, killRequested: false, timers: [] };
+    this.tasks.set(taskKey(frameworkId, task.task_id.value), record);
+    return record;
+  }
+
+  private sandboxOf(frameworkId: string, executorId: string, containerId: string): string {
+    return join(this.options.workDir, 'slaves', this.options.id, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Status updates
+
+  /** Records a new state for a task and hands the update to the reliable stream. */
+  private sendUpdate(
+    task: TaskRecord,
+    state: TaskState,
+    extra: { source?: TaskStatus.Source; reason?: TaskStatus.Reason; message?: string } = {},
+  ): void {
+    const status: TaskStatus = {
+      task_id: { value: task.task.task_id.value },
+      state,
+      source: extra.source ?? 'SOURCE_EXECUTOR',
+      agent_id: { value: this.options.id },
+      executor_id: { value: task.executorId },
+      timestamp: nowSeconds(),
+      uuid: newUuid(),
+    };
+    if (extra.reason) status.reason = extra.reason;
+    if (extra.message !== undefined) status.message = extra.message;
+    this.takeUpdate(task.frameworkId, status);
+  }
+
+  /** The single entry of every update (agent-made or from an executor) into the status update manager. */
+  private takeUpdate(frameworkId: string, status: TaskStatus): boolean {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework || framework.terminating) {
+      // Mesos ignores updates for terminating frameworks.
+      log('ignoring update %s of task %s: framework %s is gone', status.state, status.task_id.value, frameworkId);
+      return false;
+    }
+    const task = this.tasks.get(taskKey(frameworkId, status.task_id.value));
+    if (task) {
+      task.state = status.state;
+      if (isTerminalTaskState(status.state)) this.clearTaskTimers(task);
+    }
+    return this.updates.update(frameworkId, status);
+  }
+
+  /** Passes on the framework's ACK of an update (Call ACKNOWLEDGE at the master). */
+  acknowledge(frameworkId: string, taskId: string, uuid: Uint8Array): void {
+    if (!this.updates.acknowledge(frameworkId, taskId, uuid)) log('unexpected ACK for task %s of framework %s', taskId, frameworkId);
+  }
+
+  private forgetTask(frameworkId: string, taskId: string): void {
+    const task = this.tasks.get(taskKey(frameworkId, taskId));
+    if (task && isTerminalTaskState(task.state)) {
+      this.tasks.delete(taskKey(frameworkId, taskId));
+      this.maybeRemoveFramework(frameworkId);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Command tasks and simulated tasks
+
+  private launchSimulated(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
+    const record = this.addTask(framework.id, task, executorId, 'simulated');
+    const running = setTimeout(() => this.sendUpdate(record, 'TASK_RUNNING'), 0);
+    const finished = setTimeout(() => this.sendUpdate(record, 'TASK_FINISHED', { message: 'Simulated task finished' }), this.options.simulatedTaskMs);
+    running.unref();
+    finished.unref();
+    record.timers.push(running, finished);
+  }
+
+  private baseEnvironment(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
+    return { ...env, ...this.options.executorEnvironment };
+  }
+
+  private launchCommandTask(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
+    const record = this.addTask(framework.id, task, executorId, 'command');
+    const containerId = randomUUID();
+    const sandbox = this.sandboxOf(framework.id, executorId, containerId);
+    const command = task.command;
+    if (!command?.value) {
+      this.sendUpdate(record, 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: 'The task has no command value' });
+      return;
+    }
+    const env = {
+      ...this.baseEnvironment(),
+      ...commandEnvironment(command),
+      MESOS_SANDBOX: sandbox,
+      MESOS_DIRECTORY: sandbox,
+      MESOS_FRAMEWORK_ID: framework.id,
+      MESOS_EXECUTOR_ID: executorId,
+      MESOS_TASK_ID: task.task_id.value,
+      MESOS_AGENT_ENDPOINT: `127.0.0.1:${this.port}`,
+    };
+    let child: SandboxedProcess;
+    try {
+      child = spawnInSandbox(command, { sandbox, env });
+    } catch (err) {
+      this.sendUpdate(record, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: `Failed to launch the command: ${(err as Error).message}`,
+      });
+      return;
+    }
+    record.process = child;
+    this.processes.add(child);
+    if (child.pid !== undefined) {
+      this.sendUpdate(record, 'TASK_STARTING');
+      this.sendUpdate(record, 'TASK_RUNNING');
+    }
+    void child.exited.then((exit) => this.commandTaskExited(record, exit));
+  }
+
+  private commandTaskExited(record: TaskRecord, exit: ProcessExit): void {
+    const child = record.process;
+    if (child) this.processes.delete(child);
+    child?.signalGroup('SIGKILL'); // leftovers of the task's process group
+    this.clearTaskTimers(record);
+    if (this.stopping || isTerminalTaskState(record.state) || !this.tasks.has(taskKey(record.frameworkId, record.task.task_id.value))) return;
+    const description = `Command ${describeWaitStatus(exit)}`;
+    if (exit.error) {
+      this.sendUpdate(record, 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: description });
+    } else if (record.killRequested) {
+      this.sendUpdate(record, 'TASK_KILLED', { message: description });
+    } else if (exit.code === 0) {
+      this.sendUpdate(record, 'TASK_FINISHED', { message: description });
+    } else {
+      this.sendUpdate(record, 'TASK_FAILED', { message: description });
+    }
+    // The command executor ends with its task; the master turns this into a FAILURE event.
+    if (!exit.error) {
+      this.emit('executorExited', () => this.events.executorExited(this.options.id, record.frameworkId, record.executorId, exit.waitStatus));
+    }
+  }
+
+  private killCommandTask(record: TaskRecord, killPolicy: KillPolicy | undefined): void {
+    const framework = this.frameworks.get(record.frameworkId);
+    if (record.killRequested) return;
+    record.killRequested = true;
+    if (record.kind === 'simulated') {
+      this.clearTaskTimers(record);
+      this.sendUpdate(record, 'TASK_KILLED', { message: 'Simulated task killed' });
+      return;
+    }
+    const child = record.process;
+    if (!child || child.hasExited) return;
+    if (framework && (framework.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE')) this.sendUpdate(record, 'TASK_KILLING');
+    const graceMs = durationMs(killPolicy?.grace_period) ?? durationMs(record.task.kill_policy?.grace_period) ?? this.options.killGracePeriodMs;
+    child.signalGroup('SIGTERM');
+    const escalate = setTimeout(() => child.signalGroup('SIGKILL'), graceMs);
+    escalate.unref();
+    record.timers.push(escalate);
+  }
+
+  private clearTaskTimers(record: TaskRecord): void {
+    for (const timer of record.timers) clearTimeout(timer);
+    record.timers.length = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Custom executors
+
+  private launchOnExecutor(framework: FrameworkRecord, info: ExecutorInfo, launch: QueuedLaunch): void {
+    const tasks = launch.kind === 'task' ? [launch.task] : (launch.group.tasks ?? []);
+    const executorId = info.executor_id.value;
+    const records = tasks.map((t) => this.addTask(framework.id, t, executorId, 'executor'));
+    let record = framework.executors.get(executorId);
+    if (record && (record.phase === 'TERMINATING' || record.phase === 'TERMINATED')) {
+      for (const task of records) {
+        this.sendUpdate(task, isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Executor terminating',
+        });
+      }
+      return;
+    }
+    if (!record) {
+      const started = this.startExecutor(framework, info);
+      if (!started) {
+        for (const task of records) {
+          this.sendUpdate(task, 'TASK_FAILED', {
+            source: 'SOURCE_AGENT',
+            reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+            message: info.command?.value ? 'Failed to launch the executor' : 'The executor has no command',
+          });
+        }
+        return;
+      }
+      record = started;
+    }
+    if (record.phase === 'RUNNING' && record.stream && !record.stream.closed) this.deliverLaunch(record, launch);
+    else record.queued.push(launch);
+  }
+
+  private startExecutor(framework: FrameworkRecord, info: ExecutorInfo): ExecutorRecord | undefined {
+    if (!info.command?.value) return undefined;
+    const containerId = randomUUID();
+    const executorId = info.executor_id.value;
+    const sandbox = this.sandboxOf(framework.id, executorId, containerId);
+    const record: ExecutorRecord = {
+      frameworkId: framework.id,
+      id: executorId,
+      info: { ...info, framework_id: { value: framework.id } },
+      containerId,
+      sandbox,
+      phase: 'REGISTERING',
+      queued: [],
+      launched: new Set(),
+      awaitingReregistration: false,
+      forgotten: false,
+    };
+    let child: SandboxedProcess;
+    try {
+      child = spawnInSandbox(info.command, { sandbox, env: this.executorEnvironment(framework, record) });
+    } catch (err) {
+      log('cannot start executor %s: %s', executorId, (err as Error).message);
+      return undefined;
+    }
+    if (child.pid === undefined) return undefined;
+    record.process = child;
+    this.processes.add(child);
+    framework.executors.set(executorId, record);
+    record.registrationTimer = setTimeout(() => {
+      if (record.phase !== 'REGISTERING') return;
+      log('executor %s did not subscribe within %d ms', executorId, this.options.executorRegistrationTimeoutMs);
+      this.destroyExecutor(record, 'registration-timeout');
+    }, this.options.executorRegistrationTimeoutMs);
+    record.registrationTimer.unref();
+    void child.exited.then((exit) => this.executorProcessExited(record, exit));
+    log('launched executor %s of framework %s (pid %d)', executorId, framework.id, child.pid);
+    return record;
+  }
+
+  private executorEnvironment(framework: FrameworkRecord, record: ExecutorRecord): Record<string, string> {
+    const checkpoint = framework.info.checkpoint === true;
+    const graceMs = durationMs(record.info.shutdown_grace_period) ?? this.options.executorShutdownGracePeriodMs;
+    const env: Record<string, string> = {
+      ...this.baseEnvironment(),
+      ...commandEnvironment(record.info.command),
+      MESOS_FRAMEWORK_ID: framework.id,
+      MESOS_EXECUTOR_ID: record.id,
+      MESOS_DIRECTORY: record.sandbox,
+      MESOS_SANDBOX: record.sandbox,
+      MESOS_SLAVE_ID: this.options.id,
+      MESOS_SLAVE_PID: `slave(1)@127.0.0.1:${this.port}`,
+      MESOS_AGENT_ENDPOINT: `127.0.0.1:${this.port}`,
+      MESOS_CHECKPOINT: checkpoint ? '1' : '0',
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(graceMs),
+      LIBPROCESS_PORT: '0',
+    };
+    if (checkpoint) {
+      env.MESOS_RECOVERY_TIMEOUT = formatDuration(this.options.recoveryTimeoutMs);
+      env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(this.options.executorReregistrationTimeoutMs);
+    }
+    return env;
+  }
+
+  private deliverLaunch(record: ExecutorRecord, launch: QueuedLaunch): void {
+    const tasks = launch.kind === 'task' ? [launch.task] : (launch.group.tasks ?? []);
+    for (const task of tasks) record.launched.add(task.task_id.value);
+    if (launch.kind === 'task') record.stream?.send({ type: 'LAUNCH', launch: { task: launch.task } });
+    else record.stream?.send({ type: 'LAUNCH_GROUP', launch_group: { task_group: launch.group } });
+  }
+
+  /** Sends SHUTDOWN to an executor, then kills its process group after the grace period. */
+  shutdownExecutor(frameworkId: string, executorId: string): void {
+    const framework = this.frameworks.get(frameworkId);
+    const record = framework?.executors.get(executorId);
+    if (!framework || !record) {
+      // A command task's executor id is its task id.
+      const task = this.tasks.get(taskKey(frameworkId, executorId));
+      if (task && task.kind !== 'executor' && !isTerminalTaskState(task.state)) this.killCommandTask(task, undefined);
+      else log('shutdown of unknown executor %s of framework %s ignored', executorId, frameworkId);
+      return;
+    }
+    this.terminateExecutor(record, 'shutdown');
+  }
+
+  private terminateExecutor(record: ExecutorRecord, cause: TerminationCause): void {
+    if (record.phase === 'TERMINATING' || record.phase === 'TERMINATED') return;
+    if (record.phase === 'REGISTERING' || !record.stream || record.stream.closed) {
+      // Nobody to tell: destroy the container right away, as Mesos does for an unregistered executor.
+      this.destroyExecutor(record, cause);
+      return;
+    }
+    record.phase = 'TERMINATING';
+    record.cause = cause;
+    record.stream.send({ type: 'SHUTDOWN' });
+    const graceMs = durationMs(record.info.shutdown_grace_period) ?? this.options.executorShutdownGracePeriodMs;
+    record.shutdownTimer = setTimeout(() => this.destroyExecutor(record, cause), graceMs);
+    record.shutdownTimer.unref();
+  }
+
+  /** Kills the executor's process group now (container destruction). */
+  private destroyExecutor(record: ExecutorRecord, cause: TerminationCause): void {
+    if (record.phase === 'TERMINATED') return;
+    record.phase = 'TERMINATING';
+    record.cause ??= cause;
+    if (!record.process || record.process.hasExited || !record.process.signalGroup('SIGKILL')) {
+      // No process to wait for: finish the bookkeeping now.
+      if (record.process && !record.process.hasExited) return;
+      this.executorGone(record, { waitStatus: 9, code: null, signal: 'SIGKILL' });
+    }
+  }
+
+  private executorProcessExited(record: ExecutorRecord, exit: ProcessExit): void {
+    if (record.process) this.processes.delete(record.process);
+    record.process?.signalGroup('SIGKILL'); // children left behind
+    this.executorGone(record, exit);
+  }
+
+  private executorGone(record: ExecutorRecord, exit: ProcessExit): void {
+    if (record.phase === 'TERMINATED') return;
+    const wasTerminating = record.phase === 'TERMINATING';
+    record.phase = 'TERMINATED';
+    for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer]) if (timer) clearTimeout(timer);
+    record.stream?.close();
+    const framework = this.frameworks.get(record.frameworkId);
+    if (framework?.executors.get(record.id) === record) framework.executors.delete(record.id);
+    if (this.stopping || record.forgotten || !framework) return;
+    log('executor %s of framework %s %s', record.id, record.frameworkId, describeWaitStatus(exit));
+
+    const partitionAware = isPartitionAware(framework.info);
+    for (const task of this.tasks.values()) {
+      if (task.frameworkId !== record.frameworkId || task.executorId !== record.id || task.kind !== 'executor') continue;
+      if (isTerminalTaskState(task.state)) continue;
+      if (task.killRequested) {
+        this.sendUpdate(task, 'TASK_KILLED', { source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' });
+      } else if (record.cause === 'registration-timeout') {
+        this.sendUpdate(task, 'TASK_FAILED', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
+          message: `Executor did not register within ${formatDuration(this.options.executorRegistrationTimeoutMs)}`,
+        });
+      } else if (record.cause === 'reregistration-timeout') {
+        this.sendUpdate(task, partitionAware ? 'TASK_GONE' : 'TASK_LOST', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
+          message: 'Executor did not re-register within the timeout',
+        });
+      } else if (wasTerminating) {
+        this.sendUpdate(task, partitionAware ? 'TASK_GONE' : 'TASK_LOST', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Executor terminated',
+        });
+      } else {
+        this.sendUpdate(task, 'TASK_FAILED', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: `Executor ${describeWaitStatus(exit)}`,
+        });
+      }
+    }
+    this.emit('executorExited', () => this.events.executorExited(this.options.id, record.frameworkId, record.id, exit.waitStatus));
+    this.maybeRemoveFramework(record.frameworkId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Kill, messages, framework shutdown
+
+  /** Kills a task: the command executor's SIGTERM/SIGKILL, or KILL to its custom executor. */
+  kill(frameworkId: string, taskId: string, killPolicy?: KillPolicy): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) {
+      log('kill of task %s ignored: unknown framework %s', taskId, frameworkId);
+      return;
+    }
+    const task = this.tasks.get(taskKey(frameworkId, taskId));
+    if (!task) {
+      // Mesos: no executor runs this task, so it is reported lost (dropped for partition-aware frameworks).
+      const status: TaskStatus = {
+        task_id: { value: taskId },
+        state: isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_EXECUTOR_TERMINATED',
+        message: 'Cannot find executor',
+        agent_id: { value: this.options.id },
+        timestamp: nowSeconds(),
+        uuid: newUuid(),
+      };
+      this.takeUpdate(frameworkId, status);
+      return;
+    }
+    if (isTerminalTaskState(task.state)) return;
+    if (task.kind !== 'executor') {
+      this.killCommandTask(task, killPolicy);
+      return;
+    }
+    const executorRecord = framework.executors.get(task.executorId);
+    if (!executorRecord || executorRecord.phase === 'TERMINATING' || executorRecord.phase === 'TERMINATED') return;
+    if (!executorRecord.launched.has(taskId)) {
+      this.killQueued(executorRecord, taskId);
+      return;
+    }
+    task.killRequested = true;
+    const kill: executor.Event.Kill = { task_id: { value: taskId } };
+    if (killPolicy) kill.kill_policy = killPolicy;
+    executorRecord.stream?.send({ type: 'KILL', kill });
+  }
+
+  /** Kills a task that was never delivered to its executor (and the rest of its group). */
+  private killQueued(record: ExecutorRecord, taskId: string): void {
+    const index = record.queued.findIndex((q) =>
+      q.kind === 'task' ? q.task.task_id.value === taskId : (q.group.tasks ?? []).some((t) => t.task_id.value === taskId),
+    );
+    if (index < 0) return;
+    const [launch] = record.queued.splice(index, 1);
+    const tasks = launch?.kind === 'task' ? [launch.task] : (launch?.group.tasks ?? []);
+    for (const info of tasks) {
+      const task = this.tasks.get(taskKey(record.frameworkId, info.task_id.value));
+      if (task && !isTerminalTaskState(task.state)) {
+        this.sendUpdate(task, 'TASK_KILLED', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_TASK_KILLED_DURING_LAUNCH',
+          message: 'Killed before delivery to the executor',
+        });
+      }
+    }
+    // MESOS-8411: an executor that never got a task and has nothing left to run is shut down.
+    if (record.launched.size === 0 && record.queued.length === 0) this.terminateExecutor(record, 'shutdown');
+  }
+
+  /** Delivers a framework message to an executor (best effort: dropped when it is not connected). */
+  sendFrameworkMessage(frameworkId: string, executorId: string, data: Uint8Array): void {
+    const record = this.frameworks.get(frameworkId)?.executors.get(executorId);
+    if (!record || record.phase !== 'RUNNING' || !record.stream || record.stream.closed) {
+      log('dropping framework message for executor %s of framework %s: not connected', executorId, frameworkId);
+      return;
+    }
+    record.stream.send({ type: 'MESSAGE', message: { data } });
+  }
+
+  /** Kills every task and executor of a framework and forgets it. */
+  shutdownFramework(frameworkId: string): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework) return;
+    framework.terminating = true;
+    this.updates.dropFramework(frameworkId);
+    for (const record of [...framework.executors.values()]) this.terminateExecutor(record, 'shutdown');
+    for (const task of [...this.tasks.values()]) {
+      if (task.frameworkId !== frameworkId) continue;
+      if (task.kind === 'executor') {
+        if (!framework.executors.has(task.executorId)) this.tasks.delete(taskKey(frameworkId, task.task.task_id.value));
+        continue;
+      }
+      this.clearTaskTimers(task);
+      if (task.process && !task.process.hasExited) {
+        task.killRequested = true;
+        task.process.signalGroup('SIGTERM');
+        const escalate = setTimeout(() => task.process?.signalGroup('SIGKILL'), this.options.killGracePeriodMs);
+        escalate.unref();
+        task.timers.push(escalate);
+      }
+      this.tasks.delete(taskKey(frameworkId, task.task.task_id.value));
+    }
+    this.maybeRemoveFramework(frameworkId);
+  }
+
+  private maybeRemoveFramework(frameworkId: string): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (!framework || framework.executors.size > 0) return;
+    for (const task of this.tasks.values()) if (task.frameworkId === frameworkId) return;
+    this.frameworks.delete(frameworkId);
+    this.updates.dropFramework(frameworkId);
+  }
+
+  /** Every task the agent knows (live ones, and terminal ones whose updates are not yet acknowledged). */
+  state(): AgentTaskState[] {
+    const result: AgentTaskState[] = [];
+    for (const task of this.tasks.values()) {
+      const framework = this.frameworks.get(task.frameworkId);
+      if (!framework || framework.terminating) continue;
+      result.push({
+        framework: framework.info,
+        task: task.task,
+        state: task.state,
+        executorId: task.executorId,
+        resources: addResources([], task.task.resources ?? []),
+      });
+    }
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // HTTP
+
+  private async listen(): Promise<void> {
+    const server = createServer((req, res) => this.handleRequest(req, res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    log('agent %s listening on %s', this.options.id, this.url);
+  }
+
+  private async closeServer(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const framework of this.frameworks.values()) {
+      for (const record of framework.executors.values()) record.stream?.destroy();
+    }
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  private handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (STATE_PATHS.has(path)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Expecting GET', { Allow: 'GET' });
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(this.stateJson()));
+      return;
+    }
+    if (!EXECUTOR_PATHS.has(path)) return reply(res, 404, '');
+    if (req.method !== 'POST') {
+      req.resume();
+      return reply(res, 405, `Expecting POST, got '${req.method ?? ''}'`, { Allow: 'POST' });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (tooLarge) return reply(res, 400, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+      try {
+        this.handleExecutorCall(req, res, Buffer.concat(chunks));
+      } catch (err) {
+        log('executor call failed: %s', (err as Error).message);
+        if (!res.headersSent) reply(res, 500, 'Internal error');
+        else res.destroy();
+      }
+    });
+  }
+
+  private handleExecutorCall(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined) return reply(res, 400, "Expecting 'Content-Type' to be present");
+    const format = formatOfContentType(contentType);
+    if (!format) {
+      return reply(res, 415, `Expecting 'Content-Type' of application/json or application/x-protobuf`);
+    }
+    let call: executor.Call;
+    try {
+      call = getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, format).decode(body);
+    } catch (err) {
+      return reply(res, 400, `Failed to parse body into Call: ${(err as Error).message}`);
+    }
+    const problem = validateExecutorCall(call);
+    if (problem) return reply(res, 400, `Failed to validate Executor::Call: ${problem}`);
+    if (call.type === 'HEARTBEAT') return reply(res, 202, '');
+    if (this.recovering && call.type !== 'SUBSCRIBE') return reply(res, 503, 'Agent has not finished recovery');
+
+    let responseFormat = format;
+    if (call.type === 'SUBSCRIBE') {
+      const negotiated = negotiateResponseFormat(req.headers.accept);
+      if (!negotiated) return reply(res, 406, 'Expecting \'Accept\' to allow application/json or application/x-protobuf');
+      responseFormat = negotiated;
+    }
+    const framework = this.frameworks.get(call.framework_id.value);
+    if (!framework) return reply(res, 400, 'Framework cannot be found');
+    const record = framework.executors.get(call.executor_id.value);
+    if (!record) return reply(res, 400, 'Executor cannot be found');
+    if (record.phase === 'REGISTERING' && call.type !== 'SUBSCRIBE') return reply(res, 403, 'Executor is not subscribed');
+
+    switch (call.type) {
+      case 'SUBSCRIBE':
+        return this.subscribe(framework, record, call.subscribe ?? {}, res, responseFormat);
+      case 'UPDATE': {
+        const status = call.update?.status as TaskStatus;
+        reply(res, 202, '');
+        this.executorUpdate(record, status);
+        return;
+      }
+      case 'MESSAGE': {
+        reply(res, 202, '');
+        const data = call.message?.data ?? new Uint8Array();
+        this.emit('frameworkMessage', () => this.events.frameworkMessage(this.options.id, record.frameworkId, record.id, data));
+        return;
+      }
+      default:
+        return reply(res, 501, `Received '${call.type ?? 'UNKNOWN'}' call`);
+    }
+  }
+
+  /** An UPDATE from an executor: into the reliable stream, then ACKNOWLEDGED back to the executor. */
+  private executorUpdate(record: ExecutorRecord, status: TaskStatus, acknowledge = true): void {
+    const filled: TaskStatus = {
+      ...status,
+      agent_id: { value: this.options.id },
+      executor_id: status.executor_id ?? { value: record.id },
+    };
+    if (filled.timestamp === undefined) filled.timestamp = nowSeconds();
+    const framework = this.frameworks.get(record.frameworkId);
+    if (!framework || framework.terminating) return;
+    this.takeUpdate(record.frameworkId, filled);
+    // The agent has taken the update (duplicates too): the executor may stop re-sending it.
+    if (acknowledge && filled.uuid) {
+      record.stream?.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: filled.task_id, uuid: filled.uuid } });
+    }
+  }
+
+  private subscribe(
+    framework: FrameworkRecord,
+    record: ExecutorRecord,
+    subscribe: executor.Call.Subscribe,
+    res: ServerResponse,
+    format: 'json' | 'protobuf',
+  ): void {
+    const refuse = this.stopping || framework.terminating || record.phase === 'TERMINATING' || record.phase === 'TERMINATED';
+    const previous = record.stream;
+    const stream = new ExecutorEventStream(res, format, () => {
+      if (record.stream === stream) record.stream = undefined;
+    });
+    if (refuse) {
+      stream.send({ type: 'SHUTDOWN' });
+      stream.close();
+      return;
+    }
+    previous?.close();
+    record.stream = stream;
+    const reregistering = record.phase === 'RUNNING';
+    record.phase = 'RUNNING';
+    if (record.registrationTimer) clearTimeout(record.registrationTimer);
+    record.registrationTimer = undefined;
+    record.awaitingReregistration = false;
+    log('executor %s of framework %s %s', record.id, record.frameworkId, reregistering ? 're-subscribed' : 'subscribed');
+
+    // Updates the executor still holds: take them again (duplicates are ignored), ACK after SUBSCRIBED.
+    const replayed: TaskStatus[] = [];
+    for (const update of subscribe.unacknowledged_updates ?? []) {
+      const status = update.status;
+      if (!status?.uuid || status.uuid.length !== 16) continue;
+      this.executorUpdate(record, status, false);
+      replayed.push(status);
+    }
+    // Tasks sent before a restart that the executor never heard of were lost in transit.
+    const known = new Set((subscribe.unacknowledged_tasks ?? []).map((t) => t.task_id.value));
+    for (const taskId of record.launched) {
+      const task = this.tasks.get(taskKey(record.frameworkId, taskId));
+      if (!task || task.state !== 'TASK_STAGING' || known.has(taskId)) continue;
+      this.sendUpdate(task, isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_AGENT_RESTARTED',
+        message: 'Task launched during agent restart',
+      });
+    }
+
+    const frameworkInfo: FrameworkInfo = { ...framework.info, id: { value: framework.id } };
+    stream.send({
+      type: 'SUBSCRIBED',
+      subscribed: { executor_info: record.info, framework_info: frameworkInfo, agent_info: this.info, container_id: { value: record.containerId } },
+    });
+    for (const launch of record.queued.splice(0)) this.deliverLaunch(record, launch);
+    for (const status of replayed) stream.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid as Uint8Array } });
+
+    if (record.heartbeatTimer) clearInterval(record.heartbeatTimer);
+    record.heartbeatTimer = setInterval(() => record.stream?.send({ type: 'HEARTBEAT' }), this.options.executorHeartbeatIntervalMs);
+    record.heartbeatTimer.unref();
+    if (this.recovering) this.maybeFinishRecovery();
+  }
+
+  private stateJson(): Record<string, unknown> {
+    const frameworks = [...this.frameworks.values()].map((f) => ({
+      id: f.id,
+      name: f.info.name,
+      user: f.info.user,
+      checkpoint: f.info.checkpoint ?? false,
+      executors: [...f.executors.values()].map((e) => ({
+        id: e.id,
+        name: e.info.name ?? '',
+        container: e.containerId,
+        directory: e.sandbox,
+        state: e.phase,
+      })),
+      tasks: [...this.tasks.values()]
+        .filter((t) => t.frameworkId === f.id)
+        .map((t) => ({ id: t.task.task_id.value, name: t.task.name, state: t.state, executor_id: t.executorId, resources: t.task.resources ?? [] })),
+    }));
+    return {
+      id: this.options.id,
+      hostname: this.options.hostname,
+      port: this.port,
+      pid: `slave(1)@127.0.0.1:${this.port}`,
+      resources: this.options.resources,
+      attributes: this.options.attributes,
+      frameworks,
+    };
+  }
+
+  private emit(what: string, call: () => void): void {
+    if (this.stopping) return;
+    try {
+      call();
+    } catch (err) {
+      log('the %s handler threw: %s', what, (err as Error).message);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Restart and stop
+
+  /**
+   * Simulates an agent restart: the server goes away (executor streams break) and comes back
+   * on the same port. Executors of checkpointing frameworks keep running and may re-subscribe
+   * within the re-registration timeout; those that do not are shut down. Everything of other
+   * frameworks (or of all, with `checkpointRecovery: false`) is killed and forgotten, as a
+   * restarted Mesos agent does; the master learns it from {@link state}.
+   */
+  async restart(options: { checkpointRecovery?: boolean } = {}): Promise<void> {
+    if (!this.started || this.stopping) throw new MesosMisuseError(`Agent ${this.options.id} is not running`);
+    const checkpointRecovery = options.checkpointRecovery ?? true;
+    this.updates.pause();
+    this.recovering = true;
+    await this.closeServer();
+
+    for (const framework of [...this.frameworks.values()]) {
+      if (checkpointRecovery && framework.info.checkpoint === true && !framework.terminating) {
+        for (const record of framework.executors.values()) {
+          if (record.phase === 'RUNNING' || record.phase === 'REGISTERING') record.awaitingReregistration = true;
+        }
+        continue;
+      }
+      this.forgetFramework(framework);
+    }
+
+    await this.listen();
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = setTimeout(() => this.finishRecovery(), this.options.executorReregistrationTimeoutMs);
+    this.recoveryTimer.unref();
+    this.maybeFinishRecovery();
+  }
+
+  /** Kills every process of a framework without reporting anything (the restarted agent never knew them). */
+  private forgetFramework(framework: FrameworkRecord): void {
+    for (const record of framework.executors.values()) {
+      record.forgotten = true;
+      record.phase = 'TERMINATING';
+      if (!record.process?.signalGroup('SIGKILL')) this.executorGone(record, { waitStatus: 9, code: null, signal: 'SIGKILL' });
+    }
+    for (const [key, task] of this.tasks) {
+      if (task.frameworkId !== framework.id) continue;
+      this.clearTaskTimers(task);
+      task.process?.signalGroup('SIGKILL');
+      this.tasks.delete(key);
+    }
+    this.updates.dropFramework(framework.id);
+    this.frameworks.delete(framework.id);
+  }
+
+  private maybeFinishRecovery(): void {
+    if (!this.recovering) return;
+    for (const framework of this.frameworks.values()) {
+      for (const record of framework.executors.values()) if (record.awaitingReregistration) return;
+    }
+    this.finishRecovery();
+  }
+
+  private finishRecovery(): void {
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = undefined;
+    if (!this.recovering) return;
+    this.recovering = false;
+    for (const framework of this.frameworks.values()) {
+      for (const record of [...framework.executors.values()]) {
+        if (!record.awaitingReregistration) continue;
+        record.awaitingReregistration = false;
+        log('executor %s did not re-subscribe after the restart', record.id);
+        this.destroyExecutor(record, 'reregistration-timeout');
+      }
+    }
+    this.updates.resendAll();
+  }
+
+  /** Kills every process, closes the server and clears every timer. Reports nothing more. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.recovering = false;
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    this.updates.clear();
+    for (const task of this.tasks.values()) this.clearTaskTimers(task);
+    for (const framework of this.frameworks.values()) {
+      for (const record of framework.executors.values()) {
+        for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer]) if (timer) clearTimeout(timer);
+      }
+    }
+    const exits = [...this.processes].map((child) => {
+      child.signalGroup('SIGKILL');
+      return child.exited;
+    });
+    await this.closeServer();
+    await Promise.all(exits);
+    this.processes.clear();
+    this.tasks.clear();
+    this.frameworks.clear();
+    this.started = false;
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (body) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(body);
+}
