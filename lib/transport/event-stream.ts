@@ -71,6 +71,8 @@ export class EventStream<E> implements AsyncIterable<E> {
             yield this.decodeRecord(record);
             if (this.closed) return;
           }
+          // The decoder hands out the good records before bad framing, then keeps the error.
+          if (decoder.error) throw decoder.error;
         }
       } catch (err) {
         if (this.closed) return;

@@ -3,6 +3,7 @@
  * keep-alive agent for the subscription stream and another for calls (Mesos wants calls on a
  * different connection from the stream), timeouts, cancellation and error mapping.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -112,6 +113,8 @@ export abstract class MesosHttpClient {
     // As many sockets as calls may be in flight: with the default of 1, calls share one connection in order.
     this.callAgent = makeAgent({ maxSockets: this.options.maxConcurrentCalls });
     this.callQueue = new CallQueue(this.options.maxConcurrentCalls);
+    // Every request in flight and every subscription listens for close(): not a leak.
+    setMaxListeners(0, this.closeController.signal);
     this.axios = axios.create({
       // Errors, redirects, proxies and decompression are all handled (or refused) here, not by axios.
       validateStatus: () => true,
@@ -181,7 +184,7 @@ export abstract class MesosHttpClient {
       this.log('%s -> %d', what, response.status);
       if (response.status === 200 || response.status === 202) return { status: response.status, headers, body: data };
       throw this.statusError(response.status, bodyText(data), headers, context);
-    }, anyOf(signal, this.closeSignal));
+    }, signal);
   }
 
   /**
@@ -271,6 +274,3 @@ export abstract class MesosHttpClient {
   }
 }
 
-function anyOf(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
-}
