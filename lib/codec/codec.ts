@@ -128,9 +128,9 @@ class JsonCodec<T> implements MessageCodec<T> {
     }) as T;
   }
 
-  /** Decodes an already parsed JSON value (e.g. a znode's JSON object). */
+  /** Decodes an already parsed JSON value (e.g. a znode's JSON object), leaving the caller's value untouched. */
   decodeValue(value: unknown): T {
-    return decodeWith(this.info, 'json', () => this.decodeObject(value) as Record<string, unknown>) as T;
+    return decodeWith(this.info, 'json', () => this.decodeObject(structuredClone(value)) as Record<string, unknown>) as T;
   }
 }
 

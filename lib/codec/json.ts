@@ -93,7 +93,8 @@ function valueConverter(kind: ValueKind, required: boolean): JsonConverter {
     };
   }
   const sub = kind.messageInfo;
-  return (v) => jsonMessageDecoder(sub)(v);
+  let decodeSub: JsonConverter | undefined;
+  return (v) => (decodeSub ??= jsonMessageDecoder(sub))(v);
 }
 
 function fieldConverter(field: FieldInfo): JsonConverter {
@@ -103,42 +104,45 @@ function fieldConverter(field: FieldInfo): JsonConverter {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) {
         throw new FieldPathError(`expected an object for map field, got ${describeValue(v)}`);
       }
-      const out: Record<string, unknown> = {};
+      const map = v as Record<string, unknown>;
       let count = 0;
-      for (const key of Object.keys(v)) {
-        const item = (v as Record<string, unknown>)[key];
-        if (item === null) continue;
+      for (const key of Object.keys(map)) {
+        const item = map[key];
         let converted: unknown;
         try {
-          converted = convert(item);
+          converted = item === null ? undefined : convert(item);
         } catch (err) {
           if (err instanceof FieldPathError) err.segments.unshift(`[${key}]`);
           throw err;
         }
-        if (converted === undefined) continue;
-        if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
-        else out[key] = converted;
-        count++;
+        if (converted === undefined) delete map[key];
+        else {
+          if (converted !== item) Object.defineProperty(map, key, { value: converted, enumerable: true, writable: true, configurable: true });
+          count++;
+        }
       }
-      return count > 0 ? out : undefined;
+      return count > 0 ? map : undefined;
     };
   }
   if (field.repeated) {
     return (v) => {
       if (!Array.isArray(v)) throw new FieldPathError(`expected an array for repeated field, got ${describeValue(v)}`);
-      const out: unknown[] = [];
+      let dropped = false;
       for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
         let converted: unknown;
         try {
-          if (v[i] === null) throw new FieldPathError('expected a value, got null');
-          converted = convert(v[i]);
+          if (item === null) throw new FieldPathError('expected a value, got null');
+          converted = convert(item);
         } catch (err) {
           if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
           throw err;
         }
-        if (converted !== undefined) out.push(converted);
+        if (converted === undefined) dropped = true;
+        else if (converted !== item) v[i] = converted;
       }
-      return out.length > 0 ? out : undefined;
+      const list = dropped ? v.filter((item) => item !== undefined) : v;
+      return list.length > 0 ? list : undefined;
     };
   }
   return convert;
@@ -148,7 +152,10 @@ interface CompiledJson {
   decode: JsonConverter;
 }
 
-/** The compiled JSON decoder of a message type (built on first use, then cached on the type). */
+/**
+ * The compiled JSON decoder of a message type (built on first use, then cached on the type).
+ * It converts the parsed JSON value in place and returns it.
+ */
 export function jsonMessageDecoder(info: MessageInfo): JsonConverter {
   const cached = info.compiled.json as CompiledJson | undefined;
   if (cached) return cached.decode;
@@ -164,16 +171,22 @@ export function jsonMessageDecoder(info: MessageInfo): JsonConverter {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new FieldPathError(`expected a JSON object for ${fullName}, got ${describeValue(raw)}`);
     }
-    const out: Record<string, unknown> = {};
+    // Converted in place: the object is fresh from JSON.parse, and reusing it (instead of copying
+    // every message) is what keeps decoding close to the cost of JSON.parse itself.
+    const out = raw as Record<string, unknown>;
     let key = '';
     try {
-      for (key in raw) {
+      for (key in out) {
         const convert = converters.get(key);
-        if (convert === undefined) continue;
-        const value = (raw as Record<string, unknown>)[key];
-        if (value === null) continue;
+        const value = out[key];
+        if (convert === undefined || value === null) {
+          // Unknown keys are ignored (not kept) and null means absent.
+          delete out[key];
+          continue;
+        }
         const converted = convert(value);
-        if (converted !== undefined) out[key] = converted;
+        if (converted === undefined) delete out[key];
+        else if (converted !== value) out[key] = converted;
       }
     } catch (err) {
       if (err instanceof FieldPathError) err.segments.unshift(key);
