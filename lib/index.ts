@@ -6,6 +6,10 @@ export * from './common/errors';
 export { ExponentialBackoff } from './common/backoff';
 export type { BackoffOptions, BackoffStrategy } from './common/backoff';
 export type * from './codec/messages';
+export { Status } from './driver/status';
+export { MesosExecutorDriver, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS } from './driver/executor-driver';
+export type { Executor, ExecutorDriver, ExecutorDriverOptions } from './driver/executor-types';
+export { parseExecutorEnvironment, parseDuration, DEFAULT_SHUTDOWN_GRACE_PERIOD_MS } from './driver/executor-env';
 export type { ExecutorEnvironment } from './driver/executor-env';
 export {
   MesosSchedulerDriver,

@@ -7,6 +7,7 @@
  * within MESOS_RECOVERY_TIMEOUT; otherwise the executor shuts down, as Mesos executors do.
  */
 import { randomUUID } from 'node:crypto';
+import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { TaskID, TaskStatus, executor } from '../codec/messages';
 import { delay } from '../common/abort';
 import { MesosConfigError, MesosError, MesosMisuseError, MesosProtocolError } from '../common/errors';
@@ -207,6 +208,9 @@ export class MesosExecutorDriver implements ExecutorDriver {
         ...(this.agentId !== undefined && { agent_id: { value: this.agentId } }),
       },
     };
+    // Encoding now turns a malformed status into a synchronous MesosEncodeError naming the field,
+    // instead of a failure later in the background (and in every re-SUBSCRIBE carrying it).
+    getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, 'protobuf').encode(this.makeCall('UPDATE', { update }));
     this.ledger.addUpdate(update);
     // While disconnected the update waits in the ledger: the next SUBSCRIBE carries it.
     if (this.subscribed) this.enqueueUpdate(update);

@@ -34,7 +34,8 @@ export interface ExecutorDriver {
   /**
    * Sends a status update reliably: the driver sets a fresh uuid, the timestamp, the source, the
    * executor and agent ids, and keeps the update until the agent acknowledges it.
-   * @throws MesosMisuseError for TASK_STAGING or a status without task_id/state.
+   * @throws MesosMisuseError for TASK_STAGING, a status without task_id/state, or (its subclass
+   * MesosEncodeError) a malformed field.
    */
   sendStatusUpdate(status: TaskStatus): Status;
   /** Sends a best-effort message to the scheduler. Strings are sent as UTF-8. */

@@ -197,6 +197,12 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(() => driver.sendStatusUpdate({ task_id: { value: '' }, state: 'TASK_RUNNING' })).to.throw(MesosMisuseError, /task_id/);
     expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'RUNNING' as never })).to.throw(MesosMisuseError, /RUNNING/);
     expect(() => driver.sendFrameworkMessage(42 as never)).to.throw(MesosMisuseError);
+    // Caught by encoding, synchronously, with the field named; nothing is kept or sent.
+    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING', reason: 'NOT_A_REASON' as never })).to.throw(
+      MesosMisuseError,
+      /reason/,
+    );
+    expect(driver.unacknowledged.unacknowledged_updates).to.have.length(0);
     driver.stop();
   });
 
