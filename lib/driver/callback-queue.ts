@@ -24,7 +24,7 @@ export class CallbackQueue {
     this.tasks.push(task);
     if (!this.draining) {
       this.draining = true;
-      queueMicrotask(() => void this.drain());
+      void Promise.resolve().then(() => this.drain());
     }
   }
 
