@@ -132,7 +132,7 @@ describe('SchedulerClient (loopback HTTP)', function () {
         if (read.length === events.length) subscription.close();
       }
       expect(read).to.deep.equal(events.map((e) => roundTrip(e, format)));
-      expect(read[2]?.offers?.offers[0]?.hostname).to.equal('host-ünïcødé');
+      expect(read[2]?.offers?.offers?.[0]?.hostname).to.equal('host-ünïcødé');
       await stream.gone;
     });
   }
@@ -194,7 +194,9 @@ describe('SchedulerClient (loopback HTTP)', function () {
     });
     const answer = await client.call({ type: 'RECONCILE_OPERATIONS', framework_id: FRAMEWORK_ID, reconcile_operations: {} });
     expect(answer?.type).to.equal('RECONCILE_OPERATIONS');
-    master.handle((_req, res) => res.writeHead(200).end());
+    master.handle((_req, res) => {
+      res.writeHead(200).end();
+    });
     expect(await client.call(REVIVE)).to.equal(undefined);
   });
 
