@@ -56,6 +56,8 @@ export interface CallCounters {
   /** Calls whose body could not be read as a Call. */
   malformed: number;
   subscribes: number;
+  /** Wall-clock time (ms since the epoch) of the last non-SUBSCRIBE call, 0 if none. */
+  lastCallAt: number;
 }
 
 const FRAMEWORK_ID = 'a3c5e1f0-7b2d-4c8e-9f61-2d4b8a7c9e10-0001';
@@ -124,7 +126,7 @@ export class EventStreamServer {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
   /** Counters of answered calls (reset with `resetCounters`). */
-  calls: CallCounters = { byType: {}, badStreamId: 0, malformed: 0, subscribes: 0 };
+  calls: CallCounters = { byType: {}, badStreamId: 0, malformed: 0, subscribes: 0, lastCallAt: 0 };
   /** Called when a stream has written its last event. */
   onStreamDone: ((report: StreamReport) => void) | undefined;
 
@@ -166,7 +168,7 @@ export class EventStreamServer {
 
   /** Zeroes the call counters. */
   resetCounters(): void {
-    this.calls = { byType: {}, badStreamId: 0, malformed: 0, subscribes: 0 };
+    this.calls = { byType: {}, badStreamId: 0, malformed: 0, subscribes: 0, lastCallAt: 0 };
   }
 
   /** Average record size of the current mix, in bytes, for a format. */
@@ -231,6 +233,7 @@ export class EventStreamServer {
       const streamId = req.headers['mesos-stream-id'];
       if (typeof streamId !== 'string' || !this.liveStreamIds.has(streamId)) this.calls.badStreamId++;
       this.calls.byType[type] = (this.calls.byType[type] ?? 0) + 1;
+      this.calls.lastCallAt = performance.timeOrigin + performance.now();
       res.writeHead(202, { 'Content-Length': '0' }).end();
     });
   }
@@ -295,7 +298,15 @@ export class EventStreamServer {
         position++;
       }
       if (!writable) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
       } else {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -308,8 +319,8 @@ export class EventStreamServer {
 
 /** Child-process entry: start, announce the URL, report streams, exit when the parent closes stdin. */
 async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2] ?? '{}') as EventStreamOptions;
-  const server = await EventStreamServer.start({ events: 100_000, ...options });
+  const options = JSON.parse(process.argv[2] ?? '{}') as Partial<EventStreamOptions>;
+  const server = await EventStreamServer.start({ ...options, events: options.events ?? 100_000 });
   server.onStreamDone = (report) => process.stdout.write(`${JSON.stringify({ stream: report, calls: server.calls })}\n`);
   process.stdin.on('data', (line: Buffer) => {
     // The parent reconfigures the next streams or asks for the counters, one JSON command per line.

@@ -1,0 +1,199 @@
+/**
+ * Ingest benchmark (issue 8, part 1): events/s and MB/s from a loopback master to the Scheduler
+ * callbacks, through the full driver (JSON and protobuf), beside the physical baseline (Node http
+ * + RecordIO splitting + JSON.parse, no acknowledgements) and the npm peer `mesos-framework`,
+ * which both acknowledge every update. Each contender runs in its own process, in rotating order
+ * each round; the server runs in this process. A run's window is SUBSCRIBED -> the later of the
+ * last event delivered and the last acknowledgement received by the server.
+ */
+import type { ContenderArgument, ContenderKind, ContenderResult } from './lib/ingest-contender';
+import { BenchChild } from './lib/bench-child';
+import { EventStreamServer, type StreamReport } from './lib/event-stream-server';
+import { type BenchResult, median } from './lib/results';
+import type { Row } from './lib/table';
+
+const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 30_000);
+const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
+const OFFERS_PER_EVENT = 10;
+const UPDATES_PER_OFFERS = 1;
+const IDLE_MS = 1500;
+const ACK_SETTLE_MS = 1500;
+const CONTENDERS: ContenderKind[] = ['null', 'baseline', 'driver-json', 'driver-protobuf', 'peer'];
+const ACKNOWLEDGES: ReadonlySet<ContenderKind> = new Set(['driver-json', 'driver-protobuf', 'peer']);
+
+/** One measured run of one contender. */
+interface Measurement {
+  kind: ContenderKind;
+  eventsPerSecond: number;
+  /** Events/s to the callbacks alone (window ends at the last event, not the last acknowledgement). */
+  deliveryEventsPerSecond: number;
+  megabytesPerSecond: number;
+  intact: number;
+  damaged: number;
+  lost: number;
+  acknowledged: number;
+  expectedAcks: number;
+  badStreamIds: number;
+  errors: number;
+  firstErrors: string[];
+  seconds: number;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until the server has `expected` acknowledgements or the count stops moving. */
+async function settleAcks(server: EventStreamServer, expected: number): Promise<number> {
+  let last = -1;
+  let stableSince = performance.now();
+  for (;;) {
+    const now = server.calls.byType.ACKNOWLEDGE ?? 0;
+    if (now >= expected) return now;
+    if (now !== last) {
+      last = now;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince > ACK_SETTLE_MS) return now;
+    await delay(10);
+  }
+}
+
+async function measure(server: EventStreamServer, kind: ContenderKind): Promise<Measurement> {
+  server.resetCounters();
+  let stream: StreamReport | undefined;
+  server.onStreamDone = (report) => {
+    stream = report;
+  };
+  const argument: ContenderArgument = { kind, url: server.url, events: EVENTS, offersPerEvent: OFFERS_PER_EVENT, idleMs: IDLE_MS };
+  const child = BenchChild.start('bench/lib/ingest-contender.ts', argument);
+  try {
+    const result = await child.next<ContenderResult>(110_000);
+    const expectedAcks = ACKNOWLEDGES.has(kind) ? result.updateEvents : 0;
+    const acknowledged = expectedAcks > 0 ? await settleAcks(server, expectedAcks) : 0;
+    const end = Math.max(result.lastEventAt, acknowledged > 0 ? server.calls.lastCallAt : 0);
+    const seconds = (end - result.subscribedAt) / 1000;
+    const sentBytes = stream?.recordBytes ?? 0;
+    const sentEvents = stream?.events ?? EVENTS;
+    const bytes = kind === 'null' ? result.bytes : (sentBytes * result.intact) / sentEvents;
+    const events = kind === 'null' ? sentEvents : result.intact;
+    return {
+      kind,
+      eventsPerSecond: events / seconds,
+      deliveryEventsPerSecond: events / ((result.lastEventAt - result.subscribedAt) / 1000),
+      megabytesPerSecond: bytes / seconds / 1e6,
+      intact: result.intact,
+      damaged: result.damaged,
+      lost: kind === 'null' ? 0 : EVENTS - result.intact,
+      acknowledged,
+      expectedAcks,
+      badStreamIds: server.calls.badStreamId,
+      errors: result.errors,
+      firstErrors: result.firstErrors,
+      seconds,
+    };
+  } finally {
+    await child.finish();
+  }
+}
+
+/** Runs the ingest benchmark. */
+export async function run(): Promise<BenchResult> {
+  const server = await EventStreamServer.start({
+    events: EVENTS,
+    offersPerEvent: OFFERS_PER_EVENT,
+    updatesPerOffers: UPDATES_PER_OFFERS,
+    afterLast: 'idle',
+  });
+  const runs = new Map<ContenderKind, Measurement[]>(CONTENDERS.map((k) => [k, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order so no contender always runs first (or right after the heaviest one).
+      const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length] as ContenderKind);
+      for (const kind of order) {
+        const m = await measure(server, kind);
+        runs.get(kind)?.push(m);
+        process.stderr.write(
+          `  round ${round + 1}/${ROUNDS} ${kind.padEnd(16)} ${Math.round(m.eventsPerSecond).toString().padStart(7)} events/s  lost ${m.lost}  acks ${m.acknowledged}/${m.expectedAcks}\n`,
+        );
+      }
+    }
+  } finally {
+    await server.close();
+  }
+
+  const summary = (kind: ContenderKind) => {
+    const list = runs.get(kind) ?? [];
+    return {
+      eventsPerSecond: median(list.map((m) => m.eventsPerSecond)),
+      deliveryEventsPerSecond: median(list.map((m) => m.deliveryEventsPerSecond)),
+      megabytesPerSecond: median(list.map((m) => m.megabytesPerSecond)),
+      lost: list.reduce((sum, m) => sum + m.lost, 0),
+      damaged: list.reduce((sum, m) => sum + m.damaged, 0),
+      sent: list.length * EVENTS,
+      acknowledged: list.reduce((sum, m) => sum + m.acknowledged, 0),
+      expectedAcks: list.reduce((sum, m) => sum + m.expectedAcks, 0),
+      badStreamIds: list.reduce((sum, m) => sum + m.badStreamIds, 0),
+      errors: list.reduce((sum, m) => sum + m.errors, 0),
+      firstErrors: list.flatMap((m) => m.firstErrors).slice(0, 3),
+    };
+  };
+  const labels: Record<ContenderKind, string> = {
+    null: 'server ceiling (read + discard)',
+    baseline: 'baseline: http + JSON.parse, no acks',
+    'driver-json': 'mesos-driver, JSON, implicit acks',
+    'driver-protobuf': 'mesos-driver, protobuf, implicit acks',
+    peer: 'mesos-framework 0.5.3, JSON, acks',
+  };
+  const rows: Row[] = [];
+  const figures: Record<string, number> = {};
+  for (const kind of CONTENDERS) {
+    const s = summary(kind);
+    rows.push({
+      contender: labels[kind],
+      'events/s': s.eventsPerSecond,
+      'MB/s': s.megabytesPerSecond,
+      'to callbacks events/s': s.deliveryEventsPerSecond,
+      'lost/sent': kind === 'null' ? '-' : `${s.lost}/${s.sent}`,
+      damaged: kind === 'null' ? '-' : s.damaged,
+      'acks/updates': ACKNOWLEDGES.has(kind) ? `${s.acknowledged}/${s.expectedAcks}` : '-',
+      errors: s.errors,
+    });
+    const key = kind.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    figures[`${key}EventsPerSecond`] = Math.round(s.eventsPerSecond);
+    figures[`${key}CallbackEventsPerSecond`] = Math.round(s.deliveryEventsPerSecond);
+    figures[`${key}MegabytesPerSecond`] = Math.round(s.megabytesPerSecond * 10) / 10;
+    if (kind !== 'null') {
+      figures[`${key}Lost`] = s.lost;
+      figures[`${key}Damaged`] = s.damaged;
+    }
+    if (ACKNOWLEDGES.has(kind)) figures[`${key}BadStreamIds`] = s.badStreamIds;
+  }
+
+  const baseline = summary('baseline');
+  const json = summary('driver-json');
+  const protobuf = summary('driver-protobuf');
+  const peer = summary('peer');
+  const ceiling = summary('null');
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  figures.jsonVsBaseline = ratio(json.eventsPerSecond, baseline.eventsPerSecond);
+  figures.protobufVsJson = ratio(protobuf.eventsPerSecond, json.eventsPerSecond);
+  figures.jsonVsPeer = ratio(json.eventsPerSecond, peer.eventsPerSecond);
+  figures.protobufVsPeer = ratio(protobuf.eventsPerSecond, peer.eventsPerSecond);
+  figures.baselineVsCeiling = ratio(baseline.eventsPerSecond, ceiling.eventsPerSecond);
+  figures.events = EVENTS;
+  figures.rounds = ROUNDS;
+
+  const verdict = (met: boolean) => (met ? 'MET' : 'MISSED');
+  const notes = [
+    `Stream: ${EVENTS} events per run after SUBSCRIBED (OFFERS with ${OFFERS_PER_EVENT} offers, then ${UPDATES_PER_OFFERS} UPDATE with a uuid, alternating), one RecordIO record per HTTP chunk; ${ROUNDS} rounds, medians shown; each contender in its own process, the server in the parent.`,
+    'Window (events/s, MB/s): SUBSCRIBED delivered -> last event delivered, or the last ACKNOWLEDGE received by the server if later; "to callbacks" ends at the last event delivered. Lost = sent - delivered intact (offer count, ids, resources, uuid checked).',
+    `Target JSON ingest >= 70% of baseline: ${verdict(figures.jsonVsBaseline >= 0.7)} (${Math.round(figures.jsonVsBaseline * 100)}%; the baseline does no acknowledging, the driver sends ${json.expectedAcks} ACKNOWLEDGE calls).`,
+    `Target protobuf faster than JSON: ${verdict(figures.protobufVsJson > 1)} (x${figures.protobufVsJson}).`,
+    `Target >= 2x the peer's events/s with zero events lost: ${verdict(figures.jsonVsPeer >= 2 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
+    `Baseline reaches ${Math.round(figures.baselineVsCeiling * 100)}% of the server ceiling (near 100% would mean the baseline is bounded by the server, not by parsing).`,
+  ];
+  if (peer.firstErrors.length > 0) notes.push(`Peer errors (first): ${peer.firstErrors.join(' | ')}`);
+  const driverErrors = [...json.firstErrors, ...protobuf.firstErrors];
+  if (driverErrors.length > 0) notes.push(`Driver errors (first): ${driverErrors.join(' | ')}`);
+  return { name: 'ingest', rows, figures, notes };
+}

@@ -1,0 +1,286 @@
+/**
+ * One ingest contender, run in its own process by bench/ingest.ts: it subscribes to the loopback
+ * event-stream master, counts the events that reach its callbacks intact, and reports one JSON line.
+ * Contenders: `null` (reads and discards bytes: the server's ceiling), `baseline` (Node http plus
+ * a minimal RecordIO splitter plus JSON.parse, no acknowledgements), `driver-json` and
+ * `driver-protobuf` (MesosSchedulerDriver with implicit acknowledgements) and `peer` (npm
+ * mesos-framework 0.5.3, acknowledging every update from its UPDATE handler).
+ */
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import type { Offer, TaskStatus } from '../../lib/codec/messages';
+import { childArgument, epochMs, tellParent, untilParentCloses } from './bench-child';
+import { MesosSchedulerDriver } from './library-under-test';
+
+/** Which consumer this process runs. */
+export type ContenderKind = 'null' | 'baseline' | 'driver-json' | 'driver-protobuf' | 'peer';
+
+/** What the parent passes. */
+export interface ContenderArgument {
+  kind: ContenderKind;
+  url: string;
+  /** Events the server sends after SUBSCRIBED and the first HEARTBEAT. */
+  events: number;
+  offersPerEvent: number;
+  /** Give up waiting for more events after this long without one. */
+  idleMs: number;
+}
+
+/** What the contender reports. */
+export interface ContenderResult {
+  kind: ContenderKind;
+  /** Events that reached the callbacks and passed the integrity check. */
+  intact: number;
+  /** Events that reached the callbacks but were damaged (wrong offer count, missing uuid, ...). */
+  damaged: number;
+  offersEvents: number;
+  updateEvents: number;
+  /** Errors the consumer reported (for the peer: its 'error' events). */
+  errors: number;
+  firstErrors: string[];
+  /** Wall-clock ms: SUBSCRIBED delivered, and the last counted event delivered. */
+  subscribedAt: number;
+  lastEventAt: number;
+  /** Bytes the `null` contender read. */
+  bytes: number;
+}
+
+const arg = childArgument<ContenderArgument>();
+const result: ContenderResult = {
+  kind: arg.kind,
+  intact: 0,
+  damaged: 0,
+  offersEvents: 0,
+  updateEvents: 0,
+  errors: 0,
+  firstErrors: [],
+  subscribedAt: 0,
+  lastEventAt: 0,
+  bytes: 0,
+};
+
+let idleTimer: NodeJS.Timeout | undefined;
+let reported = false;
+let onFinished: () => void = () => {};
+
+function report(): void {
+  if (reported) return;
+  reported = true;
+  if (idleTimer) clearTimeout(idleTimer);
+  tellParent(result);
+}
+
+/** Restarts the idle clock; reports when every event arrived or the stream went quiet. */
+function touched(): void {
+  if (result.intact + result.damaged >= arg.events) {
+    report();
+    return;
+  }
+  if (idleTimer) idleTimer.refresh();
+  else idleTimer = setTimeout(report, arg.idleMs);
+}
+
+function noteError(message: string): void {
+  result.errors++;
+  if (result.firstErrors.length < 5) result.firstErrors.push(message.slice(0, 300));
+}
+
+const OFFER_ID = /-O(\d{12})-(\d+)$/;
+
+/** Intact = the expected number of offers, all stamped with the same event sequence and numbered in order. */
+function offersIntact(offers: readonly Offer[] | undefined): boolean {
+  if (!offers || offers.length !== arg.offersPerEvent) return false;
+  let sequence: string | undefined;
+  for (let i = 0; i < offers.length; i++) {
+    const match = OFFER_ID.exec(offers[i]?.id?.value ?? '');
+    if (!match || Number(match[2]) !== i) return false;
+    sequence ??= match[1];
+    if (match[1] !== sequence) return false;
+    if ((offers[i]?.resources?.length ?? 0) !== 4) return false;
+  }
+  return true;
+}
+
+/** Intact = a task id stamped with a sequence, a state, and a 16-byte uuid (raw or base64). */
+function updateIntact(status: TaskStatus | undefined): boolean {
+  if (!status || !/^web-frontend\.\d{12}$/.test(status.task_id?.value ?? '') || !status.state) return false;
+  const uuid = status.uuid as unknown;
+  if (typeof uuid === 'string') return uuid.length === 24;
+  return uuid instanceof Uint8Array && uuid.length === 16;
+}
+
+function countOffers(offers: readonly Offer[] | undefined): void {
+  result.offersEvents++;
+  if (offersIntact(offers)) result.intact++;
+  else result.damaged++;
+  result.lastEventAt = epochMs();
+  touched();
+}
+
+function countUpdate(status: TaskStatus | undefined): void {
+  result.updateEvents++;
+  if (updateIntact(status)) result.intact++;
+  else result.damaged++;
+  result.lastEventAt = epochMs();
+  touched();
+}
+
+const SUBSCRIBE_BODY = JSON.stringify({
+  type: 'SUBSCRIBE',
+  subscribe: { framework_info: { user: 'bench', name: 'ingest-baseline' } },
+});
+
+/** Node http, a minimal correct RecordIO splitter and JSON.parse: the physical floor of JSON ingest. */
+function runBaseline(discard: boolean): void {
+  const req = http.request(`${arg.url}/api/v1/scheduler`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+  });
+  req.on('response', (res) => {
+    let pending: Buffer | undefined;
+    let expected = -1;
+    res.on('data', (chunk: Buffer) => {
+      if (discard) {
+        result.bytes += chunk.length;
+        if (result.subscribedAt === 0) result.subscribedAt = epochMs();
+        result.lastEventAt = epochMs();
+        if (idleTimer) idleTimer.refresh();
+        else idleTimer = setTimeout(report, arg.idleMs);
+        return;
+      }
+      let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+      pending = undefined;
+      let at = 0;
+      for (;;) {
+        if (expected < 0) {
+          const newline = buf.indexOf(10, at);
+          if (newline < 0) break;
+          expected = Number(buf.toString('latin1', at, newline));
+          at = newline + 1;
+        }
+        if (buf.length - at < expected) break;
+        const event = JSON.parse(buf.toString('utf8', at, at + expected)) as {
+          type: string;
+          offers?: { offers?: Offer[] };
+          update?: { status?: TaskStatus };
+        };
+        at += expected;
+        expected = -1;
+        if (event.type === 'OFFERS') countOffers(event.offers?.offers);
+        else if (event.type === 'UPDATE') countUpdate(event.update?.status);
+        else if (event.type === 'SUBSCRIBED') result.subscribedAt = epochMs();
+      }
+      if (at < buf.length) pending = buf.subarray(at);
+      buf = Buffer.alloc(0);
+    });
+    res.on('error', (err) => noteError(err.message));
+  });
+  req.on('error', (err) => noteError(err.message));
+  req.end(SUBSCRIBE_BODY);
+  onFinished = () => req.destroy();
+}
+
+/** MesosSchedulerDriver with implicit acknowledgements, counting in its callbacks. */
+function runDriver(contentType: 'json' | 'protobuf'): void {
+  const driver = new MesosSchedulerDriver(
+    {
+      registered() {
+        result.subscribedAt = epochMs();
+      },
+      resourceOffers(_driver, offers) {
+        countOffers(offers);
+      },
+      statusUpdate(_driver, status) {
+        countUpdate(status);
+      },
+      error(_driver, message) {
+        noteError(message);
+      },
+    },
+    { user: 'bench', name: `ingest-driver-${contentType}` },
+    arg.url,
+    true,
+    undefined,
+    { contentType },
+  );
+  driver.start();
+  onFinished = () => {
+    driver.stop(true);
+  };
+}
+
+/** npm mesos-framework 0.5.3, driven as its README shows, with custom handlers that count and acknowledge. */
+function runPeer(): void {
+  // biome-ignore lint/style/noCommonJs: the peer is a CommonJS package without types.
+  const { Scheduler } = require('mesos-framework') as {
+    Scheduler: new (options: Record<string, unknown>) => PeerScheduler;
+  };
+  const url = new URL(arg.url);
+  const peer = new Scheduler({
+    masterUrl: url.hostname,
+    port: Number(url.port),
+    frameworkName: 'ingest-peer',
+    logging: { path: tmpdir(), fileName: `mesos-framework-bench-${process.pid}.log`, level: 'error' },
+    handlers: {
+      SUBSCRIBED(_subscribed: unknown) {
+        result.subscribedAt = epochMs();
+      },
+      OFFERS(offers: { offers?: Offer[] }) {
+        countOffers(offers?.offers);
+      },
+      UPDATE(this: PeerScheduler, update: { status?: TaskStatus }) {
+        countUpdate(update?.status);
+        this.acknowledge(update);
+      },
+      HEARTBEAT(_heartbeat: unknown) {},
+    },
+  });
+  peer.on('error', (err: unknown) => {
+    noteError(typeof err === 'string' ? err : ((err as { message?: string })?.message ?? String(err)));
+  });
+  peer.on('ready', () => peer.subscribe());
+  onFinished = () => {
+    // The peer has no way to close: stop it re-subscribing and cut its stream.
+    peer.subscribe = () => {};
+    peer.httpRequest?.destroy?.();
+  };
+}
+
+/** The parts of the peer's Scheduler this harness touches. */
+interface PeerScheduler {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  subscribe(): void;
+  acknowledge(update: unknown): void;
+  httpRequest?: { destroy?: () => void };
+}
+
+async function main(): Promise<void> {
+  switch (arg.kind) {
+    case 'null':
+      runBaseline(true);
+      break;
+    case 'baseline':
+      runBaseline(false);
+      break;
+    case 'driver-json':
+      runDriver('json');
+      break;
+    case 'driver-protobuf':
+      runDriver('protobuf');
+      break;
+    case 'peer':
+      runPeer();
+      break;
+  }
+  // The parent closes stdin once the server has seen every acknowledgement (or gave up waiting).
+  await untilParentCloses();
+  if (!reported) report();
+  onFinished();
+  setTimeout(() => process.exit(0), 200).unref();
+}
+
+void main().catch((err: unknown) => {
+  noteError(err instanceof Error ? err.message : String(err));
+  report();
+  process.exit(0);
+});
