@@ -3,6 +3,7 @@
  * One connect loop (detect -> SUBSCRIBE -> read events -> back off) handles every kind of loss;
  * callbacks run one at a time on a queue, in event order.
  */
+import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type {
@@ -141,6 +142,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     options: SchedulerDriverOptions = {},
   ) {
     super();
+    // Every in-flight call listens on this signal; many queued calls are normal, not a leak.
+    setMaxListeners(0, this.lifetime.signal);
     if (typeof scheduler !== 'object' || scheduler === null) {
       throw new MesosMisuseError('MesosSchedulerDriver: scheduler must be an object with callback methods');
     }
