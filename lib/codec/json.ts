@@ -249,9 +249,11 @@ function rewriteBareNonFinite(text: string): string {
 
 function jsonScalar(scalar: ScalarType, value: unknown): unknown {
   if (scalar === 'bytes') return (value as Buffer).toString('base64');
-  if ((scalar === 'double' || scalar === 'float') && !Number.isFinite(value as number)) {
-    // Strings, so the text stays valid JSON; Mesos's parser accepts them.
-    return Number.isNaN(value) ? 'NaN' : (value as number) > 0 ? 'Infinity' : '-Infinity';
+  if (scalar === 'double' || scalar === 'float') {
+    // Strings, so the text stays valid JSON (Mesos's parser accepts them); "-0" keeps the sign
+    // that JSON.stringify would lose.
+    if (!Number.isFinite(value as number)) return Number.isNaN(value) ? 'NaN' : (value as number) > 0 ? 'Infinity' : '-Infinity';
+    if (Object.is(value, -0)) return '-0';
   }
   return value;
 }
