@@ -31,3 +31,6 @@ export type {
   CallbackResult,
   OfferIds,
 } from './driver/index';
+export { RecordIODecoder, encodeRecord, readRecords, DEFAULT_MAX_RECORD_BYTES } from './codec/recordio';
+export type { RecordIOOptions } from './codec/recordio';
+export * from './transport/index';
