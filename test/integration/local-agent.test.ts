@@ -300,7 +300,8 @@ describe('LocalAgent (integration)', function () {
       expect(Date.now() - started).to.be.at.least(250);
       expect(recorder.update('t-stubborn', 'TASK_KILLED')?.message).to.contain('SIGKILL');
       expect(recorder.update('t-sleep', 'TASK_KILLED')?.message).to.contain('SIGTERM');
-      for (const pid of pids) expect(alive(pid), `pid ${pid}`).to.equal(false);
+      // The kernel finishes the group kill asynchronously; `sleep 30` would outlive this wait if it were missed.
+      await waitFor('the whole process group to be gone', () => pids.every((pid) => !alive(pid)), 2000);
     });
 
     it('sends TASK_KILLING first to frameworks with the TASK_KILLING_STATE capability', async () => {
@@ -495,7 +496,7 @@ describe('LocalAgent (integration)', function () {
       expect(recorder.seen.exits[0]).to.deep.equal({ frameworkId: 'fw-1', executorId: 'exec-1', waitStatus: 9 });
       await recorder.until('terminal updates', () => recorder.states('t-1').includes('TASK_LOST') && recorder.states('t-2').includes('TASK_KILLED'));
       expect(recorder.update('t-1', 'TASK_LOST')).to.deep.include({ source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' });
-      expect(alive(pid)).to.equal(false);
+      await waitFor('executor process gone', () => !alive(pid), 2000);
       await waitFor('stream end', () => raw.ended);
     });
 
@@ -624,6 +625,25 @@ describe('LocalAgent (integration)', function () {
     });
   });
 
+  it('shutdownFramework() kills its tasks and executors and stops reporting them', async () => {
+    await startAgent({ killGracePeriodMs: 200 });
+    const pidFile = join(workDir, 'fw-pids');
+    agent.launch(FRAMEWORK, [commandTask('t-a', `echo $$ >> ${pidFile}; exec sleep 30`), executorTask('t-b', 'exec-b', `echo $$ >> ${pidFile}; exec sleep 30`)]);
+    const raw = rawExecutor('fw-1', 'exec-b');
+    await waitFor('pids', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2);
+    await raw.subscribe();
+    await raw.next('SUBSCRIBED');
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    const before = recorder.seen.updates.length;
+    agent.shutdownFramework('fw-1');
+    await raw.next('SHUTDOWN');
+    await waitFor('processes gone', () => pids.every((p) => !alive(p)));
+    expect(agent.state()).to.deep.equal([]);
+    const late = await raw.update('t-b', 'TASK_KILLED');
+    expect(late.status).to.be.oneOf([202, 400]);
+    expect(recorder.seen.updates.slice(before).filter((u) => u.status.state !== 'TASK_STARTING' && u.status.state !== 'TASK_RUNNING')).to.deep.equal([]);
+  });
+
   it('stop() kills every process and leaves no server behind', async () => {
     await startAgent();
     const pidFile = join(workDir, 'stop-pid');
@@ -632,7 +652,7 @@ describe('LocalAgent (integration)', function () {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     const url = agent.url;
     await agent.stop();
-    expect(alive(pid)).to.equal(false);
+    await waitFor('task process gone', () => !alive(pid), 2000);
     let refused = false;
     await httpCall(`${url}/state`, { method: 'GET' }).catch(() => (refused = true));
     expect(refused).to.equal(true);
