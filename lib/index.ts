@@ -33,4 +33,34 @@ export type {
 } from './driver/index';
 export { RecordIODecoder, encodeRecord, readRecords, DEFAULT_MAX_RECORD_BYTES } from './codec/recordio';
 export type { RecordIOOptions } from './codec/recordio';
-export * from './transport/index';
+// `Credential` is exported above as the mesos.v1 message; the transport uses that same type.
+export {
+  SchedulerClient,
+  ExecutorClient,
+  parseEndpointUrl,
+  leaderFromLocation,
+  SCHEDULER_API_PATH,
+  EXECUTOR_API_PATH,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './transport/index';
+export type {
+  SchedulerSubscription,
+  SubscribeOptions,
+  SchedulerCallOptions,
+  ExecutorClientOptions,
+  ExecutorSubscription,
+  ExecutorRequestOptions,
+  HttpClientOptions,
+  TlsOptions,
+} from './transport/index';
+export {
+  parseResources,
+  parseAttributes,
+  addResources,
+  subtractResources,
+  containsResources,
+  isEmptyResources,
+  formatResources,
+  scalar as scalarResource,
+} from './local/resources';

@@ -1,14 +1,13 @@
 /** Options shared by the scheduler and executor HTTP clients, with their defaults. */
 import type { WireFormat } from '../codec/codec';
+import type { Credential as CredentialMessage } from '../codec/messages';
 import { MesosConfigError } from '../common/errors';
 
-/** A framework principal and its secret, sent as HTTP Basic on every request. */
-export interface Credential {
-  /** The principal (`FrameworkInfo.principal` must match it when set). */
-  principal: string;
-  /** The secret. Mesos's basic authenticator cannot accept a secret that contains `:`. */
-  secret?: string;
-}
+/**
+ * A framework principal and its secret, sent as HTTP Basic on every request: the `mesos.v1.Credential`
+ * message. Mesos's basic authenticator cannot accept a secret that contains `:`.
+ */
+export type Credential = CredentialMessage;
 
 /** TLS settings for `https://` URLs; passed to Node's `https.Agent`. */
 export interface TlsOptions {
