@@ -94,14 +94,18 @@ export class SubscriptionStream extends EventEmitter<SubscriptionStreamEvents> {
   /** Fault: destroys the socket, optionally after writing only the first half of a HEARTBEAT record. */
   drop(options: { midRecord?: boolean } = {}): void {
     if (this.isClosed) return;
+    log('dropping stream %s (midRecord=%s)', this.streamId, Boolean(options.midRecord));
+    const socket = this.res.socket;
+    const destroy = () => {
+      socket?.destroy();
+      this.res.destroy();
+    };
     if (options.midRecord) {
       const codec = getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, this.format);
       const record = encodeRecord(codec.encode({ type: 'HEARTBEAT' }));
-      this.res.write(record.subarray(0, Math.max(1, Math.floor(record.length / 2))));
-    }
-    log('dropping stream %s (midRecord=%s)', this.streamId, Boolean(options.midRecord));
-    this.res.socket?.destroy();
-    this.res.destroy();
+      // Destroy only once the half record has reached the socket, so the client does see it.
+      this.res.write(record.subarray(0, Math.max(1, Math.floor(record.length / 2))), destroy);
+    } else destroy();
     this.markClosed();
   }
 
