@@ -1,0 +1,238 @@
+/**
+ * Calls benchmark (issue 8, part 2): ACKNOWLEDGE, ACCEPT and DECLINE calls per second and p50/p99
+ * latency against a loopback master that answers 202, at concurrency 1 and 64, through the
+ * library's SchedulerClient (JSON and protobuf; `maxConcurrentCalls` set to the concurrency) and
+ * through a raw `http.request` loop with a keep-alive agent (JSON.stringify per call). The server
+ * runs in a child process; cells run in rotating order each round and medians are reported.
+ */
+import http from 'node:http';
+import type { scheduler } from '../lib/codec/messages';
+import { SchedulerClient } from '../lib/transport';
+import { BenchChild } from './lib/bench-child';
+import { type BenchResult, median } from './lib/results';
+import type { Row } from './lib/table';
+
+const ROUNDS = Number(process.env.BENCH_CALLS_ROUNDS ?? 3);
+const CALLS_AT: Record<number, number> = { 1: 800, 64: 3000 };
+const CONCURRENCIES = [1, 64];
+const CALL_TYPES = ['ACKNOWLEDGE', 'ACCEPT', 'DECLINE'] as const;
+type CallType = (typeof CALL_TYPES)[number];
+type ClientKind = 'raw' | 'library-json' | 'library-protobuf';
+const CLIENTS: ClientKind[] = ['raw', 'library-json', 'library-protobuf'];
+const FRAMEWORK_ID = { value: 'a3c5e1f0-7b2d-4c8e-9f61-2d4b8a7c9e10-0001' };
+const AGENT_ID = { value: 'a3c5e1f0-7b2d-4c8e-9f61-2d4b8a7c9e10-S7' };
+
+/** A realistic call of each type; `n` makes ids unique. */
+function buildCall(type: CallType, n: number): scheduler.Call {
+  const offerId = { value: `a3c5e1f0-7b2d-4c8e-9f61-2d4b8a7c9e10-O${n}` };
+  switch (type) {
+    case 'ACKNOWLEDGE': {
+      const uuid = Buffer.alloc(16, 0x5a);
+      uuid.writeUInt32BE(n, 12);
+      return {
+        framework_id: FRAMEWORK_ID,
+        type,
+        acknowledge: { agent_id: AGENT_ID, task_id: { value: `web-frontend.${n}` }, uuid },
+      };
+    }
+    case 'DECLINE':
+      return { framework_id: FRAMEWORK_ID, type, decline: { offer_ids: [offerId], filters: { refuse_seconds: 5 } } };
+    case 'ACCEPT':
+      return {
+        framework_id: FRAMEWORK_ID,
+        type,
+        accept: {
+          offer_ids: [offerId],
+          operations: [
+            {
+              type: 'LAUNCH',
+              launch: {
+                task_infos: [
+                  {
+                    name: `web-frontend-${n}`,
+                    task_id: { value: `web-frontend.${n}` },
+                    agent_id: AGENT_ID,
+                    resources: [
+                      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, allocation_info: { role: '*' } },
+                      { name: 'mem', type: 'SCALAR', scalar: { value: 256 }, allocation_info: { role: '*' } },
+                      {
+                        name: 'ports',
+                        type: 'RANGES',
+                        ranges: { range: [{ begin: 31000, end: 31000 }] },
+                        allocation_info: { role: '*' },
+                      },
+                    ],
+                    command: { value: 'exec ./server --port=$PORT0', shell: true },
+                  },
+                ],
+              },
+            },
+          ],
+          filters: { refuse_seconds: 5 },
+        },
+      };
+  }
+}
+
+/** The JSON a hand-written client would send: the same object with bytes as base64. */
+function rawJson(call: scheduler.Call): string {
+  return JSON.stringify(call, (_k, v: unknown) =>
+    v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer'
+      ? Buffer.from((v as { data: number[] }).data).toString('base64')
+      : v,
+  );
+}
+
+/** Sends one call; resolves when the 202 has been read. */
+type Sender = (call: scheduler.Call) => Promise<void>;
+
+function rawSender(url: string, streamId: string, agent: http.Agent): Sender {
+  const target = new URL('/api/v1/scheduler', url);
+  return (call) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Mesos-Stream-Id': streamId },
+        },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(rawJson(call));
+    });
+}
+
+interface Cell {
+  callsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function measureCell(send: Sender, type: CallType, concurrency: number, total: number): Promise<Cell> {
+  const latencies: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (issued < total) {
+      const call = buildCall(type, issued++);
+      const t0 = performance.now();
+      await send(call);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { callsPerSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Runs the calls benchmark. */
+export async function run(): Promise<BenchResult> {
+  const server = BenchChild.start('bench/lib/event-stream-server.ts', { events: 0, afterLast: 'idle' });
+  const { url } = await server.next<{ url: string }>(30_000);
+  const clients = new Map<string, { send: Sender; close: () => void }>();
+  const results = new Map<string, Cell[]>();
+  let streamId = '';
+  try {
+    for (const concurrency of CONCURRENCIES) {
+      for (const format of ['json', 'protobuf'] as const) {
+        const client = new SchedulerClient(url, { contentType: format, maxConcurrentCalls: concurrency });
+        const subscription = await client.subscribe({
+          type: 'SUBSCRIBE',
+          subscribe: { framework_info: { user: 'bench', name: 'calls' } },
+        });
+        streamId = subscription.streamId;
+        clients.set(`library-${format}/${concurrency}`, {
+          send: async (call) => {
+            await client.call(call);
+          },
+          close: () => client.close(),
+        });
+      }
+      const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      clients.set(`raw/${concurrency}`, { send: rawSender(url, streamId, agent), close: () => agent.destroy() });
+    }
+    const cells: Array<{ client: ClientKind; type: CallType; concurrency: number }> = [];
+    for (const type of CALL_TYPES) {
+      for (const concurrency of CONCURRENCIES) for (const client of CLIENTS) cells.push({ client, type, concurrency });
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = cells.map((_, i) => cells[(i * 7 + round * 5) % cells.length] as (typeof cells)[number]);
+      for (const { client, type, concurrency } of order) {
+        const entry = clients.get(`${client}/${concurrency}`);
+        if (!entry) throw new Error(`no client ${client}/${concurrency}`);
+        const cell = await measureCell(entry.send, type, concurrency, CALLS_AT[concurrency] ?? 1000);
+        const key = `${client}|${type}|${concurrency}`;
+        results.set(key, [...(results.get(key) ?? []), cell]);
+      }
+      process.stderr.write(`  round ${round + 1}/${ROUNDS} done\n`);
+    }
+    server.send({ counters: true });
+  } finally {
+    for (const { close } of clients.values()) close();
+  }
+  type CountersMessage = { stream?: unknown; calls: { byType: Record<string, number>; badStreamId: number; malformed: number } };
+  // Skip the per-stream reports the server printed for each subscription; the answer has no `stream`.
+  let counters = await server.next<CountersMessage>(10_000);
+  while (counters.stream !== undefined) counters = await server.next<CountersMessage>(10_000);
+  await server.finish();
+
+  const rows: Row[] = [];
+  const figures: Record<string, number> = {};
+  const notes: string[] = [];
+  const summary = (client: ClientKind, type: CallType, concurrency: number) => {
+    const list = results.get(`${client}|${type}|${concurrency}`) ?? [];
+    return {
+      callsPerSecond: median(list.map((c) => c.callsPerSecond)),
+      p50: median(list.map((c) => c.p50)),
+      p99: median(list.map((c) => c.p99)),
+    };
+  };
+  const worst: Array<{ label: string; ratio: number }> = [];
+  for (const type of CALL_TYPES) {
+    for (const concurrency of CONCURRENCIES) {
+      const raw = summary('raw', type, concurrency);
+      for (const client of CLIENTS) {
+        const s = summary(client, type, concurrency);
+        const ratio = s.callsPerSecond / raw.callsPerSecond;
+        rows.push({
+          call: type,
+          concurrency,
+          client,
+          'calls/s': s.callsPerSecond,
+          'p50 ms': Math.round(s.p50 * 1000) / 1000,
+          'p99 ms': Math.round(s.p99 * 1000) / 1000,
+          'vs raw': Math.round(ratio * 100) / 100,
+        });
+        const key = `${client.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}${type}${concurrency}`;
+        figures[`${key}CallsPerSecond`] = Math.round(s.callsPerSecond);
+        figures[`${key}P50Ms`] = Math.round(s.p50 * 1000) / 1000;
+        figures[`${key}P99Ms`] = Math.round(s.p99 * 1000) / 1000;
+        if (client !== 'raw') {
+          figures[`${key}VsRaw`] = Math.round(ratio * 100) / 100;
+          worst.push({ label: `${client} ${type} at ${concurrency}`, ratio });
+        }
+      }
+    }
+  }
+  worst.sort((a, b) => a.ratio - b.ratio);
+  const lowest = worst[0];
+  const failing = worst.filter((w) => w.ratio < 0.8);
+  notes.push(
+    `${ROUNDS} rounds, medians; ${CALLS_AT[1]} calls per cell at concurrency 1, ${CALLS_AT[64]} at 64. Library = SchedulerClient (lib/transport) with maxConcurrentCalls = concurrency; raw = http.request + keep-alive Agent(maxSockets = concurrency) + JSON.stringify. Server (202 to everything) in a child process.`,
+    `Server saw ${Object.entries(counters.calls.byType).map(([t, n]) => `${n} ${t}`).join(', ')}; ${counters.calls.badStreamId} without a valid stream id, ${counters.calls.malformed} malformed.`,
+    `Target >= 80% of the raw loop: ${failing.length === 0 ? 'MET' : 'MISSED'} (lowest: ${lowest?.label} at ${Math.round((lowest?.ratio ?? 0) * 100)}%${failing.length > 0 ? `; below 80%: ${failing.map((f) => `${f.label} ${Math.round(f.ratio * 100)}%`).join(', ')}` : ''}).`,
+  );
+  figures.lowestVsRaw = Math.round((lowest?.ratio ?? 0) * 100) / 100;
+  return { name: 'calls', rows, figures, notes };
+}
