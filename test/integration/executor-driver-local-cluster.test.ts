@@ -156,3 +156,149 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
     ]);
   });
 });
+
+const FIXTURE_EXECUTOR = join(__dirname, 'helpers', 'executor-fixture.ts');
+
+/** A scheduler driving the fixture executor: launches the tasks it is given, records what comes back. */
+class FixtureScheduler implements Scheduler {
+  readonly updates: string[] = [];
+  readonly messages: string[] = [];
+  readonly lost: Array<{ executorId: string; status: number }> = [];
+  private pending: TaskInfo[];
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly executor: ExecutorInfo,
+    tasks: Array<{ id: string; data?: string }>,
+  ) {
+    this.pending = tasks.map((t) => ({
+      name: `Task ${t.id}`,
+      task_id: { value: t.id },
+      agent_id: { value: '' },
+      executor: this.executor,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }],
+      ...(t.data !== undefined && { data: Buffer.from(t.data) }),
+    }));
+  }
+
+  /** Resolves once `predicate` holds (checked after every callback). */
+  async until(predicate: () => boolean): Promise<void> {
+    while (!predicate()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  resourceOffers(driver: SchedulerDriver, offers: Offer[]): void {
+    for (const offer of offers) {
+      const tasks = this.pending.splice(0).map((t) => ({ ...t, agent_id: offer.agent_id }));
+      driver.launchTasks(offer.id, tasks);
+    }
+  }
+
+  statusUpdate(_driver: SchedulerDriver, status: TaskStatus): void {
+    this.updates.push(`${status.task_id.value} ${status.state}${status.message ? ` (${status.message})` : ''}`);
+    this.wake();
+  }
+
+  frameworkMessage(_driver: SchedulerDriver, _executorId: unknown, _agentId: unknown, data: Buffer): void {
+    this.messages.push(data.toString());
+    this.wake();
+  }
+
+  executorLost(_driver: SchedulerDriver, executorId: { value: string }, _agentId: unknown, status: number): void {
+    this.lost.push({ executorId: executorId.value, status });
+    this.wake();
+  }
+}
+
+function fixtureExecutorInfo(gracePeriodMs = 5_000, envPrefix = ''): ExecutorInfo {
+  return {
+    executor_id: { value: 'fixture' },
+    name: 'Fixture Executor',
+    command: { value: `${envPrefix}"${process.execPath}" --import "${TSX_LOADER}" "${FIXTURE_EXECUTOR}"`, shell: true },
+    shutdown_grace_period: { nanoseconds: gracePeriodMs * 1e6 },
+  };
+}
+
+describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', function () {
+  this.timeout(40_000);
+  let cluster: LocalCluster | undefined;
+  let driver: MesosSchedulerDriver | undefined;
+
+  afterEach(async () => {
+    driver?.abort();
+    driver = undefined;
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  async function startFramework(scheduler: Scheduler, checkpoint = false): Promise<{ frameworkId: string }> {
+    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    let frameworkId = '';
+    const registered = new Promise<void>((resolve) => {
+      const withRegistered: Scheduler = Object.create(scheduler);
+      withRegistered.registered = (_d, id) => {
+        frameworkId = id.value;
+        resolve();
+      };
+      driver = new MesosSchedulerDriver(withRegistered, { user: '', name: 'Fixture Framework', checkpoint }, cluster!.masterString);
+    });
+    driver?.start();
+    await registered;
+    return { frameworkId };
+  }
+
+  it('passes framework messages both ways and answers a KILL with TASK_KILLED', async () => {
+    const scheduler = new FixtureScheduler(fixtureExecutorInfo(), [{ id: 't1' }]);
+    await startFramework(scheduler);
+    await scheduler.until(() => scheduler.updates.includes('t1 TASK_RUNNING'));
+    driver?.sendFrameworkMessage({ value: 'fixture' }, { value: cluster!.agents[0]!.id }, Buffer.from('ping'));
+    await scheduler.until(() => scheduler.messages.length > 0);
+    expect(scheduler.messages).to.deep.equal(['echo ping']);
+    driver?.killTask({ value: 't1' });
+    await scheduler.until(() => scheduler.updates.some((u) => u.startsWith('t1 TASK_KILLED')));
+    expect(scheduler.updates).to.deep.equal(['t1 TASK_RUNNING', 't1 TASK_KILLED (killed by request)']);
+  });
+
+  it('SHUTDOWN: the executor kills its tasks and exits 0 well before the grace period', async () => {
+    const scheduler = new FixtureScheduler(fixtureExecutorInfo(5_000), [{ id: 't1' }, { id: 't2' }]);
+    const { frameworkId } = await startFramework(scheduler);
+    await scheduler.until(() => scheduler.updates.filter((u) => u.endsWith('TASK_RUNNING')).length === 2);
+    const shutdownAt = Date.now();
+    cluster!.agents[0]!.shutdownExecutor(frameworkId, 'fixture');
+    await scheduler.until(() => scheduler.lost.length > 0);
+    expect(Date.now() - shutdownAt).to.be.below(4_000);
+    expect(scheduler.lost).to.deep.equal([{ executorId: 'fixture', status: 0 }]);
+    expect(scheduler.updates.filter((u) => u.includes('TASK_KILLED')).sort()).to.deep.equal([
+      't1 TASK_KILLED (executor shutdown)',
+      't2 TASK_KILLED (executor shutdown)',
+    ]);
+  });
+
+  it('SHUTDOWN: an executor still busy when the grace period ends is killed then', async () => {
+    const scheduler = new FixtureScheduler(fixtureExecutorInfo(1_000), [{ id: 't1', data: 'hang-on-shutdown' }]);
+    const { frameworkId } = await startFramework(scheduler);
+    await scheduler.until(() => scheduler.updates.includes('t1 TASK_RUNNING'));
+    const shutdownAt = Date.now();
+    cluster!.agents[0]!.shutdownExecutor(frameworkId, 'fixture');
+    await scheduler.until(() => scheduler.lost.length > 0);
+    expect(Date.now() - shutdownAt).to.be.at.least(900);
+    // Killed by SIGKILL (waitpid status 9), after sending its tasks' last updates.
+    expect(scheduler.lost).to.deep.equal([{ executorId: 'fixture', status: 9 }]);
+    expect(scheduler.updates).to.include('t1 TASK_KILLED (executor shutdown)');
+  });
+
+  it('a malformed environment: the executor exits 1 and its task fails', async () => {
+    const scheduler = new FixtureScheduler(
+      { ...executorInfo(), command: { value: `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=soon ${executorInfo().command?.value}`, shell: true } },
+      [{ id: 't1' }],
+    );
+    await startFramework(scheduler);
+    await scheduler.until(() => scheduler.lost.length > 0 && scheduler.updates.length > 0);
+    // waitpid status of exit(1).
+    expect(scheduler.lost).to.deep.equal([{ executorId: 'default', status: 256 }]);
+    expect(scheduler.updates[0]).to.match(/^t1 TASK_(FAILED|LOST|DROPPED)/);
+  });
+});
