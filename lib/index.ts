@@ -6,6 +6,8 @@ export * from './common/errors';
 export { ExponentialBackoff } from './common/backoff';
 export type { BackoffOptions, BackoffStrategy } from './common/backoff';
 export type * from './codec/messages';
+export { getCodec, decodeJsonValue, MEDIA_TYPES, TYPE_NAMES, MesosEncodeError } from './codec/codec';
+export type { MessageCodec, WireFormat } from './codec/codec';
 export { Status } from './driver/status';
 export { MesosExecutorDriver, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS } from './driver/executor-driver';
 export type { Executor, ExecutorDriver, ExecutorDriverOptions } from './driver/executor-types';
