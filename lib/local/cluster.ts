@@ -70,6 +70,7 @@ interface MasterMembership {
   stop(): Promise<void>;
   readonly isLeader: boolean;
   on(event: 'leader', listener: (info: MasterInfo | null, isSelf: boolean) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 type MasterMembershipClass = new (options: { zk: string; masterInfo: MasterInfo }) => MasterMembership;
 
@@ -257,6 +258,7 @@ export class LocalCluster {
     const { ZkMasterMembership } = require('./zk-membership') as { ZkMasterMembership: MasterMembershipClass };
     const membership = new ZkMasterMembership({ zk: this.options.zk as string, masterInfo: master.info });
     membership.on('leader', (info) => master.setLeader(info));
+    membership.on('error', (err) => log('ZooKeeper membership of %s: %s', master.url, err.message));
     await membership.start();
     this.memberships.set(master, membership);
   }
