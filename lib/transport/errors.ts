@@ -116,7 +116,11 @@ export function errorFromStatus(
     case 401:
       return new MesosAuthenticationError(body);
     default:
-      return new MesosProtocolError(status, body, `${context.what} failed with HTTP ${status}${body ? `: ${body}` : ''}`);
+      return new MesosProtocolError(
+        status,
+        body,
+        `${context.what} failed with HTTP ${status}${body ? `: ${body}` : ''}`,
+      );
   }
 }
 
@@ -127,7 +131,12 @@ export type CancelReason = 'timeout' | 'closed' | 'aborted';
  * The typed error for a request that failed before an HTTP answer (or while reading the body):
  * cancellation (`reason` says by whom), or a network failure.
  */
-export function errorFromFailure(err: unknown, reason: CancelReason | undefined, context: RequestContext, timeoutMs?: number): MesosError {
+export function errorFromFailure(
+  err: unknown,
+  reason: CancelReason | undefined,
+  context: RequestContext,
+  timeoutMs?: number,
+): MesosError {
   if (err instanceof MesosError) return err;
   if (reason === 'timeout') {
     return new MesosTimeoutError(`${context.what} to ${context.url} timed out after ${timeoutMs ?? '?'} ms`);
@@ -137,9 +146,12 @@ export function errorFromFailure(err: unknown, reason: CancelReason | undefined,
   const cause = sanitizeCause(err);
   const code = cause.code;
   const retryable = code === undefined || !CERTIFICATE_CODES.has(code);
-  return new MesosTransportError(`${context.what} to ${context.url} failed: ${cause.message}${code && !cause.message.includes(code) ? ` (${code})` : ''}`, {
-    cause,
-    retryable,
-    ...(code !== undefined ? { code } : {}),
-  });
+  return new MesosTransportError(
+    `${context.what} to ${context.url} failed: ${cause.message}${code && !cause.message.includes(code) ? ` (${code})` : ''}`,
+    {
+      cause,
+      retryable,
+      ...(code !== undefined ? { code } : {}),
+    },
+  );
 }

@@ -99,9 +99,12 @@ export class EventStream<E> implements AsyncIterable<E> {
       return this.decode(record);
     } catch (err) {
       if (err instanceof MesosError) throw err;
-      throw new MesosDecodeError(`Cannot decode a record of the ${this.what} stream: ${(err as Error)?.message ?? String(err)}`, {
-        cause: err,
-      });
+      throw new MesosDecodeError(
+        `Cannot decode a record of the ${this.what} stream: ${(err as Error)?.message ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

@@ -47,10 +47,17 @@ export class ExecutorClient extends MesosHttpClient {
   constructor(agentUrl: string, options: ExecutorClientOptions = {}) {
     const { authToken, ...httpOptions } = options;
     if (authToken !== undefined) {
-      if (typeof authToken !== 'string' || authToken === '') throw new MesosConfigError('Option authToken must be a non-empty string');
+      if (typeof authToken !== 'string' || authToken === '')
+        throw new MesosConfigError('Option authToken must be a non-empty string');
       if (httpOptions.credential) throw new MesosConfigError('Options authToken and credential cannot be combined');
     }
-    super(agentUrl, EXECUTOR_API_PATH, httpOptions, 'transport:executor', authToken ? `Bearer ${authToken}` : undefined);
+    super(
+      agentUrl,
+      EXECUTOR_API_PATH,
+      httpOptions,
+      'transport:executor',
+      authToken ? `Bearer ${authToken}` : undefined,
+    );
     this.callCodec = getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, this.options.contentType);
   }
 
@@ -60,7 +67,12 @@ export class ExecutorClient extends MesosHttpClient {
       throw new MesosMisuseError(`subscribe() takes a SUBSCRIBE call, got type ${JSON.stringify(call?.type)}`);
     }
     const body = this.callCodec.encode(call);
-    const { headers, body: stream } = await this.openStream(body, 'SUBSCRIBE', options.signal, RETRYABLE_SUBSCRIBE_STATUSES);
+    const { headers, body: stream } = await this.openStream(
+      body,
+      'SUBSCRIBE',
+      options.signal,
+      RETRYABLE_SUBSCRIBE_STATUSES,
+    );
     const format = formatOfContentType(headers['content-type']);
     if (format === undefined) {
       stream.destroy();

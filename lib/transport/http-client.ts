@@ -178,7 +178,15 @@ export abstract class MesosHttpClient {
     this.ensureOpen(what);
     const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
     return this.callQueue.run(async () => {
-      const response = await this.post(body, extraHeaders, signal, this.options.requestTimeoutMs, 'arraybuffer', context, this.callAgent);
+      const response = await this.post(
+        body,
+        extraHeaders,
+        signal,
+        this.options.requestTimeoutMs,
+        'arraybuffer',
+        context,
+        this.callAgent,
+      );
       const data = Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data as ArrayBuffer);
       const headers = plainHeaders(response);
       this.log('%s -> %d', what, response.status);
@@ -199,7 +207,15 @@ export abstract class MesosHttpClient {
   ): Promise<StreamingResponse> {
     this.ensureOpen(what);
     const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
-    const response = await this.post(body, {}, signal, this.options.connectTimeoutMs, 'stream', context, this.streamAgent);
+    const response = await this.post(
+      body,
+      {},
+      signal,
+      this.options.connectTimeoutMs,
+      'stream',
+      context,
+      this.streamAgent,
+    );
     const stream = response.data as Readable;
     const headers = plainHeaders(response);
     this.log('%s -> %d', what, response.status);
@@ -273,4 +289,3 @@ export abstract class MesosHttpClient {
     }
   }
 }
-

@@ -41,8 +41,9 @@ export interface HttpClientOptions {
   /** Overall time limit of one call (not of the subscription stream), in ms. Default 30000. */
   requestTimeoutMs?: number;
   /**
-   * Time limit from sending a request to receiving the response headers, in ms; for the
-   * subscription this is the only limit, as its body never ends. Default 10000.
+   * Time limit of SUBSCRIBE from sending the request to receiving the response headers, in ms.
+   * It is the subscription's only limit: its body never ends, so watching for silence (missed
+   * heartbeats) is the driver's job. Calls are bounded by `requestTimeoutMs` instead. Default 10000.
    */
   connectTimeoutMs?: number;
   /** Largest event record accepted from the stream, in bytes. Default 64 MiB. */
@@ -74,7 +75,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Default of {@link HttpClientOptions.connectTimeoutMs}. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-const RESERVED_HEADERS = new Set(['content-type', 'accept', 'authorization', 'mesos-stream-id', 'content-length', 'host']);
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'authorization',
+  'mesos-stream-id',
+  'content-length',
+  'host',
+]);
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -117,7 +125,8 @@ export function resolveHttpOptions(options: HttpClientOptions = {}): ResolvedHtt
     headers,
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
-    maxRecordBytes: options.maxRecordBytes === undefined ? undefined : positiveInteger('maxRecordBytes', options.maxRecordBytes, 0),
+    maxRecordBytes:
+      options.maxRecordBytes === undefined ? undefined : positiveInteger('maxRecordBytes', options.maxRecordBytes, 0),
     maxConcurrentCalls: positiveInteger('maxConcurrentCalls', options.maxConcurrentCalls, 1),
   };
 }

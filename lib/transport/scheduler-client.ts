@@ -74,8 +74,12 @@ export class SchedulerClient extends MesosHttpClient {
     const format = formatOfContentType(headers['content-type']);
     if (!streamId || format === undefined) {
       stream.destroy();
-      const problem = !streamId ? 'no Mesos-Stream-Id header' : `unexpected Content-Type ${JSON.stringify(headers['content-type'] ?? '')}`;
-      throw new MesosProtocolError(200, '', `SUBSCRIBE to ${this.url} was answered 200 with ${problem}`, { retryable: true });
+      const problem = !streamId
+        ? 'no Mesos-Stream-Id header'
+        : `unexpected Content-Type ${JSON.stringify(headers['content-type'] ?? '')}`;
+      throw new MesosProtocolError(200, '', `SUBSCRIBE to ${this.url} was answered 200 with ${problem}`, {
+        retryable: true,
+      });
     }
     const codec = getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, format);
     const events = new EventStream<scheduler.Event>(

@@ -13,7 +13,9 @@ export const EXECUTOR_API_PATH = '/api/v1/executor';
  */
 export function parseEndpointUrl(master: string): string {
   if (typeof master !== 'string' || master.trim() === '') {
-    throw new MesosConfigError('Expected a master/agent address like "host:5050" or "http://host:5050", got an empty value');
+    throw new MesosConfigError(
+      'Expected a master/agent address like "host:5050" or "http://host:5050", got an empty value',
+    );
   }
   const input = master.trim();
   const hasScheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(input);
@@ -47,7 +49,11 @@ export function parseEndpointUrl(master: string): string {
  * (`//host:port/api/v1/scheduler`), so the scheme of `requestUrl` is used, and the API path
  * (`apiPath`, and anything after it) is removed. Returns undefined for an unusable Location.
  */
-export function leaderFromLocation(location: string, requestUrl: string, apiPath = SCHEDULER_API_PATH): string | undefined {
+export function leaderFromLocation(
+  location: string,
+  requestUrl: string,
+  apiPath = SCHEDULER_API_PATH,
+): string | undefined {
   const raw = location.trim();
   if (raw === '') return undefined;
   let request: URL;
@@ -57,7 +63,8 @@ export function leaderFromLocation(location: string, requestUrl: string, apiPath
     return undefined;
   }
   // `host:port` (as the docs wrongly show it) has neither scheme nor `//`.
-  const withSlashes = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(raw) || raw.startsWith('//') || raw.startsWith('/') ? raw : `//${raw}`;
+  const withSlashes =
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(raw) || raw.startsWith('//') || raw.startsWith('/') ? raw : `//${raw}`;
   let target: URL;
   try {
     target = new URL(withSlashes, request);
@@ -72,4 +79,3 @@ export function leaderFromLocation(location: string, requestUrl: string, apiPath
   path = path.replace(/\/+$/, '');
   return `${target.protocol}//${target.host}${path}`;
 }
-

@@ -57,14 +57,23 @@ describe('ExecutorClient (loopback HTTP)', function () {
 
   for (const format of ['json', 'protobuf'] as const) {
     it(`subscribes, reads ${format} events and sends calls without a stream id`, async () => {
-      client = new ExecutorClient(agent.url.replace('http://', ''), { contentType: format, authToken: 'jwt.token.value' });
+      client = new ExecutorClient(agent.url.replace('http://', ''), {
+        contentType: format,
+        authToken: 'jwt.token.value',
+      });
       expect(client.url).to.equal(`${agent.url}/api/v1/executor`);
       const streamReady = serveStream(format);
       const subscription = await client.subscribe(SUBSCRIBE);
       const stream = await streamReady;
       const codec = getCodec<executor.Event>(TYPE_NAMES.ExecutorEvent, format);
-      const events: executor.Event[] = [{ type: 'HEARTBEAT' }, { type: 'MESSAGE', message: { data: Buffer.from('from scheduler') } }];
-      await stream.send(events.map((e) => codec.encode(e)), 3);
+      const events: executor.Event[] = [
+        { type: 'HEARTBEAT' },
+        { type: 'MESSAGE', message: { data: Buffer.from('from scheduler') } },
+      ];
+      await stream.send(
+        events.map((e) => codec.encode(e)),
+        3,
+      );
       await client.call(MESSAGE);
       const read: executor.Event[] = [];
       for await (const event of subscription.events) {
@@ -117,7 +126,9 @@ describe('ExecutorClient (loopback HTTP)', function () {
   });
 
   it('refuses authToken together with a credential, and an empty token', () => {
-    expect(() => new ExecutorClient(agent.url, { authToken: 't', credential: { principal: 'p' } })).to.throw(MesosConfigError);
+    expect(() => new ExecutorClient(agent.url, { authToken: 't', credential: { principal: 'p' } })).to.throw(
+      MesosConfigError,
+    );
     expect(() => new ExecutorClient(agent.url, { authToken: '' })).to.throw(MesosConfigError);
   });
 
@@ -176,7 +187,10 @@ describe('HTTP clients over TLS (loopback)', function () {
         else res.writeHead(202).end();
       });
     });
-    const subscription = await client.subscribe({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
+    const subscription = await client.subscribe({
+      type: 'SUBSCRIBE',
+      subscribe: { framework_info: { user: 'u', name: 'n' } },
+    });
     const stream = await streamReady;
     await client.call(REVIVE);
     await stream.send([Buffer.from('{"type":"HEARTBEAT"}')]);

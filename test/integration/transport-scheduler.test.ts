@@ -125,7 +125,10 @@ describe('SchedulerClient (loopback HTTP)', function () {
       expect(sent.subscribe?.framework_info.name).to.equal('transport-test');
 
       const events = [SUBSCRIBED, HEARTBEAT, OFFERS];
-      await stream.send(events.map((e) => encodeEvent(e, format)), 5);
+      await stream.send(
+        events.map((e) => encodeEvent(e, format)),
+        5,
+      );
       const read: scheduler.Event[] = [];
       for await (const event of subscription.events) {
         read.push(event);
@@ -162,7 +165,11 @@ describe('SchedulerClient (loopback HTTP)', function () {
       res.writeHead(202).end();
     });
     const calls = Array.from({ length: 12 }, (_, i) =>
-      client!.call({ type: 'MESSAGE', framework_id: FRAMEWORK_ID, message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: Buffer.from(String(i)) } }),
+      client!.call({
+        type: 'MESSAGE',
+        framework_id: FRAMEWORK_ID,
+        message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: Buffer.from(String(i)) },
+      }),
     );
     await Promise.all(calls);
     const order = master.requests.map((r) => JSON.parse(r.body.toString()).message.data);
@@ -192,7 +199,11 @@ describe('SchedulerClient (loopback HTTP)', function () {
       res.writeHead(200, { 'Content-Type': MEDIA.protobuf });
       res.end(getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, 'protobuf').encode(response));
     });
-    const answer = await client.call({ type: 'RECONCILE_OPERATIONS', framework_id: FRAMEWORK_ID, reconcile_operations: {} });
+    const answer = await client.call({
+      type: 'RECONCILE_OPERATIONS',
+      framework_id: FRAMEWORK_ID,
+      reconcile_operations: {},
+    });
     expect(answer?.type).to.equal('RECONCILE_OPERATIONS');
     master.handle((_req, res) => {
       res.writeHead(200).end();

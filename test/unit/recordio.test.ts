@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, readRecords } from '../../lib/codec/recordio';
 import { MesosConfigError, MesosRecordIOError } from '../../lib/common/errors';
-import { DEFAULT_MAX_RECORD_BYTES, RecordIODecoder, encodeRecord, readRecords } from '../../lib/codec/recordio';
 
 const text = (records: Buffer[]) => records.map((r) => r.toString('utf8'));
 

@@ -37,7 +37,17 @@ describe('transport: parseEndpointUrl', () => {
     });
   }
 
-  const bad = ['', '   ', 'host', 'zk://zk1:2181/mesos', 'ftp://host:21', 'host:port', 'http://', 'host:99999', 'file:///etc/masters'];
+  const bad = [
+    '',
+    '   ',
+    'host',
+    'zk://zk1:2181/mesos',
+    'ftp://host:21',
+    'host:port',
+    'http://',
+    'host:99999',
+    'file:///etc/masters',
+  ];
   for (const input of bad) {
     it(`rejects ${JSON.stringify(input)} with MesosConfigError`, () => {
       expect(() => parseEndpointUrl(input)).to.throw(MesosConfigError);
@@ -76,17 +86,21 @@ describe('transport: leaderFromLocation', () => {
   });
 
   it('accepts host:port as the docs show it', () => {
-    expect(leaderFromLocation('masterhost2:5050', 'http://m1:5050/api/v1/scheduler')).to.equal('http://masterhost2:5050');
+    expect(leaderFromLocation('masterhost2:5050', 'http://m1:5050/api/v1/scheduler')).to.equal(
+      'http://masterhost2:5050',
+    );
   });
 
   it('keeps an explicit scheme', () => {
-    expect(leaderFromLocation('https://m2:5050/api/v1/scheduler?x', 'http://m1:5050/api/v1/scheduler')).to.equal('https://m2:5050');
+    expect(leaderFromLocation('https://m2:5050/api/v1/scheduler?x', 'http://m1:5050/api/v1/scheduler')).to.equal(
+      'https://m2:5050',
+    );
   });
 
   it('handles the executor API path', () => {
-    expect(leaderFromLocation('//a2:5051/api/v1/executor', 'http://a1:5051/api/v1/executor', EXECUTOR_API_PATH)).to.equal(
-      'http://a2:5051',
-    );
+    expect(
+      leaderFromLocation('//a2:5051/api/v1/executor', 'http://a1:5051/api/v1/executor', EXECUTOR_API_PATH),
+    ).to.equal('http://a2:5051');
   });
 
   it('returns undefined for unusable values', () => {
@@ -196,7 +210,9 @@ describe('transport: options', () => {
   }
 
   it('builds the Basic header', () => {
-    expect(basicAuthorization({ principal: 'p', secret: 's' })).to.equal(`Basic ${Buffer.from('p:s').toString('base64')}`);
+    expect(basicAuthorization({ principal: 'p', secret: 's' })).to.equal(
+      `Basic ${Buffer.from('p:s').toString('base64')}`,
+    );
     expect(basicAuthorization({ principal: 'p' })).to.equal(`Basic ${Buffer.from('p:').toString('base64')}`);
   });
 });

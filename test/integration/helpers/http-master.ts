@@ -124,11 +124,7 @@ export interface FakeStream {
 }
 
 /** Starts a 200 RecordIO stream like the master's SUBSCRIBE answer. */
-export function openStream(
-  res: http.ServerResponse,
-  contentType: string,
-  streamId: string | undefined,
-): FakeStream {
+export function openStream(res: http.ServerResponse, contentType: string, streamId: string | undefined): FakeStream {
   const headers: Record<string, string> = { 'Content-Type': contentType };
   if (streamId !== undefined) headers['Mesos-Stream-Id'] = streamId;
   res.writeHead(200, headers);

@@ -12,7 +12,12 @@ export const SECRET = 'top-secret-password-9c1e';
 export const TOKEN = 'bearer-token-secret-5d2b';
 
 function show(label: string, err: unknown): void {
-  const forms = [String(err), JSON.stringify(err), inspect(err, { depth: Infinity, showHidden: true }), (err as Error)?.stack];
+  const forms = [
+    String(err),
+    JSON.stringify(err),
+    inspect(err, { depth: Infinity, showHidden: true }),
+    (err as Error)?.stack,
+  ];
   process.stdout.write(`--- ${label}\n${forms.join('\n')}\n`);
 }
 
@@ -60,7 +65,9 @@ async function main(): Promise<void> {
 
   const executor = new ExecutorClient(master.url, { contentType: 'json', authToken: TOKEN });
   master.handle((_req, res) => reply(res, 401, 'bad token'));
-  await attempt('executor 401', () => executor.call({ type: 'HEARTBEAT', executor_id: { value: 'e' }, framework_id: { value: 'f' } }));
+  await attempt('executor 401', () =>
+    executor.call({ type: 'HEARTBEAT', executor_id: { value: 'e' }, framework_id: { value: 'f' } }),
+  );
   executor.close();
 
   const url = master.url;
