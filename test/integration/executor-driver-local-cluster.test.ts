@@ -155,6 +155,22 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
       '1 TASK_FINISHED',
     ]);
   });
+
+  it('without checkpointing the agent restart ends the executor; a later task gets a new one', async () => {
+    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    const scheduler = new TestScheduler(executorInfo(), 1, false);
+    driver = new MesosSchedulerDriver(scheduler, { user: '', name: 'Test Framework (TypeScript)', checkpoint: false }, cluster.masterString);
+    driver.start();
+    await scheduler.finishedCount(1);
+    const before = await executorContainers(cluster);
+    await cluster.faults.restartAgent(0);
+    scheduler.launchMore(1);
+    driver.reviveOffers();
+    await scheduler.finishedCount(2);
+    const after = await executorContainers(cluster);
+    expect(after).to.have.length(1);
+    expect(after).not.to.deep.equal(before);
+  });
 });
 
 const FIXTURE_EXECUTOR = join(__dirname, 'helpers', 'executor-fixture.ts');
