@@ -190,7 +190,8 @@ export abstract class MesosHttpClient {
       const data = Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data as ArrayBuffer);
       const headers = plainHeaders(response);
       this.log('%s -> %d', what, response.status);
-      if (response.status === 200 || response.status === 202) return { status: response.status, headers, body: data };
+      // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
+      if (response.status >= 200 && response.status < 300) return { status: response.status, headers, body: data };
       throw this.statusError(response.status, bodyText(data), headers, context);
     }, signal);
   }
@@ -279,7 +280,10 @@ export abstract class MesosHttpClient {
         httpsAgent: agent,
       });
     } catch (err) {
-      const error = errorFromFailure(err, reason, context, timeoutMs);
+      const error =
+        reason === 'aborted'
+          ? new MesosAbortError(`${context.what} was aborted`, { cause: signal?.reason })
+          : errorFromFailure(err, reason, context, timeoutMs);
       this.log('%s failed: %s', context.what, error.message);
       throw error;
     } finally {

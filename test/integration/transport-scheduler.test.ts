@@ -384,10 +384,12 @@ describe('SchedulerClient (loopback HTTP)', function () {
       const controller = new AbortController();
       const promise = client.subscribe(SUBSCRIBE, { signal: controller.signal });
       await master.waitForRequests(1);
-      controller.abort();
+      const reason = new Error('shutting down');
+      controller.abort(reason);
       const error = await rejection(promise);
       expect(error).to.be.instanceOf(MesosAbortError);
       expect(error.retryable).to.equal(false);
+      expect(error.cause).to.equal(reason);
     });
 
     it('rejects at once with an already aborted signal', async () => {
