@@ -1,0 +1,134 @@
+/**
+ * The driver side of the scale benchmark, in its own process so its RSS is the driver's alone:
+ * subscribes to a LocalCluster, launches `tasks` small tasks as offers arrive (implicit
+ * acknowledgements), and reports wall time from start() to the last TASK_FINISHED, update
+ * counts, and peak RSS/heap.
+ */
+import type { Offer, TaskInfo } from '../../lib/codec/messages';
+import { childArgument, tellParent, untilParentCloses } from './bench-child';
+import { MesosSchedulerDriver } from './library-under-test';
+
+/** What the parent passes. */
+export interface ScaleArgument {
+  master: string;
+  tasks: number;
+  contentType: 'json' | 'protobuf';
+  timeoutMs: number;
+}
+
+/** What this child reports. */
+export interface ScaleResult {
+  seconds: number;
+  launched: number;
+  finished: number;
+  failed: number;
+  updates: number;
+  offersReceived: number;
+  timedOut: boolean;
+  peakRssMiB: number;
+  peakHeapUsedMiB: number;
+  errors: string[];
+}
+
+// Power-of-two sizes keep the resource arithmetic exact on both sides.
+const TASK_CPUS = 0.125;
+const TASK_MEM = 32;
+const TERMINAL_FAILURES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_KILLED', 'TASK_GONE']);
+
+const arg = childArgument<ScaleArgument>();
+let launched = 0;
+let finished = 0;
+let failed = 0;
+let updates = 0;
+let offersReceived = 0;
+let peakHeap = 0;
+const errors: string[] = [];
+let started = 0;
+let reported = false;
+
+const sampler = setInterval(() => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}, 25);
+
+function scalar(offer: Offer, name: string): number {
+  return (offer.resources ?? []).filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
+function report(timedOut: boolean): void {
+  if (reported) return;
+  reported = true;
+  clearInterval(sampler);
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const result: ScaleResult = {
+    seconds: (performance.now() - started) / 1000,
+    launched,
+    finished,
+    failed,
+    updates,
+    offersReceived,
+    timedOut,
+    // maxRSS is the kernel's high-water mark for this process, in KiB.
+    peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    peakHeapUsedMiB: Math.round((peakHeap / 2 ** 20) * 10) / 10,
+    errors,
+  };
+  tellParent(result);
+}
+
+const driver = new MesosSchedulerDriver(
+  {
+    resourceOffers(d, offers) {
+      offersReceived += offers.length;
+      for (const offer of offers) {
+        const room = Math.min(Math.floor(scalar(offer, 'cpus') / TASK_CPUS), Math.floor(scalar(offer, 'mem') / TASK_MEM));
+        const count = Math.min(room, arg.tasks - launched);
+        if (count <= 0) {
+          d.declineOffer(offer.id, { refuse_seconds: 60 });
+          continue;
+        }
+        const tasks: TaskInfo[] = [];
+        for (let i = 0; i < count; i++) {
+          const n = launched++;
+          tasks.push({
+            name: `scale-${n}`,
+            task_id: { value: `scale-${n}` },
+            agent_id: offer.agent_id,
+            resources: [
+              { name: 'cpus', type: 'SCALAR', scalar: { value: TASK_CPUS } },
+              { name: 'mem', type: 'SCALAR', scalar: { value: TASK_MEM } },
+            ],
+            command: { value: 'true' },
+          });
+        }
+        d.launchTasks([offer.id], tasks);
+      }
+    },
+    statusUpdate(_d, status) {
+      updates++;
+      if (status.state === 'TASK_FINISHED') finished++;
+      else if (TERMINAL_FAILURES.has(status.state)) {
+        failed++;
+        if (errors.length < 5) errors.push(`${status.task_id.value} ${status.state} ${status.message ?? ''}`);
+      }
+      if (finished + failed >= arg.tasks) report(false);
+    },
+    error(_d, message) {
+      if (errors.length < 5) errors.push(message);
+    },
+  },
+  { user: 'bench', name: 'scale', failover_timeout: 0 },
+  arg.master,
+  true,
+  undefined,
+  { contentType: arg.contentType },
+);
+
+setTimeout(() => report(true), arg.timeoutMs).unref();
+started = performance.now();
+driver.start();
+
+void untilParentCloses().then(() => {
+  report(true);
+  driver.stop(true);
+  setTimeout(() => process.exit(0), 300).unref();
+});
