@@ -84,41 +84,40 @@ export function toZooKeeperError(err: unknown, operation: string, path: string):
 export class ZkOps {
   constructor(readonly client: RawZkClient) {}
 
-  getChildren(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      this.client.getChildren(path, watcher, (err, children) => (err ? reject(toZooKeeperError(err, 'getChildren', path)) : resolve(children)));
+  /** Runs one client call; the client asserts its arguments synchronously (e.g. a bad path), which becomes a rejection too. */
+  private call<T>(operation: string, path: string, start: (resolve: (value: T) => void, reject: (err: unknown) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      try {
+        start(resolve, (err) => reject(toZooKeeperError(err, operation, path)));
+      } catch (err) {
+        reject(new MesosZooKeeperError(`ZooKeeper ${operation} ${path} refused: ${(err as Error).message}`, 'BAD_ARGUMENTS', path, { cause: err }));
+      }
     });
+  }
+
+  getChildren(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<string[]> {
+    return this.call('getChildren', path, (resolve, reject) => this.client.getChildren(path, watcher, (err, children) => (err ? reject(err) : resolve(children))));
   }
 
   getData(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      this.client.getData(path, watcher, (err, data) => (err ? reject(toZooKeeperError(err, 'getData', path)) : resolve(data ?? Buffer.alloc(0))));
-    });
+    return this.call('getData', path, (resolve, reject) => this.client.getData(path, watcher, (err, data) => (err ? reject(err) : resolve(data ?? Buffer.alloc(0)))));
   }
 
   exists(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.client.exists(path, watcher, (err, stat) => (err ? reject(toZooKeeperError(err, 'exists', path)) : resolve(Boolean(stat))));
-    });
+    return this.call('exists', path, (resolve, reject) => this.client.exists(path, watcher, (err, stat) => (err ? reject(err) : resolve(Boolean(stat)))));
   }
 
   create(path: string, data: Buffer, acls: ZkAcl[], mode: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.client.create(path, data, acls, mode, (err, created) => (err ? reject(toZooKeeperError(err, 'create', path)) : resolve(created)));
-    });
+    return this.call('create', path, (resolve, reject) => this.client.create(path, data, acls, mode, (err, created) => (err ? reject(err) : resolve(created))));
   }
 
   /** Creates `path` and its missing parents as persistent znodes; an existing path is fine. */
   mkdirp(path: string, acls: ZkAcl[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.client.mkdirp(path, null, acls, zookeeper.CreateMode.PERSISTENT, (err) => (err ? reject(toZooKeeperError(err, 'mkdirp', path)) : resolve()));
-    });
+    return this.call('mkdirp', path, (resolve, reject) => this.client.mkdirp(path, null, acls, zookeeper.CreateMode.PERSISTENT, (err) => (err ? reject(err) : resolve())));
   }
 
   remove(path: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.client.remove(path, -1, (err) => (err ? reject(toZooKeeperError(err, 'remove', path)) : resolve()));
-    });
+    return this.call('remove', path, (resolve, reject) => this.client.remove(path, -1, (err) => (err ? reject(err) : resolve())));
   }
 }
 
@@ -139,7 +138,38 @@ export function createZooKeeperClient(servers: string, sessionTimeoutMs: number,
   // spinDelay: pause after every server of the list failed once; small so a dead server costs little.
   const client = zookeeper.createClient(servers, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
   if (digest !== undefined) client.addAuthInfo('digest', Buffer.from(digest));
+  guardHandshake(client);
   return client;
+}
+
+interface HandshakeInternals {
+  state: number;
+  connectTimeout: number;
+  socket?: { destroy(): void };
+  onSocketConnected(this: HandshakeInternals, ...args: unknown[]): void;
+}
+
+/** node-zookeeper-client's CONNECTING state (ConnectionManager.STATES.CONNECTING). */
+const MANAGER_CONNECTING = 1;
+
+/**
+ * node-zookeeper-client stops its connect timer once the TCP connection is up, so a server that
+ * accepts but never answers the handshake (one that is still starting) leaves the client stuck
+ * forever. This bounds the handshake too: no answer within the connect timeout ends the socket,
+ * and the client tries again.
+ */
+function guardHandshake(client: RawZkClient): void {
+  const manager = (client as unknown as { connectionManager?: HandshakeInternals }).connectionManager;
+  if (!manager || typeof manager.onSocketConnected !== 'function') return;
+  const original = manager.onSocketConnected;
+  manager.onSocketConnected = function guarded(this: HandshakeInternals, ...args: unknown[]) {
+    original.apply(this, args);
+    const socket = this.socket;
+    const timer = setTimeout(() => {
+      if (this.state === MANAGER_CONNECTING && this.socket === socket) socket?.destroy();
+    }, this.connectTimeout);
+    timer.unref?.();
+  };
 }
 
 /** Creates a client and waits until it is connected; rejects (and closes it) on timeout or abort. */
