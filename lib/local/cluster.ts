@@ -74,7 +74,21 @@ interface MasterMembership {
 }
 type MasterMembershipClass = new (options: { zk: string; masterInfo: MasterInfo }) => MasterMembership;
 
-/** An embedded Mesos cluster. Start it with {@link LocalCluster.start}; always {@link LocalCluster.stop} it. */
+/**
+ * An embedded Mesos cluster. Start it with {@link LocalCluster.start}; always {@link LocalCluster.stop} it.
+ *
+ * @example
+ * ```ts
+ * const cluster = await LocalCluster.start({ agents: 2, heartbeatIntervalSeconds: 1 });
+ * try {
+ *   // Point the scheduler under test at cluster.masterString, then inject faults:
+ *   cluster.faults.dropSubscription({ midRecord: true });
+ *   await cluster.failover();
+ * } finally {
+ *   await cluster.stop();
+ * }
+ * ```
+ */
 export class LocalCluster {
   /** The masters, in port order. */
   readonly masters: LocalMaster[] = [];

@@ -61,6 +61,7 @@ export class SubscriptionStream extends EventEmitter<SubscriptionStreamEvents> {
 
   /** Writes one event as one RecordIO record in one chunk; false when the stream is closed. */
   send(event: scheduler.Event): boolean {
+    if (!this.isClosed && (this.res.destroyed || this.res.writableEnded)) this.markClosed();
     if (this.isClosed) return false;
     const codec = getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, this.format);
     this.res.write(encodeRecord(codec.encode(event)));

@@ -211,6 +211,19 @@ describe('LocalCluster', () => {
     expect(cluster.agents).to.have.length(1);
   });
 
+  it('faults.restartAgent(): its offers are rescinded, it comes back and is offered again', async () => {
+    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 5, taskMode: 'simulated' });
+    const subscription = await subscribe(cluster.masterUrl);
+    const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
+    const index = subscription.events.length;
+    await cluster.faults.restartAgent(0);
+    const rescind = await subscription.waitForEvent('RESCIND', { from: index });
+    expect(rescind.rescind?.offer_id.value).to.equal(offer.id.value);
+    const again = await subscription.waitForEvent('OFFERS', { from: index });
+    expect(again.offers?.offers?.[0]?.agent_id.value).to.equal(offer.agent_id.value);
+    expect(scalar(again.offers?.offers?.[0]?.resources ?? [], 'cpus')).to.equal(4);
+  });
+
   it('offerTimeoutSeconds rescinds unanswered offers', async () => {
     cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 5, taskMode: 'simulated', offerTimeoutSeconds: 0.2 });
     const subscription = await subscribe(cluster.masterUrl);
