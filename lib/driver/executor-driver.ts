@@ -128,9 +128,13 @@ export class MesosExecutorDriver implements ExecutorDriver {
     }
     this.executor = executor;
     const fromProcess = options.environment === undefined;
-    this.environment = parseExecutorEnvironment(options.environment ?? process.env);
-    // libmesos erases the token from its own environment so child processes (tasks) never see it.
-    if (fromProcess) delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
+    try {
+      this.environment = parseExecutorEnvironment(options.environment ?? process.env);
+    } finally {
+      // libmesos erases the token from its own environment so child processes (tasks) never see
+      // it; done even when the configuration is rejected.
+      if (fromProcess) delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
+    }
 
     this.heartbeatIntervalMs = nonNegative('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS);
     this.callTimeoutMs = nonNegative('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);

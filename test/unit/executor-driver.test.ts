@@ -464,6 +464,23 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     driver.stop();
   });
 
+  it('reads process.env by default and removes the token from it, even when the configuration is rejected', () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, ENV, { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'jwt-1' });
+      const driver = new MesosExecutorDriver({}, { createConnection: () => connection });
+      expect(driver.environment.authenticationToken).to.equal('jwt-1');
+      expect(driver.environment.executorId).to.equal('exec-1');
+      expect(process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).to.equal(undefined);
+      Object.assign(process.env, { MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'jwt-2', MESOS_DIRECTORY: '' });
+      expect(() => new MesosExecutorDriver({}, { createConnection: () => connection })).to.throw(/MESOS_DIRECTORY/);
+      expect(process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN).to.equal(undefined);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('throws MesosConfigError from the constructor for a malformed environment', () => {
     expect(() => makeDriver({}, { ...ENV, MESOS_RECOVERY_TIMEOUT: 'soon' })).to.throw(/MESOS_RECOVERY_TIMEOUT/);
   });
