@@ -9,8 +9,8 @@
  * the agent now has resources beyond what was refused.
  */
 import type { Resource } from '../codec/messages';
-import { containsResources, isEmptyResources } from './resources';
 import { scalarTotal, usableByRole } from './allocation-info';
+import { containsResources, isEmptyResources } from './resources';
 
 /** The most a refusal filter may last: 365 days, Mesos's cap on `refuse_seconds`. */
 export const MAX_REFUSE_SECONDS = 31_536_000;
@@ -58,7 +58,13 @@ export class Allocator {
   private sequence = 0;
 
   /** Hides `resources` on `agentId` from `frameworkId` for `refuseSeconds` (default 5, capped at 365 days). */
-  refuse(frameworkId: string, agentId: string, resources: Resource[], refuseSeconds: number | undefined, now: number): void {
+  refuse(
+    frameworkId: string,
+    agentId: string,
+    resources: Resource[],
+    refuseSeconds: number | undefined,
+    now: number,
+  ): void {
     let seconds = refuseSeconds ?? DEFAULT_REFUSE_SECONDS;
     if (!Number.isFinite(seconds) || seconds < 0) seconds = DEFAULT_REFUSE_SECONDS;
     seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
@@ -98,7 +104,10 @@ export class Allocator {
   allocate(agents: readonly AllocatorAgent[], frameworks: readonly AllocatorFramework[], now: number): Allocation[] {
     const clusterTotals = new Map<string, number>();
     for (const name of SHARE_RESOURCES) {
-      clusterTotals.set(name, agents.reduce((sum, agent) => sum + scalarTotal(agent.total, name), 0));
+      clusterTotals.set(
+        name,
+        agents.reduce((sum, agent) => sum + scalarTotal(agent.total, name), 0),
+      );
     }
     const held = new Map<string, Map<string, number>>();
     for (const framework of frameworks) {
@@ -137,10 +146,16 @@ export class Allocator {
       );
       const chosen = candidates[0];
       if (!chosen) continue;
-      allocations.push({ frameworkId: chosen.framework.id, role: chosen.role, agentId: agent.id, resources: chosen.resources });
+      allocations.push({
+        frameworkId: chosen.framework.id,
+        role: chosen.role,
+        agentId: agent.id,
+        resources: chosen.resources,
+      });
       this.lastOffered.set(`${chosen.framework.id}\u0000${chosen.role}`, this.sequence++);
       const byName = held.get(chosen.framework.id);
-      for (const name of SHARE_RESOURCES) byName?.set(name, (byName.get(name) ?? 0) + scalarTotal(chosen.resources, name));
+      for (const name of SHARE_RESOURCES)
+        byName?.set(name, (byName.get(name) ?? 0) + scalarTotal(chosen.resources, name));
     }
     return allocations;
   }

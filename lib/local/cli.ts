@@ -56,7 +56,11 @@ export function parseCliArgs(argv: string[]): LocalClusterOptions | 'help' {
   if (agents !== undefined) options.agents = agents;
   if (values.resources !== undefined) options.resources = values.resources;
   if (values.attributes !== undefined) options.attributes = values.attributes;
-  if (values.roles !== undefined) options.roles = values.roles.split(',').map((role) => role.trim()).filter(Boolean);
+  if (values.roles !== undefined)
+    options.roles = values.roles
+      .split(',')
+      .map((role) => role.trim())
+      .filter(Boolean);
   if (values.zk !== undefined) options.zk = values.zk;
   const heartbeat = integer('heartbeat-interval', values['heartbeat-interval']);
   if (heartbeat !== undefined) options.heartbeatIntervalSeconds = heartbeat;

@@ -2,18 +2,19 @@
  * LocalCluster: an embedded Mesos cluster on 127.0.0.1 (masters, agents, real or simulated tasks)
  * that behaves like a real one through the v1 HTTP API, with fault injection for tests.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { Credential, MasterInfo } from '../codec/messages';
 import { delay } from '../common/abort';
 import { MesosConfigError, MesosTimeoutError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { LocalAgent } from './agent';
-import { parseAttributes, parseResources } from './resources';
-import { ClusterFaults, type FaultTarget, FaultSwitches } from './faults';
+import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
+import { parseAttributes, parseResources } from './resources';
 
 const log = createLogger('local:cluster');
 
@@ -109,7 +110,8 @@ export class LocalCluster {
     this.options = options;
     const target: FaultTarget = {
       switches: this.switches,
-      dropSubscriptions: (frameworkId, midRecord) => this.eachStream(frameworkId, (stream) => stream.drop({ midRecord })),
+      dropSubscriptions: (frameworkId, midRecord) =>
+        this.eachStream(frameworkId, (stream) => stream.drop({ midRecord })),
       sendMalformedRecord: (frameworkId) => this.eachStream(frameworkId, (stream) => stream.sendMalformedRecord()),
       killLeader: () => this.killLeader(),
       loseAgent: (agent, mode) => this.loseAgent(agent, mode),
@@ -156,7 +158,10 @@ export class LocalCluster {
       this.workDir = await mkdtemp(join(tmpdir(), 'mesos-local-'));
       this.ownsWorkDir = true;
     }
-    const agentSpecs: AgentSpec[] = typeof this.options.agents === 'object' ? this.options.agents : Array.from({ length: this.options.agents ?? 1 }, () => ({}));
+    const agentSpecs: AgentSpec[] =
+      typeof this.options.agents === 'object'
+        ? this.options.agents
+        : Array.from({ length: this.options.agents ?? 1 }, () => ({}));
     for (const spec of agentSpecs) await this.addAgent(spec);
 
     const masterCount = this.options.masters ?? 1;
@@ -165,7 +170,8 @@ export class LocalCluster {
         ...(this.options.port !== undefined ? { port: this.options.port + i } : {}),
         heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds ?? 15,
         allocationIntervalMs: this.options.allocationIntervalMs ?? 100,
-        offerTimeoutMs: this.options.offerTimeoutSeconds !== undefined ? this.options.offerTimeoutSeconds * 1000 : undefined,
+        offerTimeoutMs:
+          this.options.offerTimeoutSeconds !== undefined ? this.options.offerTimeoutSeconds * 1000 : undefined,
         roles: this.options.roles,
         credentials: this.options.credentials,
         faults: this.switches,
@@ -196,7 +202,9 @@ export class LocalCluster {
         ...(attributesText ? { attributes: parseAttributes(attributesText) } : {}),
         taskMode: this.options.taskMode ?? 'process',
         ...(this.options.simulatedTaskMs !== undefined ? { simulatedTaskMs: this.options.simulatedTaskMs } : {}),
-        ...(this.options.statusUpdateRetryMs !== undefined ? { statusUpdateRetryMs: this.options.statusUpdateRetryMs } : {}),
+        ...(this.options.statusUpdateRetryMs !== undefined
+          ? { statusUpdateRetryMs: this.options.statusUpdateRetryMs }
+          : {}),
         workDir: join(this.workDir, `agent-${this.agentCounter - 1}`),
       },
       NO_MASTER_EVENTS,
@@ -244,8 +252,14 @@ export class LocalCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const leader = this.leader;
-      if (leader && accept(leader) && this.masters.every((master) => !master.isAlive || master.leader?.id === leader.info.id)) return leader;
-      if (Date.now() > deadline) throw new MesosTimeoutError(`No master of the LocalCluster became leader within ${timeoutMs} ms`);
+      if (
+        leader &&
+        accept(leader) &&
+        this.masters.every((master) => !master.isAlive || master.leader?.id === leader.info.id)
+      )
+        return leader;
+      if (Date.now() > deadline)
+        throw new MesosTimeoutError(`No master of the LocalCluster became leader within ${timeoutMs} ms`);
       await delay(10);
     }
   }
@@ -254,7 +268,8 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const membership of this.memberships.values()) await membership.stop().catch((err: unknown) => log('membership stop: %O', err));
+    for (const membership of this.memberships.values())
+      await membership.stop().catch((err: unknown) => log('membership stop: %O', err));
     this.memberships.clear();
     await Promise.all(this.masters.map((master) => master.stop()));
     await Promise.all(this.agents.map((agent) => agent.stop().catch((err: unknown) => log('agent stop: %O', err))));
@@ -265,7 +280,7 @@ export class LocalCluster {
   // ------------------------------------------------------------------ leadership
 
   private announceLeader(leader: LocalMaster | undefined): void {
-    for (const master of this.masters) master.setLeader(leader && leader.isAlive ? leader.info : null);
+    for (const master of this.masters) master.setLeader(leader?.isAlive ? leader.info : null);
   }
 
   private async joinZooKeeper(master: LocalMaster): Promise<void> {
@@ -299,7 +314,10 @@ export class LocalCluster {
   // ------------------------------------------------------------------ agents and streams
 
   private findAgent(agent: number | string): LocalAgent {
-    const found = typeof agent === 'number' ? this.agents[agent] : this.agents.find((candidate) => candidate.info.id?.value === agent);
+    const found =
+      typeof agent === 'number'
+        ? this.agents[agent]
+        : this.agents.find((candidate) => candidate.info.id?.value === agent);
     if (!found) throw new MesosConfigError(`No such agent: ${agent}`);
     return found;
   }
@@ -321,7 +339,10 @@ export class LocalCluster {
     this.leader?.core?.addAgent(agent);
   }
 
-  private eachStream(frameworkId: string | undefined, act: (stream: import('./event-stream').SubscriptionStream) => void): number {
+  private eachStream(
+    frameworkId: string | undefined,
+    act: (stream: import('./event-stream').SubscriptionStream) => void,
+  ): number {
     const core = this.leader?.core;
     if (!core) return 0;
     let count = 0;
@@ -345,22 +366,32 @@ const NO_MASTER_EVENTS = {
 
 function validateOptions(options: LocalClusterOptions): void {
   const positiveInt = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new MesosConfigError(`LocalCluster option '${name}' must be an integer >= ${min}, got ${value}`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= min))
+      throw new MesosConfigError(`LocalCluster option '${name}' must be an integer >= ${min}, got ${value}`);
   };
   positiveInt('masters', options.masters, 1);
   if (typeof options.agents === 'number') positiveInt('agents', options.agents, 0);
   positiveInt('port', options.port, 1);
   if (options.heartbeatIntervalSeconds !== undefined && !(options.heartbeatIntervalSeconds > 0)) {
-    throw new MesosConfigError(`LocalCluster option 'heartbeatIntervalSeconds' must be > 0, got ${options.heartbeatIntervalSeconds}`);
+    throw new MesosConfigError(
+      `LocalCluster option 'heartbeatIntervalSeconds' must be > 0, got ${options.heartbeatIntervalSeconds}`,
+    );
   }
   if (options.offerTimeoutSeconds !== undefined && !(options.offerTimeoutSeconds > 0)) {
-    throw new MesosConfigError(`LocalCluster option 'offerTimeoutSeconds' must be > 0, got ${options.offerTimeoutSeconds}`);
+    throw new MesosConfigError(
+      `LocalCluster option 'offerTimeoutSeconds' must be > 0, got ${options.offerTimeoutSeconds}`,
+    );
   }
   if (options.allocationIntervalMs !== undefined && !(options.allocationIntervalMs >= 1)) {
-    throw new MesosConfigError(`LocalCluster option 'allocationIntervalMs' must be >= 1, got ${options.allocationIntervalMs}`);
+    throw new MesosConfigError(
+      `LocalCluster option 'allocationIntervalMs' must be >= 1, got ${options.allocationIntervalMs}`,
+    );
   }
-  if (options.zk !== undefined && !options.zk.startsWith('zk://')) throw new MesosConfigError(`LocalCluster option 'zk' must be a zk:// URL`);
+  if (options.zk !== undefined && !options.zk.startsWith('zk://'))
+    throw new MesosConfigError(`LocalCluster option 'zk' must be a zk:// URL`);
   if (options.taskMode !== undefined && options.taskMode !== 'process' && options.taskMode !== 'simulated') {
-    throw new MesosConfigError(`LocalCluster option 'taskMode' must be 'process' or 'simulated', got ${String(options.taskMode)}`);
+    throw new MesosConfigError(
+      `LocalCluster option 'taskMode' must be 'process' or 'simulated', got ${String(options.taskMode)}`,
+    );
   }
 }

@@ -2,12 +2,13 @@
  * One scheduler subscription: a 200 response that carries RecordIO-framed events, one record
  * per HTTP chunk, with heartbeats on an unref'd timer. Also the place where stream faults act.
  */
-import type { ServerResponse } from 'node:http';
+
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { EventEmitter } from 'eventemitter3';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
-import { encodeRecord } from '../codec/recordio';
 import type { scheduler } from '../codec/messages';
+import { encodeRecord } from '../codec/recordio';
 import { createLogger } from '../common/logger';
 import { LOCAL_MEDIA_TYPES, type LocalWireFormat } from './media-types';
 
@@ -113,7 +114,8 @@ export class SubscriptionStream extends EventEmitter<SubscriptionStreamEvents> {
   /** Fault: writes a well-framed record whose payload is not a valid event. */
   sendMalformedRecord(): void {
     if (this.isClosed) return;
-    const garbage = this.format === 'json' ? Buffer.from('{"type": "HEARTBEAT", ') : Buffer.from([0xff, 0xff, 0xff, 0x0f]);
+    const garbage =
+      this.format === 'json' ? Buffer.from('{"type": "HEARTBEAT", ') : Buffer.from([0xff, 0xff, 0xff, 0x0f]);
     this.res.write(encodeRecord(garbage));
   }
 

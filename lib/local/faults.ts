@@ -106,11 +106,17 @@ export class ClusterFaults {
   /** Answers the next calls (optionally of one type) with `status` and `body` instead of handling them. */
   failNextCalls(options: FailNextCallsOptions): void {
     const count = options.count ?? 1;
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`failNextCalls: count must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`failNextCalls: count must be a positive integer, got ${count}`);
     if (!Number.isInteger(options.status) || options.status < 100 || options.status > 599) {
       throw new RangeError(`failNextCalls: status must be an HTTP status code, got ${options.status}`);
     }
-    this.target.switches.addRule({ remaining: count, callType: options.callType, status: options.status, body: options.body ?? '' });
+    this.target.switches.addRule({
+      remaining: count,
+      callType: options.callType,
+      status: options.status,
+      body: options.body ?? '',
+    });
   }
 
   /** Delays every scheduler-endpoint response by `ms` (0 to stop). */

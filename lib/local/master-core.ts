@@ -12,16 +12,15 @@ import type {
   Offer,
   OperationStatus,
   Resource,
+  scheduler,
   TaskInfo,
   TaskState,
   TaskStatus,
-  scheduler,
 } from '../codec/messages';
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
-import { addResources, containsResources, isEmptyResources, subtractResources } from './resources';
-import { Allocator, type AllocatorFramework } from './allocator';
 import { allocatedTo, withoutAllocation } from './allocation-info';
+import { Allocator, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
 import {
   type FrameworkRecord,
@@ -30,6 +29,7 @@ import {
   isConnected,
   validateFrameworkInfo,
 } from './master-frameworks';
+import { addResources, containsResources, isEmptyResources, subtractResources } from './resources';
 
 const log = createLogger('local:master');
 
@@ -119,8 +119,10 @@ export class MasterCore {
   /** The callbacks agents report to; points at this core. */
   readonly agentEvents: AgentEvents = {
     statusUpdate: (agentId, frameworkId, status) => this.onStatusUpdate(agentId, frameworkId, status),
-    frameworkMessage: (agentId, frameworkId, executorId, data) => this.onFrameworkMessage(agentId, frameworkId, executorId, data),
-    executorExited: (agentId, frameworkId, executorId, waitStatus) => this.onExecutorExited(agentId, frameworkId, executorId, waitStatus),
+    frameworkMessage: (agentId, frameworkId, executorId, data) =>
+      this.onFrameworkMessage(agentId, frameworkId, executorId, data),
+    executorExited: (agentId, frameworkId, executorId, waitStatus) =>
+      this.onExecutorExited(agentId, frameworkId, executorId, waitStatus),
   };
 
   constructor(options: MasterCoreOptions) {
@@ -188,7 +190,12 @@ export class MasterCore {
       const framework = this.frameworks.get(task.frameworkId);
       const partitionAware = framework ? hasCapability(framework.info, 'PARTITION_AWARE') : false;
       const state: TaskState = partitionAware ? (mode === 'removed' ? 'TASK_GONE' : 'TASK_UNREACHABLE') : 'TASK_LOST';
-      const status = this.masterStatus(task, state, 'REASON_AGENT_REMOVED', `Agent ${agentId} ${mode === 'removed' ? 'removed' : 'is unreachable'}`);
+      const status = this.masterStatus(
+        task,
+        state,
+        'REASON_AGENT_REMOVED',
+        `Agent ${agentId} ${mode === 'removed' ? 'removed' : 'is unreachable'}`,
+      );
       if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: Date.now() * 1e6 };
       this.finishTask(key, task, status);
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
@@ -288,10 +295,13 @@ export class MasterCore {
       if (offer.frameworkId === framework.id) this.removeOffer(offer);
     }
     const timeoutMs = Math.max(0, (framework.info.failover_timeout ?? 0) * 1000);
-    framework.failoverTimer = setTimeout(() => {
-      framework.failoverTimer = undefined;
-      if (!isConnected(framework)) this.removeFramework(framework, 'failover timeout');
-    }, Math.min(timeoutMs, 2 ** 31 - 1));
+    framework.failoverTimer = setTimeout(
+      () => {
+        framework.failoverTimer = undefined;
+        if (!isConnected(framework)) this.removeFramework(framework, 'failover timeout');
+      },
+      Math.min(timeoutMs, 2 ** 31 - 1),
+    );
     framework.failoverTimer.unref();
     this.scheduleAllocation();
   }
@@ -313,7 +323,11 @@ export class MasterCore {
     }
     for (const [key, task] of [...this.tasks]) {
       if (task.frameworkId === framework.id) {
-        this.finishTask(key, task, this.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed'));
+        this.finishTask(
+          key,
+          task,
+          this.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed'),
+        );
       }
     }
     for (const [key, executor] of [...this.executors]) {
@@ -380,7 +394,9 @@ export class MasterCore {
         return { status: 202 };
       case 'MESSAGE': {
         const message = call.message as scheduler.Call.Message;
-        this.agents.get(message.agent_id.value)?.agent.sendFrameworkMessage(framework.id, message.executor_id.value, message.data);
+        this.agents
+          .get(message.agent_id.value)
+          ?.agent.sendFrameworkMessage(framework.id, message.executor_id.value, message.data);
         return { status: 202 };
       }
       case 'REQUEST':
@@ -404,7 +420,11 @@ export class MasterCore {
     }
   }
 
-  private decline(framework: FrameworkRecord, offerIds: Array<{ value: string }>, refuseSeconds: number | undefined): void {
+  private decline(
+    framework: FrameworkRecord,
+    offerIds: Array<{ value: string }>,
+    refuseSeconds: number | undefined,
+  ): void {
     for (const { value } of offerIds) {
       const offer = this.offers.get(value);
       if (!offer || offer.frameworkId !== framework.id) continue;
@@ -447,7 +467,9 @@ export class MasterCore {
       });
       return;
     }
-    this.agents.get(task.agentId)?.agent.kill(framework.id, task.task.task_id.value, kill.kill_policy ?? task.task.kill_policy);
+    this.agents
+      .get(task.agentId)
+      ?.agent.kill(framework.id, task.task.task_id.value, kill.kill_policy ?? task.task.kill_policy);
   }
 
   private reconcile(framework: FrameworkRecord, wanted: scheduler.Call.Reconcile.Task[]): void {
@@ -469,7 +491,11 @@ export class MasterCore {
       answer({
         task_id: item.task_id,
         ...(item.agent_id ? { agent_id: item.agent_id } : {}),
-        state: partitionAware ? (agentKnown || item.agent_id === undefined ? 'TASK_UNKNOWN' : 'TASK_GONE') : 'TASK_LOST',
+        state: partitionAware
+          ? agentKnown || item.agent_id === undefined
+            ? 'TASK_UNKNOWN'
+            : 'TASK_GONE'
+          : 'TASK_LOST',
         source: 'SOURCE_MASTER',
         reason: 'REASON_RECONCILIATION',
         message: 'Reconciliation: Task is unknown',
@@ -479,12 +505,23 @@ export class MasterCore {
   }
 
   private reconciliationStatus(task: TaskRecord): TaskStatus {
-    const base = task.lastStatus ?? this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: Latest task state');
+    const base =
+      task.lastStatus ??
+      this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: Latest task state');
     const { uuid: _noUuid, ...rest } = base;
-    return { ...rest, state: task.state, reason: 'REASON_RECONCILIATION', source: 'SOURCE_MASTER', timestamp: Date.now() / 1000 };
+    return {
+      ...rest,
+      state: task.state,
+      reason: 'REASON_RECONCILIATION',
+      source: 'SOURCE_MASTER',
+      timestamp: Date.now() / 1000,
+    };
   }
 
-  private reconcileOperations(framework: FrameworkRecord, wanted: scheduler.Call.ReconcileOperations.Operation[]): void {
+  private reconcileOperations(
+    framework: FrameworkRecord,
+    wanted: scheduler.Call.ReconcileOperations.Operation[],
+  ): void {
     const prefix = `${framework.id}\u0000`;
     const send = (status: OperationStatus) => {
       const { uuid: _noUuid, ...rest } = status;
@@ -496,16 +533,24 @@ export class MasterCore {
     }
     for (const item of wanted) {
       const known = this.operations.get(operationKey(framework.id, item.operation_id.value));
-      send(known ?? { operation_id: item.operation_id, state: 'OPERATION_UNKNOWN', ...(item.agent_id ? { agent_id: item.agent_id } : {}) });
+      send(
+        known ?? {
+          operation_id: item.operation_id,
+          state: 'OPERATION_UNKNOWN',
+          ...(item.agent_id ? { agent_id: item.agent_id } : {}),
+        },
+      );
     }
   }
 
   private updateFramework(framework: FrameworkRecord, update: scheduler.Call.UpdateFramework): CallResult {
     const info = update.framework_info;
     const old = framework.info;
-    if ((info.principal ?? '') !== (old.principal ?? '')) return { status: 400, body: "Changing framework's principal is not allowed." };
+    if ((info.principal ?? '') !== (old.principal ?? ''))
+      return { status: 400, body: "Changing framework's principal is not allowed." };
     if (info.user !== old.user) return { status: 400, body: "Updating 'FrameworkInfo.user' is unsupported" };
-    if ((info.checkpoint ?? false) !== (old.checkpoint ?? false)) return { status: 400, body: "Updating 'FrameworkInfo.checkpoint' is unsupported" };
+    if ((info.checkpoint ?? false) !== (old.checkpoint ?? false))
+      return { status: 400, body: "Updating 'FrameworkInfo.checkpoint' is unsupported" };
     const suppressed = update.suppressed_roles ?? [];
     const invalid = validateFrameworkInfo(info, this.options.roles, suppressed);
     if (invalid) return { status: 400, body: invalid };
@@ -538,7 +583,12 @@ export class MasterCore {
     for (const offer of found) this.removeOffer(offer);
 
     if (invalid !== undefined) {
-      this.dropLaunches(framework, operations, `Task launched with invalid offers: ${invalid}`, 'REASON_INVALID_OFFERS');
+      this.dropLaunches(
+        framework,
+        operations,
+        `Task launched with invalid offers: ${invalid}`,
+        'REASON_INVALID_OFFERS',
+      );
       this.scheduleAllocation();
       return;
     }
@@ -569,7 +619,13 @@ export class MasterCore {
           pool = this.convert(framework, agentRecord, operation, pool);
           break;
         default:
-          this.operationFeedback(framework, agentRecord, operation, 'OPERATION_ERROR', `Unsupported operation ${String(operation.type)}`);
+          this.operationFeedback(
+            framework,
+            agentRecord,
+            operation,
+            'OPERATION_ERROR',
+            `Unsupported operation ${String(operation.type)}`,
+          );
       }
     }
     // What the operations did not use counts as declined with the call's filters.
@@ -577,26 +633,62 @@ export class MasterCore {
     this.scheduleAllocation();
   }
 
-  private dropLaunches(framework: FrameworkRecord, operations: Offer.Operation[], message: string, reason: TaskStatus.Reason): void {
+  private dropLaunches(
+    framework: FrameworkRecord,
+    operations: Offer.Operation[],
+    message: string,
+    reason: TaskStatus.Reason,
+  ): void {
     const state: TaskState = hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
     for (const operation of operations) {
-      const tasks = operation.type === 'LAUNCH' ? operation.launch?.task_infos ?? [] : operation.type === 'LAUNCH_GROUP' ? operation.launch_group?.task_group.tasks ?? [] : [];
+      const tasks =
+        operation.type === 'LAUNCH'
+          ? (operation.launch?.task_infos ?? [])
+          : operation.type === 'LAUNCH_GROUP'
+            ? (operation.launch_group?.task_group.tasks ?? [])
+            : [];
       for (const task of tasks) {
         this.sendTo(framework, {
           type: 'UPDATE',
-          update: { status: { task_id: task.task_id, agent_id: task.agent_id, state, source: 'SOURCE_MASTER', reason, message, timestamp: Date.now() / 1000 } },
+          update: {
+            status: {
+              task_id: task.task_id,
+              agent_id: task.agent_id,
+              state,
+              source: 'SOURCE_MASTER',
+              reason,
+              message,
+              timestamp: Date.now() / 1000,
+            },
+          },
         });
       }
     }
   }
 
   /** LAUNCH / LAUNCH_GROUP: validates against the pool, records TASK_STAGING, hands tasks to the agent; returns the pool left. */
-  private launch(framework: FrameworkRecord, agentRecord: AgentRecord, tasks: TaskInfo[], groupExecutor: ExecutorInfo | undefined, pool: Resource[]): Resource[] {
+  private launch(
+    framework: FrameworkRecord,
+    agentRecord: AgentRecord,
+    tasks: TaskInfo[],
+    groupExecutor: ExecutorInfo | undefined,
+    pool: Resource[],
+  ): Resource[] {
     const agentId = agentRecord.info.id?.value ?? '';
     const taskError = (task: TaskInfo, message: string, reason: TaskStatus.Reason = 'REASON_TASK_INVALID') =>
       this.sendTo(framework, {
         type: 'UPDATE',
-        update: { status: { task_id: task.task_id, agent_id: { value: agentId }, state: 'TASK_ERROR', source: 'SOURCE_MASTER', reason, message, timestamp: Date.now() / 1000 } },
+        update: {
+          status: {
+            task_id: task.task_id,
+            agent_id: { value: agentId },
+            state: 'TASK_ERROR',
+            source: 'SOURCE_MASTER',
+            reason,
+            message,
+            timestamp: Date.now() / 1000,
+          },
+        },
       });
     let remaining = pool;
     const accepted: TaskInfo[] = [];
@@ -607,12 +699,17 @@ export class MasterCore {
       const executor = groupExecutor ?? task.executor;
       let problem: string | undefined;
       if (!task.task_id?.value) problem = 'Task ID must be non-empty';
-      else if (this.tasks.has(taskKey(framework.id, task.task_id.value)) || accepted.some((t) => t.task_id.value === task.task_id.value))
+      else if (
+        this.tasks.has(taskKey(framework.id, task.task_id.value)) ||
+        accepted.some((t) => t.task_id.value === task.task_id.value)
+      )
         problem = `Task has duplicate ID: ${task.task_id.value}`;
-      else if (task.agent_id?.value !== agentId) problem = `Task uses agent ${task.agent_id?.value} but the offer is for agent ${agentId}`;
+      else if (task.agent_id?.value !== agentId)
+        problem = `Task uses agent ${task.agent_id?.value} but the offer is for agent ${agentId}`;
       else if (!groupExecutor && (task.command === undefined) === (task.executor === undefined))
         problem = 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
-      else if (groupExecutor && task.executor !== undefined) problem = "'TaskInfo.executor' must not be set in a task group";
+      else if (groupExecutor && task.executor !== undefined)
+        problem = "'TaskInfo.executor' must not be set in a task group";
       if (problem) {
         problems.set(task, problem);
         continue;
@@ -631,13 +728,19 @@ export class MasterCore {
     }
     if (groupExecutor && problems.size > 0) {
       // A task group launches atomically: one bad task fails them all.
-      for (const task of tasks) taskError(task, problems.get(task) ?? 'Task group is invalid', 'REASON_TASK_GROUP_INVALID');
+      for (const task of tasks)
+        taskError(task, problems.get(task) ?? 'Task group is invalid', 'REASON_TASK_GROUP_INVALID');
       return remaining;
     }
     for (const [task, problem] of problems) taskError(task, problem);
     if (accepted.length === 0) return remaining;
     if (!containsResources(remaining, needed)) {
-      for (const task of accepted) taskError(task, 'Task uses more resources than available in the offers', groupExecutor ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID');
+      for (const task of accepted)
+        taskError(
+          task,
+          'Task uses more resources than available in the offers',
+          groupExecutor ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID',
+        );
       return remaining;
     }
     remaining = subtractResources(remaining, needed);
@@ -667,7 +770,12 @@ export class MasterCore {
         const key = taskKey(framework.id, task.task_id.value);
         const record = this.tasks.get(key);
         if (!record) continue;
-        const status = this.masterStatus(record, 'TASK_ERROR', 'REASON_TASK_INVALID', `Launch failed: ${(err as Error).message}`);
+        const status = this.masterStatus(
+          record,
+          'TASK_ERROR',
+          'REASON_TASK_INVALID',
+          `Launch failed: ${(err as Error).message}`,
+        );
         this.finishTask(key, record, status);
         this.sendTo(framework, { type: 'UPDATE', update: { status } });
       }
@@ -676,13 +784,20 @@ export class MasterCore {
   }
 
   /** RESERVE / UNRESERVE / CREATE / DESTROY: swaps resources in the pool and in the agent's total. */
-  private convert(framework: FrameworkRecord, agentRecord: AgentRecord, operation: Offer.Operation, pool: Resource[]): Resource[] {
+  private convert(
+    framework: FrameworkRecord,
+    agentRecord: AgentRecord,
+    operation: Offer.Operation,
+    pool: Resource[],
+  ): Resource[] {
     let consumed: Resource[];
     let converted: Resource[];
     switch (operation.type) {
       case 'RESERVE':
         converted = withoutAllocation(operation.reserve?.resources);
-        consumed = operation.reserve?.source?.length ? withoutAllocation(operation.reserve.source) : converted.map(popReservation);
+        consumed = operation.reserve?.source?.length
+          ? withoutAllocation(operation.reserve.source)
+          : converted.map(popReservation);
         break;
       case 'UNRESERVE':
         consumed = withoutAllocation(operation.unreserve?.resources);
@@ -697,7 +812,13 @@ export class MasterCore {
         converted = consumed.map(withoutVolume);
     }
     if (consumed.length === 0 || !containsResources(pool, consumed)) {
-      this.operationFeedback(framework, agentRecord, operation, 'OPERATION_ERROR', `Invalid ${String(operation.type)} operation: the offered resources do not contain ${JSON.stringify(consumed)}`);
+      this.operationFeedback(
+        framework,
+        agentRecord,
+        operation,
+        'OPERATION_ERROR',
+        `Invalid ${String(operation.type)} operation: the offered resources do not contain ${JSON.stringify(consumed)}`,
+      );
       return pool;
     }
     agentRecord.total = addResources(subtractResources(agentRecord.total, consumed), converted);
@@ -705,7 +826,14 @@ export class MasterCore {
     return addResources(subtractResources(pool, consumed), converted);
   }
 
-  private operationFeedback(framework: FrameworkRecord, agentRecord: AgentRecord, operation: Offer.Operation, state: OperationStatus['state'], message?: string, converted?: Resource[]): void {
+  private operationFeedback(
+    framework: FrameworkRecord,
+    agentRecord: AgentRecord,
+    operation: Offer.Operation,
+    state: OperationStatus['state'],
+    message?: string,
+    converted?: Resource[],
+  ): void {
     if (!operation.id) return; // Feedback only for operations with an id (§1.6).
     const status: OperationStatus = {
       operation_id: operation.id,
@@ -731,13 +859,21 @@ export class MasterCore {
       else task.state = status.state;
     }
     const framework = this.frameworks.get(frameworkId);
-    if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status: { ...status, agent_id: status.agent_id ?? { value: agentId } } } });
+    if (framework)
+      this.sendTo(framework, {
+        type: 'UPDATE',
+        update: { status: { ...status, agent_id: status.agent_id ?? { value: agentId } } },
+      });
   }
 
   private onFrameworkMessage(agentId: string, frameworkId: string, executorId: string, data: Uint8Array): void {
     if (this.disposed) return;
     const framework = this.frameworks.get(frameworkId);
-    if (framework) this.sendTo(framework, { type: 'MESSAGE', message: { agent_id: { value: agentId }, executor_id: { value: executorId }, data } });
+    if (framework)
+      this.sendTo(framework, {
+        type: 'MESSAGE',
+        message: { agent_id: { value: agentId }, executor_id: { value: executorId }, data },
+      });
   }
 
   private onExecutorExited(agentId: string, frameworkId: string, executorId: string, waitStatus: number): void {
@@ -745,7 +881,10 @@ export class MasterCore {
     this.executors.delete(executorKeyOf(frameworkId, agentId, executorId));
     const framework = this.frameworks.get(frameworkId);
     if (framework) {
-      this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId }, executor_id: { value: executorId }, status: waitStatus } });
+      this.sendTo(framework, {
+        type: 'FAILURE',
+        failure: { agent_id: { value: agentId }, executor_id: { value: executorId }, status: waitStatus },
+      });
     }
     this.scheduleAllocation();
   }
@@ -790,16 +929,19 @@ export class MasterCore {
     if (!record) return [];
     let free = record.total;
     for (const resources of this.usedOn(agentId)) free = subtractResources(free, resources);
-    for (const offer of this.offers.values()) if (offer.agentId === agentId) free = subtractResources(free, offer.resources);
+    for (const offer of this.offers.values())
+      if (offer.agentId === agentId) free = subtractResources(free, offer.resources);
     return free;
   }
 
   /** Resources used by tasks and executors on `agentId`, per framework. */
   usedByFramework(agentId: string): Map<string, Resource[]> {
     const used = new Map<string, Resource[]>();
-    const add = (frameworkId: string, resources: Resource[]) => used.set(frameworkId, addResources(used.get(frameworkId) ?? [], resources));
+    const add = (frameworkId: string, resources: Resource[]) =>
+      used.set(frameworkId, addResources(used.get(frameworkId) ?? [], resources));
     for (const task of this.tasks.values()) if (task.agentId === agentId) add(task.frameworkId, task.resources);
-    for (const executor of this.executors.values()) if (executor.agentId === agentId) add(executor.frameworkId, executor.resources);
+    for (const executor of this.executors.values())
+      if (executor.agentId === agentId) add(executor.frameworkId, executor.resources);
     return used;
   }
 
@@ -815,14 +957,25 @@ export class MasterCore {
   private allocate(): void {
     if (this.disposed) return;
     const now = Date.now();
-    const agents = [...this.agents.entries()].map(([id, record]) => ({ id, free: this.freeResources(id), total: record.total }));
+    const agents = [...this.agents.entries()].map(([id, record]) => ({
+      id,
+      free: this.freeResources(id),
+      total: record.total,
+    }));
     const frameworks: AllocatorFramework[] = [];
     for (const framework of this.frameworks.values()) {
       if (!isConnected(framework)) continue;
       let allocated: Resource[] = [];
-      for (const task of this.tasks.values()) if (task.frameworkId === framework.id) allocated = addResources(allocated, task.resources);
-      for (const offer of this.offers.values()) if (offer.frameworkId === framework.id) allocated = addResources(allocated, offer.resources);
-      frameworks.push({ id: framework.id, roles: frameworkRoles(framework.info), suppressedRoles: framework.suppressedRoles, allocated });
+      for (const task of this.tasks.values())
+        if (task.frameworkId === framework.id) allocated = addResources(allocated, task.resources);
+      for (const offer of this.offers.values())
+        if (offer.frameworkId === framework.id) allocated = addResources(allocated, offer.resources);
+      frameworks.push({
+        id: framework.id,
+        roles: frameworkRoles(framework.info),
+        suppressedRoles: framework.suppressedRoles,
+        allocated,
+      });
     }
     if (frameworks.length === 0 || agents.length === 0) return;
     const byFramework = new Map<string, Offer[]>();
@@ -852,7 +1005,11 @@ export class MasterCore {
       framework_id: { value: frameworkId },
       agent_id: { value: agentId },
       hostname: info.hostname,
-      url: { scheme: 'http', address: { hostname: info.hostname, ip: '127.0.0.1', port: info.port ?? 5051 }, path: '/slave(1)' },
+      url: {
+        scheme: 'http',
+        address: { hostname: info.hostname, ip: '127.0.0.1', port: info.port ?? 5051 },
+        path: '/slave(1)',
+      },
       resources: allocatedTo(resources, role),
       ...(executorIds.length > 0 ? { executor_ids: executorIds } : {}),
       ...(info.attributes && info.attributes.length > 0 ? { attributes: info.attributes } : {}),

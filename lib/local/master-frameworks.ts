@@ -35,7 +35,11 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
 const ROLE_PATTERN = /^[^/\s.-][^\s]*$/;
 
 /** Mesos's FrameworkInfo checks; returns the refusal message or undefined when valid. */
-export function validateFrameworkInfo(info: FrameworkInfo, whitelist: readonly string[] | undefined, suppressedRoles: readonly string[]): string | undefined {
+export function validateFrameworkInfo(
+  info: FrameworkInfo,
+  whitelist: readonly string[] | undefined,
+  suppressedRoles: readonly string[],
+): string | undefined {
   const multiRole = hasCapability(info, 'MULTI_ROLE');
   if (!multiRole && info.roles !== undefined && info.roles.length > 0) {
     return "'FrameworkInfo.roles' must not be set when the MULTI_ROLE capability is not enabled";

@@ -3,9 +3,10 @@
  * the order of checks of a Mesos master (§1.4), plus /version, /state, /redirect and /health.
  * While it leads it owns a {@link MasterCore}; when it stops leading the core is thrown away.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { Credential, MasterInfo, scheduler } from '../codec/messages';
@@ -191,7 +192,19 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     if (SCHEDULER_PATHS.has(path)) return this.scheduler(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
-      if (['/version', '/state', '/master/state', '/state.json', '/master/state.json', '/redirect', '/master/redirect', '/health', '/master/health'].includes(path)) {
+      if (
+        [
+          '/version',
+          '/state',
+          '/master/state',
+          '/state.json',
+          '/master/state.json',
+          '/redirect',
+          '/master/redirect',
+          '/health',
+          '/master/health',
+        ].includes(path)
+      ) {
         res.setHeader('Allow', 'GET');
         return respond(res, 405, `Expecting 'GET', received '${req.method}'`);
       }
@@ -199,7 +212,12 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     }
     switch (path) {
       case '/version':
-        return respondJson(res, { version: LOCAL_MESOS_VERSION, build_date: '', build_time: 0, build_user: 'mesos-driver LocalCluster' });
+        return respondJson(res, {
+          version: LOCAL_MESOS_VERSION,
+          build_date: '',
+          build_time: 0,
+          build_user: 'mesos-driver LocalCluster',
+        });
       case '/health':
       case '/master/health':
         return respond(res, 200, '');
@@ -217,7 +235,10 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   }
 
   private redirect(res: ServerResponse): void {
-    if (!this.leaderInfo) return respond(res, 503, 'No leader elected');
+    if (!this.leaderInfo) {
+      respond(res, 503, 'No leader elected');
+      return;
+    }
     res.setHeader('Location', `//${leaderHost(this.leaderInfo)}:${this.leaderInfo.port}`);
     respond(res, 307, '');
   }
@@ -283,7 +304,8 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     const streamIdHeader = headerValue(req.headers['mesos-stream-id']);
     if (call.type === 'SUBSCRIBE') {
       // Row 8.
-      if (streamIdHeader !== undefined) return respond(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+      if (streamIdHeader !== undefined)
+        return respond(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
       // Row 9.
       const stream = new SubscriptionStream(res, {
         format: negotiateResponseFormat(accept) ?? 'json',
@@ -305,7 +327,9 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     // Mesos's basic authenticator wants exactly two parts, so a secret with ':' never matches.
     if (parts.length !== 2) return undefined;
     const [principal, secret] = parts as [string, string];
-    const match = this.options.credentials?.some((credential) => credential.principal === principal && (credential.secret ?? '') === secret);
+    const match = this.options.credentials?.some(
+      (credential) => credential.principal === principal && (credential.secret ?? '') === secret,
+    );
     return match ? principal : undefined;
   }
 }

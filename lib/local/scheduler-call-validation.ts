@@ -33,7 +33,8 @@ export function validateSchedulerCall(call: scheduler.Call, principal: string | 
   switch (call.type) {
     case 'UPDATE_FRAMEWORK': {
       const info = call.update_framework?.framework_info;
-      if (info?.id?.value !== call.framework_id.value) return "'framework_id' differs from 'update_framework.framework_info.id'";
+      if (info?.id?.value !== call.framework_id.value)
+        return "'framework_id' differs from 'update_framework.framework_info.id'";
       return checkPrincipal(info.principal, principal);
     }
     case 'ACKNOWLEDGE':
@@ -47,7 +48,7 @@ export function validateSchedulerCall(call: scheduler.Call, principal: string | 
 }
 
 function checkUuid(uuid: Uint8Array | undefined): string | undefined {
-  if (!uuid || uuid.length !== 16) return `Invalid UUID: expected 16 bytes, got ${uuid?.length ?? 0}`;
+  if (uuid?.length !== 16) return `Invalid UUID: expected 16 bytes, got ${uuid?.length ?? 0}`;
   return undefined;
 }
 

@@ -5,7 +5,12 @@ import type { MasterCore, TaskRecord } from './master-core';
 import { isConnected } from './master-frameworks';
 
 function resourceSummary(resources: readonly Resource[]): Record<string, number | string> {
-  const summary: Record<string, number | string> = { cpus: scalarTotal(resources, 'cpus'), mem: scalarTotal(resources, 'mem'), disk: scalarTotal(resources, 'disk'), gpus: scalarTotal(resources, 'gpus') };
+  const summary: Record<string, number | string> = {
+    cpus: scalarTotal(resources, 'cpus'),
+    mem: scalarTotal(resources, 'mem'),
+    disk: scalarTotal(resources, 'disk'),
+    gpus: scalarTotal(resources, 'gpus'),
+  };
   const ports = resources
     .filter((resource) => resource.name === 'ports')
     .flatMap((resource) => resource.ranges?.range ?? [])
@@ -29,7 +34,11 @@ function taskJson(task: TaskRecord): Record<string, unknown> {
 }
 
 /** The state document of a master; `core` is present only on the leader. */
-export function masterStateJson(self: MasterInfo, leader: MasterInfo | null, core: MasterCore | undefined): Record<string, unknown> {
+export function masterStateJson(
+  self: MasterInfo,
+  leader: MasterInfo | null,
+  core: MasterCore | undefined,
+): Record<string, unknown> {
   const state: Record<string, unknown> = {
     version: self.version,
     id: self.id,
@@ -55,8 +64,15 @@ export function masterStateJson(self: MasterInfo, leader: MasterInfo | null, cor
     registered_time: record.registeredAt / 1000,
     resources: resourceSummary(record.total),
     used_resources: resourceSummary([...core.usedByFramework(id).values()].flat()),
-    unreserved_resources: resourceSummary(record.total.filter((resource) => !resource.reservations?.length && (resource.role ?? '*') === '*')),
-    attributes: Object.fromEntries((record.info.attributes ?? []).map((attribute) => [attribute.name, attribute.text?.value ?? attribute.scalar?.value ?? ''])),
+    unreserved_resources: resourceSummary(
+      record.total.filter((resource) => !resource.reservations?.length && (resource.role ?? '*') === '*'),
+    ),
+    attributes: Object.fromEntries(
+      (record.info.attributes ?? []).map((attribute) => [
+        attribute.name,
+        attribute.text?.value ?? attribute.scalar?.value ?? '',
+      ]),
+    ),
     active: true,
   }));
   const tasks = [...core.tasks.values()];
@@ -77,7 +93,13 @@ export function masterStateJson(self: MasterInfo, leader: MasterInfo | null, cor
     registered_time: framework.registeredAt / 1000,
     tasks: tasks.filter((task) => task.frameworkId === framework.id).map(taskJson),
     completed_tasks: core.finishedTasks.filter((task) => task.frameworkId === framework.id).map(taskJson),
-    offers: offers.filter((offer) => offer.framework_id.value === framework.id).map((offer) => ({ id: offer.id.value, slave_id: offer.agent_id.value, resources: resourceSummary(offer.resources ?? []) })),
+    offers: offers
+      .filter((offer) => offer.framework_id.value === framework.id)
+      .map((offer) => ({
+        id: offer.id.value,
+        slave_id: offer.agent_id.value,
+        resources: resourceSummary(offer.resources ?? []),
+      })),
   }));
   state.completed_frameworks = [...core.removedFrameworks].map((id) => ({ id }));
   return state;

@@ -9,7 +9,24 @@ const CLI = join(__dirname, '../../lib/local/cli.ts');
 
 describe('mesos-local CLI', () => {
   it('parses its options into LocalCluster options and refuses bad ones', () => {
-    expect(parseCliArgs(['--port', '5050', '--agents', '3', '--masters', '2', '--resources', 'cpus:1', '--heartbeat-interval', '2', '--roles', 'a, b', '--zk', 'zk://127.0.0.1:2181/mesos'])).to.deep.equal({
+    expect(
+      parseCliArgs([
+        '--port',
+        '5050',
+        '--agents',
+        '3',
+        '--masters',
+        '2',
+        '--resources',
+        'cpus:1',
+        '--heartbeat-interval',
+        '2',
+        '--roles',
+        'a, b',
+        '--zk',
+        'zk://127.0.0.1:2181/mesos',
+      ]),
+    ).to.deep.equal({
       port: 5050,
       agents: 3,
       masters: 2,
@@ -25,7 +42,9 @@ describe('mesos-local CLI', () => {
 
   it('starts, prints the master URL, answers /version and exits 0 on SIGTERM', async function () {
     this.timeout(15_000);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--agents', '2', '--task-mode', 'simulated'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--agents', '2', '--task-mode', 'simulated'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let output = '';

@@ -37,7 +37,12 @@ describe('LocalCluster with ZooKeeper', function () {
   });
 
   it('killing the leader lets another take over through ZooKeeper; failover() moves leadership again', async () => {
-    cluster = await LocalCluster.start({ masters: 3, zk: `zk://${zk.connectString}/mesos-local-${group++}`, heartbeatIntervalSeconds: 5, taskMode: 'simulated' });
+    cluster = await LocalCluster.start({
+      masters: 3,
+      zk: `zk://${zk.connectString}/mesos-local-${group++}`,
+      heartbeatIntervalSeconds: 5,
+      taskMode: 'simulated',
+    });
     const first = cluster.leader;
     const subscription = await Subscription.open(cluster.masterUrl, subscribeCall({ failover_timeout: 60 }));
     await subscription.waitForEvent('SUBSCRIBED');
@@ -45,7 +50,10 @@ describe('LocalCluster with ZooKeeper', function () {
     await subscription.waitForEnd();
     const second = await cluster.waitForLeader((leader) => leader !== first);
     expect(second.isAlive).to.equal(true);
-    const again = await Subscription.open(second.url, subscribeCall({ failover_timeout: 60 }, subscription.frameworkId));
+    const again = await Subscription.open(
+      second.url,
+      subscribeCall({ failover_timeout: 60 }, subscription.frameworkId),
+    );
     const subscribed = await again.waitForEvent('SUBSCRIBED');
     expect(subscribed.subscribed?.master_info?.id).to.equal(second.info.id);
     const third = await cluster.failover();

@@ -12,17 +12,31 @@ function countHandles(): Record<string, number> {
 }
 
 function commandTask(id: string, offer: Offer, command: string, resources = 'cpus:0.5;mem:32'): TaskInfo {
-  return { name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: parseResources(resources), command: { value: command } };
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: offer.agent_id,
+    resources: parseResources(resources),
+    command: { value: command },
+  };
 }
 
 describe('LocalCluster', () => {
   const open: Subscription[] = [];
   let cluster: LocalCluster | undefined;
 
-  async function subscribe(url: string, info: Parameters<typeof subscribeCall>[0] = { failover_timeout: 60 }, frameworkId?: string): Promise<Subscription> {
+  async function subscribe(
+    url: string,
+    info: Parameters<typeof subscribeCall>[0] = { failover_timeout: 60 },
+    frameworkId?: string,
+  ): Promise<Subscription> {
     const subscription = await Subscription.open(url, subscribeCall(info, frameworkId));
     open.push(subscription);
-    await subscription.waitFor((events) => events.some((event) => event.type === 'SUBSCRIBED' || event.type === 'ERROR') || undefined, 3000, 'SUBSCRIBED');
+    await subscription.waitFor(
+      (events) => events.some((event) => event.type === 'SUBSCRIBED' || event.type === 'ERROR') || undefined,
+      3000,
+      'SUBSCRIBED',
+    );
     return subscription;
   }
 
@@ -64,34 +78,57 @@ describe('LocalCluster', () => {
     const subscription = await subscribe(url);
     const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
     const index = subscription.events.length;
-    await subscription.call(url, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('sleepy', offer, 'sleep 0.2')] } }], filters: { refuse_seconds: 0 } } });
+    await subscription.call(url, {
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('sleepy', offer, 'sleep 0.2')] } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
     // Updates of a task come one at a time, each after the previous one is acknowledged (§1.8).
     const acked = new Set<string>();
     const states: string[] = [];
-    await subscription.waitFor((events) => {
-      for (const event of events.slice(index)) {
-        const status = event.update?.status;
-        if (event.type !== 'UPDATE' || !status?.uuid) continue;
-        const uuid = Buffer.from(status.uuid).toString('base64');
-        if (acked.has(uuid)) continue;
-        acked.add(uuid);
-        states.push(status.state);
-        void subscription.call(url, { type: 'ACKNOWLEDGE', acknowledge: { agent_id: offer.agent_id, task_id: status.task_id, uuid: uuid as never } });
-      }
-      return states.includes('TASK_FINISHED') || undefined;
-    }, 5000, 'TASK_FINISHED');
+    await subscription.waitFor(
+      (events) => {
+        for (const event of events.slice(index)) {
+          const status = event.update?.status;
+          if (event.type !== 'UPDATE' || !status?.uuid) continue;
+          const uuid = Buffer.from(status.uuid).toString('base64');
+          if (acked.has(uuid)) continue;
+          acked.add(uuid);
+          states.push(status.state);
+          void subscription.call(url, {
+            type: 'ACKNOWLEDGE',
+            acknowledge: { agent_id: offer.agent_id, task_id: status.task_id, uuid: uuid as never },
+          });
+        }
+        return states.includes('TASK_FINISHED') || undefined;
+      },
+      5000,
+      'TASK_FINISHED',
+    );
     expect(states[0]).to.equal('TASK_STARTING');
     expect(states).to.include('TASK_RUNNING');
     expect(states.indexOf('TASK_RUNNING')).to.be.lessThan(states.indexOf('TASK_FINISHED'));
     // The freed resources are offered again.
-    await subscription.waitFor(() => {
-      const offers = cluster?.leader?.core?.outstandingOffers() ?? [];
-      return offers.reduce((sum, item) => sum + scalar(item.resources ?? [], 'cpus'), 0) === 2 || undefined;
-    }, 3000, 'all cpus offered again');
+    await subscription.waitFor(
+      () => {
+        const offers = cluster?.leader?.core?.outstandingOffers() ?? [];
+        return offers.reduce((sum, item) => sum + scalar(item.resources ?? [], 'cpus'), 0) === 2 || undefined;
+      },
+      3000,
+      'all cpus offered again',
+    );
   });
 
   it('several masters: standbys answer 307; failover() moves leadership, closes streams, frameworks re-subscribe', async () => {
-    cluster = await LocalCluster.start({ masters: 3, heartbeatIntervalSeconds: 5, taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    cluster = await LocalCluster.start({
+      masters: 3,
+      heartbeatIntervalSeconds: 5,
+      taskMode: 'simulated',
+      simulatedTaskMs: 60_000,
+    });
     expect(cluster.masterString.split(',')).to.have.length(3);
     const oldLeader = cluster.masterUrl;
     const standby = cluster.masters.find((master) => !master.isLeader);
@@ -101,16 +138,30 @@ describe('LocalCluster', () => {
 
     const subscription = await subscribe(oldLeader);
     const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
-    await subscription.call(oldLeader, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('long', offer, 'sleep 60')] } }] } });
+    await subscription.call(oldLeader, {
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('long', offer, 'sleep 60')] } }],
+      },
+    });
     await subscription.waitForEvent('UPDATE', { where: (event) => event.update?.status.state === 'TASK_RUNNING' });
 
     const newLeader = await cluster.failover();
     expect(newLeader.url).to.not.equal(oldLeader);
     await subscription.waitForEnd();
     // The new leader learned the framework from the agent: known but not subscribed.
-    const notSubscribed = await postCall(newLeader.url, { type: 'REVIVE', framework_id: { value: subscription.frameworkId } }, { 'Mesos-Stream-Id': subscription.streamId });
+    const notSubscribed = await postCall(
+      newLeader.url,
+      { type: 'REVIVE', framework_id: { value: subscription.frameworkId } },
+      { 'Mesos-Stream-Id': subscription.streamId },
+    );
     expect([notSubscribed.status, notSubscribed.text]).to.deep.equal([403, 'Framework is not subscribed']);
-    const unknown = await postCall(newLeader.url, { type: 'REVIVE', framework_id: { value: 'never-seen' } }, { 'Mesos-Stream-Id': 'x' });
+    const unknown = await postCall(
+      newLeader.url,
+      { type: 'REVIVE', framework_id: { value: 'never-seen' } },
+      { 'Mesos-Stream-Id': 'x' },
+    );
     expect([unknown.status, unknown.text]).to.deep.equal([400, 'Framework cannot be found']);
     // The old leader now redirects.
     expect((await postCall(oldLeader, subscribeCall())).status).to.equal(307);
@@ -131,7 +182,11 @@ describe('LocalCluster', () => {
     const leader = await cluster.failover();
     expect(leader.info.id).to.not.equal(oldId);
     await subscription.waitForEnd();
-    const res = await postCall(cluster.masterUrl, { type: 'REVIVE', framework_id: { value: subscription.frameworkId } }, { 'Mesos-Stream-Id': subscription.streamId });
+    const res = await postCall(
+      cluster.masterUrl,
+      { type: 'REVIVE', framework_id: { value: subscription.frameworkId } },
+      { 'Mesos-Stream-Id': subscription.streamId },
+    );
     expect([res.status, res.text]).to.deep.equal([400, 'Framework cannot be found']);
   });
 
@@ -184,23 +239,48 @@ describe('LocalCluster', () => {
   });
 
   it('faults.loseAgent(): TASK_LOST for its tasks, FAILURE with the agent id, RESCIND of its offers', async () => {
-    cluster = await LocalCluster.start({ agents: 2, heartbeatIntervalSeconds: 5, taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    cluster = await LocalCluster.start({
+      agents: 2,
+      heartbeatIntervalSeconds: 5,
+      taskMode: 'simulated',
+      simulatedTaskMs: 60_000,
+    });
     const url = cluster.masterUrl;
     const subscription = await subscribe(url);
-    await subscription.waitFor((events) => {
-      const offers = events.filter((event) => event.type === 'OFFERS').flatMap((event) => event.offers?.offers ?? []);
-      return offers.length >= 2 || undefined;
-    }, 3000, 'offers from both agents');
-    const offers = subscription.events.filter((event) => event.type === 'OFFERS').flatMap((event) => event.offers?.offers ?? []);
+    await subscription.waitFor(
+      (events) => {
+        const offers = events.filter((event) => event.type === 'OFFERS').flatMap((event) => event.offers?.offers ?? []);
+        return offers.length >= 2 || undefined;
+      },
+      3000,
+      'offers from both agents',
+    );
+    const offers = subscription.events
+      .filter((event) => event.type === 'OFFERS')
+      .flatMap((event) => event.offers?.offers ?? []);
     const lostAgentId = cluster.agents[0]?.info.id?.value as string;
     const onLost = offers.filter((offer) => offer.agent_id.value === lostAgentId);
     const launchOffer = onLost[0] as Offer;
-    await subscription.call(url, { type: 'ACCEPT', accept: { offer_ids: [launchOffer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('doomed', launchOffer, 'sleep 60')] } }], filters: { refuse_seconds: 0 } } });
+    await subscription.call(url, {
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [launchOffer.id],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('doomed', launchOffer, 'sleep 60')] } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
     await subscription.waitForEvent('UPDATE', { where: (event) => event.update?.status.state === 'TASK_RUNNING' });
-    const pendingOffer = await subscription.waitForEvent('OFFERS', { where: (event) => event.offers?.offers?.[0]?.agent_id.value === lostAgentId && event.offers.offers[0].id.value !== launchOffer.id.value });
+    const pendingOffer = await subscription.waitForEvent('OFFERS', {
+      where: (event) =>
+        event.offers?.offers?.[0]?.agent_id.value === lostAgentId &&
+        event.offers.offers[0].id.value !== launchOffer.id.value,
+    });
     const index = subscription.events.length;
     await cluster.faults.loseAgent(0);
-    const lost = await subscription.waitForEvent('UPDATE', { from: index, where: (event) => event.update?.status.task_id.value === 'doomed' });
+    const lost = await subscription.waitForEvent('UPDATE', {
+      from: index,
+      where: (event) => event.update?.status.task_id.value === 'doomed',
+    });
     expect(lost.update?.status.state).to.equal('TASK_LOST');
     expect(lost.update?.status.reason).to.equal('REASON_AGENT_REMOVED');
     expect(lost.update?.status.uuid).to.equal(undefined);
@@ -225,7 +305,11 @@ describe('LocalCluster', () => {
   });
 
   it('offerTimeoutSeconds rescinds unanswered offers', async () => {
-    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 5, taskMode: 'simulated', offerTimeoutSeconds: 0.2 });
+    cluster = await LocalCluster.start({
+      heartbeatIntervalSeconds: 5,
+      taskMode: 'simulated',
+      offerTimeoutSeconds: 0.2,
+    });
     const subscription = await subscribe(cluster.masterUrl);
     const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
     const rescind = await subscription.waitForEvent('RESCIND');
@@ -233,7 +317,12 @@ describe('LocalCluster', () => {
   });
 
   it('rejects bad options with a MesosConfigError naming the option', async () => {
-    for (const options of [{ masters: 0 }, { heartbeatIntervalSeconds: -1 }, { zk: 'http://x' }, { resources: 'cpus:lots' }]) {
+    for (const options of [
+      { masters: 0 },
+      { heartbeatIntervalSeconds: -1 },
+      { zk: 'http://x' },
+      { resources: 'cpus:lots' },
+    ]) {
       let error: unknown;
       try {
         cluster = await LocalCluster.start({ ...options, taskMode: 'simulated' });

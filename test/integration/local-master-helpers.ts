@@ -2,11 +2,20 @@
  * Helpers for LocalCluster master tests: raw HTTP requests (so tests check the server, not our
  * client), a subscription reader that keeps every HTTP chunk, and a scripted fake agent.
  */
-import { request, type IncomingHttpHeaders, type IncomingMessage, type ClientRequest } from 'node:http';
+
 import { randomBytes } from 'node:crypto';
+import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import { getCodec, TYPE_NAMES } from '../../lib/codec/codec';
+import type {
+  AgentInfo,
+  FrameworkInfo,
+  Resource,
+  scheduler,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+} from '../../lib/codec/messages';
 import { RecordIODecoder } from '../../lib/codec/recordio';
-import type { AgentInfo, FrameworkInfo, Resource, TaskInfo, TaskState, TaskStatus, scheduler } from '../../lib/codec/messages';
 
 export interface RawResponse {
   status: number;
@@ -16,7 +25,16 @@ export interface RawResponse {
 }
 
 /** One HTTP request to 127.0.0.1; `chunks` sends the body in several chunked writes. */
-export function rawRequest(baseUrl: string, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; chunks?: Array<string | Buffer> }): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunks?: Array<string | Buffer>;
+  },
+): Promise<RawResponse> {
   const url = new URL(options.path ?? '/api/v1/scheduler', baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'POST', headers: options.headers ?? {} }, (res) => {
@@ -38,14 +56,21 @@ export function rawRequest(baseUrl: string, options: { method?: string; path?: s
 
 /** POSTs a JSON call (object or string) with JSON Content-Type unless headers say otherwise. */
 export function postCall(baseUrl: string, call: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return rawRequest(baseUrl, { headers: { 'Content-Type': 'application/json', ...headers }, body: typeof call === 'string' ? call : JSON.stringify(call) });
+  return rawRequest(baseUrl, {
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof call === 'string' ? call : JSON.stringify(call),
+  });
 }
 
 /** A framework's SUBSCRIBE call. */
 export function subscribeCall(info: Partial<FrameworkInfo> = {}, frameworkId?: string): scheduler.Call {
   const framework_info: FrameworkInfo = { user: 'tester', name: 'test-framework', ...info };
   if (frameworkId) framework_info.id = { value: frameworkId };
-  return { type: 'SUBSCRIBE', ...(frameworkId ? { framework_id: { value: frameworkId } } : {}), subscribe: { framework_info } };
+  return {
+    type: 'SUBSCRIBE',
+    ...(frameworkId ? { framework_id: { value: frameworkId } } : {}),
+    subscribe: { framework_info },
+  };
 }
 
 /** An open subscription: decoded events in arrival order, raw HTTP chunks, and helpers. */
@@ -61,14 +86,25 @@ export class Subscription {
   private res: IncomingMessage | undefined;
 
   /** Opens a SUBSCRIBE; resolves once the response headers arrived. */
-  static open(baseUrl: string, call: scheduler.Call | string, options: { format?: 'json' | 'protobuf'; headers?: Record<string, string> } = {}): Promise<Subscription> {
+  static open(
+    baseUrl: string,
+    call: scheduler.Call | string,
+    options: { format?: 'json' | 'protobuf'; headers?: Record<string, string> } = {},
+  ): Promise<Subscription> {
     const format = options.format ?? 'json';
     const subscription = new Subscription();
-    const body = typeof call === 'string' ? Buffer.from(call) : getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, format).encode(call);
+    const body =
+      typeof call === 'string'
+        ? Buffer.from(call)
+        : getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, format).encode(call);
     const mediaType = format === 'json' ? 'application/json' : 'application/x-protobuf';
     return new Promise((resolve, reject) => {
       // A header given as '' is left out entirely (to test an absent Accept).
-      const headers = Object.fromEntries(Object.entries({ 'Content-Type': mediaType, Accept: mediaType, ...options.headers }).filter(([, value]) => value !== ''));
+      const headers = Object.fromEntries(
+        Object.entries({ 'Content-Type': mediaType, Accept: mediaType, ...options.headers }).filter(
+          ([, value]) => value !== '',
+        ),
+      );
       const req = request(new URL('/api/v1/scheduler', baseUrl), { method: 'POST', headers }, (res) => {
         subscription.res = res;
         subscription.status = res.statusCode ?? 0;
@@ -79,7 +115,9 @@ export class Subscription {
           if (subscription.status !== 200) return;
           for (const record of subscription.decoder.write(chunk)) {
             try {
-              subscription.events.push(getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, eventFormat).decode(record));
+              subscription.events.push(
+                getCodec<scheduler.Event>(TYPE_NAMES.SchedulerEvent, eventFormat).decode(record),
+              );
             } catch {
               subscription.events.push({ type: 'UNKNOWN' });
             }
@@ -120,13 +158,18 @@ export class Subscription {
   }
 
   /** Waits until `predicate` holds for the events (checked on each arrival), or fails after `timeoutMs`. */
-  async waitFor<T>(predicate: (events: scheduler.Event[]) => T | undefined | false, timeoutMs = 3000, what = 'condition'): Promise<T> {
+  async waitFor<T>(
+    predicate: (events: scheduler.Event[]) => T | undefined | false,
+    timeoutMs = 3000,
+    what = 'condition',
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const result = predicate(this.events);
       if (result) return result;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Timed out waiting for ${what}; events: ${this.events.map((event) => event.type).join(',')}`);
+      if (left <= 0)
+        throw new Error(`Timed out waiting for ${what}; events: ${this.events.map((event) => event.type).join(',')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -138,8 +181,16 @@ export class Subscription {
   }
 
   /** Waits for the n-th (1-based) event of `type` after index `from`. */
-  waitForEvent(type: scheduler.Event.Type, options: { from?: number; timeoutMs?: number; where?: (event: scheduler.Event) => boolean } = {}): Promise<scheduler.Event> {
-    return this.waitFor((events) => events.slice(options.from ?? 0).find((event) => event.type === type && (options.where?.(event) ?? true)), options.timeoutMs, `event ${type}`);
+  waitForEvent(
+    type: scheduler.Event.Type,
+    options: { from?: number; timeoutMs?: number; where?: (event: scheduler.Event) => boolean } = {},
+  ): Promise<scheduler.Event> {
+    return this.waitFor(
+      (events) =>
+        events.slice(options.from ?? 0).find((event) => event.type === type && (options.where?.(event) ?? true)),
+      options.timeoutMs,
+      `event ${type}`,
+    );
   }
 
   /** Waits until the stream has ended. */
@@ -149,7 +200,11 @@ export class Subscription {
 
   /** POSTs a non-SUBSCRIBE call for this framework with its stream id. */
   call(baseUrl: string, call: scheduler.Call, headers: Record<string, string> = {}): Promise<RawResponse> {
-    return postCall(baseUrl, { framework_id: { value: this.frameworkId }, ...call }, { 'Mesos-Stream-Id': this.streamId, ...headers });
+    return postCall(
+      baseUrl,
+      { framework_id: { value: this.frameworkId }, ...call },
+      { 'Mesos-Stream-Id': this.streamId, ...headers },
+    );
   }
 
   /** Closes the connection from the client side. */
@@ -176,7 +231,10 @@ export class FakeAgent {
   readonly kills: string[] = [];
   readonly shutdownFrameworks: string[] = [];
   readonly shutdownExecutors: string[] = [];
-  readonly running = new Map<string, { frameworkId: string; framework: FrameworkInfo; task: TaskInfo; state: TaskState }>();
+  readonly running = new Map<
+    string,
+    { frameworkId: string; framework: FrameworkInfo; task: TaskInfo; state: TaskState }
+  >();
 
   constructor(id: string, resources: Resource[], port = 5051) {
     this.info = { id: { value: id }, hostname: '127.0.0.1', port, resources };
@@ -190,7 +248,14 @@ export class FakeAgent {
     const entry = this.running.get(task.task_id.value);
     if (entry) entry.state = state;
     if (['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'].includes(state)) this.running.delete(task.task_id.value);
-    const status: TaskStatus = { task_id: task.task_id, state, agent_id: this.info.id, source: 'SOURCE_EXECUTOR', uuid: randomBytes(16), timestamp: Date.now() / 1000 };
+    const status: TaskStatus = {
+      task_id: task.task_id,
+      state,
+      agent_id: this.info.id,
+      source: 'SOURCE_EXECUTOR',
+      uuid: randomBytes(16),
+      timestamp: Date.now() / 1000,
+    };
     setImmediate(() => this.events?.statusUpdate(this.info.id?.value ?? '', frameworkId, status));
   }
 
@@ -233,6 +298,11 @@ export class FakeAgent {
   }
 
   state(): Array<{ framework: FrameworkInfo; task: TaskInfo; state: TaskState; resources: Resource[] }> {
-    return [...this.running.values()].map((entry) => ({ framework: entry.framework, task: entry.task, state: entry.state, resources: entry.task.resources ?? [] }));
+    return [...this.running.values()].map((entry) => ({
+      framework: entry.framework,
+      task: entry.task,
+      state: entry.state,
+      resources: entry.task.resources ?? [],
+    }));
   }
 }

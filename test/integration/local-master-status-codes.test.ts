@@ -27,7 +27,10 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     });
   }
 
-  async function subscribe(call: scheduler.Call = subscribeCall({ failover_timeout: 60 }), options: Parameters<typeof Subscription.open>[2] = {}): Promise<Subscription> {
+  async function subscribe(
+    call: scheduler.Call = subscribeCall({ failover_timeout: 60 }),
+    options: Parameters<typeof Subscription.open>[2] = {},
+  ): Promise<Subscription> {
     const subscription = await Subscription.open(url, call, options);
     open.push(subscription);
     return subscription;
@@ -53,7 +56,11 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
 
   it('307 with a protocol-relative Location keeping path and query, from a master that is not the leader', async () => {
     standby.setLeader(master.info);
-    const res = await rawRequest(standby.url, { path: '/api/v1/scheduler?x=1', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const res = await rawRequest(standby.url, {
+      path: '/api/v1/scheduler?x=1',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).to.equal(307);
     expect(res.headers.location).to.equal(`//127.0.0.1:${master.info.port}/api/v1/scheduler?x=1`);
   });
@@ -95,7 +102,10 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     const json = await postCall(url, '{"type": "SUBSCRIBE",');
     expect(json.status).to.equal(400);
     expect(json.text).to.not.equal('');
-    const proto = await rawRequest(url, { headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from([0x0a, 0xff, 0xff]) });
+    const proto = await rawRequest(url, {
+      headers: { 'Content-Type': 'application/x-protobuf' },
+      body: Buffer.from([0x0a, 0xff, 0xff]),
+    });
     expect(proto.status).to.equal(400);
   });
 
@@ -103,11 +113,32 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     const cases: Array<[unknown, string]> = [
       [{}, "Expecting 'type' to be present"],
       [{ type: 'SUBSCRIBE' }, "Expecting 'subscribe' to be present"],
-      [{ ...subscribeCall(), framework_id: { value: 'x' } }, "'framework_id' differs from 'subscribe.framework_info.id'"],
+      [
+        { ...subscribeCall(), framework_id: { value: 'x' } },
+        "'framework_id' differs from 'subscribe.framework_info.id'",
+      ],
       [{ type: 'TEARDOWN' }, "Expecting 'framework_id' to be present"],
       [{ type: 'KILL', framework_id: { value: 'f' } }, "Expecting 'kill' to be present"],
-      [{ type: 'ACKNOWLEDGE', framework_id: { value: 'f' }, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.from('short').toString('base64') } }, 'Invalid UUID'],
-      [{ type: 'UPDATE_FRAMEWORK', framework_id: { value: 'f' }, update_framework: { framework_info: { user: 'u', name: 'n', id: { value: 'g' } } } }, "'framework_id' differs from 'update_framework.framework_info.id'"],
+      [
+        {
+          type: 'ACKNOWLEDGE',
+          framework_id: { value: 'f' },
+          acknowledge: {
+            agent_id: { value: 'a' },
+            task_id: { value: 't' },
+            uuid: Buffer.from('short').toString('base64'),
+          },
+        },
+        'Invalid UUID',
+      ],
+      [
+        {
+          type: 'UPDATE_FRAMEWORK',
+          framework_id: { value: 'f' },
+          update_framework: { framework_info: { user: 'u', name: 'n', id: { value: 'g' } } },
+        },
+        "'framework_id' differs from 'update_framework.framework_info.id'",
+      ],
     ];
     for (const [call, message] of cases) {
       const res = await postCall(url, call);
@@ -151,7 +182,11 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     expect(subscription.status).to.equal(200);
     expect(subscription.headers['content-type']).to.equal('application/json');
     expect(subscription.streamId).to.match(/^[0-9a-f-]{36}$/);
-    await subscription.waitFor((events) => events.filter((event) => event.type === 'HEARTBEAT').length >= 2 || undefined, 2000, 'two heartbeats');
+    await subscription.waitFor(
+      (events) => events.filter((event) => event.type === 'HEARTBEAT').length >= 2 || undefined,
+      2000,
+      'two heartbeats',
+    );
     expect(subscription.events[0]?.type).to.equal('SUBSCRIBED');
     expect(subscription.events[1]?.type).to.equal('HEARTBEAT');
     const subscribed = subscription.events[0]?.subscribed;
@@ -176,17 +211,32 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     const subscription = await subscribe();
     await subscription.waitForEvent('SUBSCRIBED');
     const frameworkId = subscription.frameworkId;
-    const unknown = await postCall(url, { type: 'REVIVE', framework_id: { value: 'nope' } }, { 'Mesos-Stream-Id': subscription.streamId });
+    const unknown = await postCall(
+      url,
+      { type: 'REVIVE', framework_id: { value: 'nope' } },
+      { 'Mesos-Stream-Id': subscription.streamId },
+    );
     expect([unknown.status, unknown.text]).to.deep.equal([400, 'Framework cannot be found']);
     const missing = await postCall(url, { type: 'REVIVE', framework_id: { value: frameworkId } });
     expect(missing.status).to.equal(400);
     expect(missing.text).to.contain('Mesos-Stream-Id');
-    const mismatch = await postCall(url, { type: 'REVIVE', framework_id: { value: frameworkId } }, { 'Mesos-Stream-Id': 'stale' });
+    const mismatch = await postCall(
+      url,
+      { type: 'REVIVE', framework_id: { value: frameworkId } },
+      { 'Mesos-Stream-Id': 'stale' },
+    );
     expect(mismatch.status).to.equal(400);
-    expect(mismatch.text).to.equal(`The stream ID 'stale' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`);
+    expect(mismatch.text).to.equal(
+      `The stream ID 'stale' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+    );
     expect((await subscription.call(url, { type: 'REVIVE' })).status).to.equal(202);
     expect((await subscription.call(url, { type: 'REQUEST', request: { requests: [] } })).status).to.equal(202);
-    const update = await subscription.call(url, { type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { user: 'tester', name: 'renamed', id: { value: frameworkId }, failover_timeout: 60 } } });
+    const update = await subscription.call(url, {
+      type: 'UPDATE_FRAMEWORK',
+      update_framework: {
+        framework_info: { user: 'tester', name: 'renamed', id: { value: frameworkId }, failover_timeout: 60 },
+      },
+    });
     expect(update.status).to.equal(200);
     expect((await subscription.call(url, { type: 'UNKNOWN' })).status).to.equal(501);
   });
@@ -197,17 +247,30 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     const { frameworkId, streamId } = subscription;
     subscription.close();
     await waitUntil(() => !master.core?.frameworks.get(frameworkId)?.stream);
-    const res = await postCall(url, { type: 'REVIVE', framework_id: { value: frameworkId } }, { 'Mesos-Stream-Id': streamId });
+    const res = await postCall(
+      url,
+      { type: 'REVIVE', framework_id: { value: frameworkId } },
+      { 'Mesos-Stream-Id': streamId },
+    );
     expect([res.status, res.text]).to.deep.equal([403, 'Framework is not subscribed']);
   });
 
   it('accepts what real clients send: chunked bodies, unknown and null fields, a query string', async () => {
     const subscription = await subscribe();
     await subscription.waitForEvent('SUBSCRIBED');
-    const body = JSON.stringify({ type: 'REVIVE', framework_id: { value: subscription.frameworkId, extra: 1 }, unknown_field: { a: 1 }, revive: null });
+    const body = JSON.stringify({
+      type: 'REVIVE',
+      framework_id: { value: subscription.frameworkId, extra: 1 },
+      unknown_field: { a: 1 },
+      revive: null,
+    });
     const res = await rawRequest(url, {
       path: '/api/v1/scheduler?client=x',
-      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Mesos-Stream-Id': subscription.streamId },
+      headers: {
+        'Content-Type': 'application/json',
+        'Transfer-Encoding': 'chunked',
+        'Mesos-Stream-Id': subscription.streamId,
+      },
       chunks: [body.slice(0, 10), body.slice(10, 30), body.slice(30)],
     });
     expect([res.status, res.text]).to.deep.equal([202, '']);
@@ -221,9 +284,13 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
       const none = await postCall(secured.url, subscribeCall());
       expect(none.status).to.equal(401);
       expect(none.headers['www-authenticate']).to.equal('Basic realm="mesos-master-scheduler"');
-      const wrong = await postCall(secured.url, subscribeCall(), { Authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}` });
+      const wrong = await postCall(secured.url, subscribeCall(), {
+        Authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}`,
+      });
       expect(wrong.status).to.equal(401);
-      const good = await Subscription.open(secured.url, subscribeCall(), { headers: { Authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` } });
+      const good = await Subscription.open(secured.url, subscribeCall(), {
+        headers: { Authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` },
+      });
       open.push(good);
       expect(good.status).to.equal(200);
       await good.waitForEvent('SUBSCRIBED');
@@ -237,7 +304,10 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
     const subscription = await subscribe();
     await subscription.waitForEvent('SUBSCRIBED');
     const call: scheduler.Call = { type: 'REVIVE', framework_id: { value: subscription.frameworkId } };
-    const res = await rawRequest(url, { headers: { 'Content-Type': 'application/x-protobuf', 'Mesos-Stream-Id': subscription.streamId }, body: getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, 'protobuf').encode(call) });
+    const res = await rawRequest(url, {
+      headers: { 'Content-Type': 'application/x-protobuf', 'Mesos-Stream-Id': subscription.streamId },
+      body: getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, 'protobuf').encode(call),
+    });
     expect(res.status).to.equal(202);
   });
 });
