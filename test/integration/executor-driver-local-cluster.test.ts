@@ -79,6 +79,13 @@ class TestScheduler implements Scheduler {
   }
 }
 
+/** The cluster's first agent (throws when there is none). */
+function firstAgent(cluster: LocalCluster | undefined) {
+  const agent = cluster?.agents[0];
+  if (!agent) throw new Error('no agent');
+  return agent;
+}
+
 /** Container ids of the executors the first agent runs, from its /state endpoint. */
 async function executorContainers(cluster: LocalCluster): Promise<string[]> {
   const agent = cluster.agents[0];
@@ -251,7 +258,8 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
   });
 
   async function startFramework(scheduler: Scheduler, checkpoint = false): Promise<{ frameworkId: string }> {
-    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    const started = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    cluster = started;
     let frameworkId = '';
     const registered = new Promise<void>((resolve) => {
       const withRegistered: Scheduler = Object.create(scheduler);
@@ -259,7 +267,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
         frameworkId = id.value;
         resolve();
       };
-      driver = new MesosSchedulerDriver(withRegistered, { user: '', name: 'Fixture Framework', checkpoint }, cluster!.masterString);
+      driver = new MesosSchedulerDriver(withRegistered, { user: '', name: 'Fixture Framework', checkpoint }, started.masterString);
     });
     driver?.start();
     await registered;
@@ -270,7 +278,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
     const scheduler = new FixtureScheduler(fixtureExecutorInfo(), [{ id: 't1' }]);
     await startFramework(scheduler);
     await scheduler.until(() => scheduler.updates.includes('t1 TASK_RUNNING'));
-    driver?.sendFrameworkMessage({ value: 'fixture' }, { value: cluster!.agents[0]!.id }, Buffer.from('ping'));
+    driver?.sendFrameworkMessage({ value: 'fixture' }, { value: firstAgent(cluster).id }, Buffer.from('ping'));
     await scheduler.until(() => scheduler.messages.length > 0);
     expect(scheduler.messages).to.deep.equal(['echo ping']);
     driver?.killTask({ value: 't1' });
@@ -283,7 +291,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
     const { frameworkId } = await startFramework(scheduler);
     await scheduler.until(() => scheduler.updates.filter((u) => u.endsWith('TASK_RUNNING')).length === 2);
     const shutdownAt = Date.now();
-    cluster!.agents[0]!.shutdownExecutor(frameworkId, 'fixture');
+    firstAgent(cluster).shutdownExecutor(frameworkId, 'fixture');
     await scheduler.until(() => scheduler.lost.length > 0);
     expect(Date.now() - shutdownAt).to.be.below(4_000);
     expect(scheduler.lost).to.deep.equal([{ executorId: 'fixture', status: 0 }]);
@@ -298,7 +306,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
     const { frameworkId } = await startFramework(scheduler);
     await scheduler.until(() => scheduler.updates.includes('t1 TASK_RUNNING'));
     const shutdownAt = Date.now();
-    cluster!.agents[0]!.shutdownExecutor(frameworkId, 'fixture');
+    firstAgent(cluster).shutdownExecutor(frameworkId, 'fixture');
     await scheduler.until(() => scheduler.lost.length > 0);
     expect(Date.now() - shutdownAt).to.be.at.least(900);
     // Killed by SIGKILL (waitpid status 9), after sending its tasks' last updates.

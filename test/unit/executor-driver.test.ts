@@ -326,7 +326,11 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
   it('reports a refused SUBSCRIBE (401) through error, after aborting', async () => {
     connection.script.push(new MesosAuthenticationError('invalid token'));
     let statusInError: Status | undefined;
-    const driver = makeDriver({ error: (d) => void (statusInError = (d as MesosExecutorDriver).status) });
+    const driver = makeDriver({
+      error: (d) => {
+        statusInError = (d as MesosExecutorDriver).status;
+      },
+    });
     expect(await driver.run()).to.equal(Status.DRIVER_ABORTED);
     expect(statusInError).to.equal(Status.DRIVER_ABORTED);
   });
