@@ -236,7 +236,16 @@ export class ZkMasterMembership extends EventEmitter<ZkMasterMembershipEvents> {
     const own = this.znode;
     this.client = undefined;
     this.ops = undefined;
-    if (ops && own) await ops.remove(own).catch(() => {});
+    if (ops && own) {
+      // Bounded: closing the session removes the ephemeral znode anyway.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(this.sessionTimeoutMs, 2000));
+        timer.unref?.();
+      });
+      await Promise.race([ops.remove(own).catch(() => {}), bound]);
+      clearTimeout(timer);
+    }
     if (client) await closeZooKeeperClient(client);
     this.ownName = undefined;
   }
