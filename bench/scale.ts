@@ -53,6 +53,7 @@ export async function run(): Promise<BenchResult> {
       'updates/s': r.updates / r.seconds,
       'peak RSS MiB': r.peakRssMiB,
       'peak heap MiB': r.peakHeapUsedMiB,
+      'driver CPU s': r.cpuSeconds,
       'timed out': r.timedOut ? 'yes' : 'no',
     });
     figures[`${format}WallSeconds`] = Math.round(r.seconds * 100) / 100;
@@ -61,6 +62,7 @@ export async function run(): Promise<BenchResult> {
     figures[`${format}PeakRssMiB`] = r.peakRssMiB;
     figures[`${format}PeakHeapMiB`] = r.peakHeapUsedMiB;
     figures[`${format}Finished`] = r.finished;
+    figures[`${format}DriverCpuSeconds`] = r.cpuSeconds;
     figures[`${format}Failed`] = r.failed;
     const complete = !r.timedOut && r.finished === TASKS;
     notes.push(

@@ -27,6 +27,8 @@ export interface ScaleResult {
   timedOut: boolean;
   peakRssMiB: number;
   peakHeapUsedMiB: number;
+  /** CPU time the driver process used (user + system), seconds: near `seconds` means the driver was the bottleneck. */
+  cpuSeconds: number;
   errors: string[];
 }
 
@@ -70,6 +72,7 @@ function report(timedOut: boolean): void {
     // maxRSS is the kernel's high-water mark for this process, in KiB.
     peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
     peakHeapUsedMiB: Math.round((peakHeap / 2 ** 20) * 10) / 10,
+    cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 100) / 100,
     errors,
   };
   tellParent(result);
