@@ -66,3 +66,15 @@ export {
   formatResources,
   scalar as scalarResource,
 } from './local/resources';
+export {
+  createDetector,
+  MesosZooKeeperError,
+  ListDetector,
+  StaticDetector,
+  ZooKeeperDetector,
+  decodeMasterIp,
+  parseMasterString,
+  redactUrl,
+  DEFAULT_ZK_SESSION_TIMEOUT_MS,
+} from './detector/index';
+export type { MasterDetector, MasterLocation, DetectorOptions, DetectorTlsOptions, MasterSpec, ZooKeeperUrl, MasterEndpoint } from './detector/index';
