@@ -78,3 +78,4 @@ export {
   DEFAULT_ZK_SESSION_TIMEOUT_MS,
 } from './detector/index';
 export type { MasterDetector, MasterLocation, DetectorOptions, DetectorTlsOptions, MasterSpec, ZooKeeperUrl, MasterEndpoint } from './detector/index';
+export * from './local/index';
