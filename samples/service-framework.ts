@@ -120,8 +120,13 @@ export class ServiceScheduler implements Scheduler {
     while (!predicate(this)) {
       signal?.throwIfAborted();
       await new Promise<void>((resolve) => {
-        this.waiters.add(resolve);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
+        const wake = () => {
+          this.waiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
       });
     }
   }
