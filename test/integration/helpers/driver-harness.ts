@@ -32,7 +32,12 @@ const CALLBACK_NAMES: ReadonlyArray<keyof Scheduler> = [
   'heartbeat',
 ];
 
+/** Every callback is defined (installed by the constructor). */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor installs every callback.
+export interface RecordingScheduler extends Required<Scheduler> {}
+
 /** A scheduler whose every callback is recorded before the test's own handler (if any) runs. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class RecordingScheduler implements Scheduler {
   /** Every callback, in the order the driver made them. */
   readonly entries: CallbackEntry[] = [];
