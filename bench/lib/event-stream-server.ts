@@ -25,6 +25,10 @@ export interface EventStreamOptions {
   events: number;
   /** How many UPDATE events follow each OFFERS event (1 unless told). */
   updatesPerOffers?: number;
+  /** How many reconciliation UPDATEs (no uuid) follow those in each cycle (0 unless told). */
+  reconciliationsPerOffers?: number;
+  /** Pause the stream after this many events until `resume()` (for warm-up measurements). */
+  pauseAfter?: number;
   /** Offers in each OFFERS event (10 unless told). */
   offersPerEvent?: number;
   /** Announced in SUBSCRIBED; no periodic heartbeats are sent (15 unless told). */
@@ -41,6 +45,8 @@ export interface StreamReport {
   events: number;
   offersEvents: number;
   updateEvents: number;
+  /** UPDATEs without uuid (reconciliation answers). */
+  reconciliationEvents: number;
   /** Bytes of RecordIO records written (length prefixes included, HTTP framing excluded). */
   recordBytes: number;
   startedAt: number;
@@ -137,6 +143,9 @@ export class EventStreamServer {
   private readonly openResponses = new Set<http.ServerResponse>();
   private sequence = 0;
   private options: EventStreamOptions;
+  private resumeWaiters: Array<() => void> = [];
+  /** The report of the stream being written now (live counters). */
+  current: StreamReport | undefined;
 
   private constructor(server: http.Server, url: string, options: EventStreamOptions) {
     this.server = server;
@@ -164,6 +173,11 @@ export class EventStreamServer {
   /** Changes what the next subscriptions receive. */
   configure(options: Partial<EventStreamOptions>): void {
     this.options = { ...this.options, ...options };
+  }
+
+  /** Lets paused streams (see `pauseAfter`) continue. */
+  resume(): void {
+    for (const wake of this.resumeWaiters.splice(0)) wake();
   }
 
   /** Zeroes the call counters. */
@@ -269,24 +283,35 @@ export class EventStreamServer {
     const set = this.templatesFor(format);
     const total = this.options.events;
     const updatesPerOffers = this.options.updatesPerOffers ?? 1;
+    const reconciliationsPerOffers = this.options.reconciliationsPerOffers ?? 0;
+    const cycle = 1 + updatesPerOffers + reconciliationsPerOffers;
+    const pauseAfter = this.options.pauseAfter;
     const batch = this.options.batch ?? 256;
     const report: StreamReport = {
       format,
       events: 0,
       offersEvents: 0,
       updateEvents: 0,
+      reconciliationEvents: 0,
       recordBytes: 0,
       startedAt: performance.now(),
       finishedAt: 0,
     };
+    this.current = report;
     let position = 0;
     while (report.events < total) {
       if (res.destroyed) return;
+      if (pauseAfter !== undefined && report.events === pauseAfter) {
+        await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+      }
       let writable = true;
-      for (let i = 0; i < batch && report.events < total && writable; i++) {
+      const stopAt = pauseAfter !== undefined && report.events < pauseAfter ? pauseAfter : total;
+      for (let i = 0; i < batch && report.events < stopAt && writable; i++) {
         const seq = this.sequence++;
-        const isOffers = position % (updatesPerOffers + 1) === 0;
-        const pool = isOffers ? set.offers : set.updates;
+        const slot = position % cycle;
+        const isOffers = slot === 0;
+        const isReconciliation = slot > updatesPerOffers;
+        const pool = isOffers ? set.offers : isReconciliation ? set.reconciliations : set.updates;
         const template = pool[seq % pool.length];
         if (!template) throw new Error('no templates');
         const record = template.render(seq, this.uuidPrefix);
@@ -294,6 +319,7 @@ export class EventStreamServer {
         report.events++;
         report.recordBytes += record.length;
         if (isOffers) report.offersEvents++;
+        else if (isReconciliation) report.reconciliationEvents++;
         else report.updateEvents++;
         position++;
       }

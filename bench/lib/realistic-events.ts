@@ -180,6 +180,24 @@ export function updateEvent(
   };
 }
 
+/** A reconciliation answer from the master: an UPDATE without uuid (it must not be acknowledged). */
+export function reconciliationUpdateEvent(options: RealisticEventOptions, agent: number, taskStem: string): scheduler.Event {
+  return {
+    type: 'UPDATE',
+    update: {
+      status: {
+        task_id: { value: `web-frontend.${taskStem}` },
+        state: 'TASK_RUNNING',
+        source: 'SOURCE_MASTER',
+        reason: 'REASON_RECONCILIATION',
+        message: 'Reconciliation: Latest task state',
+        agent_id: { value: `${AGENT_ID_PREFIX}${agent % (options.agentCount ?? 50)}` },
+        timestamp: 1732953600.123456,
+      },
+    },
+  };
+}
+
 /** Mesos's JSON for an event: bytes as base64, everything else as it is (the objects are already Mesos-shaped). */
 export function toMesosJson(event: scheduler.Event): string {
   return JSON.stringify(event, (_key, value: unknown) => {
@@ -231,6 +249,8 @@ function templateOf(event: scheduler.Event, format: StreamFormat): EventTemplate
 export interface TemplateSet {
   offers: EventTemplate[];
   updates: EventTemplate[];
+  /** UPDATEs without uuid, as answers to reconciliation. */
+  reconciliations: EventTemplate[];
   heartbeat: EventTemplate;
 }
 
@@ -238,10 +258,12 @@ export interface TemplateSet {
 export function buildTemplates(options: RealisticEventOptions, format: StreamFormat, variants = 8): TemplateSet {
   const offers: EventTemplate[] = [];
   const updates: EventTemplate[] = [];
+  const reconciliations: EventTemplate[] = [];
   for (let v = 0; v < variants; v++) {
+    reconciliations.push(templateOf(reconciliationUpdateEvent(options, v * 3, SEQUENCE_PLACEHOLDER), format));
     offers.push(templateOf(offersEvent(options, v * 7, SEQUENCE_PLACEHOLDER), format));
     const state = UPDATE_STATES[v % UPDATE_STATES.length] as TaskState;
     updates.push(templateOf(updateEvent(options, v * 5, state, SEQUENCE_PLACEHOLDER, UUID_SENTINEL), format));
   }
-  return { offers, updates, heartbeat: templateOf(heartbeatEvent(), format) };
+  return { offers, updates, reconciliations, heartbeat: templateOf(heartbeatEvent(), format) };
 }
