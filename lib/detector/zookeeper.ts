@@ -138,38 +138,60 @@ export function createZooKeeperClient(servers: string, sessionTimeoutMs: number,
   // spinDelay: pause after every server of the list failed once; small so a dead server costs little.
   const client = zookeeper.createClient(servers, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
   if (digest !== undefined) client.addAuthInfo('digest', Buffer.from(digest));
-  guardHandshake(client);
+  guardConnection(client);
   return client;
 }
 
-interface HandshakeInternals {
+interface ManagerInternals {
   state: number;
   connectTimeout: number;
+  sessionTimeout: number;
   socket?: { destroy(): void };
-  onSocketConnected(this: HandshakeInternals, ...args: unknown[]): void;
+  onSocketConnected(this: ManagerInternals, ...args: unknown[]): void;
+  onSocketData(this: ManagerInternals, ...args: unknown[]): void;
+  /** Our liveness watchdog (see guardConnection). */
+  livenessTimer?: NodeJS.Timeout;
 }
 
-/** node-zookeeper-client's CONNECTING state (ConnectionManager.STATES.CONNECTING). */
+/** node-zookeeper-client's ConnectionManager states we look at. */
 const MANAGER_CONNECTING = 1;
+const MANAGER_CONNECTED = 2;
 
 /**
- * node-zookeeper-client stops its connect timer once the TCP connection is up, so a server that
- * accepts but never answers the handshake (one that is still starting) leaves the client stuck
- * forever. This bounds the handshake too: no answer within the connect timeout ends the socket,
- * and the client tries again.
+ * node-zookeeper-client has no read timeout: it stops its connect timer once TCP is up, so a server
+ * that accepts but never answers the handshake (one still starting) leaves it stuck, and a
+ * connection that silently died (or was taken over by another client of the same session) is never
+ * noticed. As ZooKeeper's Java client does, a connection that delivers nothing for 2/3 of the
+ * session timeout (pings are sent every 1/3) is ended, and the client reconnects (and learns
+ * about an expired session).
  */
-function guardHandshake(client: RawZkClient): void {
-  const manager = (client as unknown as { connectionManager?: HandshakeInternals }).connectionManager;
-  if (!manager || typeof manager.onSocketConnected !== 'function') return;
-  const original = manager.onSocketConnected;
-  manager.onSocketConnected = function guarded(this: HandshakeInternals, ...args: unknown[]) {
-    original.apply(this, args);
+function guardConnection(client: RawZkClient): void {
+  const manager = (client as unknown as { connectionManager?: ManagerInternals }).connectionManager;
+  if (!manager || typeof manager.onSocketConnected !== 'function' || typeof manager.onSocketData !== 'function') return;
+  const originalConnected = manager.onSocketConnected;
+  const originalData = manager.onSocketData;
+  let lastRead = Date.now();
+  manager.onSocketConnected = function guardedConnected(this: ManagerInternals, ...args: unknown[]) {
+    lastRead = Date.now();
+    originalConnected.apply(this, args);
     const socket = this.socket;
     const timer = setTimeout(() => {
       if (this.state === MANAGER_CONNECTING && this.socket === socket) socket?.destroy();
     }, this.connectTimeout);
     timer.unref?.();
   };
+  manager.onSocketData = function guardedData(this: ManagerInternals, ...args: unknown[]) {
+    lastRead = Date.now();
+    originalData.apply(this, args);
+  };
+  const check = Math.max(50, Math.floor(manager.sessionTimeout / 6));
+  manager.livenessTimer = setInterval(() => {
+    if (manager.state === MANAGER_CONNECTED && Date.now() - lastRead > (manager.sessionTimeout * 2) / 3) {
+      lastRead = Date.now();
+      manager.socket?.destroy();
+    }
+  }, check);
+  manager.livenessTimer.unref?.();
 }
 
 /** Creates a client and waits until it is connected; rejects (and closes it) on timeout or abort. */
@@ -206,7 +228,7 @@ export function openZooKeeperSession(options: ZkSessionOptions): Promise<RawZkCl
 }
 
 interface ConnectionManagerInternals {
-  connectionManager?: { socket?: { destroy(): void }; connect?: () => void };
+  connectionManager?: { socket?: { destroy(): void }; connect?: () => void; livenessTimer?: NodeJS.Timeout };
 }
 
 /**
@@ -223,7 +245,10 @@ export async function closeZooKeeperClient(client: RawZkClient, graceMs = 1000):
   } catch {
     // Already closed.
   }
-  if (manager) manager.connect = () => {};
+  if (manager) {
+    manager.connect = () => {};
+    clearInterval(manager.livenessTimer);
+  }
   if (connected) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, graceMs);

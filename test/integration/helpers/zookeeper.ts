@@ -161,23 +161,32 @@ export async function startZooKeeper(options: { tickTimeMs?: number } = {}): Pro
       await start();
     },
     async expireSession(sessionId: Buffer, sessionPassword: Buffer) {
-      // Connecting with the same id and password moves the session; closing it ends it for everyone.
-      const thief = zookeeper.createClient(`127.0.0.1:${port}`, {
-        sessionTimeout: 60_000,
-        spinDelay: 100,
-        retries: 0,
-        sessionId,
-        sessionPassword,
-      });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('expireSession: could not attach to the session')), 5000);
-        thief.on('connected', () => {
-          clearTimeout(timer);
-          resolve();
+      // A second client attaches to the session and closes it. The owner may reattach in between
+      // (it reconnects at once when the server moves its session), so repeat until the server no
+      // longer lists the session.
+      const hexId = `0x${BigInt(`0x${sessionId.toString('hex')}`).toString(16)}`;
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        const thief = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout: 60_000, spinDelay: 100, retries: 0, sessionId, sessionPassword });
+        const outcome = await new Promise<'attached' | 'expired' | 'timeout'>((resolve) => {
+          const timer = setTimeout(() => resolve('timeout'), 2000);
+          thief.on('connected', () => {
+            clearTimeout(timer);
+            resolve('attached');
+          });
+          thief.on('expired', () => {
+            clearTimeout(timer);
+            resolve('expired');
+          });
+          thief.connect();
         });
-        thief.connect();
-      });
-      await closeZooKeeperClient(thief);
+        await closeZooKeeperClient(thief);
+        // The server refusing the session id means it is gone.
+        if (outcome === 'expired') return;
+        await new Promise((r) => setTimeout(r, 100));
+        const listing = (await fourLetterWord(port, 'cons')) + (await fourLetterWord(port, 'dump'));
+        if (outcome === 'attached' && !listing.includes(hexId)) return;
+      }
+      throw new Error(`expireSession: session ${hexId} is still alive`);
     },
     async destroy() {
       await stop();
