@@ -186,7 +186,8 @@ async function runServiceDemo(cluster: LocalCluster, hooks: SampleHooks, progres
   const deadline = AbortSignal.timeout(15_000);
   // Instance 0's first task exits 1 after a moment; every later task keeps running.
   const marker = `/tmp/mesos-driver-demo-${process.pid}-${Date.now()}`;
-  const command = `if [ -e ${marker} ]; then exec sleep 60; else touch ${marker}; sleep 0.2; exit 1; fi`;
+  // mkdir is atomic: exactly one of the concurrently starting instances creates the marker and fails.
+  const command = `if mkdir ${marker} 2>/dev/null; then sleep 0.2; exit 1; else exec sleep 60; fi`;
   const run = runServiceFramework(
     [`--master=${cluster.masterString}`, '--instances=3', `--command=${command}`, '--relaunch_backoff_ms=300', '--teardown', '--name=demo-service'],
     { ...hooks, signal: stop.signal, onStart: (s) => void (scheduler = s) },
@@ -211,7 +212,7 @@ async function runServiceDemo(cluster: LocalCluster, hooks: SampleHooks, progres
     stop.abort();
   }
   const outcome = (await run) as SampleOutcome & { failures: number };
-  await import('node:fs/promises').then((fs) => fs.rm(marker, { force: true }));
+  await import('node:fs/promises').then((fs) => fs.rm(marker, { recursive: true, force: true }));
   return { ...fromOutcome('service', outcome, ok && outcome.exitCode === 0, detail), failed: outcome.failures };
 }
 

@@ -35,6 +35,7 @@ export const SERVICE_FLAGS: Record<string, FlagSpec> = {
   framework_id: { type: 'string', description: 're-subscribe as this framework (scheduler failover) and adopt its tasks' },
   failover_timeout: { type: 'string', default: '604800', description: 'seconds the master keeps the tasks after this scheduler goes away' },
   relaunch_backoff_ms: { type: 'string', default: '1000', description: 'first relaunch delay of a failed instance, doubling per failure' },
+  reconcile_wait_ms: { type: 'string', default: '2000', description: 'with --framework_id, how long reconciliation may take before new instances are launched' },
   relaunch_backoff_max_ms: { type: 'string', default: '60000', description: 'largest relaunch delay' },
   teardown: { type: 'boolean', default: false, description: 'on SIGTERM/SIGINT tear the framework down (kills its tasks) instead of stop(true)' },
 };
@@ -79,6 +80,8 @@ export class ServiceScheduler implements Scheduler {
   readonly taskStates: Record<string, TaskState> = {};
   private readonly slots: Slot[];
   private reviveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** No launches before this time: reconciliation must first say which old tasks still run. */
+  private launchHoldUntil = 0;
   private suppressed = false;
   private readonly waiters = new Set<() => void>();
 
@@ -89,6 +92,8 @@ export class ServiceScheduler implements Scheduler {
     private readonly taskResources: ScalarDemand,
     backoff: { initialMs: number; maxMs: number },
     private readonly hooks: SampleHooks,
+    private readonly resuming = false,
+    private readonly reconcileWaitMs = 2000,
   ) {
     this.slots = Array.from({ length: instances }, (_, index) => ({
       index,
@@ -148,6 +153,8 @@ export class ServiceScheduler implements Scheduler {
   registered(driver: SchedulerDriver, frameworkId: { value: string }): void {
     this.frameworkId = frameworkId.value;
     this.log(`Registered as framework ${frameworkId.value}`);
+    // Taking over from a previous scheduler: its tasks are unknown until reconciliation answers.
+    if (this.resuming) this.launchHoldUntil = Date.now() + this.reconcileWaitMs;
     this.reconcile(driver);
   }
 
@@ -177,6 +184,7 @@ export class ServiceScheduler implements Scheduler {
     driver.reconcileTasks([]);
     // Offers may have been suppressed by a previous subscription; ask again if anything is missing.
     this.reviveIfNeeded(driver);
+    this.planRevive(driver);
     this.changed();
   }
 
@@ -186,7 +194,7 @@ export class ServiceScheduler implements Scheduler {
       const remaining = [...(offer.resources ?? [])];
       const tasks: TaskInfo[] = [];
       for (const slot of this.slots) {
-        if (slot.taskId !== undefined || slot.relaunchAt > now) continue;
+        if (slot.taskId !== undefined || slot.relaunchAt > now || this.launchHoldUntil > now) continue;
         const resources = takeScalars(remaining, this.taskResources);
         if (!resources) break;
         slot.generation++;
@@ -209,18 +217,20 @@ export class ServiceScheduler implements Scheduler {
       this.launches += tasks.length;
       this.log(`Launching ${tasks.map((t) => t.task_id.value).join(', ')} on agent ${offer.agent_id.value}`);
       this.hooks.onLaunch?.(tasks.map((t) => t.task_id.value));
-      driver.launchTasks(offer.id, tasks);
+      // The unused rest of the offer is declined with these filters: short while instances wait.
+      driver.launchTasks(offer.id, tasks, { refuse_seconds: this.refuseSeconds(now) });
     }
     if (this.slots.every((slot) => slot.taskId !== undefined) && !this.suppressed) {
       this.suppressed = true;
       driver.suppressOffers();
     }
+    this.planRevive(driver);
     this.changed();
   }
 
-  /** How long to refuse an offer nothing was launched on: until the next relaunch is due, or long when all run. */
+  /** How long to refuse unused offer resources: until the next relaunch is due, or long when all run. */
   private refuseSeconds(now: number): number {
-    const due = this.slots.filter((slot) => slot.taskId === undefined).map((slot) => slot.relaunchAt - now);
+    const due = this.slots.filter((slot) => slot.taskId === undefined).map((slot) => Math.max(slot.relaunchAt, this.launchHoldUntil) - now);
     return due.length === 0 ? REFUSE_WHEN_FULL_SECONDS : Math.max(0.1, Math.min(...due) / 1000);
   }
 
@@ -247,7 +257,7 @@ export class ServiceScheduler implements Scheduler {
       slot.agentId = undefined;
       slot.runningSince = undefined;
       slot.relaunchAt = now + delayMs;
-      this.scheduleRevive(driver, delayMs);
+      this.planRevive(driver);
     }
     this.changed();
   }
@@ -268,12 +278,17 @@ export class ServiceScheduler implements Scheduler {
     return undefined;
   }
 
-  private scheduleRevive(driver: SchedulerDriver, delayMs: number): void {
+  /** Revives offers when the earliest waiting instance is due (offers were refused or suppressed until then). */
+  private planRevive(driver: SchedulerDriver): void {
     if (this.reviveTimer !== undefined) clearTimeout(this.reviveTimer);
+    this.reviveTimer = undefined;
+    const waiting = this.slots.filter((slot) => slot.taskId === undefined);
+    if (waiting.length === 0) return;
+    const due = Math.max(this.launchHoldUntil, Math.min(...waiting.map((slot) => slot.relaunchAt)));
     this.reviveTimer = setTimeout(() => {
       this.reviveTimer = undefined;
       this.reviveIfNeeded(driver);
-    }, delayMs);
+    }, Math.max(0, due - Date.now()));
     this.reviveTimer.unref?.();
   }
 
@@ -325,6 +340,7 @@ export async function runServiceFramework(argv: readonly string[], hooks: Servic
   const failoverTimeout = numberFlag(values, 'failover_timeout') ?? 604800;
   const backoff = { initialMs: numberFlag(values, 'relaunch_backoff_ms') ?? 1000, maxMs: numberFlag(values, 'relaunch_backoff_max_ms') ?? 60000 };
   const frameworkId = stringFlag(values, 'framework_id');
+  const reconcileWaitMs = numberFlag(values, 'reconcile_wait_ms') ?? 2000;
   const teardown = values.teardown === true;
   const role = stringFlag(values, 'role') ?? '*';
   const credential = credentialFrom(values);
@@ -340,7 +356,7 @@ export async function runServiceFramework(argv: readonly string[], hooks: Servic
       capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }, { type: 'PARTITION_AWARE' }],
       ...(frameworkId !== undefined ? { id: { value: frameworkId } } : {}),
     };
-    const scheduler = new ServiceScheduler(name, instances, command, taskResources, backoff, hooks);
+    const scheduler = new ServiceScheduler(name, instances, command, taskResources, backoff, hooks, frameworkId !== undefined, reconcileWaitMs);
     const driver = new MesosSchedulerDriver(scheduler, framework, master, true, credential);
     const onAbort = () => {
       log(teardown ? 'Stopping: tearing the framework down' : 'Stopping with failover: the tasks keep running');
