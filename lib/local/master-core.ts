@@ -236,6 +236,7 @@ export class MasterCore {
       return;
     }
     let framework = requestedId !== undefined ? this.frameworks.get(requestedId) : undefined;
+    const resubscribed = framework !== undefined;
     if (framework) {
       const old = framework.info;
       if ((old.principal ?? '') !== (requested.principal ?? '') && framework.subscribedAt !== undefined) {
@@ -284,6 +285,9 @@ export class MasterCore {
       },
     });
     stream.startHeartbeats();
+    // A re-subscribe reaches every agent (Mesos's UpdateFrameworkMessage), which re-sends its
+    // pending updates at once: without this they would wait for the next retry (10 s and more).
+    if (resubscribed) for (const record of this.agents.values()) record.agent.resumeStatusUpdates();
     this.scheduleAllocation();
   }
 

@@ -27,6 +27,20 @@ function fixedBackoff(ms: number): BackoffStrategy & { calls: number } {
   };
 }
 
+/** A recording scheduler that launches one long task on its first offer. */
+function launchOnce(taskId: string, handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {}): RecordingScheduler {
+  let launched = false;
+  return new RecordingScheduler({
+    ...handlers,
+    resourceOffers(driver, offers) {
+      const offer = offers[0] as Offer;
+      if (launched) return;
+      launched = true;
+      driver.launchTasks(offer.id, [commandTask(offer, taskId, 'sleep 60')]);
+    },
+  });
+}
+
 describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   this.timeout(15_000);
   let cluster: LocalCluster | undefined;
@@ -81,6 +95,26 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
       expect(driver.connected).to.equal(true);
     });
   }
+
+  it('re-subscribing makes the agent re-send the unacknowledged update at once, not at its next retry (Mesos: UpdateFrameworkMessage)', async () => {
+    // The agent's retry interval is Mesos's 10 s: only the re-subscription can bring the update back in time.
+    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    let cut = false;
+    const scheduler = launchOnce('pending', {
+      statusUpdate(driver, status) {
+        if (!cut) {
+          cut = true;
+          cluster?.faults.dropSubscription();
+          return;
+        }
+        driver.acknowledgeStatusUpdate(status);
+      },
+    });
+    pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, { implicitAcknowledgements: false }).start();
+    await waitFor('the update again', () => scheduler.updates.length === 2, 3000, () => scheduler.names());
+    expect(scheduler.names()).to.deep.equal(['registered', 'statusUpdate', 'disconnected', 'reregistered', 'statusUpdate']);
+    expect(uuidHex(scheduler.updates[1] as TaskStatus)).to.equal(uuidHex(scheduler.updates[0] as TaskStatus));
+  });
 
   it('heartbeats stopped -> the watchdog declares the subscription lost -> disconnected -> reregistered', async () => {
     cluster = await LocalCluster.start({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.2 });
