@@ -150,6 +150,12 @@ export async function startZooKeeper(options: { tickTimeMs?: number } = {}): Pro
     proc.stderr?.destroy();
   };
 
+  const sessionListed = async (hexId: string): Promise<boolean> => {
+    await new Promise((r) => setTimeout(r, 150));
+    const listing = (await fourLetterWord(port, 'cons')) + (await fourLetterWord(port, 'dump'));
+    return listing.includes(hexId);
+  };
+
   await start();
   return {
     connectString: `127.0.0.1:${port}`,
@@ -182,9 +188,7 @@ export async function startZooKeeper(options: { tickTimeMs?: number } = {}): Pro
         await closeZooKeeperClient(thief);
         // The server refusing the session id means it is gone.
         if (outcome === 'expired') return;
-        await new Promise((r) => setTimeout(r, 100));
-        const listing = (await fourLetterWord(port, 'cons')) + (await fourLetterWord(port, 'dump'));
-        if (outcome === 'attached' && !listing.includes(hexId)) return;
+        if (outcome === 'attached' && !(await sessionListed(hexId)) && !(await sessionListed(hexId))) return;
       }
       throw new Error(`expireSession: session ${hexId} is still alive`);
     },
