@@ -251,14 +251,6 @@ export class LocalAgent {
   /** Re-points the agent at a new leading master; unacknowledged updates are re-sent to it. */
   setEvents(events: AgentEvents): void {
     this.events = events;
-    this.resumeStatusUpdates();
-  }
-
-  /**
-   * Re-sends every unacknowledged update now, as a Mesos agent does on UpdateFrameworkMessage
-   * (sent by the master when a framework re-subscribes), instead of at the next retry.
-   */
-  resumeStatusUpdates(): void {
     if (!this.recovering) this.updates.resendAll();
   }
 

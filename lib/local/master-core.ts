@@ -287,7 +287,8 @@ export class MasterCore {
     stream.startHeartbeats();
     // A re-subscribe reaches every agent (Mesos's UpdateFrameworkMessage), which re-sends its
     // pending updates at once: without this they would wait for the next retry (10 s and more).
-    if (resubscribed) for (const record of this.agents.values()) record.agent.resumeStatusUpdates();
+    // (setEvents re-points an agent at this master and re-sends its unacknowledged updates.)
+    if (resubscribed) for (const record of this.agents.values()) record.agent.setEvents(this.agentEvents);
     this.scheduleAllocation();
   }
 
