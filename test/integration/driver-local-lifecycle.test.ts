@@ -76,7 +76,10 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
         driver.reconcileTasks([]);
       },
     });
-    const driver2 = pool.create(second, { failover_timeout: 3600, id: frameworkId }, cluster.masterString);
+    const recorder = new CallRecorder();
+    const driver2 = pool.create(second, { failover_timeout: 3600, id: frameworkId }, cluster.masterString, {
+      transportFactory: recorder.factory,
+    });
     driver2.start();
     await waitFor('the reconciliation update', () => second.updates.length > 0, 5000, () => second.names());
     expect(second.names()).to.deep.equal(['registered', 'statusUpdate']);
@@ -86,6 +89,9 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
     expect(update?.state).to.equal('TASK_RUNNING');
     expect(update?.reason).to.equal('REASON_RECONCILIATION');
     expect(update?.uuid).to.equal(undefined);
+    // Implicit acknowledgements never acknowledge an update without uuid.
+    await sleep(200);
+    expect(recorder.calls.map((c) => c.type)).to.deep.equal(['SUBSCRIBE', 'RECONCILE']);
   });
 
   it('abort() then stop() still tears the framework down; join() settles DRIVER_ABORTED', async () => {
