@@ -19,6 +19,9 @@ const UPDATES_PER_OFFERS = 1;
 const IDLE_MS = 1500;
 const ACK_SETTLE_MS = 1500;
 const CONTENDERS: ContenderKind[] = ['null', 'baseline', 'driver-json', 'driver-protobuf', 'peer'];
+/** Chunk size of the re-chunked robustness runs (a buffering proxy between master and framework). */
+const RECHUNK_BYTES = 16 * 1024;
+const RECHUNK_CONTENDERS: ContenderKind[] = ['driver-json', 'driver-protobuf', 'peer'];
 const ACKNOWLEDGES: ReadonlySet<ContenderKind> = new Set(['driver-json', 'driver-protobuf', 'peer']);
 
 /** One measured run of one contender. */
@@ -105,6 +108,7 @@ export async function run(): Promise<BenchResult> {
     afterLast: 'idle',
   });
   const runs = new Map<ContenderKind, Measurement[]>(CONTENDERS.map((k) => [k, []]));
+  const rechunked = new Map<ContenderKind, Measurement>();
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no contender always runs first (or right after the heaviest one).
@@ -117,7 +121,16 @@ export async function run(): Promise<BenchResult> {
         );
       }
     }
+    // Robustness: the same stream cut into fixed-size chunks across record boundaries, as a
+    // buffering proxy delivers it. Counted for losses, once per contender.
+    server.configure({ rechunkBytes: RECHUNK_BYTES });
+    for (const kind of RECHUNK_CONTENDERS) {
+      const m = await measure(server, kind);
+      rechunked.set(kind, m);
+      process.stderr.write(`  re-chunked ${kind.padEnd(16)} ${Math.round(m.eventsPerSecond).toString().padStart(7)} events/s  lost ${m.lost}\n`);
+    }
   } finally {
+    server.configure({ rechunkBytes: undefined });
     await server.close();
   }
 
@@ -169,6 +182,21 @@ export async function run(): Promise<BenchResult> {
     if (ACKNOWLEDGES.has(kind)) figures[`${key}BadStreamIds`] = s.badStreamIds;
   }
 
+  for (const [kind, m] of rechunked) {
+    rows.push({
+      contender: `${labels[kind]}, ${RECHUNK_BYTES / 1024} KiB re-chunked`,
+      'events/s': m.eventsPerSecond,
+      'MB/s': m.megabytesPerSecond,
+      'to callbacks events/s': m.deliveryEventsPerSecond,
+      'lost/sent': `${m.lost}/${EVENTS}`,
+      damaged: m.damaged,
+      'acks/updates': `${m.acknowledged}/${m.expectedAcks}`,
+      errors: m.errors,
+    });
+    const key = kind.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    figures[`${key}RechunkedLost`] = m.lost;
+    figures[`${key}RechunkedDamaged`] = m.damaged;
+  }
   const baseline = summary('baseline');
   const json = summary('driver-json');
   const protobuf = summary('driver-protobuf');
@@ -192,6 +220,13 @@ export async function run(): Promise<BenchResult> {
     `Target >= 2x the peer's events/s with zero events lost: ${verdict(figures.jsonVsPeer >= 2 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
     `Baseline reaches ${Math.round(figures.baselineVsCeiling * 100)}% of the server ceiling (near 100% would mean the baseline is bounded by the server, not by parsing).`,
   ];
+  const peerRechunked = rechunked.get('peer');
+  if (peerRechunked) {
+    const driverRechunkedLost = (rechunked.get('driver-json')?.lost ?? 0) + (rechunked.get('driver-protobuf')?.lost ?? 0);
+    notes.push(
+      `Re-chunked stream (${RECHUNK_BYTES / 1024} KiB HTTP chunks cutting across records, one run each): driver lost ${driverRechunkedLost}; peer lost ${peerRechunked.lost} of ${EVENTS} (${peerRechunked.errors} errors reported${peerRechunked.firstErrors[0] ? `, e.g. "${peerRechunked.firstErrors[0].slice(0, 80)}"` : ''}).`,
+    );
+  }
   if (peer.firstErrors.length > 0) notes.push(`Peer errors (first): ${peer.firstErrors.join(' | ')}`);
   const driverErrors = [...json.firstErrors, ...protobuf.firstErrors];
   if (driverErrors.length > 0) notes.push(`Driver errors (first): ${driverErrors.join(' | ')}`);

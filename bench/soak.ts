@@ -62,7 +62,7 @@ export async function run(): Promise<BenchResult> {
   const argument: SoakArgument = { url: server.url, contentType: CONTENT_TYPE, warmupEvents: WARMUP_EVENTS, events: EVENTS };
   const child = BenchChild.start('bench/lib/soak-driver-child.ts', argument, ['--expose-gc']);
   let warm: HeapFigures;
-  let final: HeapFigures & { errors: number; firstErrors: string[] };
+  let final: HeapFigures & { errors: number; firstErrors: string[]; disconnections: number };
   let warmDrain: { owed: number; received: number };
   let finalDrain: { owed: number; received: number };
   let seconds: number;
@@ -104,10 +104,11 @@ export async function run(): Promise<BenchResult> {
     callsOwed: finalDrain.owed,
     callsReceived: finalDrain.received,
     driverErrors: final.errors,
+    disconnections: final.disconnections,
   };
   const notes = [
     `${EVENTS} events (${CONTENT_TYPE}) in cycles of 1 OFFERS (10 offers, declined with one call), 1 UPDATE with uuid (implicit ACKNOWLEDGE), ${RECONCILIATIONS_PER_CYCLE} reconciliation UPDATEs without uuid. ${measured} events after warm-up in ${seconds.toFixed(1)} s (${Math.round(measured / seconds)} events/s, calls drained included). Heap after 4 forced GCs.`,
-    `Calls owed/received: warm-up ${warmDrain.owed}/${warmDrain.received}, end ${finalDrain.owed}/${finalDrain.received}. Driver errors: ${final.errors}${final.firstErrors.length ? ` (${final.firstErrors.join(' | ')})` : ''}.`,
+    `Calls owed/received: warm-up ${warmDrain.owed}/${warmDrain.received}, end ${finalDrain.owed}/${finalDrain.received}. Disconnections: ${final.disconnections}. Driver errors: ${final.errors}${final.firstErrors.length ? ` (${final.firstErrors.join(' | ')})` : ''}.`,
     `Target heap growth < 5 MB: ${growth < TARGET_GROWTH_BYTES ? 'MET' : 'MISSED'} (${(growth / 1e6).toFixed(2)} MB).`,
   ];
   return { name: 'soak', rows, figures, notes };

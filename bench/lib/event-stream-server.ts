@@ -29,9 +29,14 @@ export interface EventStreamOptions {
   reconciliationsPerOffers?: number;
   /** Pause the stream after this many events until `resume()` (for warm-up measurements). */
   pauseAfter?: number;
+  /**
+   * Re-chunk the stream as a buffering proxy would: HTTP chunks of exactly this many bytes,
+   * regardless of record boundaries. Unset (the default): one record per chunk, as Mesos writes.
+   */
+  rechunkBytes?: number;
   /** Offers in each OFFERS event (10 unless told). */
   offersPerEvent?: number;
-  /** Announced in SUBSCRIBED; no periodic heartbeats are sent (15 unless told). */
+  /** Announced in SUBSCRIBED and kept: a HEARTBEAT every interval, in the run and after it (15 unless told). */
   heartbeatIntervalSeconds?: number;
   /** After the last event: keep the stream open and quiet ('idle', the default) or end it ('end'). */
   afterLast?: 'idle' | 'end';
@@ -125,6 +130,39 @@ export function protobufCallType(body: Buffer): string | undefined {
     else return undefined;
   }
   return undefined;
+}
+
+/** Writes a byte stream to a response in HTTP chunks of a fixed size, cutting across records. */
+class Rechunker {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly size: number,
+  ) {}
+
+  /** Queues `data`; writes every full chunk; returns false when the response wants a drain. */
+  push(data: Buffer): boolean {
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    let writable = true;
+    if (this.pendingBytes >= this.size) {
+      const all = Buffer.concat(this.pending);
+      let at = 0;
+      for (; at + this.size <= all.length; at += this.size) writable = this.res.write(all.subarray(at, at + this.size)) && writable;
+      this.pending = at < all.length ? [all.subarray(at)] : [];
+      this.pendingBytes = all.length - at;
+    }
+    return writable;
+  }
+
+  /** Writes what is left as a last, shorter chunk. */
+  flush(): void {
+    if (this.pendingBytes > 0) this.res.write(Buffer.concat(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
 }
 
 /** The loopback master for ingest, calls and soak benchmarks. */
@@ -286,6 +324,7 @@ export class EventStreamServer {
     const reconciliationsPerOffers = this.options.reconciliationsPerOffers ?? 0;
     const cycle = 1 + updatesPerOffers + reconciliationsPerOffers;
     const pauseAfter = this.options.pauseAfter;
+    const rechunk = this.options.rechunkBytes ? new Rechunker(res, this.options.rechunkBytes) : undefined;
     const batch = this.options.batch ?? 256;
     const report: StreamReport = {
       format,
@@ -298,9 +337,28 @@ export class EventStreamServer {
       finishedAt: 0,
     };
     this.current = report;
+    const heartbeatMs = (this.options.heartbeatIntervalSeconds ?? 15) * 1000;
+    const heartbeat = set.heartbeat.render(0, this.uuidPrefix);
+    let lastHeartbeat = performance.now();
+    let pumping = true;
+    // After the run, heartbeats keep coming as from a real master (drivers watch them).
+    const beat = setInterval(() => {
+      if (!pumping && performance.now() - lastHeartbeat >= heartbeatMs && !res.destroyed) {
+        lastHeartbeat = performance.now();
+        res.write(heartbeat);
+      }
+    }, Math.max(10, heartbeatMs / 4));
+    beat.unref();
+    res.on('close', () => clearInterval(beat));
     let position = 0;
     while (report.events < total) {
       if (res.destroyed) return;
+      if (performance.now() - lastHeartbeat >= heartbeatMs) {
+        // Through the re-chunker when there is one, so the heartbeat never lands inside a record.
+        lastHeartbeat = performance.now();
+        if (rechunk) rechunk.push(heartbeat);
+        else res.write(heartbeat);
+      }
       if (pauseAfter !== undefined && report.events === pauseAfter) {
         await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
       }
@@ -315,7 +373,7 @@ export class EventStreamServer {
         const template = pool[seq % pool.length];
         if (!template) throw new Error('no templates');
         const record = template.render(seq, this.uuidPrefix);
-        writable = res.write(record);
+        writable = rechunk ? rechunk.push(record) : res.write(record);
         report.events++;
         report.recordBytes += record.length;
         if (isOffers) report.offersEvents++;
@@ -337,9 +395,14 @@ export class EventStreamServer {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
+    rechunk?.flush();
+    pumping = false;
     report.finishedAt = performance.now();
     this.onStreamDone?.(report);
-    if ((this.options.afterLast ?? 'idle') === 'end') res.end();
+    if ((this.options.afterLast ?? 'idle') === 'end') {
+      clearInterval(beat);
+      res.end();
+    }
   }
 }
 

@@ -32,6 +32,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 let events = 0;
 let errors = 0;
+let disconnections = 0;
 const firstErrors: string[] = [];
 
 function progress(): void {
@@ -52,6 +53,9 @@ const driver = new MesosSchedulerDriver(
     },
     statusUpdate() {
       progress();
+    },
+    disconnected() {
+      disconnections++;
     },
     error(_d, message) {
       errors++;
@@ -79,7 +83,7 @@ function measure(phase: HeapFigures['phase']): void {
     arrayBuffers: m.arrayBuffers,
     rss: m.rss,
   };
-  tellParent({ ...figures, errors, firstErrors });
+  tellParent({ ...figures, errors, firstErrors, disconnections });
 }
 
 void untilParentCloses((command) => {
