@@ -95,20 +95,36 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
     const killedAt = Date.now();
     await c.faults.killLeader();
     const next = await c.waitForLeader((m) => m !== killed);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 8000, () => scheduler.names());
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') === 1,
+      8000,
+      () => scheduler.names(),
+    );
     const names = scheduler.names();
-    expect(names.slice(names.indexOf('registered'))).to.include.ordered.members(['registered', 'statusUpdate', 'disconnected', 'reregistered']);
+    expect(names.slice(names.indexOf('registered'))).to.include.ordered.members([
+      'registered',
+      'statusUpdate',
+      'disconnected',
+      'reregistered',
+    ]);
     expect(masterInfoOf(scheduler, 'reregistered').id).to.equal(next.info.id);
     expect(subscribedTo).to.deep.equal([killed?.url, next.url]);
     expect(Date.now() - killedAt).to.be.below(5000);
     // The new leader learned the task from the agent; the agent still runs it.
-    expect(next.core?.tasks.get(`${driver.frameworkId?.value}\u0000ha-task`)?.state ?? [...(next.core?.tasks.values() ?? [])][0]?.state).to.equal(
-      'TASK_RUNNING',
-    );
+    expect(
+      next.core?.tasks.get(`${driver.frameworkId?.value}\u0000ha-task`)?.state ??
+        [...(next.core?.tasks.values() ?? [])][0]?.state,
+    ).to.equal('TASK_RUNNING');
     expect(c.agents[0]?.state().map((t) => t.state)).to.deep.equal(['TASK_RUNNING']);
     // Updates flow through the new leader: kill the task, see TASK_KILLED.
     driver.killTask({ value: 'ha-task' });
-    await waitFor('TASK_KILLED', () => scheduler.updates.some((s) => s.state === 'TASK_KILLED'), 5000, () => scheduler.names());
+    await waitFor(
+      'TASK_KILLED',
+      () => scheduler.updates.some((s) => s.state === 'TASK_KILLED'),
+      5000,
+      () => scheduler.names(),
+    );
   });
 
   it('several leader changes in a row: one disconnected/reregistered pair per change, each on the new leader', async () => {
@@ -119,9 +135,17 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
     await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'), 8000);
     const leaders: string[] = [c.leader?.info.id as string];
     for (let change = 1; change <= 3; change++) {
-      const next = change === 3 ? (await c.faults.killLeader(), await c.waitForLeader((m) => m.info.id !== leaders.at(-1))) : await c.failover();
+      const next =
+        change === 3
+          ? await c.faults.killLeader().then(() => c.waitForLeader((m) => m.info.id !== leaders.at(-1)))
+          : await c.failover();
       leaders.push(next.info.id);
-      await waitFor(`reregistered #${change}`, () => scheduler.count('reregistered') === change, 8000, () => scheduler.names());
+      await waitFor(
+        `reregistered #${change}`,
+        () => scheduler.count('reregistered') === change,
+        8000,
+        () => scheduler.names(),
+      );
       expect(masterInfoOf(scheduler, 'reregistered', change - 1).id).to.equal(next.info.id);
     }
     expect(new Set(leaders).size).to.be.at.least(3);
@@ -154,16 +178,24 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
     const client = (detector as unknown as { client: RawZkClient }).client;
     await zk.expireSession(client.getSessionId(), client.getSessionPassword());
     // libmesos: "no leader" while the session is re-established counts as a disconnection.
-    await waitFor('a new ZooKeeper session', () => (detector as unknown as { client: RawZkClient }).client !== client, 8000);
-    await waitFor('subscribed again', () => driver.connected && scheduler.count('disconnected') === scheduler.count('reregistered'), 8000, () =>
-      scheduler.names(),
+    await waitFor(
+      'a new ZooKeeper session',
+      () => (detector as unknown as { client: RawZkClient }).client !== client,
+      8000,
+    );
+    await waitFor(
+      'subscribed again',
+      () => driver.connected && scheduler.count('disconnected') === scheduler.count('reregistered'),
+      8000,
+      () => scheduler.names(),
     );
     await sleep(500);
     expect(driver.status).to.equal(Status.DRIVER_RUNNING);
     expect(driver.connected).to.equal(true);
     const names = scheduler.names();
     expect(names[0]).to.equal('registered');
-    for (let i = 1; i < names.length; i += 2) expect(names.slice(i, i + 2)).to.deep.equal(['disconnected', 'reregistered']);
+    for (let i = 1; i < names.length; i += 2)
+      expect(names.slice(i, i + 2)).to.deep.equal(['disconnected', 'reregistered']);
     expect(c.leader?.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
@@ -177,14 +209,22 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
     await sleep(300);
     await zk.restart();
     await waitFor('a leader again', () => c.leader, 8000);
-    await waitFor('subscribed', () => driver.connected, 8000, () => scheduler.names());
+    await waitFor(
+      'subscribed',
+      () => driver.connected,
+      8000,
+      () => scheduler.names(),
+    );
     expect(driver.status).to.equal(Status.DRIVER_RUNNING);
     const before = scheduler.count('reregistered');
     const killed = c.leader;
     await c.faults.killLeader();
     const next = await c.waitForLeader((m) => m !== killed, 10_000);
-    await waitFor('reregistered on the new leader', () => scheduler.count('reregistered') > before && driver.connected, 10_000, () =>
-      scheduler.names(),
+    await waitFor(
+      'reregistered on the new leader',
+      () => scheduler.count('reregistered') > before && driver.connected,
+      10_000,
+      () => scheduler.names(),
     );
     expect(masterInfoOf(scheduler, 'reregistered', scheduler.count('reregistered') - 1).id).to.equal(next.info.id);
     expect(c.agents[0]?.state().map((t) => t.state)).to.deep.equal(['TASK_RUNNING']);

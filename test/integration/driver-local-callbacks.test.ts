@@ -8,7 +8,16 @@ import { expect } from 'chai';
 import type { AgentID, ExecutorID, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/codec/messages';
 import { Status } from '../../lib/driver/status';
 import { LocalCluster } from '../../lib/local/cluster';
-import { CallRecorder, commandTask, DriverPool, masterState, RecordingScheduler, sleep, smallTaskResources, waitFor } from './helpers/driver-harness';
+import {
+  CallRecorder,
+  commandTask,
+  DriverPool,
+  masterState,
+  RecordingScheduler,
+  sleep,
+  smallTaskResources,
+  waitFor,
+} from './helpers/driver-harness';
 
 const REPO = join(__dirname, '..', '..');
 const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -34,9 +43,12 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { name: 'callbacks' }, cluster.masterString);
     expect(driver.start()).to.equal(Status.DRIVER_RUNNING);
-    await waitFor('two heartbeats and an offer', () => scheduler.count('heartbeat') >= 2 && scheduler.offers.length > 0);
+    await waitFor(
+      'two heartbeats and an offer',
+      () => scheduler.count('heartbeat') >= 2 && scheduler.offers.length > 0,
+    );
     expect(scheduler.names()[0]).to.equal('registered');
-    const [frameworkId, masterInfo] = scheduler.entries[0]?.args as [{ value: string }, MasterInfo];
+    const [frameworkId, masterInfo] = scheduler.argsOf('registered') as [{ value: string }, MasterInfo];
     expect(frameworkId.value).to.equal(driver.frameworkId?.value);
     expect(masterInfo.id).to.equal(cluster.leader?.info.id);
     expect(masterInfo.port).to.equal(cluster.leader?.info.port);
@@ -54,7 +66,12 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     await waitFor('registered', () => scheduler.count('registered') === 1);
     const id = driver.frameworkId?.value;
     expect(cluster.faults.dropSubscription()).to.equal(1);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 5000, () => scheduler.names());
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') === 1,
+      5000,
+      () => scheduler.names(),
+    );
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
     expect(driver.frameworkId?.value).to.equal(id);
     expect(cluster.leader?.core?.frameworks.size).to.equal(1);
@@ -69,10 +86,14 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     const oldId = cluster.leader?.info.id;
     const leader = await cluster.failover();
     expect(leader.info.id).to.not.equal(oldId);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 5000, () => scheduler.names());
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') === 1,
+      5000,
+      () => scheduler.names(),
+    );
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
-    const reregistered = scheduler.entries.find((e) => e.name === 'reregistered');
-    expect((reregistered?.args[0] as MasterInfo).id).to.equal(leader.info.id);
+    expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(leader.info.id);
     expect(leader.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
@@ -113,10 +134,17 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     const driver = pool.create(scheduler, {}, cluster.masterString, { implicitAcknowledgements: false });
     driver.start();
     // TASK_RUNNING is re-sent (100, 200, 400 ms backoff) while unacknowledged; TASK_FINISHED waits behind it.
-    await waitFor('TASK_RUNNING re-sent twice', () => scheduler.updates.length >= 3, 5000, () => scheduler.updates.map((s) => s.state));
+    await waitFor(
+      'TASK_RUNNING re-sent twice',
+      () => scheduler.updates.length >= 3,
+      5000,
+      () => scheduler.updates.map((s) => s.state),
+    );
     const running = scheduler.updates[0] as TaskStatus;
     expect(running.state).to.equal('TASK_RUNNING');
-    expect(scheduler.updates.every((s) => s.state === 'TASK_RUNNING' && uuidHex(s) === uuidHex(running))).to.equal(true);
+    expect(scheduler.updates.every((s) => s.state === 'TASK_RUNNING' && uuidHex(s) === uuidHex(running))).to.equal(
+      true,
+    );
     expect(() => driver.reconcileTasks([])).to.not.throw();
     expect(driver.acknowledgeStatusUpdate(running)).to.equal(Status.DRIVER_RUNNING);
     const finished = await waitFor('TASK_FINISHED', () => scheduler.updates.find((s) => s.state === 'TASK_FINISHED'));
@@ -130,7 +158,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     const scheduler = new RecordingScheduler();
     pool.create(scheduler, {}, cluster.masterString).start();
     await waitFor('offerRescinded', () => scheduler.count('offerRescinded') > 0);
-    const rescinded = scheduler.entries.find((e) => e.name === 'offerRescinded')?.args[0] as { value: string };
+    const rescinded = scheduler.argsOf('offerRescinded')[0] as { value: string };
     expect(scheduler.offers.map((o) => o.id.value)).to.include(rescinded.value);
     expect(scheduler.names().indexOf('offerRescinded')).to.be.greaterThan(scheduler.names().indexOf('registered'));
   });
@@ -151,16 +179,28 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     pool.create(scheduler, {}, cluster.masterString).start();
     await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
     // An offer of the agent to lose is outstanding (what the launch left).
-    await waitFor('a fresh offer from the agent', () => cluster?.leader?.core?.outstandingOffers().some((o) => o.agent_id.value === lostAgent));
-    const outstanding = cluster.leader?.core?.outstandingOffers().filter((o) => o.agent_id.value === lostAgent).map((o) => o.id.value);
+    await waitFor('a fresh offer from the agent', () =>
+      cluster?.leader?.core?.outstandingOffers().some((o) => o.agent_id.value === lostAgent),
+    );
+    const outstanding = cluster.leader?.core
+      ?.outstandingOffers()
+      .filter((o) => o.agent_id.value === lostAgent)
+      .map((o) => o.id.value);
     await cluster.faults.loseAgent(0);
-    await waitFor('slaveLost', () => scheduler.count('slaveLost') === 1, 5000, () => scheduler.names());
+    await waitFor(
+      'slaveLost',
+      () => scheduler.count('slaveLost') === 1,
+      5000,
+      () => scheduler.names(),
+    );
     const names = scheduler.names();
-    expect((scheduler.entries.find((e) => e.name === 'slaveLost')?.args[0] as AgentID).value).to.equal(lostAgent);
+    expect((scheduler.argsOf('slaveLost')[0] as AgentID).value).to.equal(lostAgent);
     const lost = scheduler.updates.find((s) => s.state === 'TASK_LOST');
     expect(lost?.task_id.value).to.equal('on-lost-agent');
     expect(lost?.reason).to.equal('REASON_AGENT_REMOVED');
-    const rescinded = scheduler.entries.filter((e) => e.name === 'offerRescinded').map((e) => (e.args[0] as { value: string }).value);
+    const rescinded = scheduler.entries
+      .filter((e) => e.name === 'offerRescinded')
+      .map((e) => (e.args[0] as { value: string }).value);
     expect(rescinded).to.include.members(outstanding ?? []);
     // Mesos's order: rescinds, then the tasks' updates, then the FAILURE.
     expect(names.indexOf('offerRescinded')).to.be.lessThan(names.lastIndexOf('statusUpdate'));
@@ -179,8 +219,13 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
       },
     });
     pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor('executorLost', () => scheduler.count('executorLost') === 1, 8000, () => scheduler.names());
-    const [executorId, agentId, status] = scheduler.entries.find((e) => e.name === 'executorLost')?.args as [ExecutorID, AgentID, number];
+    await waitFor(
+      'executorLost',
+      () => scheduler.count('executorLost') === 1,
+      8000,
+      () => scheduler.names(),
+    );
+    const [executorId, agentId, status] = scheduler.argsOf('executorLost') as [ExecutorID, AgentID, number];
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
     expect(executorId.value).to.be.a('string').and.not.equal('');
     expect(status).to.equal(3 << 8); // waitpid's word for exit(3)
@@ -212,12 +257,18 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
         ]);
       },
       statusUpdate(driver, status) {
-        if (status.state === 'TASK_RUNNING') driver.sendFrameworkMessage({ value: 'fixture' }, status.agent_id as AgentID, 'ping');
+        if (status.state === 'TASK_RUNNING')
+          driver.sendFrameworkMessage({ value: 'fixture' }, status.agent_id as AgentID, 'ping');
       },
     });
     pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor('frameworkMessage', () => scheduler.count('frameworkMessage') === 1, 15_000, () => scheduler.names());
-    const [executorId, agentId, data] = scheduler.entries.find((e) => e.name === 'frameworkMessage')?.args as [ExecutorID, AgentID, Buffer];
+    await waitFor(
+      'frameworkMessage',
+      () => scheduler.count('frameworkMessage') === 1,
+      15_000,
+      () => scheduler.names(),
+    );
+    const [executorId, agentId, data] = scheduler.argsOf('frameworkMessage') as [ExecutorID, AgentID, Buffer];
     expect(executorId.value).to.equal('fixture');
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
     expect(Buffer.isBuffer(data)).to.equal(true);
@@ -237,15 +288,24 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
           reservations: [{ type: 'DYNAMIC' as const, role: 'ops' }],
         }));
         // As in Mesos, unused (here: the newly reserved) resources are filtered for refuse_seconds.
-        driver.acceptOffers([offer.id], [{ type: 'RESERVE', id: { value: 'reserve-1' }, reserve: { resources } }], { refuse_seconds: 0 });
+        driver.acceptOffers([offer.id], [{ type: 'RESERVE', id: { value: 'reserve-1' }, reserve: { resources } }], {
+          refuse_seconds: 0,
+        });
       },
     });
     const recorder = new CallRecorder();
     pool
-      .create(scheduler, { roles: ['ops'], capabilities: [{ type: 'MULTI_ROLE' }] }, cluster.masterString, { transportFactory: recorder.factory })
+      .create(scheduler, { roles: ['ops'], capabilities: [{ type: 'MULTI_ROLE' }] }, cluster.masterString, {
+        transportFactory: recorder.factory,
+      })
       .start();
-    await waitFor('operationStatusUpdate', () => scheduler.count('operationStatusUpdate') === 1, 5000, () => scheduler.names());
-    const status = scheduler.entries.find((e) => e.name === 'operationStatusUpdate')?.args[0] as OperationStatus;
+    await waitFor(
+      'operationStatusUpdate',
+      () => scheduler.count('operationStatusUpdate') === 1,
+      5000,
+      () => scheduler.names(),
+    );
+    const status = scheduler.argsOf('operationStatusUpdate')[0] as OperationStatus;
     expect(status.operation_id?.value).to.equal('reserve-1');
     expect(status.state).to.equal('OPERATION_FINISHED');
     await waitFor('the implicit acknowledgement to reach the master', () =>
@@ -266,7 +326,9 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     const frameworkId = driver1.frameworkId;
     driver1.stop(true);
     expect(await driver1.join()).to.equal(Status.DRIVER_STOPPED);
-    await waitFor('the master to remove the framework', () => cluster?.leader?.core?.removedFrameworks.has(frameworkId?.value ?? ''));
+    await waitFor('the master to remove the framework', () =>
+      cluster?.leader?.core?.removedFrameworks.has(frameworkId?.value ?? ''),
+    );
     const second = new RecordingScheduler();
     const driver2 = pool.create(second, { failover_timeout: 0.2, id: frameworkId }, cluster.masterString);
     const removed: unknown[] = [];
@@ -291,7 +353,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     driver2.start();
     expect(await driver1.join()).to.equal(Status.DRIVER_ABORTED);
     expect(first.names()).to.deep.equal(['registered', 'error']);
-    expect(first.entries.find((e) => e.name === 'error')?.args[0]).to.equal('Framework failed over');
+    expect(first.argsOf('error')[0]).to.equal('Framework failed over');
     expect(driver1.abortReason).to.include({ code: 'frameworkFailedOver' });
     await waitFor('second registered', () => second.count('registered') === 1);
     expect(driver2.frameworkId?.value).to.equal(driver1.frameworkId?.value);

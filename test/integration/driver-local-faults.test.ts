@@ -28,7 +28,10 @@ function fixedBackoff(ms: number): BackoffStrategy & { calls: number } {
 }
 
 /** A recording scheduler that launches one long task on its first offer. */
-function launchOnce(taskId: string, handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {}): RecordingScheduler {
+function launchOnce(
+  taskId: string,
+  handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {},
+): RecordingScheduler {
   let launched = false;
   return new RecordingScheduler({
     ...handlers,
@@ -81,8 +84,18 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
       const causes: Error[] = [];
       driver.on('disconnected', ({ cause }) => causes.push(cause));
       driver.start();
-      await waitFor('the update again after reregistered', () => scheduler.updates.length >= 2, 5000, () => scheduler.names());
-      expect(scheduler.names().slice(0, 4)).to.deep.equal(['registered', 'statusUpdate', 'disconnected', 'reregistered']);
+      await waitFor(
+        'the update again after reregistered',
+        () => scheduler.updates.length >= 2,
+        5000,
+        () => scheduler.names(),
+      );
+      expect(scheduler.names().slice(0, 4)).to.deep.equal([
+        'registered',
+        'statusUpdate',
+        'disconnected',
+        'reregistered',
+      ]);
       expect(scheduler.names()[4]).to.equal('statusUpdate');
       const [first, again] = scheduler.updates as [TaskStatus, TaskStatus];
       expect(first.state).to.equal('TASK_RUNNING');
@@ -111,27 +124,53 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
       },
     });
     pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, { implicitAcknowledgements: false }).start();
-    await waitFor('the update again', () => scheduler.updates.length === 2, 3000, () => scheduler.names());
-    expect(scheduler.names()).to.deep.equal(['registered', 'statusUpdate', 'disconnected', 'reregistered', 'statusUpdate']);
+    await waitFor(
+      'the update again',
+      () => scheduler.updates.length === 2,
+      3000,
+      () => scheduler.names(),
+    );
+    expect(scheduler.names()).to.deep.equal([
+      'registered',
+      'statusUpdate',
+      'disconnected',
+      'reregistered',
+      'statusUpdate',
+    ]);
     expect(uuidHex(scheduler.updates[1] as TaskStatus)).to.equal(uuidHex(scheduler.updates[0] as TaskStatus));
   });
 
   it('heartbeats stopped -> the watchdog declares the subscription lost -> disconnected -> reregistered', async () => {
     cluster = await LocalCluster.start({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.2 });
     const scheduler = new RecordingScheduler();
-    const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, { heartbeat: { missedIntervals: 2 } });
+    const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, {
+      heartbeat: { missedIntervals: 2 },
+    });
     const causes: Error[] = [];
     driver.on('disconnected', ({ cause }) => causes.push(cause));
     driver.start();
-    await waitFor('registered and a heartbeat', () => scheduler.count('registered') === 1 && scheduler.count('heartbeat') > 0);
+    await waitFor(
+      'registered and a heartbeat',
+      () => scheduler.count('registered') === 1 && scheduler.count('heartbeat') > 0,
+    );
     cluster.faults.stopHeartbeats();
     const stoppedAt = Date.now();
-    await waitFor('disconnected', () => scheduler.count('disconnected') === 1, 5000, () => scheduler.names());
+    await waitFor(
+      'disconnected',
+      () => scheduler.count('disconnected') === 1,
+      5000,
+      () => scheduler.names(),
+    );
     // Not before two silent intervals (400 ms); the offers' events may have pushed it back a little.
     expect(Date.now() - stoppedAt).to.be.at.least(350);
     expect(causes[0]).to.be.instanceOf(MesosTimeoutError);
     cluster.faults.resumeHeartbeats();
-    await waitFor('reregistered', () => scheduler.count('reregistered') >= 1, 5000, () => scheduler.names());
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') >= 1,
+      5000,
+      () => scheduler.names(),
+    );
     const lost = scheduler.count('disconnected');
     // With heartbeats back the new subscription holds for many watchdog periods.
     await sleep(1200);
@@ -150,7 +189,12 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
       driver.start();
       await waitFor('registered', () => scheduler.count('registered') === 1);
       expect(cluster.faults.sendMalformedRecord()).to.equal(1);
-      await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 5000, () => scheduler.names());
+      await waitFor(
+        'reregistered',
+        () => scheduler.count('reregistered') === 1,
+        5000,
+        () => scheduler.names(),
+      );
       expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
       expect(causes[0]).to.be.instanceOf(MesosDecodeError);
       expect(driver.status).to.equal(Status.DRIVER_RUNNING);
@@ -160,7 +204,11 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   it('a 400 on an ACCEPT: callFailed with the master message, the driver keeps running and later launches work', async () => {
     // The refused ACCEPT never reached the master's logic, so its offer stays outstanding until the offer timeout.
     cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000, offerTimeoutSeconds: 0.3 });
-    cluster.faults.failNextCalls({ status: 400, body: 'Failed to validate scheduler::Call: injected', callType: 'ACCEPT' });
+    cluster.faults.failNextCalls({
+      status: 400,
+      body: 'Failed to validate scheduler::Call: injected',
+      callType: 'ACCEPT',
+    });
     let attempts = 0;
     const scheduler = new RecordingScheduler({
       resourceOffers(driver, offers) {
@@ -174,10 +222,12 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
     const failed: Array<{ type: string; error: Error }> = [];
     driver.on('callFailed', (info) => failed.push(info));
     driver.start();
-    await waitFor('the second launch running', () => scheduler.updates.some((s) => s.task_id.value === 'attempt-2' && s.state === 'TASK_RUNNING'), 8000, () => [
-      scheduler.names(),
-      failed.map((f) => f.error.message),
-    ]);
+    await waitFor(
+      'the second launch running',
+      () => scheduler.updates.some((s) => s.task_id.value === 'attempt-2' && s.state === 'TASK_RUNNING'),
+      8000,
+      () => [scheduler.names(), failed.map((f) => f.error.message)],
+    );
     expect(failed).to.have.length(1);
     expect(failed[0]?.type).to.equal('ACCEPT');
     const error = failed[0]?.error as MesosProtocolError;
@@ -201,7 +251,12 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
     driver.on('subscribeFailed', (info) => failures.push(info));
     const startedAt = Date.now();
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1, 5000, () => failures.map((f) => f.error.message));
+    await waitFor(
+      'registered',
+      () => scheduler.count('registered') === 1,
+      5000,
+      () => failures.map((f) => f.error.message),
+    );
     expect(Date.now() - startedAt).to.be.at.least(300);
     expect(failures).to.have.length(2);
     for (const failure of failures) {

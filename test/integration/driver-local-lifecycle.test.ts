@@ -8,10 +8,21 @@ import type { MasterInfo, Offer } from '../../lib/codec/messages';
 import { MesosRedirectError } from '../../lib/common/errors';
 import { Status } from '../../lib/driver/status';
 import { LocalCluster } from '../../lib/local/cluster';
-import { CallRecorder, commandTask, DriverPool, masterState, RecordingScheduler, sleep, waitFor } from './helpers/driver-harness';
+import {
+  CallRecorder,
+  commandTask,
+  DriverPool,
+  masterState,
+  RecordingScheduler,
+  sleep,
+  waitFor,
+} from './helpers/driver-harness';
 
 /** A scheduler that launches one long simulated task on its first offer. */
-function launchingScheduler(taskId: string, handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {}): RecordingScheduler {
+function launchingScheduler(
+  taskId: string,
+  handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {},
+): RecordingScheduler {
   let launched = false;
   return new RecordingScheduler({
     ...handlers,
@@ -63,8 +74,9 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
     const frameworkId = driver1.frameworkId;
     expect(driver1.stop(true)).to.equal(Status.DRIVER_STOPPED);
     expect(await done).to.equal(Status.DRIVER_STOPPED);
-    await waitFor('the master to see the framework disconnected', () =>
-      cluster?.leader?.core?.frameworks.get(frameworkId?.value ?? '')?.stream === undefined,
+    await waitFor(
+      'the master to see the framework disconnected',
+      () => cluster?.leader?.core?.frameworks.get(frameworkId?.value ?? '')?.stream === undefined,
     );
     const state = await masterState(cluster.masterUrl);
     const framework = state.frameworks.find((f) => f.id === frameworkId?.value);
@@ -81,7 +93,12 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
       transportFactory: recorder.factory,
     });
     driver2.start();
-    await waitFor('the reconciliation update', () => second.updates.length > 0, 5000, () => second.names());
+    await waitFor(
+      'the reconciliation update',
+      () => second.updates.length > 0,
+      5000,
+      () => second.names(),
+    );
     expect(second.names()).to.deep.equal(['registered', 'statusUpdate']);
     expect(driver2.frameworkId?.value).to.equal(frameworkId?.value);
     const update = second.updates[0];
@@ -118,7 +135,10 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
     expect(await done).to.equal(Status.DRIVER_ABORTED);
     const id = driver.frameworkId?.value as string;
     // After the linger the subscription closes; the framework stays, disconnected.
-    await waitFor('the master to see it disconnected', () => cluster?.leader?.core?.frameworks.get(id)?.stream === undefined);
+    await waitFor(
+      'the master to see it disconnected',
+      () => cluster?.leader?.core?.frameworks.get(id)?.stream === undefined,
+    );
     expect(cluster.leader?.core?.removedFrameworks.has(id)).to.equal(false);
     expect(cluster.agents[0]?.state()).to.have.length(1);
   });
@@ -131,7 +151,9 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
       },
     });
     const recorder = new CallRecorder();
-    const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString, { transportFactory: recorder.factory });
+    const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString, {
+      transportFactory: recorder.factory,
+    });
     expect(await driver.run()).to.equal(Status.DRIVER_STOPPED);
     expect(recorder.ofType('TEARDOWN').map((c) => c.outcome)).to.deep.equal(['ok']);
     expect(cluster.leader?.core?.removedFrameworks.has(driver.frameworkId?.value ?? '')).to.equal(true);
@@ -147,7 +169,9 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
       },
     });
     const recorder = new CallRecorder();
-    const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString, { transportFactory: recorder.factory });
+    const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString, {
+      transportFactory: recorder.factory,
+    });
     expect(await driver.run()).to.equal(Status.DRIVER_ABORTED);
     await sleep(100);
     expect(recorder.ofType('ACKNOWLEDGE')).to.deep.equal([]);
@@ -220,13 +244,17 @@ describe('MesosSchedulerDriver on LocalCluster: several masters without ZooKeepe
     driver.start();
     await waitFor('registered', () => scheduler.count('registered') === 1);
     const firstLeader = cluster.leader;
-    expect((scheduler.entries[0]?.args[1] as MasterInfo).id).to.equal(firstLeader?.info.id);
+    expect((scheduler.argsOf('registered')[1] as MasterInfo).id).to.equal(firstLeader?.info.id);
     const next = await cluster.failover();
     expect(next).to.not.equal(firstLeader);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 8000, () => scheduler.names());
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') === 1,
+      8000,
+      () => scheduler.names(),
+    );
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
-    const reregistered = scheduler.entries.find((e) => e.name === 'reregistered');
-    expect((reregistered?.args[0] as MasterInfo).id).to.equal(next.info.id);
+    expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(next.info.id);
     expect(next.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
@@ -249,7 +277,12 @@ describe('MesosSchedulerDriver on LocalCluster: several masters without ZooKeepe
   });
 
   it('faults.killLeader(): the driver finds the next leader through the list and reregisters', async () => {
-    cluster = await LocalCluster.start({ masters: 3, taskMode: 'simulated', simulatedTaskMs: 60_000, heartbeatIntervalSeconds: 1 });
+    cluster = await LocalCluster.start({
+      masters: 3,
+      taskMode: 'simulated',
+      simulatedTaskMs: 60_000,
+      heartbeatIntervalSeconds: 1,
+    });
     const scheduler = launchingScheduler('lives-on');
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, {
       detectorOptions: { pollIntervalMs: 100, probeTimeoutMs: 1000 },
@@ -259,8 +292,13 @@ describe('MesosSchedulerDriver on LocalCluster: several masters without ZooKeepe
     const killed = cluster.leader;
     await cluster.faults.killLeader();
     const next = await cluster.waitForLeader((m) => m !== killed);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1, 8000, () => scheduler.names());
-    expect((scheduler.entries.find((e) => e.name === 'reregistered')?.args[0] as MasterInfo).id).to.equal(next.info.id);
+    await waitFor(
+      'reregistered',
+      () => scheduler.count('reregistered') === 1,
+      8000,
+      () => scheduler.names(),
+    );
+    expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(next.info.id);
     // The new leader learned the task from the agent.
     expect(next.core?.tasks.size).to.equal(1);
     driver.reconcileTasks([]);

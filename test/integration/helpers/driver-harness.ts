@@ -5,7 +5,11 @@
  */
 import type { FrameworkInfo, Offer, Resource, TaskInfo, TaskStatus } from '../../../lib/codec/messages';
 import { MesosSchedulerDriver } from '../../../lib/driver/scheduler-driver';
-import type { SchedulerDriverOptions, SchedulerTransport, SchedulerTransportOptions } from '../../../lib/driver/scheduler-options';
+import type {
+  SchedulerDriverOptions,
+  SchedulerTransport,
+  SchedulerTransportOptions,
+} from '../../../lib/driver/scheduler-options';
 import type { Scheduler } from '../../../lib/driver/scheduler-types';
 import { SchedulerClient } from '../../../lib/transport/scheduler-client';
 
@@ -33,7 +37,6 @@ const CALLBACK_NAMES: ReadonlyArray<keyof Scheduler> = [
 ];
 
 /** Every callback is defined (installed by the constructor). */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor installs every callback.
 export interface RecordingScheduler extends Required<Scheduler> {}
 
 /** A scheduler whose every callback is recorded before the test's own handler (if any) runs. */
@@ -57,6 +60,13 @@ export class RecordingScheduler implements Scheduler {
     return this.entries
       .filter((e) => (options.heartbeats || e.name !== 'heartbeat') && (options.offers || e.name !== 'resourceOffers'))
       .map((e) => e.name);
+  }
+
+  /** The arguments of the `index`-th call of a callback; throws when there was no such call. */
+  argsOf(name: keyof Scheduler, index = 0): unknown[] {
+    const entry = this.entries.filter((e) => e.name === name)[index];
+    if (!entry) throw new Error(`No call #${index} of ${name}; callbacks: ${this.names().join(', ')}`);
+    return entry.args;
   }
 
   /** How many times a callback ran. */
@@ -86,7 +96,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} ${JSON.stringify(detail())}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} ${JSON.stringify(detail())}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
