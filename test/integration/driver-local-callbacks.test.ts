@@ -231,7 +231,8 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
     expect(executorId.value).to.be.a('string').and.not.equal('');
     expect(status).to.equal(3 << 8); // waitpid's word for exit(3)
-    const failed = scheduler.updates.find((s) => s.state === 'TASK_FAILED');
+    // TASK_FAILED waits behind TASK_STARTING/RUNNING until they are acknowledged; FAILURE does not.
+    const failed = await waitFor('TASK_FAILED', () => scheduler.updates.find((s) => s.state === 'TASK_FAILED'));
     expect(failed?.task_id.value).to.equal('exits-3');
   });
 
