@@ -9,12 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import type { TaskStatus } from '../lib';
-import { LocalCluster } from '../lib/local';
-import { runNoExecutorFramework } from './no-executor-framework';
+import { LocalCluster, type TaskStatus } from '../lib';
 import type { SampleHooks, SampleOutcome } from './lib/run';
 import { TERMINAL_STATES } from './lib/run';
-import { type ServiceScheduler, runServiceFramework } from './service-framework';
+import { runNoExecutorFramework } from './no-executor-framework';
+import { runServiceFramework, type ServiceScheduler } from './service-framework';
 import { runTestFramework } from './test-framework';
 
 /** The samples the demo can run, in the order `--all` runs them. */
@@ -62,7 +61,11 @@ class Progress {
   ) {
     if (tty) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${sample.padEnd(15)} [{bar}] {value}/{total} finished | {launched} launched | {running} running | {failed} failed`, hideCursor: true, clearOnComplete: false },
+        {
+          format: `${sample.padEnd(15)} [{bar}] {value}/{total} finished | {launched} launched | {running} running | {failed} failed`,
+          hideCursor: true,
+          clearOnComplete: false,
+        },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(total, 0, this.payload());
@@ -98,7 +101,10 @@ class Progress {
       if (status.state === 'TASK_FINISHED') this.finished++;
       else this.failed++;
     } else this.live.set(id, status.state);
-    if (!this.bar) this.print(`[${this.sample}] task ${id} ${status.state}${status.message && status.state !== 'TASK_RUNNING' ? ` (${status.message})` : ''}`);
+    if (!this.bar)
+      this.print(
+        `[${this.sample}] task ${id} ${status.state}${status.message && status.state !== 'TASK_RUNNING' ? ` (${status.message})` : ''}`,
+      );
     this.redraw();
   };
 
@@ -153,7 +159,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult[]> 
       try {
         result = await runSample(sample, cluster, tasks, hooks, progress);
       } catch (err) {
-        result = { sample, ok: false, launched: progress.launched, finished: progress.finished, failed: progress.failed, ms: 0, detail: (err as Error).message };
+        result = {
+          sample,
+          ok: false,
+          launched: progress.launched,
+          finished: progress.finished,
+          failed: progress.failed,
+          ms: 0,
+          detail: (err as Error).message,
+        };
       }
       progress.done();
       result.ms = Date.now() - t0;
@@ -166,15 +180,34 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult[]> 
   return results;
 }
 
-async function runSample(sample: DemoSampleName, cluster: LocalCluster, tasks: number, hooks: SampleHooks, progress: Progress): Promise<DemoResult> {
+async function runSample(
+  sample: DemoSampleName,
+  cluster: LocalCluster,
+  tasks: number,
+  hooks: SampleHooks,
+  progress: Progress,
+): Promise<DemoResult> {
   const master = `--master=${cluster.masterString}`;
   if (sample === 'no-executor') {
-    const outcome = (await runNoExecutorFramework([master, `--num_tasks=${tasks}`, '--command=echo hello'], hooks)) as SampleOutcome;
-    return fromOutcome(sample, outcome, outcome.exitCode === 0 && outcome.finished === tasks, `${tasks} command tasks, TEARDOWN at the end`);
+    const outcome = (await runNoExecutorFramework(
+      [master, `--num_tasks=${tasks}`, '--command=echo hello'],
+      hooks,
+    )) as SampleOutcome;
+    return fromOutcome(
+      sample,
+      outcome,
+      outcome.exitCode === 0 && outcome.finished === tasks,
+      `${tasks} command tasks, TEARDOWN at the end`,
+    );
   }
   if (sample === 'test-framework') {
     const outcome = (await runTestFramework([master], hooks)) as SampleOutcome;
-    return fromOutcome(sample, outcome, outcome.exitCode === 0 && outcome.finished === 5, '5 tasks through the TypeScript executor');
+    return fromOutcome(
+      sample,
+      outcome,
+      outcome.exitCode === 0 && outcome.finished === 5,
+      '5 tasks through the TypeScript executor',
+    );
   }
   return runServiceDemo(cluster, hooks, progress);
 }
@@ -189,7 +222,14 @@ async function runServiceDemo(cluster: LocalCluster, hooks: SampleHooks, progres
   // mkdir is atomic: exactly one of the concurrently starting instances creates the marker and fails.
   const command = `if mkdir ${marker} 2>/dev/null; then sleep 0.2; exit 1; else exec sleep 60; fi`;
   const run = runServiceFramework(
-    [`--master=${cluster.masterString}`, '--instances=3', `--command=${command}`, '--relaunch_backoff_ms=300', '--teardown', '--name=demo-service'],
+    [
+      `--master=${cluster.masterString}`,
+      '--instances=3',
+      `--command=${command}`,
+      '--relaunch_backoff_ms=300',
+      '--teardown',
+      '--name=demo-service',
+    ],
     { ...hooks, signal: stop.signal, onStart: (s) => void (scheduler = s) },
   );
   let detail = '3 instances, a crash relaunched, a master failover survived, TEARDOWN';
@@ -203,7 +243,8 @@ async function runServiceDemo(cluster: LocalCluster, hooks: SampleHooks, progres
     await cluster.failover();
     await scheduler.until((s) => s.registrations >= 2 && allRunning(s), deadline);
     const after = scheduler.instances().map((i) => i.taskId);
-    if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error(`instances changed across the failover: ${before} -> ${after}`);
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      throw new Error(`instances changed across the failover: ${before} -> ${after}`);
     progress.note('re-registered with the new leader, reconciled: the same 3 instances still running');
   } catch (err) {
     ok = false;
@@ -217,27 +258,53 @@ async function runServiceDemo(cluster: LocalCluster, hooks: SampleHooks, progres
 }
 
 function fromOutcome(sample: DemoSampleName, outcome: SampleOutcome, ok: boolean, detail: string): DemoResult {
-  const failed = Object.values(outcome.taskStates).filter((s) => TERMINAL_STATES.has(s) && s !== 'TASK_FINISHED').length;
-  return { sample, ok, launched: outcome.launched, finished: outcome.finished, failed, ms: 0, detail: ok ? detail : (outcome.error ?? `exit code ${outcome.exitCode}`) };
+  const failed = Object.values(outcome.taskStates).filter(
+    (s) => TERMINAL_STATES.has(s) && s !== 'TASK_FINISHED',
+  ).length;
+  return {
+    sample,
+    ok,
+    launched: outcome.launched,
+    finished: outcome.finished,
+    failed,
+    ms: 0,
+    detail: ok ? detail : (outcome.error ?? `exit code ${outcome.exitCode}`),
+  };
 }
 
 function printSummary(results: DemoResult[], totalMs: number, print: (line: string) => void): void {
   print('');
   print('Summary');
-  print(`  ${'sample'.padEnd(16)}${'result'.padEnd(8)}${'launched'.padStart(9)}${'finished'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}  notes`);
+  print(
+    `  ${'sample'.padEnd(16)}${'result'.padEnd(8)}${'launched'.padStart(9)}${'finished'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}  notes`,
+  );
   for (const r of results) {
-    print(`  ${r.sample.padEnd(16)}${(r.ok ? 'ok' : 'FAILED').padEnd(8)}${String(r.launched).padStart(9)}${String(r.finished).padStart(9)}${String(r.failed).padStart(8)}${`${(r.ms / 1000).toFixed(1)} s`.padStart(9)}  ${r.detail}`);
+    print(
+      `  ${r.sample.padEnd(16)}${(r.ok ? 'ok' : 'FAILED').padEnd(8)}${String(r.launched).padStart(9)}${String(r.finished).padStart(9)}${String(r.failed).padStart(8)}${`${(r.ms / 1000).toFixed(1)} s`.padStart(9)}  ${r.detail}`,
+    );
   }
   const ok = results.every((r) => r.ok);
   const finished = results.reduce((sum, r) => sum + r.finished, 0);
   print('');
-  print(`${ok ? 'Demo succeeded' : 'Demo FAILED'}: ${results.length} sample(s), ${finished} task(s) finished, in ${(totalMs / 1000).toFixed(1)} s`);
+  print(
+    `${ok ? 'Demo succeeded' : 'Demo FAILED'}: ${results.length} sample(s), ${finished} task(s) finished, in ${(totalMs / 1000).toFixed(1)} s`,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
   let values: { all?: boolean; sample?: string; tasks?: string; verbose?: boolean; help?: boolean };
   try {
-    values = parseArgs({ args: argv, options: { all: { type: 'boolean' }, sample: { type: 'string' }, tasks: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }).values;
+    values = parseArgs({
+      args: argv,
+      options: {
+        all: { type: 'boolean' },
+        sample: { type: 'string' },
+        tasks: { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -255,7 +322,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--sample must be one of ${DEMO_SAMPLES.join(', ')}, got '${values.sample}'\n`);
     return 2;
   }
-  const samples: DemoSampleName[] = values.all ? [...DEMO_SAMPLES] : [(values.sample as DemoSampleName | undefined) ?? 'no-executor'];
+  const samples: DemoSampleName[] = values.all
+    ? [...DEMO_SAMPLES]
+    : [(values.sample as DemoSampleName | undefined) ?? 'no-executor'];
   const results = await runDemo({ samples, tasks, verbose: values.verbose === true });
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -23,15 +23,18 @@ import {
   type TaskStatus,
 } from '../lib';
 import { COMMON_FLAGS, type FlagSpec, parseFlags, positiveIntFlag, stringFlag, usage } from './lib/flags';
-import { type ScalarDemand, parseScalarResources, takeScalars } from './lib/resources';
-import { type SampleHooks, type SampleOutcome, TERMINAL_STATES, credentialFrom, runCli, withMaster } from './lib/run';
+import { parseScalarResources, type ScalarDemand, takeScalars } from './lib/resources';
+import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, TERMINAL_STATES, withMaster } from './lib/run';
 
 /** Flags of this sample (the shared example flags plus its own). */
 export const NO_EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
   command: { type: 'string', default: 'echo hello', description: 'shell command every task runs' },
   task_resources: { type: 'string', default: 'cpus:0.1;mem:32;disk:32', description: 'resources of each task' },
-  num_tasks: { type: 'string', description: 'number of tasks to run; unset means launch as many as possible and never finish' },
+  num_tasks: {
+    type: 'string',
+    description: 'number of tasks to run; unset means launch as many as possible and never finish',
+  },
 };
 
 /** The scheduler: the C++ example's callbacks, with counters the outcome reports. */
@@ -105,7 +108,9 @@ export class NoExecutorScheduler implements Scheduler {
     }
     this.taskStates[taskId] = status.state;
     if (status.state === 'TASK_LOST' || status.state === 'TASK_KILLED' || status.state === 'TASK_FAILED') {
-      this.log(`Task ${taskId} is in unexpected state ${status.state}${status.reason ? ` with reason ${status.reason}` : ''}: ${status.message ?? ''}`);
+      this.log(
+        `Task ${taskId} is in unexpected state ${status.state}${status.reason ? ` with reason ${status.reason}` : ''}: ${status.message ?? ''}`,
+      );
     } else {
       this.log(`Task ${taskId} is in state ${status.state}`);
     }
@@ -133,7 +138,12 @@ export class NoExecutorScheduler implements Scheduler {
     this.log(`Lost agent ${agentId.value}`);
   }
 
-  executorLost(_driver: SchedulerDriver, executorId: { value: string }, agentId: { value: string }, status: number): void {
+  executorLost(
+    _driver: SchedulerDriver,
+    executorId: { value: string },
+    agentId: { value: string },
+    status: number,
+  ): void {
     this.log(`Lost executor ${executorId.value} on agent ${agentId.value} with status ${status}`);
   }
 
@@ -146,11 +156,20 @@ export class NoExecutorScheduler implements Scheduler {
  * Runs the sample with command-line style arguments; resolves with its outcome (`'help'` after
  * printing `--help`). Throws MesosConfigError on bad flags.
  */
-export async function runNoExecutorFramework(argv: readonly string[], hooks: SampleHooks = {}): Promise<SampleOutcome | 'help'> {
+export async function runNoExecutorFramework(
+  argv: readonly string[],
+  hooks: SampleHooks = {},
+): Promise<SampleOutcome | 'help'> {
   const log = hooks.log ?? console.log;
   const values = parseFlags(argv, NO_EXECUTOR_FLAGS, hooks.env);
   if (values.help) {
-    log(usage('no-executor-framework', 'Runs command tasks without a custom executor (port of Mesos no_executor_framework).', NO_EXECUTOR_FLAGS));
+    log(
+      usage(
+        'no-executor-framework',
+        'Runs command tasks without a custom executor (port of Mesos no_executor_framework).',
+        NO_EXECUTOR_FLAGS,
+      ),
+    );
     return 'help';
   }
   const command = stringFlag(values, 'command') ?? 'echo hello';
@@ -186,7 +205,12 @@ export async function runNoExecutorFramework(argv: readonly string[], hooks: Sam
   });
 }
 
-function outcomeOf(scheduler: NoExecutorScheduler, status: Status, master: string, error: string | undefined): SampleOutcome {
+function outcomeOf(
+  scheduler: NoExecutorScheduler,
+  status: Status,
+  master: string,
+  error: string | undefined,
+): SampleOutcome {
   return {
     exitCode: status === Status.DRIVER_STOPPED && error === undefined ? 0 : 1,
     driverStatus: Status[status],

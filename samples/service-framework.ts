@@ -22,8 +22,8 @@ import {
   type TaskStatus,
 } from '../lib';
 import { COMMON_FLAGS, type FlagSpec, numberFlag, parseFlags, positiveIntFlag, stringFlag, usage } from './lib/flags';
-import { type ScalarDemand, parseScalarResources, takeScalars } from './lib/resources';
-import { type SampleHooks, type SampleOutcome, TERMINAL_STATES, credentialFrom, runCli, withMaster } from './lib/run';
+import { parseScalarResources, type ScalarDemand, takeScalars } from './lib/resources';
+import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, TERMINAL_STATES, withMaster } from './lib/run';
 
 /** Flags of this sample (the shared example flags plus its own). */
 export const SERVICE_FLAGS: Record<string, FlagSpec> = {
@@ -32,12 +32,31 @@ export const SERVICE_FLAGS: Record<string, FlagSpec> = {
   instances: { type: 'string', default: '3', description: 'number of instances to keep running' },
   command: { type: 'string', default: 'sleep 3600', description: 'shell command of each instance' },
   task_resources: { type: 'string', default: 'cpus:0.1;mem:32', description: 'resources of each instance' },
-  framework_id: { type: 'string', description: 're-subscribe as this framework (scheduler failover) and adopt its tasks' },
-  failover_timeout: { type: 'string', default: '604800', description: 'seconds the master keeps the tasks after this scheduler goes away' },
-  relaunch_backoff_ms: { type: 'string', default: '1000', description: 'first relaunch delay of a failed instance, doubling per failure' },
-  reconcile_wait_ms: { type: 'string', default: '2000', description: 'with --framework_id, how long reconciliation may take before new instances are launched' },
+  framework_id: {
+    type: 'string',
+    description: 're-subscribe as this framework (scheduler failover) and adopt its tasks',
+  },
+  failover_timeout: {
+    type: 'string',
+    default: '604800',
+    description: 'seconds the master keeps the tasks after this scheduler goes away',
+  },
+  relaunch_backoff_ms: {
+    type: 'string',
+    default: '1000',
+    description: 'first relaunch delay of a failed instance, doubling per failure',
+  },
+  reconcile_wait_ms: {
+    type: 'string',
+    default: '2000',
+    description: 'with --framework_id, how long reconciliation may take before new instances are launched',
+  },
   relaunch_backoff_max_ms: { type: 'string', default: '60000', description: 'largest relaunch delay' },
-  teardown: { type: 'boolean', default: false, description: 'on SIGTERM/SIGINT tear the framework down (kills its tasks) instead of stop(true)' },
+  teardown: {
+    type: 'boolean',
+    default: false,
+    description: 'on SIGTERM/SIGINT tear the framework down (kills its tasks) instead of stop(true)',
+  },
 };
 
 /** A failed instance that has run this long counts as healthy: its backoff starts again from the beginning. */
@@ -230,7 +249,9 @@ export class ServiceScheduler implements Scheduler {
 
   /** How long to refuse unused offer resources: until the next relaunch is due, or long when all run. */
   private refuseSeconds(now: number): number {
-    const due = this.slots.filter((slot) => slot.taskId === undefined).map((slot) => Math.max(slot.relaunchAt, this.launchHoldUntil) - now);
+    const due = this.slots
+      .filter((slot) => slot.taskId === undefined)
+      .map((slot) => Math.max(slot.relaunchAt, this.launchHoldUntil) - now);
     return due.length === 0 ? REFUSE_WHEN_FULL_SECONDS : Math.max(0.1, Math.min(...due) / 1000);
   }
 
@@ -252,7 +273,9 @@ export class ServiceScheduler implements Scheduler {
       const now = Date.now();
       if (slot.runningSince !== undefined && now - slot.runningSince >= HEALTHY_AFTER_MS) slot.backoff.reset();
       const delayMs = slot.backoff.next();
-      this.log(`Instance ${slot.index} (${taskId}) ended ${status.state}${status.message ? `: ${status.message}` : ''}; relaunching in ${delayMs} ms`);
+      this.log(
+        `Instance ${slot.index} (${taskId}) ended ${status.state}${status.message ? `: ${status.message}` : ''}; relaunching in ${delayMs} ms`,
+      );
       slot.taskId = undefined;
       slot.agentId = undefined;
       slot.runningSince = undefined;
@@ -285,10 +308,13 @@ export class ServiceScheduler implements Scheduler {
     const waiting = this.slots.filter((slot) => slot.taskId === undefined);
     if (waiting.length === 0) return;
     const due = Math.max(this.launchHoldUntil, Math.min(...waiting.map((slot) => slot.relaunchAt)));
-    this.reviveTimer = setTimeout(() => {
-      this.reviveTimer = undefined;
-      this.reviveIfNeeded(driver);
-    }, Math.max(0, due - Date.now()));
+    this.reviveTimer = setTimeout(
+      () => {
+        this.reviveTimer = undefined;
+        this.reviveIfNeeded(driver);
+      },
+      Math.max(0, due - Date.now()),
+    );
     this.reviveTimer.unref?.();
   }
 
@@ -325,20 +351,33 @@ export interface ServiceOutcome extends SampleOutcome {
  * Runs the service until the hooks' signal aborts (SIGTERM/SIGINT for the CLI) or the driver
  * fails; resolves with its outcome (`'help'` after printing `--help`). Throws MesosConfigError on bad flags.
  */
-export async function runServiceFramework(argv: readonly string[], hooks: ServiceHooks = {}): Promise<ServiceOutcome | 'help'> {
+export async function runServiceFramework(
+  argv: readonly string[],
+  hooks: ServiceHooks = {},
+): Promise<ServiceOutcome | 'help'> {
   const log = hooks.log ?? console.log;
   const values = parseFlags(argv, SERVICE_FLAGS, hooks.env);
   if (values.help) {
-    log(usage('service-framework', 'Keeps N instances of a command running (a long-running service framework).', SERVICE_FLAGS));
+    log(
+      usage(
+        'service-framework',
+        'Keeps N instances of a command running (a long-running service framework).',
+        SERVICE_FLAGS,
+      ),
+    );
     return 'help';
   }
   const name = stringFlag(values, 'name') ?? 'service';
-  if (!/^[\w-]+$/.test(name)) throw new MesosConfigError(`--name may hold letters, digits, _ and - only, got '${name}'`);
+  if (!/^[\w-]+$/.test(name))
+    throw new MesosConfigError(`--name may hold letters, digits, _ and - only, got '${name}'`);
   const instances = positiveIntFlag(values, 'instances') ?? 3;
   const command = stringFlag(values, 'command') ?? 'sleep 3600';
   const taskResources = parseScalarResources(stringFlag(values, 'task_resources') ?? '');
   const failoverTimeout = numberFlag(values, 'failover_timeout') ?? 604800;
-  const backoff = { initialMs: numberFlag(values, 'relaunch_backoff_ms') ?? 1000, maxMs: numberFlag(values, 'relaunch_backoff_max_ms') ?? 60000 };
+  const backoff = {
+    initialMs: numberFlag(values, 'relaunch_backoff_ms') ?? 1000,
+    maxMs: numberFlag(values, 'relaunch_backoff_max_ms') ?? 60000,
+  };
   const frameworkId = stringFlag(values, 'framework_id');
   const reconcileWaitMs = numberFlag(values, 'reconcile_wait_ms') ?? 2000;
   const teardown = values.teardown === true;
@@ -356,7 +395,16 @@ export async function runServiceFramework(argv: readonly string[], hooks: Servic
       capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }, { type: 'PARTITION_AWARE' }],
       ...(frameworkId !== undefined ? { id: { value: frameworkId } } : {}),
     };
-    const scheduler = new ServiceScheduler(name, instances, command, taskResources, backoff, hooks, frameworkId !== undefined, reconcileWaitMs);
+    const scheduler = new ServiceScheduler(
+      name,
+      instances,
+      command,
+      taskResources,
+      backoff,
+      hooks,
+      frameworkId !== undefined,
+      reconcileWaitMs,
+    );
     const driver = new MesosSchedulerDriver(scheduler, framework, master, true, credential);
     const onAbort = () => {
       log(teardown ? 'Stopping: tearing the framework down' : 'Stopping with failover: the tasks keep running');

@@ -26,7 +26,7 @@ import {
 import { testExecutorCommand } from './lib/executor-command';
 import { COMMON_FLAGS, type FlagSpec, parseFlags, stringFlag, usage } from './lib/flags';
 import { takeScalars } from './lib/resources';
-import { type SampleHooks, type SampleOutcome, credentialFrom, runCli, withMaster } from './lib/run';
+import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, withMaster } from './lib/run';
 
 /** Flags of this sample: the shared example flags. */
 export const TEST_FRAMEWORK_FLAGS: Record<string, FlagSpec> = { ...COMMON_FLAGS };
@@ -73,7 +73,13 @@ export class TestScheduler implements Scheduler {
         if (!resources) break;
         const taskId = String(this.launched++);
         this.log(`Launching task ${taskId} using offer ${offer.id.value}`);
-        tasks.push({ name: `Task ${taskId}`, task_id: { value: taskId }, agent_id: offer.agent_id, executor: this.executor, resources });
+        tasks.push({
+          name: `Task ${taskId}`,
+          task_id: { value: taskId },
+          agent_id: offer.agent_id,
+          executor: this.executor,
+          resources,
+        });
       }
       if (tasks.length > 0) this.hooks.onLaunch?.(tasks.map((t) => t.task_id.value));
       // For every offer, as the C++ example: an empty list declines it for 5 s.
@@ -109,12 +115,21 @@ export class TestScheduler implements Scheduler {
  * Runs the sample with command-line style arguments; resolves with its outcome (`'help'` after
  * printing `--help`). Throws MesosConfigError on bad flags or when the executor cannot be found.
  */
-export async function runTestFramework(argv: readonly string[], hooks: SampleHooks = {}): Promise<SampleOutcome | 'help'> {
+export async function runTestFramework(
+  argv: readonly string[],
+  hooks: SampleHooks = {},
+): Promise<SampleOutcome | 'help'> {
   const log = hooks.log ?? console.log;
   const env = hooks.env ?? process.env;
   const values = parseFlags(argv, TEST_FRAMEWORK_FLAGS, env);
   if (values.help) {
-    log(usage('test-framework', 'Runs five tasks through a custom TypeScript executor (port of Mesos test_framework).', TEST_FRAMEWORK_FLAGS));
+    log(
+      usage(
+        'test-framework',
+        'Runs five tasks through a custom TypeScript executor (port of Mesos test_framework).',
+        TEST_FRAMEWORK_FLAGS,
+      ),
+    );
     return 'help';
   }
   const role = stringFlag(values, 'role') ?? '*';

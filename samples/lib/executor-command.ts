@@ -35,6 +35,9 @@ function tsxLoader(): string {
   try {
     return pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
   } catch (err) {
-    throw new MesosConfigError('Running test-executor.ts needs the tsx package (npm install), or build first (npm run build)', { cause: err });
+    throw new MesosConfigError(
+      'Running test-executor.ts needs the tsx package (npm install), or build first (npm run build)',
+      { cause: err },
+    );
   }
 }

@@ -22,12 +22,28 @@ export interface FlagSpec {
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
   master: {
     type: 'string',
-    description: 'master to use: host:port, http(s)://host:port, a comma list, zk://host:port/path, file:///path; unset or "local" starts an embedded LocalCluster',
+    description:
+      'master to use: host:port, http(s)://host:port, a comma list, zk://host:port/path, file:///path; unset or "local" starts an embedded LocalCluster',
   },
-  authenticate: { type: 'boolean', default: false, description: 'send the credential (--principal, --secret) to the master' },
-  principal: { type: 'string', default: 'test', description: 'principal of the framework (FrameworkInfo.principal and credential)' },
-  secret: { type: 'string', description: 'secret of the principal; a value starting with / or file:// is read from that file' },
-  checkpoint: { type: 'boolean', default: false, description: 'ask agents to checkpoint the framework (FrameworkInfo.checkpoint)' },
+  authenticate: {
+    type: 'boolean',
+    default: false,
+    description: 'send the credential (--principal, --secret) to the master',
+  },
+  principal: {
+    type: 'string',
+    default: 'test',
+    description: 'principal of the framework (FrameworkInfo.principal and credential)',
+  },
+  secret: {
+    type: 'string',
+    description: 'secret of the principal; a value starting with / or file:// is read from that file',
+  },
+  checkpoint: {
+    type: 'boolean',
+    default: false,
+    description: 'ask agents to checkpoint the framework (FrameworkInfo.checkpoint)',
+  },
   role: { type: 'string', default: '*', description: 'role the framework subscribes with' },
   help: { type: 'boolean', default: false, description: 'print this help and exit' },
 };
@@ -51,12 +67,24 @@ function parseBoolean(text: string, where: string): boolean {
  * Reads `specs` from `argv` (which wins) and from `MESOS_EXAMPLE_*` variables in `env`, then applies
  * defaults. Throws MesosConfigError naming the flag on unknown flags or malformed values.
  */
-export function parseFlags(argv: readonly string[], specs: Record<string, FlagSpec>, env: NodeJS.ProcessEnv = process.env): FlagValues {
+export function parseFlags(
+  argv: readonly string[],
+  specs: Record<string, FlagSpec>,
+  env: NodeJS.ProcessEnv = process.env,
+): FlagValues {
   let parsed: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }]));
     // `--flag=true` is common with Mesos's binaries: accept it for switches too.
-    const normalized = argv.map((arg) => arg.replace(/^--([a-z_]+)=(true|false)$/i, (_m, name: string, value: string) => (specs[name]?.type === 'boolean' ? (value.toLowerCase() === 'true' ? `--${name}` : `--no-${name}`) : `--${name}=${value}`)));
+    const normalized = argv.map((arg) =>
+      arg.replace(/^--([a-z_]+)=(true|false)$/i, (_m, name: string, value: string) =>
+        specs[name]?.type === 'boolean'
+          ? value.toLowerCase() === 'true'
+            ? `--${name}`
+            : `--no-${name}`
+          : `--${name}=${value}`,
+      ),
+    );
     const negated = new Set<string>();
     const args = normalized.filter((arg) => {
       const match = /^--no-([a-z_]+)$/.exec(arg);
@@ -66,7 +94,10 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
       }
       return true;
     });
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
     for (const name of negated) parsed[name] = false;
   } catch (err) {
     throw new MesosConfigError((err as Error).message, { cause: err });
@@ -75,7 +106,8 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
   for (const [name, spec] of Object.entries(specs)) {
     let value = parsed[name];
     const fromEnv = env[envName(name)];
-    if (value === undefined && fromEnv !== undefined) value = spec.type === 'boolean' ? parseBoolean(fromEnv, envName(name)) : fromEnv;
+    if (value === undefined && fromEnv !== undefined)
+      value = spec.type === 'boolean' ? parseBoolean(fromEnv, envName(name)) : fromEnv;
     values[name] = value ?? spec.default;
   }
   return values;
@@ -102,7 +134,8 @@ export function positiveIntFlag(values: FlagValues, name: string): number | unde
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new MesosConfigError(`--${name} must be a positive integer, got '${text}'`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new MesosConfigError(`--${name} must be a positive integer, got '${text}'`);
   return value;
 }
 
@@ -111,7 +144,8 @@ export function numberFlag(values: FlagValues, name: string): number | undefined
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new MesosConfigError(`--${name} must be a number >= 0, got '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new MesosConfigError(`--${name} must be a number >= 0, got '${text}'`);
   return value;
 }
 
@@ -124,6 +158,9 @@ export function readSecret(value: string | undefined): string | undefined {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
     // The path is fine to show; the secret itself never is.
-    throw new MesosConfigError(`--secret: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new MesosConfigError(
+      `--secret: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
 }

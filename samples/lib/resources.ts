@@ -14,9 +14,15 @@ const toUnits = (value: number) => Math.round(value * UNITS);
 /** Parses Mesos's `name:value;name:value` syntax (scalars only); throws MesosConfigError naming the bad part. */
 export function parseScalarResources(text: string, flag = 'task_resources'): ScalarDemand {
   const demand = new Map<string, number>();
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z_][\w.-]*):\s*([0-9]*\.?[0-9]+)$/.exec(part);
-    if (!match) throw new MesosConfigError(`--${flag}: expected name:number, got '${part}' (only scalar resources are supported)`);
+    if (!match)
+      throw new MesosConfigError(
+        `--${flag}: expected name:number, got '${part}' (only scalar resources are supported)`,
+      );
     const [, name, value] = match as unknown as [string, string, string];
     demand.set(name, (demand.get(name) ?? 0) + Number(value));
   }
@@ -26,7 +32,10 @@ export function parseScalarResources(text: string, flag = 'task_resources'): Sca
 
 /** Sum of the scalar resources named `name`. */
 export function scalarSum(resources: readonly Resource[] | undefined, name: string): number {
-  return (resources ?? []).reduce((sum, r) => (r.name === name && r.type === 'SCALAR' ? sum + (r.scalar?.value ?? 0) : sum), 0);
+  return (resources ?? []).reduce(
+    (sum, r) => (r.name === name && r.type === 'SCALAR' ? sum + (r.scalar?.value ?? 0) : sum),
+    0,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
  * (an embedded LocalCluster unless `--master` names one), the credential, and the CLI wrapper.
  */
 import type { Credential, TaskState, TaskStatus } from '../../lib';
-import { LocalCluster, type LocalClusterOptions } from '../../lib/local';
+import { LocalCluster, type LocalClusterOptions } from '../../lib';
 import { type FlagValues, readSecret, stringFlag } from './flags';
 
 /** Ways for a caller (a test, the demo) to watch and steer a sample run in-process. */

@@ -14,7 +14,11 @@ describe('typedoc (npm run docs)', function () {
 
   it('builds the API reference with no warnings and no errors', async () => {
     const typedoc = join(REPO, 'node_modules', 'typedoc', 'bin', 'typedoc');
-    const child = spawn(process.execPath, [typedoc, '--emit', 'none'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [typedoc, '--emit', 'none'], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -22,7 +26,7 @@ describe('typedoc (npm run docs)', function () {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     // Strip colour codes in case the terminal settings force them.
-    const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+    const plain = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
     const problems = plain.split('\n').filter((line) => /^\[(warning|error)\]/.test(line));
     expect(problems, 'typedoc warnings and errors').to.deep.equal([]);
     expect(code, plain).to.equal(0);

@@ -24,7 +24,11 @@ function codeBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const fence = /^```(\w*)\n([\s\S]*?)^```$/gm;
   for (let match = fence.exec(markdown); match; match = fence.exec(markdown)) {
-    blocks.push({ lang: match[1] ?? '', code: match[2] ?? '', line: markdown.slice(0, match.index).split('\n').length });
+    blocks.push({
+      lang: match[1] ?? '',
+      code: match[2] ?? '',
+      line: markdown.slice(0, match.index).split('\n').length,
+    });
   }
   return blocks;
 }
@@ -32,14 +36,25 @@ function codeBlocks(markdown: string): CodeBlock[] {
 /** Typechecks in-memory files (placed inside the repository so node_modules resolve) with the project's options. */
 function typecheck(files: Map<string, string>): string[] {
   const configPath = join(REPO, 'tsconfig.json');
-  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (!config) throw new Error('cannot read tsconfig.json');
-  const options: ts.CompilerOptions = { ...config.options, noEmit: true, baseUrl: REPO, paths: { 'mesos-driver': [LIB_INDEX] } };
+  const options: ts.CompilerOptions = {
+    ...config.options,
+    noEmit: true,
+    baseUrl: REPO,
+    paths: { 'mesos-driver': [LIB_INDEX] },
+  };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, languageVersion, ...rest) => {
     const text = files.get(name);
-    return text !== undefined ? ts.createSourceFile(name, text, languageVersion, true) : getSourceFile(name, languageVersion, ...rest);
+    return text !== undefined
+      ? ts.createSourceFile(name, text, languageVersion, true)
+      : getSourceFile(name, languageVersion, ...rest);
   };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => files.has(name) || fileExists(name);
@@ -69,29 +84,47 @@ describe('README.md', function () {
 
   it('keeps the two set-up commands after their markers, first in the file', () => {
     const demo = readme.indexOf('<!-- demo-command -->\n```sh\nnpm install && npm run demo\n```');
-    const tests = readme.indexOf('<!-- test-command -->\n```sh\n.ci/install-system-deps && npm install && npm test\n```');
+    const tests = readme.indexOf(
+      '<!-- test-command -->\n```sh\n.ci/install-system-deps && npm install && npm test\n```',
+    );
     expect(demo).to.be.greaterThan(0);
     expect(tests).to.be.greaterThan(demo);
     expect(readme.indexOf('```ts')).to.be.greaterThan(tests);
   });
 
   it('has its sections in the promised order', () => {
-    const order = ['## Set up', '## A complete scheduler', '## The API at a glance', '## Pointing at a real cluster', '## LocalCluster for your own tests', '## Configuration', '## Logging', '## Porting from libmesos', '## Performance'];
+    const order = [
+      '## Set up',
+      '## A complete scheduler',
+      '## The API at a glance',
+      '## Pointing at a real cluster',
+      '## LocalCluster for your own tests',
+      '## Configuration',
+      '## Logging',
+      '## Porting from libmesos',
+      '## Performance',
+    ];
     const positions = order.map((heading) => readme.indexOf(`\n${heading}`));
-    expect(positions.every((p) => p > 0), JSON.stringify(positions)).to.equal(true);
+    expect(
+      positions.every((p) => p > 0),
+      JSON.stringify(positions),
+    ).to.equal(true);
     expect([...positions].sort((a, b) => a - b)).to.deep.equal(positions);
   });
 
   it('every ts block typechecks against the library', function () {
     this.timeout(60_000);
     expect(tsBlocks.length).to.be.at.least(4);
-    const files = new Map(tsBlocks.map((block) => [join(REPO, 'test', `readme-block-line-${block.line}.ts`), block.code]));
+    const files = new Map(
+      tsBlocks.map((block) => [join(REPO, 'test', `readme-block-line-${block.line}.ts`), block.code]),
+    );
     expect(typecheck(files)).to.deep.equal([]);
   });
 
   it('the typecheck really checks: a wrong block is reported', function () {
     this.timeout(60_000);
-    const wrong = "import { MesosSchedulerDriver } from 'mesos-driver';\nnew MesosSchedulerDriver({}, { name: 1 }, 'm');\n";
+    const wrong =
+      "import { MesosSchedulerDriver } from 'mesos-driver';\nnew MesosSchedulerDriver({}, { name: 1 }, 'm');\n";
     expect(typecheck(new Map([[join(REPO, 'test', 'readme-block-wrong.ts'), wrong]]))).to.have.length.greaterThan(0);
   });
 
@@ -104,9 +137,15 @@ describe('README.md', function () {
     const dir = await mkdtemp(join(tmpdir(), 'mesos-driver-readme-'));
     try {
       const file = join(dir, 'hello.ts');
-      await writeFile(file, (example as CodeBlock).code.replace(`from 'mesos-driver'`, `from ${JSON.stringify(LIB_INDEX)}`));
+      await writeFile(
+        file,
+        (example as CodeBlock).code.replace(`from 'mesos-driver'`, `from ${JSON.stringify(LIB_INDEX)}`),
+      );
       const loader = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-      const child = spawn(process.execPath, ['--import', loader, file], { env: { ...process.env, MESOS_MASTER: cluster.masterString, DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', loader, file], {
+        env: { ...process.env, MESOS_MASTER: cluster.masterString, DEBUG: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -117,7 +156,9 @@ describe('README.md', function () {
       expect(output).to.match(/^registered as \S+$/m);
       expect(output.match(/^task \d: TASK_FINISHED$/gm)).to.have.length(3);
       const frameworkId = /^registered as (\S+)$/m.exec(output)?.[1];
-      const state = (await (await fetch(`${cluster.masterUrl}/master/state`)).json()) as { completed_frameworks: Array<{ id: string }> };
+      const state = (await (await fetch(`${cluster.masterUrl}/master/state`)).json()) as {
+        completed_frameworks: Array<{ id: string }>;
+      };
       expect(state.completed_frameworks.map((f) => f.id)).to.include(frameworkId);
     } finally {
       await rm(dir, { recursive: true, force: true });

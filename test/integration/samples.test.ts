@@ -6,11 +6,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { MesosConfigError } from '../../lib';
-import { LocalCluster } from '../../lib/local';
+import { LocalCluster, MesosConfigError } from '../../lib';
 import type { SampleOutcome } from '../../samples/lib/run';
 import { runNoExecutorFramework } from '../../samples/no-executor-framework';
-import { type ServiceOutcome, type ServiceScheduler, runServiceFramework } from '../../samples/service-framework';
+import { runServiceFramework, type ServiceOutcome, type ServiceScheduler } from '../../samples/service-framework';
 import { runTestFramework } from '../../samples/test-framework';
 
 interface MasterState {
@@ -36,11 +35,19 @@ describe('samples on LocalCluster', function () {
   describe('no-executor-framework', () => {
     it('runs --num_tasks command tasks to TASK_FINISHED, then tears the framework down', async () => {
       cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
-      const outcome = (await runNoExecutorFramework([`--master=${cluster.masterString}`, '--num_tasks=4', '--command=true'], quiet)) as SampleOutcome;
+      const outcome = (await runNoExecutorFramework(
+        [`--master=${cluster.masterString}`, '--num_tasks=4', '--command=true'],
+        quiet,
+      )) as SampleOutcome;
       expect(outcome.exitCode).to.equal(0);
       expect(outcome.driverStatus).to.equal('DRIVER_STOPPED');
       expect(outcome.finished).to.equal(4);
-      expect(outcome.taskStates).to.deep.equal({ 0: 'TASK_FINISHED', 1: 'TASK_FINISHED', 2: 'TASK_FINISHED', 3: 'TASK_FINISHED' });
+      expect(outcome.taskStates).to.deep.equal({
+        0: 'TASK_FINISHED',
+        1: 'TASK_FINISHED',
+        2: 'TASK_FINISHED',
+        3: 'TASK_FINISHED',
+      });
       const state = await masterState(cluster);
       expect(state.frameworks.map((f) => f.id)).to.not.include(outcome.frameworkId);
       expect(state.completed_frameworks.map((f) => f.id)).to.include(outcome.frameworkId);
@@ -48,7 +55,11 @@ describe('samples on LocalCluster', function () {
 
     it('takes its flags from MESOS_EXAMPLE_* variables, and fails (exit 1) when tasks end abnormally', async () => {
       cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
-      const env = { MESOS_EXAMPLE_MASTER: cluster.masterString, MESOS_EXAMPLE_NUM_TASKS: '2', MESOS_EXAMPLE_COMMAND: 'exit 3' };
+      const env = {
+        MESOS_EXAMPLE_MASTER: cluster.masterString,
+        MESOS_EXAMPLE_NUM_TASKS: '2',
+        MESOS_EXAMPLE_COMMAND: 'exit 3',
+      };
       const outcome = (await runNoExecutorFramework([], { ...quiet, env })) as SampleOutcome;
       expect(outcome.exitCode).to.equal(1);
       expect(outcome.launched).to.equal(2);
@@ -57,12 +68,19 @@ describe('samples on LocalCluster', function () {
     });
 
     it('packs as many tasks into an offer as --task_resources allow', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1, resources: 'cpus:1;mem:256;disk:1024' });
+      cluster = await LocalCluster.start({
+        agents: 1,
+        heartbeatIntervalSeconds: 1,
+        resources: 'cpus:1;mem:256;disk:1024',
+      });
       const launches: string[][] = [];
-      const outcome = (await runNoExecutorFramework([`--master=${cluster.masterString}`, '--num_tasks=3', '--task_resources=cpus:0.5;mem:64', '--command=true'], {
-        ...quiet,
-        onLaunch: (ids) => launches.push(ids),
-      })) as SampleOutcome;
+      const outcome = (await runNoExecutorFramework(
+        [`--master=${cluster.masterString}`, '--num_tasks=3', '--task_resources=cpus:0.5;mem:64', '--command=true'],
+        {
+          ...quiet,
+          onLaunch: (ids) => launches.push(ids),
+        },
+      )) as SampleOutcome;
       expect(outcome.finished).to.equal(3);
       // Only two tasks of 0.5 cpus fit in the first 1-cpu offer.
       expect(launches[0]).to.deep.equal(['0', '1']);
@@ -93,7 +111,10 @@ describe('samples on LocalCluster', function () {
       expect(outcome.exitCode).to.equal(0);
       expect(outcome.finished).to.equal(5);
       for (const id of ['0', '1', '2', '3', '4']) {
-        expect(updates.filter((u) => u.startsWith(`${id} `)), `task ${id}`).to.deep.equal([`${id} TASK_RUNNING SOURCE_EXECUTOR`, `${id} TASK_FINISHED SOURCE_EXECUTOR`]);
+        expect(
+          updates.filter((u) => u.startsWith(`${id} `)),
+          `task ${id}`,
+        ).to.deep.equal([`${id} TASK_RUNNING SOURCE_EXECUTOR`, `${id} TASK_FINISHED SOURCE_EXECUTOR`]);
       }
       expect((await masterState(cluster)).completed_frameworks.map((f) => f.id)).to.include(outcome.frameworkId);
     });
@@ -101,7 +122,10 @@ describe('samples on LocalCluster', function () {
     it('acknowledges explicitly when MESOS_EXPLICIT_ACKNOWLEDGEMENTS is set', async () => {
       cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
       const env = { MESOS_EXPLICIT_ACKNOWLEDGEMENTS: '1' };
-      const outcome = (await runTestFramework([`--master=${cluster.masterString}`], { ...quiet, env })) as SampleOutcome;
+      const outcome = (await runTestFramework([`--master=${cluster.masterString}`], {
+        ...quiet,
+        env,
+      })) as SampleOutcome;
       // Unacknowledged updates would stall each task at TASK_RUNNING.
       expect(outcome.finished).to.equal(5);
     });
@@ -111,7 +135,9 @@ describe('samples on LocalCluster', function () {
     const marker = join(tmpdir(), `mesos-driver-samples-test-${process.pid}`);
     afterEach(() => rm(marker, { recursive: true, force: true }));
 
-    async function startService(argv: string[]): Promise<{ scheduler: ServiceScheduler; stop: () => Promise<ServiceOutcome> }> {
+    async function startService(
+      argv: string[],
+    ): Promise<{ scheduler: ServiceScheduler; stop: () => Promise<ServiceOutcome> }> {
       const controller = new AbortController();
       let scheduler: ServiceScheduler | undefined;
       const run = runServiceFramework([`--master=${(cluster as LocalCluster).masterString}`, ...argv], {
@@ -137,7 +163,12 @@ describe('samples on LocalCluster', function () {
       cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
       // Exactly one instance (the one whose atomic mkdir wins) exits 1; every other keeps running.
       const command = `if mkdir ${marker} 2>/dev/null; then exit 1; else exec sleep 30; fi`;
-      const { scheduler, stop } = await startService(['--instances=3', `--command=${command}`, '--relaunch_backoff_ms=200', '--name=web']);
+      const { scheduler, stop } = await startService([
+        '--instances=3',
+        `--command=${command}`,
+        '--relaunch_backoff_ms=200',
+        '--name=web',
+      ]);
       const signal = AbortSignal.timeout(15_000);
       await scheduler.until((s) => allRunning(s) && s.failures === 1, signal);
       expect(scheduler.launches).to.equal(4);
@@ -166,7 +197,12 @@ describe('samples on LocalCluster', function () {
       const tasks = first.scheduler.instances().map((i) => i.taskId);
       const { frameworkId } = await first.stop();
 
-      const second = await startService(['--instances=2', '--command=sleep 30', `--framework_id=${frameworkId}`, '--reconcile_wait_ms=500']);
+      const second = await startService([
+        '--instances=2',
+        '--command=sleep 30',
+        `--framework_id=${frameworkId}`,
+        '--reconcile_wait_ms=500',
+      ]);
       await second.scheduler.until(allRunning, AbortSignal.timeout(10_000));
       expect(second.scheduler.instances().map((i) => i.taskId)).to.deep.equal(tasks);
       expect(second.scheduler.launches).to.equal(0);
