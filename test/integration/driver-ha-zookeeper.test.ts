@@ -199,7 +199,8 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
     expect(c.leader?.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
-  it('a ZooKeeper restart while subscribed does not kill the driver; a leader change after it is still followed', async () => {
+  it('a ZooKeeper restart while subscribed does not kill the driver; a leader change after it is still followed', async function () {
+    this.timeout(35_000);
     const c = await startCluster();
     const scheduler = launchingScheduler('through-restart');
     const driver = pool.create(scheduler, { failover_timeout: 60 }, c.masterString, driverOptions);
@@ -216,10 +217,13 @@ describe('MesosSchedulerDriver HA through a real ZooKeeper (LocalCluster, 3 mast
       () => scheduler.names(),
     );
     expect(driver.status).to.equal(Status.DRIVER_RUNNING);
+    // Let the masters' ZooKeeper clients reconnect: a leader killed while its client is still
+    // reconnecting leaves its znode until its session times out (10 s), as with real ZooKeeper.
+    await sleep(1500);
     const before = scheduler.count('reregistered');
     const killed = c.leader;
     await c.faults.killLeader();
-    const next = await c.waitForLeader((m) => m !== killed, 10_000);
+    const next = await c.waitForLeader((m) => m !== killed, 15_000);
     await waitFor(
       'reregistered on the new leader',
       () => scheduler.count('reregistered') > before && driver.connected,
