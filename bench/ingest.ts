@@ -12,7 +12,7 @@ import { EventStreamServer, type StreamReport } from './lib/event-stream-server'
 import { type BenchResult, median } from './lib/results';
 import type { Row } from './lib/table';
 
-const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 30_000);
+const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
 const OFFERS_PER_EVENT = 10;
 const UPDATES_PER_OFFERS = 1;
@@ -74,7 +74,8 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
     const expectedAcks = ACKNOWLEDGES.has(kind) ? result.updateEvents : 0;
     const acknowledged = expectedAcks > 0 ? await settleAcks(server, expectedAcks) : 0;
     const end = Math.max(result.lastEventAt, acknowledged > 0 ? server.calls.lastCallAt : 0);
-    const seconds = (end - result.subscribedAt) / 1000;
+    // A consumer that delivered nothing has no window: its rates are 0.
+    const seconds = result.intact > 0 || kind === 'null' ? (end - result.subscribedAt) / 1000 : Number.POSITIVE_INFINITY;
     const sentBytes = stream?.recordBytes ?? 0;
     const sentEvents = stream?.events ?? EVENTS;
     const bytes = kind === 'null' ? result.bytes : (sentBytes * result.intact) / sentEvents;
@@ -82,7 +83,7 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
     return {
       kind,
       eventsPerSecond: events / seconds,
-      deliveryEventsPerSecond: events / ((result.lastEventAt - result.subscribedAt) / 1000),
+      deliveryEventsPerSecond: Number.isFinite(seconds) ? events / ((result.lastEventAt - result.subscribedAt) / 1000) : 0,
       megabytesPerSecond: bytes / seconds / 1e6,
       intact: result.intact,
       damaged: result.damaged,
