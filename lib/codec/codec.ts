@@ -28,11 +28,17 @@ export const MEDIA_TYPES: Readonly<Record<WireFormat, string>> = Object.freeze({
 
 /** Full names of the message types the transports and drivers encode and decode. */
 export const TYPE_NAMES = Object.freeze({
+  /** A call from a scheduler to the master. */
   SchedulerCall: 'mesos.v1.scheduler.Call',
+  /** An event from the master to a scheduler. */
   SchedulerEvent: 'mesos.v1.scheduler.Event',
+  /** The body of a 200 answer to a scheduler call (rather than 202 with no body). */
   SchedulerResponse: 'mesos.v1.scheduler.Response',
+  /** A call from an executor to its agent. */
   ExecutorCall: 'mesos.v1.executor.Call',
+  /** An event from the agent to an executor. */
   ExecutorEvent: 'mesos.v1.executor.Event',
+  /** A master's identity, as published in ZooKeeper (JSON) and sent in SUBSCRIBED. */
   MasterInfo: 'mesos.v1.MasterInfo',
 } as const);
 

@@ -30,9 +30,13 @@ export interface BackoffOptions {
 
 /** Exponential backoff: the bound starts at `initialMs`, grows by `factor`, is capped at `maxMs`. */
 export class ExponentialBackoff implements BackoffStrategy {
+  /** Upper bound of the first delay, in ms (default 2000). */
   readonly initialMs: number;
+  /** Growth factor of the bound after each attempt (default 2). */
   readonly factor: number;
+  /** Cap of the bound, in ms (default 60000). */
   readonly maxMs: number;
+  /** Random share of the bound, in [0, 1]: a delay is `bound * (1 - jitter * random())` (default 1). */
   readonly jitter: number;
   private readonly random: () => number;
   private bound: number;

@@ -18,6 +18,7 @@ export interface MesosErrorOptions {
 export class MesosError extends Error {
   /** True when repeating the operation later (after a reconnect or backoff) may succeed. */
   readonly retryable: boolean;
+  /** The underlying error that led to this one (a Node socket error, a decode failure, an abort reason), when there is one. */
   override readonly cause?: unknown;
 
   constructor(message: string, options: MesosErrorOptions = {}) {

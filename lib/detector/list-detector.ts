@@ -32,6 +32,7 @@ export class ListDetector implements MasterDetector {
   private readonly pollIntervalMs: number;
 
   constructor(
+    /** The masters probed for the leader. */
     readonly masters: readonly MasterEndpoint[],
     private readonly options: DetectorOptions = {},
   ) {

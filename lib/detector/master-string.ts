@@ -11,9 +11,11 @@ import { formatHost } from './master-info';
 export interface MasterEndpoint {
   /** Base URL: `scheme://host:port[/prefix]`, no trailing slash. */
   readonly url: string;
+  /** `'https'` for an `https://` URL, else the default scheme (`'http'` unless the caller chose otherwise). */
   readonly scheme: 'http' | 'https';
   /** Host name or IP literal (IPv6 without brackets), lower-cased. */
   readonly host: string;
+  /** TCP port: as written, or 80/443 for an `http(s)://` URL without one. */
   readonly port: number;
 }
 
@@ -31,9 +33,24 @@ export interface ZooKeeperUrl {
 
 /** What a master string asks for. */
 export type MasterSpec =
-  | { readonly kind: 'static'; readonly master: MasterEndpoint }
-  | { readonly kind: 'list'; readonly masters: readonly MasterEndpoint[] }
-  | { readonly kind: 'zk'; readonly zk: ZooKeeperUrl };
+  | {
+      /** One fixed master (standalone detection). */
+      readonly kind: 'static';
+      /** The master. */
+      readonly master: MasterEndpoint;
+    }
+  | {
+      /** A comma-separated list of masters; the leader is found by asking them. */
+      readonly kind: 'list';
+      /** The masters, in the order written (at least two). */
+      readonly masters: readonly MasterEndpoint[];
+    }
+  | {
+      /** A `zk://` URL: the leader is read from the ZooKeeper master group. */
+      readonly kind: 'zk';
+      /** The parsed ZooKeeper URL. */
+      readonly zk: ZooKeeperUrl;
+    };
 
 /** Parses a master string; `file://` strings are read (synchronously, once) and their content parsed. */
 export function parseMasterString(master: string, options: { scheme?: 'http' | 'https' } = {}): MasterSpec {

@@ -7,7 +7,10 @@ import { LeaderState } from './leader-state';
 export class StaticDetector implements MasterDetector {
   private readonly state = new LeaderState();
 
-  constructor(readonly url: string) {
+  constructor(
+    /** Base URL of the master, reported as the leader. */
+    readonly url: string,
+  ) {
     this.state.set({ url });
   }
 

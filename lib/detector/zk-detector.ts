@@ -36,6 +36,7 @@ export class ZooKeeperDetector implements MasterDetector {
   private closed = false;
 
   constructor(
+    /** The ZooKeeper servers and master group path being watched. */
     readonly zk: ZooKeeperUrl,
     options: DetectorOptions = {},
   ) {

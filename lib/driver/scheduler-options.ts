@@ -103,13 +103,20 @@ export interface SchedulerDriverOptions {
 
 /** Named defaults of the scheduler driver. */
 export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
+  /** Wire format of calls and events (`contentType` option). */
   contentType: 'protobuf' as const,
+  /** Heartbeat intervals without any event after which the subscription counts as lost (`heartbeat.missedIntervals`). */
   missedHeartbeats: 5,
   /** Mesos's hard-coded heartbeat interval, used until SUBSCRIBED announces one. */
   heartbeatIntervalSeconds: 15,
+  /** Upper bound of the first re-subscription delay, in ms (`backoff.initialMs`). */
   backoffInitialMs: 2000,
+  /** Cap of the re-subscription delay bound, in ms (`backoff.maxMs`; lowered to failover_timeout/10 when that is positive). */
   backoffMaxMs: 60_000,
+  /** Time limit for sending TEARDOWN on `stop()`, in ms (`teardownTimeoutMs`). */
   teardownTimeoutMs: 10_000,
+  /** How long the subscription stays open after `abort()`, in ms (`abortLingerMs`). */
   abortLingerMs: 1000,
+  /** Debug namespace of the driver's log, under `mesos-driver:` (`loggerNamespace`). */
   loggerNamespace: 'scheduler',
 });
