@@ -10,7 +10,7 @@ export { getCodec, decodeJsonValue, MEDIA_TYPES, TYPE_NAMES, MesosEncodeError } 
 export type { MessageCodec, WireFormat } from './codec/codec';
 export { Status } from './driver/status';
 export { MesosExecutorDriver, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS } from './driver/executor-driver';
-export type { Executor, ExecutorDriver, ExecutorDriverOptions } from './driver/executor-types';
+export type { Executor, ExecutorDriver, ExecutorDriverOptions, MaybePromise } from './driver/executor-types';
 export { parseExecutorEnvironment, parseDuration, DEFAULT_SHUTDOWN_GRACE_PERIOD_MS } from './driver/executor-env';
 export type { ExecutorEnvironment } from './driver/executor-env';
 export {
@@ -79,3 +79,5 @@ export {
 } from './detector/index';
 export type { MasterDetector, MasterLocation, DetectorOptions, DetectorTlsOptions, MasterSpec, ZooKeeperUrl, MasterEndpoint } from './detector/index';
 export * from './local/index';
+export type { LocalAgentOptions, AgentEvents, AgentTaskState } from './local/agent';
+export type { LocalMasterEvents } from './local/master';

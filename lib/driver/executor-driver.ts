@@ -122,6 +122,9 @@ export class MesosExecutorDriver implements ExecutorDriver {
   private outbox: Promise<void> = Promise.resolve();
   private joiners: Array<(status: Status) => void> = [];
 
+  constructor(executor: Executor, options?: ExecutorDriverOptions);
+  /** @internal Unit tests also pass `ExecutorDriverInternals`. */
+  constructor(executor: Executor, options?: ExecutorDriverOptions & ExecutorDriverInternals);
   constructor(executor: Executor, options: ExecutorDriverOptions & ExecutorDriverInternals = {}) {
     if (executor === null || typeof executor !== 'object') {
       throw new MesosMisuseError('MesosExecutorDriver needs an Executor object (a class instance or an object literal)');

@@ -125,7 +125,7 @@ function agentUrlFrom(env: Env): string {
  * MESOS_RECOVERY_TIMEOUT and MESOS_SUBSCRIPTION_BACKOFF_MAX are required only when MESOS_CHECKPOINT is "1".
  * @throws MesosConfigError naming the first variable that is missing or malformed.
  */
-export function parseExecutorEnvironment(env: Env): ExecutorEnvironment {
+export function parseExecutorEnvironment(env: Readonly<Record<string, string | undefined>>): ExecutorEnvironment {
   const agentUrl = agentUrlFrom(env);
   const frameworkId = required(env, 'MESOS_FRAMEWORK_ID');
   const executorId = required(env, 'MESOS_EXECUTOR_ID');

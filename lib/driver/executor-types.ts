@@ -14,7 +14,7 @@ import type {
 import type { Status } from './status';
 
 /** A value or a promise of it: callbacks may be sync or async, the driver awaits them either way. */
-type MaybePromise<T> = T | Promise<T>;
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * What an executor callback receives: libmesos's `ExecutorDriver`. Methods return the driver's

@@ -81,10 +81,15 @@ export interface LocalAgentOptions {
 
 /** One task as the agent reports it to a (new) master. */
 export interface AgentTaskState {
+  /** The FrameworkInfo of the task's framework. */
   framework: FrameworkInfo;
+  /** The task as it was launched. */
   task: TaskInfo;
+  /** The task's latest state on the agent. */
   state: TaskState;
+  /** Id of the task's executor (a command task's built-in executor has the task's id). */
   executorId?: string;
+  /** The task's resources (a copy). */
   resources: Resource[];
 }
 

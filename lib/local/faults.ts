@@ -79,6 +79,7 @@ export interface FaultTarget {
 export class ClusterFaults {
   private readonly target: FaultTarget;
 
+  /** @internal Built by LocalCluster: use `cluster.faults`. */
   constructor(target: FaultTarget) {
     this.target = target;
   }

@@ -59,6 +59,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   private leaderCore: MasterCore | undefined;
   private alive = false;
 
+  /** @internal Built by LocalCluster, which owns the fault switches and the agents. */
   constructor(options: LocalMasterOptions) {
     super();
     this.options = options;
@@ -124,7 +125,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     return this.leaderInfo;
   }
 
-  /** The leading state, when leading (for the cluster, state JSON and tests). */
+  /** @internal The leading state, when leading (for the cluster, state JSON and tests). */
   get core(): MasterCore | undefined {
     return this.leaderCore;
   }

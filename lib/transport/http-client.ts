@@ -21,14 +21,19 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** An HTTP answer with its body read into memory. */
 export interface BufferedResponse {
+  /** The HTTP status code (2xx). */
   status: number;
+  /** Response headers, names lower-cased. */
   headers: Record<string, string | undefined>;
+  /** The whole body. */
   body: Buffer;
 }
 
 /** An HTTP 200 answer whose body is still streaming. */
 export interface StreamingResponse {
+  /** Response headers, names lower-cased. */
   headers: Record<string, string | undefined>;
+  /** The body stream; destroying it closes the connection. */
   body: Readable;
 }
 
@@ -71,8 +76,9 @@ export abstract class MesosHttpClient {
   readonly url: string;
   /** The media type of requests and of the expected events. */
   readonly mediaType: string;
-  /** Resolved options. */
+  /** @internal Resolved options. */
   protected readonly options: ResolvedHttpOptions;
+  /** @internal The client's debug logger. */
   protected readonly log: Logger;
   private readonly axios: AxiosInstance;
   private readonly streamAgent: http.Agent;
@@ -83,6 +89,7 @@ export abstract class MesosHttpClient {
 
   protected constructor(
     baseUrl: string,
+    /** @internal Path of the API endpoint under the base URL, e.g. `/api/v1/scheduler`. */
     protected readonly apiPath: string,
     options: HttpClientOptions,
     component: string,
@@ -144,7 +151,7 @@ export abstract class MesosHttpClient {
     this.callAgent.destroy();
   }
 
-  /** Signal that aborts when the client is closed; streams tie their lifetime to it. */
+  /** @internal Signal that aborts when the client is closed; streams tie their lifetime to it. */
   protected get closeSignal(): AbortSignal {
     return this.closeController.signal;
   }
@@ -168,6 +175,7 @@ export abstract class MesosHttpClient {
   /**
    * Sends a call (over the call connection, in order) and reads the whole answer. Non-2xx
    * statuses become typed errors.
+   * @internal
    */
   protected async sendCall(
     body: Buffer,
@@ -199,6 +207,7 @@ export abstract class MesosHttpClient {
   /**
    * Sends SUBSCRIBE over the stream connection and resolves once the 200 answer's headers have
    * arrived. Only the wait for those headers is timed (`connectTimeoutMs`).
+   * @internal
    */
   protected async openStream(
     body: Buffer,
