@@ -34,7 +34,8 @@ export class BenchChild {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
     });
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code) => {
+      // 'close' comes after stdout has been read to its end, so no last line is lost.
+      child.on('close', (code) => {
         this.exitCode = code;
         for (const waiter of this.waiters.splice(0)) waiter(undefined);
         resolve(code);

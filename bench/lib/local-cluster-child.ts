@@ -2,7 +2,8 @@
  * Runs a LocalCluster in its own process for benchmarks, so the driver's process measures only
  * itself. Argument: LocalClusterOptions as JSON. Prints `{"masterUrl", "masterString"}` once
  * started; accepts `{"fault": "killLeader" | "stopHeartbeats" | "resumeHeartbeats", "id"}` commands
- * (answered with `{"id", "done", "at"}`, `at` in wall-clock ms); stops when stdin closes.
+ * (answered with `{"id", "done", "at"}`, `at` in wall-clock ms); when stdin closes it reports
+ * `{"cpuSeconds"}` (CPU time the cluster process used) and stops.
  */
 import { LocalCluster, type LocalClusterOptions } from '../../lib/local';
 import { childArgument, epochMs, tellParent, untilParentCloses } from './bench-child';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
         tellParent({ id, done: false, error: `unknown command ${JSON.stringify(command)}` });
     }
   });
+  const cpu = process.cpuUsage();
+  tellParent({ cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100 });
   await cluster.stop();
   process.exit(0);
 }

@@ -5,6 +5,7 @@
  * counts, and peak RSS/heap.
  */
 import type { Offer, TaskInfo } from '../../lib/codec/messages';
+import { SchedulerClient } from '../../lib/transport';
 import { childArgument, tellParent, untilParentCloses } from './bench-child';
 import { MesosSchedulerDriver } from './library-under-test';
 
@@ -26,7 +27,11 @@ export interface ScaleResult {
   offersReceived: number;
   timedOut: boolean;
   peakRssMiB: number;
+  /** RSS after loading Node, tsx and the library, before start(): the floor under the peak. */
+  startRssMiB: number;
   peakHeapUsedMiB: number;
+  /** Calls by type, with the time each took from the driver's hand-off to the 202 (queueing included), ms. */
+  calls: Record<string, { count: number; p50Ms: number; p99Ms: number; totalMs: number }>;
   /** CPU time the driver process used (user + system), seconds: near `seconds` means the driver was the bottleneck. */
   cpuSeconds: number;
   errors: string[];
@@ -38,6 +43,7 @@ const TASK_MEM = 32;
 const TERMINAL_FAILURES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_KILLED', 'TASK_GONE']);
 
 const arg = childArgument<ScaleArgument>();
+const startRss = process.memoryUsage().rss;
 let launched = 0;
 let finished = 0;
 let failed = 0;
@@ -46,6 +52,37 @@ let offersReceived = 0;
 let peakHeap = 0;
 const errors: string[] = [];
 let started = 0;
+const callTimes = new Map<string, number[]>();
+
+/** The default transport, wrapped to time each call (the driver's documented instrumentation hook). */
+function timedTransport(masterUrl: string, options: { contentType: 'json' | 'protobuf' }) {
+  const client = new SchedulerClient(masterUrl, { contentType: options.contentType });
+  return {
+    subscribe: (call: Parameters<SchedulerClient['subscribe']>[0], o: { signal: AbortSignal }) => client.subscribe(call, o),
+    call: async (call: Parameters<SchedulerClient['call']>[0], o: { signal: AbortSignal; streamId?: string }) => {
+      const t0 = performance.now();
+      try {
+        return await client.call(call, o);
+      } finally {
+        const type = call.type ?? 'UNKNOWN';
+        let list = callTimes.get(type);
+        if (!list) callTimes.set(type, (list = []));
+        list.push(performance.now() - t0);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+function callSummary(): ScaleResult['calls'] {
+  const out: ScaleResult['calls'] = {};
+  for (const [type, list] of callTimes) {
+    const sorted = [...list].sort((a, b) => a - b);
+    const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
+    out[type] = { count: list.length, p50Ms: at(0.5), p99Ms: at(0.99), totalMs: Math.round(list.reduce((a, b) => a + b, 0)) };
+  }
+  return out;
+}
 let reported = false;
 
 const sampler = setInterval(() => {
@@ -71,7 +108,9 @@ function report(timedOut: boolean): void {
     timedOut,
     // maxRSS is the kernel's high-water mark for this process, in KiB.
     peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    startRssMiB: Math.round((startRss / 2 ** 20) * 10) / 10,
     peakHeapUsedMiB: Math.round((peakHeap / 2 ** 20) * 10) / 10,
+    calls: callSummary(),
     cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 100) / 100,
     errors,
   };
@@ -123,7 +162,7 @@ const driver = new MesosSchedulerDriver(
   arg.master,
   true,
   undefined,
-  { contentType: arg.contentType },
+  { contentType: arg.contentType, transportFactory: timedTransport },
 );
 
 setTimeout(() => report(true), arg.timeoutMs).unref();
