@@ -181,7 +181,10 @@ export async function run(): Promise<BenchResult> {
   } finally {
     for (const { close } of clients.values()) close();
   }
-  type CountersMessage = { stream?: unknown; calls: { byType: Record<string, number>; badStreamId: number; malformed: number } };
+  type CountersMessage = {
+    stream?: unknown;
+    calls: { byType: Record<string, number>; badStreamId: number; malformed: number };
+  };
   // Skip the per-stream reports the server printed for each subscription; the answer has no `stream`.
   let counters = await server.next<CountersMessage>(10_000);
   while (counters.stream !== undefined) counters = await server.next<CountersMessage>(10_000);
@@ -230,7 +233,9 @@ export async function run(): Promise<BenchResult> {
   const failing = worst.filter((w) => w.ratio < 0.8);
   notes.push(
     `${ROUNDS} rounds, medians; ${CALLS_AT[1]} calls per cell at concurrency 1, ${CALLS_AT[64]} at 64. Library = SchedulerClient (lib/transport) with maxConcurrentCalls = concurrency; raw = http.request + keep-alive Agent(maxSockets = concurrency) + JSON.stringify. Server (202 to everything) in a child process.`,
-    `Server saw ${Object.entries(counters.calls.byType).map(([t, n]) => `${n} ${t}`).join(', ')}; ${counters.calls.badStreamId} without a valid stream id, ${counters.calls.malformed} malformed.`,
+    `Server saw ${Object.entries(counters.calls.byType)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')}; ${counters.calls.badStreamId} without a valid stream id, ${counters.calls.malformed} malformed.`,
     `Target >= 80% of the raw loop: ${failing.length === 0 ? 'MET' : 'MISSED'} (lowest: ${lowest?.label} at ${Math.round((lowest?.ratio ?? 0) * 100)}%${failing.length > 0 ? `; below 80%: ${failing.map((f) => `${f.label} ${Math.round(f.ratio * 100)}%`).join(', ')}` : ''}).`,
   );
   figures.lowestVsRaw = Math.round((lowest?.ratio ?? 0) * 100) / 100;

@@ -26,7 +26,11 @@ const HEARTBEAT_TRIALS = 3;
 const WAIT_MS = 30_000;
 
 /** Reads lifecycle lines from the driver child until one of `wanted` arrives. */
-async function nextLifecycle(driver: BenchChild, wanted: LifecycleLine['event'][], seen: LifecycleLine[] = []): Promise<LifecycleLine> {
+async function nextLifecycle(
+  driver: BenchChild,
+  wanted: LifecycleLine['event'][],
+  seen: LifecycleLine[] = [],
+): Promise<LifecycleLine> {
   for (;;) {
     const line = await driver.next<LifecycleLine>(WAIT_MS);
     seen.push(line);
@@ -42,7 +46,9 @@ function zkCall<T>(run: (cb: (err: Error | null, value: T) => void) => void): Pr
 async function leaderZnode(client: RawZkClient, path: string): Promise<string> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const children = await zkCall<string[]>((cb) => client.getChildren(path, undefined, cb)).catch(() => [] as string[]);
+    const children = await zkCall<string[]>((cb) => client.getChildren(path, undefined, cb)).catch(
+      () => [] as string[],
+    );
     const infos = children.filter((c) => c.startsWith('json.info_')).sort();
     if (infos.length > 0) return `${path}/${infos[0]}`;
     if (Date.now() > deadline) throw new Error(`no master znode under ${path}`);
@@ -85,7 +91,12 @@ async function failoverRound(
 ): Promise<FailoverSample[]> {
   const path = `/mesos-bench-${randomBytes(4).toString('hex')}`;
   const zkUrl = `zk://${zk.connectString}${path}`;
-  const cluster = BenchChild.start('bench/lib/local-cluster-child.ts', { masters: 3, agents: 1, zk: zkUrl, taskMode: 'simulated' });
+  const cluster = BenchChild.start('bench/lib/local-cluster-child.ts', {
+    masters: 3,
+    agents: 1,
+    zk: zkUrl,
+    taskMode: 'simulated',
+  });
   const samples: FailoverSample[] = [];
   try {
     await cluster.next(60_000);
@@ -100,9 +111,13 @@ async function failoverRound(
         const goneAt = await deleted;
         const seen: LifecycleLine[] = [];
         const back = await nextLifecycle(driver, ['reregistered', 'registered', 'error'], seen);
-        if (back.event !== 'reregistered') throw new Error(`driver reported ${back.event} ${back.message ?? ''} after a leader kill`);
+        if (back.event !== 'reregistered')
+          throw new Error(`driver reported ${back.event} ${back.message ?? ''} after a leader kill`);
         const disconnected = seen.find((l) => l.event === 'disconnected');
-        samples.push({ ms: back.at - goneAt, disconnectedAfterZnodeMs: disconnected ? disconnected.at - goneAt : undefined });
+        samples.push({
+          ms: back.at - goneAt,
+          disconnectedAfterZnodeMs: disconnected ? disconnected.at - goneAt : undefined,
+        });
         process.stderr.write(`  ${label} kill: znode gone -> reregistered ${(back.at - goneAt).toFixed(1)} ms\n`);
       }
     } finally {
@@ -138,7 +153,9 @@ async function heartbeatLoss(): Promise<number[]> {
         const heartbeats = seen.filter((l) => l.event === 'heartbeat');
         const last = (heartbeats[heartbeats.length - 1] as LifecycleLine).at;
         multiples.push((lost.at - last) / 1000 / HEARTBEAT_INTERVAL_SECONDS);
-        process.stderr.write(`  heartbeat trial ${trial + 1}: disconnected ${(lost.at - last).toFixed(0)} ms after the last heartbeat\n`);
+        process.stderr.write(
+          `  heartbeat trial ${trial + 1}: disconnected ${(lost.at - last).toFixed(0)} ms after the last heartbeat\n`,
+        );
         cluster.send({ fault: 'resumeHeartbeats', id: `resume-${trial}` });
         await cluster.next(WAIT_MS);
         await nextLifecycle(driver, ['reregistered']);
@@ -193,12 +210,28 @@ export async function run(): Promise<BenchResult> {
     },
     ...(tuned.length > 0
       ? [
-          { measure: `with backoff initialMs ${TUNED_BACKOFF_MS}: median`, value: Math.round(median(tuned.map((t) => t.ms))), unit: 'ms' },
-          { measure: `with backoff initialMs ${TUNED_BACKOFF_MS}: worst`, value: Math.round(Math.max(...tuned.map((t) => t.ms))), unit: 'ms' },
+          {
+            measure: `with backoff initialMs ${TUNED_BACKOFF_MS}: median`,
+            value: Math.round(median(tuned.map((t) => t.ms))),
+            unit: 'ms',
+          },
+          {
+            measure: `with backoff initialMs ${TUNED_BACKOFF_MS}: worst`,
+            value: Math.round(Math.max(...tuned.map((t) => t.ms))),
+            unit: 'ms',
+          },
         ]
       : []),
-    { measure: `last heartbeat -> disconnected (interval ${HEARTBEAT_INTERVAL_SECONDS} s), median`, value: Math.round(hbMedian * 100) / 100, unit: 'intervals' },
-    { measure: 'last heartbeat -> disconnected, worst', value: Math.round(Math.max(...heartbeatMultiples) * 100) / 100, unit: 'intervals' },
+    {
+      measure: `last heartbeat -> disconnected (interval ${HEARTBEAT_INTERVAL_SECONDS} s), median`,
+      value: Math.round(hbMedian * 100) / 100,
+      unit: 'intervals',
+    },
+    {
+      measure: 'last heartbeat -> disconnected, worst',
+      value: Math.round(Math.max(...heartbeatMultiples) * 100) / 100,
+      unit: 'intervals',
+    },
   ];
   const figures: Record<string, number> = {
     kills: samples.length,

@@ -6,9 +6,10 @@
  * each round; the server runs in this process. A run's window is SUBSCRIBED -> the later of the
  * last event delivered and the last acknowledgement received by the server.
  */
-import type { ContenderArgument, ContenderKind, ContenderResult } from './lib/ingest-contender';
+
 import { BenchChild } from './lib/bench-child';
 import { EventStreamServer, type StreamReport } from './lib/event-stream-server';
+import type { ContenderArgument, ContenderKind, ContenderResult } from './lib/ingest-contender';
 import { type BenchResult, median } from './lib/results';
 import type { Row } from './lib/table';
 
@@ -67,7 +68,13 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
   server.onStreamDone = (report) => {
     stream = report;
   };
-  const argument: ContenderArgument = { kind, url: server.url, events: EVENTS, offersPerEvent: OFFERS_PER_EVENT, idleMs: IDLE_MS };
+  const argument: ContenderArgument = {
+    kind,
+    url: server.url,
+    events: EVENTS,
+    offersPerEvent: OFFERS_PER_EVENT,
+    idleMs: IDLE_MS,
+  };
   const child = BenchChild.start('bench/lib/ingest-contender.ts', argument);
   try {
     const result = await child.next<ContenderResult>(110_000);
@@ -75,7 +82,8 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
     const acknowledged = expectedAcks > 0 ? await settleAcks(server, expectedAcks) : 0;
     const end = Math.max(result.lastEventAt, acknowledged > 0 ? server.calls.lastCallAt : 0);
     // A consumer that delivered nothing has no window: its rates are 0.
-    const seconds = result.intact > 0 || kind === 'null' ? (end - result.subscribedAt) / 1000 : Number.POSITIVE_INFINITY;
+    const seconds =
+      result.intact > 0 || kind === 'null' ? (end - result.subscribedAt) / 1000 : Number.POSITIVE_INFINITY;
     const sentBytes = stream?.recordBytes ?? 0;
     const sentEvents = stream?.events ?? EVENTS;
     const bytes = kind === 'null' ? result.bytes : (sentBytes * result.intact) / sentEvents;
@@ -83,7 +91,9 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
     return {
       kind,
       eventsPerSecond: events / seconds,
-      deliveryEventsPerSecond: Number.isFinite(seconds) ? events / ((result.lastEventAt - result.subscribedAt) / 1000) : 0,
+      deliveryEventsPerSecond: Number.isFinite(seconds)
+        ? events / ((result.lastEventAt - result.subscribedAt) / 1000)
+        : 0,
       megabytesPerSecond: bytes / seconds / 1e6,
       intact: result.intact,
       damaged: result.damaged,
@@ -128,7 +138,9 @@ export async function run(): Promise<BenchResult> {
     for (const kind of RECHUNK_CONTENDERS) {
       const m = await measure(server, kind);
       rechunked.set(kind, m);
-      process.stderr.write(`  re-chunked ${kind.padEnd(16)} ${Math.round(m.eventsPerSecond).toString().padStart(7)} events/s  lost ${m.lost}\n`);
+      process.stderr.write(
+        `  re-chunked ${kind.padEnd(16)} ${Math.round(m.eventsPerSecond).toString().padStart(7)} events/s  lost ${m.lost}\n`,
+      );
     }
   } finally {
     server.configure({ rechunkBytes: undefined });
@@ -223,7 +235,8 @@ export async function run(): Promise<BenchResult> {
   ];
   const peerRechunked = rechunked.get('peer');
   if (peerRechunked) {
-    const driverRechunkedLost = (rechunked.get('driver-json')?.lost ?? 0) + (rechunked.get('driver-protobuf')?.lost ?? 0);
+    const driverRechunkedLost =
+      (rechunked.get('driver-json')?.lost ?? 0) + (rechunked.get('driver-protobuf')?.lost ?? 0);
     notes.push(
       `Re-chunked stream (${RECHUNK_BYTES / 1024} KiB HTTP chunks cutting across records, one run each): driver lost ${driverRechunkedLost}; peer lost ${peerRechunked.lost} of ${EVENTS} (${peerRechunked.errors} errors reported${peerRechunked.firstErrors[0] ? `, e.g. "${peerRechunked.firstErrors[0].slice(0, 80)}"` : ''}).`,
     );

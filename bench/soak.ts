@@ -24,7 +24,11 @@ interface ChildLine {
   events: number;
 }
 
-async function waitForPhase<T extends { phase: string }>(child: BenchChild, phase: string, timeoutMs: number): Promise<T> {
+async function waitForPhase<T extends { phase: string }>(
+  child: BenchChild,
+  phase: string,
+  timeoutMs: number,
+): Promise<T> {
   for (;;) {
     const line = await child.next<T>(timeoutMs);
     if (line.phase === phase) return line;
@@ -39,7 +43,8 @@ async function drainCalls(server: EventStreamServer): Promise<{ owed: number; re
   for (;;) {
     const report = server.current;
     const owed = (report?.offersEvents ?? 0) + (report?.updateEvents ?? 0);
-    const received = (server.calls.byType.ACCEPT ?? 0) + (server.calls.byType.DECLINE ?? 0) + (server.calls.byType.ACKNOWLEDGE ?? 0);
+    const received =
+      (server.calls.byType.ACCEPT ?? 0) + (server.calls.byType.DECLINE ?? 0) + (server.calls.byType.ACKNOWLEDGE ?? 0);
     if (received >= owed) return { owed, received };
     if (received !== last) {
       last = received;
@@ -59,7 +64,12 @@ export async function run(): Promise<BenchResult> {
     pauseAfter: WARMUP_EVENTS,
     afterLast: 'idle',
   });
-  const argument: SoakArgument = { url: server.url, contentType: CONTENT_TYPE, warmupEvents: WARMUP_EVENTS, events: EVENTS };
+  const argument: SoakArgument = {
+    url: server.url,
+    contentType: CONTENT_TYPE,
+    warmupEvents: WARMUP_EVENTS,
+    events: EVENTS,
+  };
   const child = BenchChild.start('bench/lib/soak-driver-child.ts', argument, ['--expose-gc']);
   let warm: HeapFigures;
   let final: HeapFigures & { errors: number; firstErrors: string[]; disconnections: number };
@@ -87,9 +97,27 @@ export async function run(): Promise<BenchResult> {
   const measured = EVENTS - WARMUP_EVENTS;
   const mib = (bytes: number) => Math.round((bytes / MiB) * 100) / 100;
   const rows: Row[] = [
-    { snapshot: `after warm-up (${warm.events} events)`, 'heap used MiB': mib(warm.heapUsed), 'heap total MiB': mib(warm.heapTotal), 'external MiB': mib(warm.external), 'RSS MiB': mib(warm.rss) },
-    { snapshot: `after ${final.events} events`, 'heap used MiB': mib(final.heapUsed), 'heap total MiB': mib(final.heapTotal), 'external MiB': mib(final.external), 'RSS MiB': mib(final.rss) },
-    { snapshot: 'growth', 'heap used MiB': mib(growth), 'heap total MiB': mib(final.heapTotal - warm.heapTotal), 'external MiB': mib(final.external - warm.external), 'RSS MiB': mib(final.rss - warm.rss) },
+    {
+      snapshot: `after warm-up (${warm.events} events)`,
+      'heap used MiB': mib(warm.heapUsed),
+      'heap total MiB': mib(warm.heapTotal),
+      'external MiB': mib(warm.external),
+      'RSS MiB': mib(warm.rss),
+    },
+    {
+      snapshot: `after ${final.events} events`,
+      'heap used MiB': mib(final.heapUsed),
+      'heap total MiB': mib(final.heapTotal),
+      'external MiB': mib(final.external),
+      'RSS MiB': mib(final.rss),
+    },
+    {
+      snapshot: 'growth',
+      'heap used MiB': mib(growth),
+      'heap total MiB': mib(final.heapTotal - warm.heapTotal),
+      'external MiB': mib(final.external - warm.external),
+      'RSS MiB': mib(final.rss - warm.rss),
+    },
   ];
   const figures: Record<string, number> = {
     events: EVENTS,

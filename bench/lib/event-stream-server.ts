@@ -90,11 +90,26 @@ export function negotiateFormat(accept: string | undefined): StreamFormat | unde
   return undefined;
 }
 
-/** Reads the top-level `type` (field 2, varint) of a protobuf-encoded scheduler Call without decoding the rest. */
+/** Names of scheduler Call types by enum number (scheduler.proto), for reading protobuf calls cheaply. */
 const CALL_TYPE_NAMES = [
-  'UNKNOWN', 'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'REVIVE', 'KILL', 'SHUTDOWN', 'ACKNOWLEDGE',
-  'RECONCILE', 'MESSAGE', 'REQUEST', 'SUPPRESS', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS',
-  'ACKNOWLEDGE_OPERATION_STATUS', 'RECONCILE_OPERATIONS', 'UPDATE_FRAMEWORK',
+  'UNKNOWN',
+  'SUBSCRIBE',
+  'TEARDOWN',
+  'ACCEPT',
+  'DECLINE',
+  'REVIVE',
+  'KILL',
+  'SHUTDOWN',
+  'ACKNOWLEDGE',
+  'RECONCILE',
+  'MESSAGE',
+  'REQUEST',
+  'SUPPRESS',
+  'ACCEPT_INVERSE_OFFERS',
+  'DECLINE_INVERSE_OFFERS',
+  'ACKNOWLEDGE_OPERATION_STATUS',
+  'RECONCILE_OPERATIONS',
+  'UPDATE_FRAMEWORK',
 ];
 
 function readVarint(buf: Buffer, at: number): [value: number, next: number] {
@@ -111,7 +126,7 @@ function readVarint(buf: Buffer, at: number): [value: number, next: number] {
   throw new Error('truncated varint');
 }
 
-/** The type name of a protobuf Call, found by walking its top-level fields. */
+/** The type name of a protobuf Call, read from its top-level field 2 without decoding the rest. */
 export function protobufCallType(body: Buffer): string | undefined {
   let at = 0;
   while (at < body.length) {
@@ -150,7 +165,8 @@ class Rechunker {
     if (this.pendingBytes >= this.size) {
       const all = Buffer.concat(this.pending);
       let at = 0;
-      for (; at + this.size <= all.length; at += this.size) writable = this.res.write(all.subarray(at, at + this.size)) && writable;
+      for (; at + this.size <= all.length; at += this.size)
+        writable = this.res.write(all.subarray(at, at + this.size)) && writable;
       this.pending = at < all.length ? [all.subarray(at)] : [];
       this.pendingBytes = all.length - at;
     }
@@ -342,12 +358,15 @@ export class EventStreamServer {
     let lastHeartbeat = performance.now();
     let pumping = true;
     // After the run, heartbeats keep coming as from a real master (drivers watch them).
-    const beat = setInterval(() => {
-      if (!pumping && performance.now() - lastHeartbeat >= heartbeatMs && !res.destroyed) {
-        lastHeartbeat = performance.now();
-        res.write(heartbeat);
-      }
-    }, Math.max(10, heartbeatMs / 4));
+    const beat = setInterval(
+      () => {
+        if (!pumping && performance.now() - lastHeartbeat >= heartbeatMs && !res.destroyed) {
+          lastHeartbeat = performance.now();
+          res.write(heartbeat);
+        }
+      },
+      Math.max(10, heartbeatMs / 4),
+    );
     beat.unref();
     res.on('close', () => clearInterval(beat));
     let position = 0;
@@ -410,12 +429,17 @@ export class EventStreamServer {
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as Partial<EventStreamOptions>;
   const server = await EventStreamServer.start({ ...options, events: options.events ?? 100_000 });
-  server.onStreamDone = (report) => process.stdout.write(`${JSON.stringify({ stream: report, calls: server.calls })}\n`);
+  server.onStreamDone = (report) =>
+    process.stdout.write(`${JSON.stringify({ stream: report, calls: server.calls })}\n`);
   process.stdin.on('data', (line: Buffer) => {
     // The parent reconfigures the next streams or asks for the counters, one JSON command per line.
     for (const text of line.toString('utf8').split('\n')) {
       if (!text.trim()) continue;
-      const command = JSON.parse(text) as { configure?: Partial<EventStreamOptions>; counters?: boolean; reset?: boolean };
+      const command = JSON.parse(text) as {
+        configure?: Partial<EventStreamOptions>;
+        counters?: boolean;
+        reset?: boolean;
+      };
       if (command.configure) server.configure(command.configure);
       if (command.reset) server.resetCounters();
       if (command.counters) process.stdout.write(`${JSON.stringify({ calls: server.calls })}\n`);
@@ -424,7 +448,9 @@ async function main(): Promise<void> {
   process.stdin.on('end', () => {
     void server.close().then(() => process.exit(0));
   });
-  process.stdout.write(`${JSON.stringify({ url: server.url, avgRecordBytes: { json: server.averageRecordBytes('json'), protobuf: server.averageRecordBytes('protobuf') } })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: server.url, avgRecordBytes: { json: server.averageRecordBytes('json'), protobuf: server.averageRecordBytes('protobuf') } })}\n`,
+  );
 }
 
 if (require.main === module) void main();

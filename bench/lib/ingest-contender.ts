@@ -216,7 +216,6 @@ function runDriver(contentType: 'json' | 'protobuf'): void {
 
 /** npm mesos-framework 0.5.3, driven as its README shows, with custom handlers that count and acknowledge. */
 function runPeer(): void {
-  // biome-ignore lint/style/noCommonJs: the peer is a CommonJS package without types.
   const { Scheduler } = require('mesos-framework') as {
     Scheduler: new (options: Record<string, unknown>) => PeerScheduler;
   };

@@ -1,3 +1,4 @@
 /** The library's public API as the benchmarks use it (through lib/index, as an application would). */
-export { MesosSchedulerDriver } from '../../lib/index';
+
 export type { Scheduler, SchedulerDriver, SchedulerDriverOptions } from '../../lib/index';
+export { MesosSchedulerDriver } from '../../lib/index';

@@ -3,7 +3,7 @@
  * pre-encoded templates that are stamped with unique ids per event, so a benchmark server can
  * stream millions of distinct records without spending its CPU on encoding.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import type { Offer, Resource, scheduler, TaskState } from '../../lib/codec/messages';
 import { encodeRecord } from '../../lib/codec/recordio';
 import { loadSchemaRoot } from '../../lib/codec/schema';
@@ -181,7 +181,11 @@ export function updateEvent(
 }
 
 /** A reconciliation answer from the master: an UPDATE without uuid (it must not be acknowledged). */
-export function reconciliationUpdateEvent(options: RealisticEventOptions, agent: number, taskStem: string): scheduler.Event {
+export function reconciliationUpdateEvent(
+  options: RealisticEventOptions,
+  agent: number,
+  taskStem: string,
+): scheduler.Event {
   return {
     type: 'UPDATE',
     update: {

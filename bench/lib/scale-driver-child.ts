@@ -40,7 +40,14 @@ export interface ScaleResult {
 // Power-of-two sizes keep the resource arithmetic exact on both sides.
 const TASK_CPUS = 0.125;
 const TASK_MEM = 32;
-const TERMINAL_FAILURES = new Set(['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_KILLED', 'TASK_GONE']);
+const TERMINAL_FAILURES = new Set([
+  'TASK_FAILED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_KILLED',
+  'TASK_GONE',
+]);
 
 const arg = childArgument<ScaleArgument>();
 const startRss = process.memoryUsage().rss;
@@ -58,7 +65,8 @@ const callTimes = new Map<string, number[]>();
 function timedTransport(masterUrl: string, options: { contentType: 'json' | 'protobuf' }) {
   const client = new SchedulerClient(masterUrl, { contentType: options.contentType });
   return {
-    subscribe: (call: Parameters<SchedulerClient['subscribe']>[0], o: { signal: AbortSignal }) => client.subscribe(call, o),
+    subscribe: (call: Parameters<SchedulerClient['subscribe']>[0], o: { signal: AbortSignal }) =>
+      client.subscribe(call, o),
     call: async (call: Parameters<SchedulerClient['call']>[0], o: { signal: AbortSignal; streamId?: string }) => {
       const t0 = performance.now();
       try {
@@ -78,8 +86,14 @@ function callSummary(): ScaleResult['calls'] {
   const out: ScaleResult['calls'] = {};
   for (const [type, list] of callTimes) {
     const sorted = [...list].sort((a, b) => a - b);
-    const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
-    out[type] = { count: list.length, p50Ms: at(0.5), p99Ms: at(0.99), totalMs: Math.round(list.reduce((a, b) => a + b, 0)) };
+    const at = (p: number) =>
+      Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
+    out[type] = {
+      count: list.length,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      totalMs: Math.round(list.reduce((a, b) => a + b, 0)),
+    };
   }
   return out;
 }
@@ -122,7 +136,10 @@ const driver = new MesosSchedulerDriver(
     resourceOffers(d, offers) {
       offersReceived += offers.length;
       for (const offer of offers) {
-        const room = Math.min(Math.floor(scalar(offer, 'cpus') / TASK_CPUS), Math.floor(scalar(offer, 'mem') / TASK_MEM));
+        const room = Math.min(
+          Math.floor(scalar(offer, 'cpus') / TASK_CPUS),
+          Math.floor(scalar(offer, 'mem') / TASK_MEM),
+        );
         const count = Math.min(room, arg.tasks - launched);
         if (count <= 0) {
           d.declineOffer(offer.id, { refuse_seconds: 60 });
