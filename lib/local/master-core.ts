@@ -32,6 +32,8 @@ import {
 import { addResources, containsResources, isEmptyResources, subtractResources } from './resources';
 
 const log = createLogger('local:master');
+/** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
+const MAX_COMPLETED_FRAMEWORKS = 50;
 
 /** Task states after which a task holds no resources. */
 export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
@@ -101,6 +103,8 @@ export interface MasterCoreOptions {
 export class MasterCore {
   readonly frameworks = new Map<string, FrameworkRecord>();
   readonly removedFrameworks = new Set<string>();
+  /** The most recently removed frameworks, oldest first, for /state's completed_frameworks (Mesos keeps 50). */
+  readonly completedFrameworks: Array<{ record: FrameworkRecord; removedAt: number }> = [];
   readonly agents = new Map<string, AgentRecord>();
   readonly tasks = new Map<string, TaskRecord>();
   readonly startedAt = Date.now();
@@ -340,6 +344,8 @@ export class MasterCore {
     }
     this.frameworks.delete(framework.id);
     this.removedFrameworks.add(framework.id);
+    this.completedFrameworks.push({ record: framework, removedAt: Date.now() });
+    if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
     this.allocator.removeFramework(framework.id);
     const stream = framework.stream;
     framework.stream = undefined;

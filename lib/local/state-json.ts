@@ -2,7 +2,7 @@
 import type { MasterInfo, Resource } from '../codec/messages';
 import { scalarTotal } from './allocation-info';
 import type { MasterCore, TaskRecord } from './master-core';
-import { isConnected } from './master-frameworks';
+import { type FrameworkRecord, isConnected } from './master-frameworks';
 
 function resourceSummary(resources: readonly Resource[]): Record<string, number | string> {
   const summary: Record<string, number | string> = {
@@ -77,7 +77,7 @@ export function masterStateJson(
   }));
   const tasks = [...core.tasks.values()];
   const offers = core.outstandingOffers();
-  state.frameworks = [...core.frameworks.values()].map((framework) => ({
+  const frameworkJson = (framework: FrameworkRecord): Record<string, unknown> => ({
     id: framework.id,
     name: framework.info.name,
     user: framework.info.user,
@@ -100,7 +100,20 @@ export function masterStateJson(
         slave_id: offer.agent_id.value,
         resources: resourceSummary(offer.resources ?? []),
       })),
-  }));
-  state.completed_frameworks = [...core.removedFrameworks].map((id) => ({ id }));
+  });
+  state.frameworks = [...core.frameworks.values()].map(frameworkJson);
+  // As in Mesos, a removed framework is listed in full (with its completed tasks) while it is among
+  // the most recent ones; older ones keep only their id here.
+  const completed = new Map(core.completedFrameworks.map((entry) => [entry.record.id, entry]));
+  state.completed_frameworks = [...core.removedFrameworks].map((id) => {
+    const entry = completed.get(id);
+    if (!entry) return { id };
+    return {
+      ...frameworkJson(entry.record),
+      active: false,
+      connected: false,
+      unregistered_time: entry.removedAt / 1000,
+    };
+  });
   return state;
 }
