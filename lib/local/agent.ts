@@ -445,10 +445,8 @@ export class LocalAgent {
     } else {
       this.sendUpdate(record, 'TASK_FAILED', { message: description });
     }
-    // The command executor ends with its task; the master turns this into a FAILURE event.
-    if (!exit.error) {
-      this.emit('executorExited', () => this.events.executorExited(this.options.id, record.frameworkId, record.executorId, exit.waitStatus));
-    }
+    // No executorExited here: a Mesos agent reports executor exits (FAILURE events) only for the
+    // executors frameworks give, never for the command executors it makes for command tasks.
   }
 
   private killCommandTask(record: TaskRecord, killPolicy: KillPolicy | undefined): void {

@@ -209,7 +209,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     expect(names.lastIndexOf('statusUpdate')).to.be.lessThan(names.indexOf('slaveLost'));
   });
 
-  it('executorLost when a command task exits (its command executor ends), with the wait status', async () => {
+  it('executorLost when a custom executor exits, with the wait status; its task fails', async () => {
     cluster = await LocalCluster.start({ taskMode: 'process' });
     let launched = false;
     const scheduler = new RecordingScheduler({
@@ -217,7 +217,16 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
         const offer = offers[0] as Offer;
         if (launched) return;
         launched = true;
-        driver.launchTasks(offer.id, [commandTask(offer, 'exits-3', 'exit 3')]);
+        driver.launchTasks(offer.id, [
+          {
+            name: 'exits-3',
+            task_id: { value: 'exits-3' },
+            agent_id: offer.agent_id,
+            resources: smallTaskResources(offer),
+            // An executor that dies before subscribing: the agent reports its exit.
+            executor: { executor_id: { value: 'dies' }, command: { value: 'exit 3', shell: true } },
+          },
+        ]);
       },
     });
     pool.create(scheduler, {}, cluster.masterString).start();
@@ -229,11 +238,29 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     );
     const [executorId, agentId, status] = scheduler.argsOf('executorLost') as [ExecutorID, AgentID, number];
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
-    expect(executorId.value).to.be.a('string').and.not.equal('');
+    expect(executorId.value).to.equal('dies');
     expect(status).to.equal(3 << 8); // waitpid's word for exit(3)
-    // TASK_FAILED waits behind TASK_STARTING/RUNNING until they are acknowledged; FAILURE does not.
     const failed = await waitFor('TASK_FAILED', () => scheduler.updates.find((s) => s.state === 'TASK_FAILED'));
     expect(failed?.task_id.value).to.equal('exits-3');
+  });
+
+  it('no executorLost for a command task: its command executor is the agent\'s own', async () => {
+    cluster = await LocalCluster.start({ taskMode: 'process' });
+    let launched = false;
+    const scheduler = new RecordingScheduler({
+      resourceOffers(driver, offers) {
+        const offer = offers[0] as Offer;
+        if (launched) return;
+        launched = true;
+        driver.launchTasks(offer.id, [commandTask(offer, 'exits-3', 'exit 3')]);
+      },
+    });
+    pool.create(scheduler, {}, cluster.masterString).start();
+    const failed = await waitFor('TASK_FAILED', () => scheduler.updates.find((s) => s.state === 'TASK_FAILED'), 8000);
+    expect(failed?.task_id.value).to.equal('exits-3');
+    // FAILURE would not wait behind acknowledgements: had one been sent, it would be here by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(scheduler.count('executorLost')).to.equal(0);
   });
 
   it('frameworkMessage: a message sent to a custom executor comes back as a Buffer from the right executor and agent', async function () {

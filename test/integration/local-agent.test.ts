@@ -262,8 +262,9 @@ describe('LocalAgent (integration)', function () {
       const sandbox = readFileSync(marker, 'utf8').trim();
       expect(sandbox.startsWith(workDir)).to.equal(true);
       expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).to.contain('hello-from-task');
-      await recorder.until('executor exit', () => recorder.seen.exits.length === 1);
-      expect(recorder.seen.exits[0]).to.deep.equal({ frameworkId: 'fw-1', executorId: 't-ok', waitStatus: 0 });
+      // The command executor is the agent's own: its end is not an executor exit (no FAILURE in Mesos).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(recorder.seen.exits).to.deep.equal([]);
     });
 
     it('reports TASK_FAILED with the exit status, and runs argv commands without a shell', async () => {
@@ -280,8 +281,7 @@ describe('LocalAgent (integration)', function () {
       expect(failed.message).to.contain('exited with status 3');
       expect(recorder.states('t-argv')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
       expect(recorder.update('t-missing', 'TASK_FAILED')?.reason).to.equal('REASON_CONTAINER_LAUNCH_FAILED');
-      await recorder.until('exits', () => recorder.seen.exits.some((e) => e.executorId === 't-fail'));
-      expect(recorder.seen.exits.find((e) => e.executorId === 't-fail')?.waitStatus).to.equal(3 << 8);
+      expect(recorder.seen.exits).to.deep.equal([]);
     });
 
     it('kills a task with SIGTERM, and its whole process group with SIGKILL after the grace period', async () => {
