@@ -72,7 +72,13 @@ export async function run(): Promise<BenchResult> {
   };
   const child = BenchChild.start('bench/lib/soak-driver-child.ts', argument, ['--expose-gc']);
   let warm: HeapFigures;
-  let final: HeapFigures & { errors: number; firstErrors: string[]; disconnections: number };
+  let final: HeapFigures & {
+    errors: number;
+    firstErrors: string[];
+    disconnections: number;
+    peakHeapUsed: number;
+    peakRss: number;
+  };
   let warmDrain: { owed: number; received: number };
   let finalDrain: { owed: number; received: number };
   let seconds: number;
@@ -133,10 +139,13 @@ export async function run(): Promise<BenchResult> {
     callsReceived: finalDrain.received,
     driverErrors: final.errors,
     disconnections: final.disconnections,
+    peakHeapUsedBytes: final.peakHeapUsed,
+    peakRssBytes: final.peakRss,
   };
   const notes = [
     `${EVENTS} events (${CONTENT_TYPE}) in cycles of 1 OFFERS (10 offers, declined with one call), 1 UPDATE with uuid (implicit ACKNOWLEDGE), ${RECONCILIATIONS_PER_CYCLE} reconciliation UPDATEs without uuid. ${measured} events after warm-up in ${seconds.toFixed(1)} s (${Math.round(measured / seconds)} events/s, calls drained included). Heap after 4 forced GCs.`,
     `Calls owed/received: warm-up ${warmDrain.owed}/${warmDrain.received}, end ${finalDrain.owed}/${finalDrain.received}. Disconnections: ${final.disconnections}. Driver errors: ${final.errors}${final.firstErrors.length ? ` (${final.firstErrors.join(' | ')})` : ''}.`,
+    `Peaks during the run (sampled every 100 ms, no forced GC): heap used ${mib(final.peakHeapUsed)} MiB, RSS ${mib(final.peakRss)} MiB.`,
     `Target heap growth < 5 MB: ${growth < TARGET_GROWTH_BYTES ? 'MET' : 'MISSED'} (${(growth / 1e6).toFixed(2)} MB).`,
   ];
   return { name: 'soak', rows, figures, notes };

@@ -33,6 +33,15 @@ if (!gc) throw new Error('run with --expose-gc');
 let events = 0;
 let errors = 0;
 let disconnections = 0;
+let peakHeapUsed = 0;
+let peakRss = 0;
+// Peaks between the snapshots show backlogs that a forced GC at the end would hide.
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+  peakRss = Math.max(peakRss, m.rss);
+}, 100);
+sampler.unref();
 const firstErrors: string[] = [];
 
 function progress(): void {
@@ -83,7 +92,7 @@ function measure(phase: HeapFigures['phase']): void {
     arrayBuffers: m.arrayBuffers,
     rss: m.rss,
   };
-  tellParent({ ...figures, errors, firstErrors, disconnections });
+  tellParent({ ...figures, errors, firstErrors, disconnections, peakHeapUsed, peakRss });
 }
 
 void untilParentCloses((command) => {
