@@ -23,6 +23,7 @@ export interface RawZkClient {
   connect(): void;
   close(): void;
   on(event: 'connected' | 'disconnected' | 'expired' | 'authenticationFailed', listener: () => void): unknown;
+  once(event: 'connected' | 'disconnected' | 'expired' | 'authenticationFailed', listener: () => void): unknown;
   removeAllListeners(): unknown;
   addAuthInfo(scheme: string, auth: Buffer): void;
   getSessionId(): Buffer;
@@ -159,11 +160,14 @@ const MANAGER_CONNECTED = 2;
 
 /**
  * node-zookeeper-client has no read timeout: it stops its connect timer once TCP is up, so a server
- * that accepts but never answers the handshake (one still starting) leaves it stuck, and a
- * connection that silently died (or was taken over by another client of the same session) is never
- * noticed. As ZooKeeper's Java client does, a connection that delivers nothing for 2/3 of the
- * session timeout (pings are sent every 1/3) is ended, and the client reconnects (and learns
- * about an expired session).
+ * that accepts but never answers the handshake (one still starting: ZooKeeper may accept a
+ * connection during start-up and never read it) leaves it stuck, and a connection that silently
+ * died (or was taken over by another client of the same session) is never noticed. So a handshake
+ * gets a third of the session timeout (at most the library's per-server connect timeout), which
+ * leaves room for further attempts before the session is given up; and, as ZooKeeper's Java client
+ * does, a connection that delivers nothing for 2/3 of the session timeout (pings are sent every
+ * 1/3) is ended, and the client reconnects (and learns about an expired session). Both checks
+ * look again after pending I/O is read, so a stalled event loop does not end a healthy connection.
  */
 function guardConnection(client: RawZkClient): void {
   const manager = (client as unknown as { connectionManager?: ManagerInternals }).connectionManager;
@@ -175,9 +179,13 @@ function guardConnection(client: RawZkClient): void {
     lastRead = Date.now();
     originalConnected.apply(this, args);
     const socket = this.socket;
-    const timer = setTimeout(() => {
-      if (this.state === MANAGER_CONNECTING && this.socket === socket) socket?.destroy();
-    }, this.connectTimeout);
+    const unanswered = () => this.state === MANAGER_CONNECTING && this.socket === socket;
+    const timer = setTimeout(
+      () => {
+        if (unanswered()) setImmediate(() => unanswered() && socket?.destroy());
+      },
+      handshakeTimeoutMs(this.sessionTimeout, this.connectTimeout),
+    );
     timer.unref?.();
   };
   manager.onSocketData = function guardedData(this: ManagerInternals, ...args: unknown[]) {
@@ -185,13 +193,25 @@ function guardConnection(client: RawZkClient): void {
     originalData.apply(this, args);
   };
   const check = Math.max(50, Math.floor(manager.sessionTimeout / 6));
+  const silent = () => manager.state === MANAGER_CONNECTED && Date.now() - lastRead > (manager.sessionTimeout * 2) / 3;
   manager.livenessTimer = setInterval(() => {
-    if (manager.state === MANAGER_CONNECTED && Date.now() - lastRead > (manager.sessionTimeout * 2) / 3) {
+    if (!silent()) return;
+    setImmediate(() => {
+      if (!silent()) return;
       lastRead = Date.now();
       manager.socket?.destroy();
-    }
+    });
   }, check);
   manager.livenessTimer.unref?.();
+}
+
+/**
+ * How long a connected socket may wait for the answer to its session handshake: a third of the
+ * session timeout, so a server that never answers costs a reconnect, not the session; never more
+ * than node-zookeeper-client's per-server connect timeout.
+ */
+export function handshakeTimeoutMs(sessionTimeoutMs: number, connectTimeoutMs: number): number {
+  return Math.max(50, Math.min(connectTimeoutMs, Math.floor(sessionTimeoutMs / 3)));
 }
 
 /** Creates a client and waits until it is connected; rejects (and closes it) on timeout or abort. */

@@ -68,7 +68,7 @@ export interface LocalClusterOptions {
 /** What lib/local/zk-membership.ts provides (loaded only when `zk` is given). */
 interface MasterMembership {
   start(): Promise<void>;
-  stop(): Promise<void>;
+  stop(options?: { awaitReconnect?: boolean }): Promise<void>;
   readonly isLeader: boolean;
   on(event: 'leader', listener: (info: MasterInfo | null, isSelf: boolean) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -226,7 +226,8 @@ export class LocalCluster {
     if (this.options.zk) {
       const membership = this.memberships.get(old);
       // Leave and re-join the group: the next oldest member leads, the old leader becomes a standby.
-      await membership?.stop();
+      // A client still reconnecting removes its znode once it can, so the old one does not lead on.
+      await membership?.stop({ awaitReconnect: true });
       this.memberships.delete(old);
       old.setLeader(null);
       old.renewIdentity();
@@ -297,8 +298,10 @@ export class LocalCluster {
     const membership = this.memberships.get(master);
     if (membership) {
       // Its ephemeral znode goes with its session; the others learn the new leader from ZooKeeper.
+      // A client still reconnecting (ZooKeeper restarting) removes the znode once it can, rather
+      // than leaving it to block the election until the server expires the session.
       this.memberships.delete(master);
-      await membership.stop().catch((err: unknown) => log('membership stop: %O', err));
+      await membership.stop({ awaitReconnect: true }).catch((err: unknown) => log('membership stop: %O', err));
       return;
     }
     const next = this.masters.find((candidate) => candidate.isAlive);

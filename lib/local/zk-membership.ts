@@ -8,6 +8,7 @@ import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { MasterInfo } from '../codec/messages';
 import { MesosConfigError, MesosMisuseError, type MesosError } from '../common/errors';
 import { createLogger } from '../common/logger';
+import type { MesosZooKeeperError } from '../detector/errors';
 import { decodeMasterIp } from '../detector/master-info';
 import { parseZooKeeperUrl, type ZooKeeperUrl } from '../detector/master-string';
 import { decodeMemberData, leadingMember, MASTER_INFO_JSON_LABEL } from '../detector/zk-members';
@@ -225,8 +226,13 @@ export class ZkMasterMembership extends EventEmitter<ZkMasterMembershipEvents> {
     this.emit('leader', info, isSelf);
   }
 
-  /** Removes this member's znode and closes the session. */
-  async stop(): Promise<void> {
+  /**
+   * Removes this member's znode and closes the session. The removal waits at most 2 s; with
+   * `awaitReconnect` it waits while the client reconnects, up to the session timeout (by then
+   * ZooKeeper has expired the session and its znode anyway), so the other members elect a new
+   * leader as soon as ZooKeeper answers again rather than when the orphaned session expires.
+   */
+  async stop(options: { awaitReconnect?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.generation += 1;
@@ -236,17 +242,47 @@ export class ZkMasterMembership extends EventEmitter<ZkMasterMembershipEvents> {
     const own = this.znode;
     this.client = undefined;
     this.ops = undefined;
-    if (ops && own) {
+    if (client && ops && own) {
       // Bounded: closing the session removes the ephemeral znode anyway.
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.min(this.sessionTimeoutMs, 2000));
-        timer.unref?.();
-      });
-      await Promise.race([ops.remove(own).catch(() => {}), bound]);
-      clearTimeout(timer);
+      const boundMs = options.awaitReconnect ? this.sessionTimeoutMs : Math.min(this.sessionTimeoutMs, 2000);
+      await removeThroughReconnects(client, ops, own, boundMs);
     }
     if (client) await closeZooKeeperClient(client);
     this.ownName = undefined;
+  }
+}
+
+/**
+ * Removes `znode`, and again after the next reconnect whenever the connection is lost on the way
+ * (a request sent on a connection that is dying is lost with it), until `boundMs` has passed or the
+ * session expired (which took the ephemeral znode along).
+ */
+async function removeThroughReconnects(client: RawZkClient, ops: ZkOps, znode: string, boundMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let over = false;
+  const ended = new Promise<void>((resolve) => {
+    const end = () => {
+      over = true;
+      resolve();
+    };
+    timer = setTimeout(end, boundMs);
+    timer.unref?.();
+    client.once('expired', end);
+  });
+  try {
+    while (!over) {
+      const lost = await Promise.race([
+        ops.remove(znode).then(
+          () => false,
+          (err: MesosZooKeeperError) => err.code === 'CONNECTION_LOSS',
+        ),
+        ended.then(() => false),
+      ]);
+      if (!lost || over) return;
+      // The loss is reported while the client starts reconnecting, so its next 'connected' is still to come.
+      await Promise.race([new Promise<void>((resolve) => client.once('connected', resolve)), ended]);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,7 +4,7 @@ import type { MasterInfo } from '../../lib/codec/messages';
 import { MesosDecodeError } from '../../lib/common/errors';
 import { createDetector, type MasterDetector, type MasterLocation, MesosZooKeeperError } from '../../lib/detector';
 import { closeZooKeeperClient, type RawZkClient, ZkOps, zookeeper } from '../../lib/detector/zookeeper';
-import { connectTestClient, freePort, startZooKeeper, type ZooKeeperServer } from './helpers/zookeeper';
+import { connectTestClient, freePort, startZooKeeper, startZooKeeperProxy, type ZooKeeperServer } from './helpers/zookeeper';
 
 const SESSION_MS = 2000;
 
@@ -220,6 +220,29 @@ describe('detector: ZooKeeper (real server)', function () {
     const again = await within(d.detect(null), 8000, 'new session');
     expect(again?.url).to.equal(at(6701));
     expect((d as unknown as { client: RawZkClient }).client).not.to.equal(client);
+  });
+
+  it('a reconnect the server never answers (as a starting ZooKeeper may) costs a retry, not the session', async () => {
+    const first = await addMember(6901);
+    await addMember(6902);
+    const proxy = await startZooKeeperProxy(zk.port);
+    try {
+      // The handshake must give up well before the session timeout, or the detector declares the session lost.
+      const d = detector(`zk://${proxy.connectString}${group}`, { zkSessionTimeoutMs: 4000 });
+      const leader = await within(d.detect(null), 5000, 'detect');
+      expect(leader?.url).to.equal(at(6901));
+      const waiting = d.detect(leader);
+      proxy.silenceNext(1);
+      const reconnected = proxy.nextForwarded();
+      proxy.dropAll();
+      await within(reconnected, 10_000, 'a reconnect past the silent connection');
+      // Same session, watches re-armed: the next leader is seen, with no "no leader" blip before it.
+      await ops.remove(first);
+      expect((await within(waiting, 5000, 'after the leader left'))?.url).to.equal(at(6902));
+    } finally {
+      await Promise.all(detectors.splice(0).map((d) => d.close()));
+      await proxy.close();
+    }
   });
 
   it('survives a short ZooKeeper restart, and reports no leader when the outage outlasts the session', async () => {

@@ -1,7 +1,7 @@
 /** LocalCluster in HA: masters elect their leader through a real ZooKeeper, as Mesos masters do. */
 import { expect } from 'chai';
 import { LocalCluster } from '../../lib/local/cluster';
-import { startZooKeeper, type ZooKeeperServer } from './helpers/zookeeper';
+import { startZooKeeper, startZooKeeperProxy, type ZooKeeperServer } from './helpers/zookeeper';
 import { postCall, Subscription, subscribeCall } from './local-master-helpers';
 
 describe('LocalCluster with ZooKeeper', function () {
@@ -60,5 +60,33 @@ describe('LocalCluster with ZooKeeper', function () {
     expect(third).to.not.equal(second);
     await again.waitForEnd();
     again.close();
+  });
+
+  it('a leader killed while ZooKeeper is unreachable gives way as soon as ZooKeeper answers, not when its session expires', async () => {
+    const proxy = await startZooKeeperProxy(zk.port);
+    try {
+      cluster = await LocalCluster.start({
+        masters: 3,
+        zk: `zk://${proxy.connectString}/mesos-local-${group++}`,
+        heartbeatIntervalSeconds: 5,
+        taskMode: 'simulated',
+      });
+      const killed = cluster.leader;
+      // Every master loses ZooKeeper for 3 s (less than the 10 s session); the leader dies meanwhile.
+      proxy.refuse = true;
+      proxy.dropAll();
+      await cluster.faults.killLeader();
+      await new Promise((r) => setTimeout(r, 3000));
+      proxy.refuse = false;
+      const back = Date.now();
+      // The killed master's znode must go when its client reconnects; left to expire, it would lead ~7 s more.
+      const next = await cluster.waitForLeader((leader) => leader !== killed, 5000);
+      expect(next.isAlive).to.equal(true);
+      expect(Date.now() - back).to.be.below(5000);
+    } finally {
+      await cluster?.stop();
+      cluster = undefined;
+      await proxy.close();
+    }
   });
 });

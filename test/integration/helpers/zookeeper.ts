@@ -212,3 +212,81 @@ export async function connectTestClient(connectString: string, digest?: string) 
   });
   return client;
 }
+
+/** A TCP proxy on 127.0.0.1 in front of a ZooKeeper server, for connection faults the server itself cannot make on cue. */
+export interface ZooKeeperProxy {
+  /** `127.0.0.1:PORT` of the proxy. */
+  readonly connectString: string;
+  /** While true, new connections are closed at once (as when nothing listens). */
+  refuse: boolean;
+  /** Leaves the next `count` connections open but never forwarded nor answered, as a starting ZooKeeper may. */
+  silenceNext(count: number): void;
+  /** Ends every forwarded connection: its client sees a connection loss. */
+  dropAll(): void;
+  /** Resolves when the next connection is forwarded to the server. */
+  nextForwarded(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link ZooKeeperProxy} forwarding to `127.0.0.1:targetPort`. */
+export async function startZooKeeperProxy(targetPort: number): Promise<ZooKeeperProxy> {
+  const sockets = new Set<net.Socket>();
+  const forwarded = new Set<net.Socket>();
+  let silence = 0;
+  let onForwarded: Array<() => void> = [];
+  const proxy = { refuse: false };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if (proxy.refuse) {
+      client.destroy();
+      return;
+    }
+    if (silence > 0) {
+      silence -= 1;
+      client.resume(); // read and drop: the handshake is never answered
+      return;
+    }
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(upstream);
+    forwarded.add(client);
+    const end = () => {
+      forwarded.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', end);
+    upstream.on('close', end);
+    client.on('close', end);
+    upstream.on('connect', () => {
+      const waiting = onForwarded;
+      onForwarded = [];
+      for (const notify of waiting) notify();
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  return Object.assign(proxy, {
+    connectString: `127.0.0.1:${port}`,
+    silenceNext(count: number) {
+      silence = count;
+    },
+    dropAll() {
+      for (const socket of [...forwarded]) socket.destroy();
+    },
+    nextForwarded() {
+      return new Promise<void>((resolve) => onForwarded.push(resolve));
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+}
