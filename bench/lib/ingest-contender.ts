@@ -6,8 +6,11 @@
  * `driver-protobuf` (MesosSchedulerDriver with implicit acknowledgements) and `peer` (npm
  * mesos-framework 0.5.3, acknowledging every update from its UPDATE handler).
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Offer, TaskStatus } from '../../lib/codec/messages';
 import { childArgument, epochMs, tellParent, untilParentCloses } from './bench-child';
 import { MesosSchedulerDriver } from './library-under-test';
@@ -220,11 +223,14 @@ function runPeer(): void {
     Scheduler: new (options: Record<string, unknown>) => PeerScheduler;
   };
   const url = new URL(arg.url);
+  // The peer logs errors to a file (winston); keep it in a folder of our own, removed at exit.
+  const logDir = mkdtempSync(join(tmpdir(), 'mesos-framework-bench-'));
+  process.on('exit', () => rmSync(logDir, { recursive: true, force: true }));
   const peer = new Scheduler({
     masterUrl: url.hostname,
     port: Number(url.port),
     frameworkName: 'ingest-peer',
-    logging: { path: tmpdir(), fileName: `mesos-framework-bench-${process.pid}.log`, level: 'error' },
+    logging: { path: logDir, fileName: 'peer.log', level: 'error' },
     handlers: {
       SUBSCRIBED(_subscribed: unknown) {
         result.subscribedAt = epochMs();
