@@ -81,3 +81,4 @@ export type { MasterDetector, MasterLocation, DetectorOptions, DetectorTlsOption
 export * from './local/index';
 export type { LocalAgentOptions, AgentEvents, AgentTaskState } from './local/agent';
 export type { LocalMasterEvents } from './local/master';
+export { isTerminalTaskState, TERMINAL_TASK_STATES } from './codec/task-states';

@@ -3,3 +3,4 @@ export * from './codec';
 export * from './recordio';
 export * from './schema';
 export type * from './messages';
+export * from './task-states';

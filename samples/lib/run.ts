@@ -3,7 +3,7 @@
  * (an embedded LocalCluster unless `--master` names one), the credential, and the CLI wrapper.
  */
 import type { Credential, TaskState, TaskStatus } from '../../lib';
-import { LocalCluster, type LocalClusterOptions } from '../../lib';
+import { LocalCluster, type LocalClusterOptions, TERMINAL_TASK_STATES } from '../../lib';
 import { type FlagValues, readSecret, stringFlag } from './flags';
 
 /** Ways for a caller (a test, the demo) to watch and steer a sample run in-process. */
@@ -45,16 +45,7 @@ export interface SampleOutcome {
 }
 
 /** States after which a task is gone (`protobuf_utils::isTerminalState`). */
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
+export const TERMINAL_STATES = TERMINAL_TASK_STATES;
 
 /** The credential from `--authenticate`, `--principal` and `--secret`, or undefined without `--authenticate`. */
 export function credentialFrom(values: FlagValues): Credential | undefined {

@@ -1,0 +1,17 @@
+import { expect } from 'chai';
+import { loadSchemaRoot } from '../../lib/codec/schema';
+import { isTerminalTaskState, TERMINAL_TASK_STATES } from '../../lib/codec/task-states';
+
+describe('terminal task states', () => {
+  it('are exactly the states Mesos calls terminal, all of them real TaskState names', () => {
+    const names = Object.keys(loadSchemaRoot().lookupEnum('mesos.v1.TaskState').values);
+    for (const state of TERMINAL_TASK_STATES) expect(names).to.include(state);
+    const terminal = names.filter((n) => isTerminalTaskState(n)).sort();
+    expect(terminal).to.deep.equal(
+      ['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_FINISHED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_KILLED', 'TASK_LOST'],
+    );
+    for (const live of ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE', 'TASK_UNKNOWN']) {
+      expect(isTerminalTaskState(live), live).to.equal(false);
+    }
+  });
+});
