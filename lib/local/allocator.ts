@@ -56,6 +56,8 @@ export class Allocator {
   private readonly filters = new Map<string, RefusalFilter>();
   private readonly lastOffered = new Map<string, number>();
   private sequence = 0;
+  /** No filter expires before this time (ms); a lower bound, tightened by {@link hasExpiredFilters}. */
+  private earliestExpiry = Number.POSITIVE_INFINITY;
 
   /** Hides `resources` on `agentId` from `frameworkId` for `refuseSeconds` (default 5, capped at 365 days). */
   refuse(
@@ -69,7 +71,24 @@ export class Allocator {
     if (!Number.isFinite(seconds) || seconds < 0) seconds = DEFAULT_REFUSE_SECONDS;
     seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
     if (seconds === 0 || isEmptyResources(resources)) return;
-    this.filters.set(`${frameworkId}\u0000${agentId}`, { until: now + seconds * 1000, resources });
+    const until = now + seconds * 1000;
+    this.filters.set(`${frameworkId}\u0000${agentId}`, { until, resources });
+    this.earliestExpiry = Math.min(this.earliestExpiry, until);
+  }
+
+  /**
+   * True when some refusal filter has expired since the last call and so may uncover an agent
+   * that did not change. Drops expired filters (they no longer hide anything).
+   */
+  hasExpiredFilters(now: number): boolean {
+    if (this.earliestExpiry > now) return false;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [key, filter] of this.filters) {
+      if (filter.until <= now) this.filters.delete(key);
+      else earliest = Math.min(earliest, filter.until);
+    }
+    this.earliestExpiry = earliest;
+    return true;
   }
 
   /** Drops every refusal filter of `frameworkId` (REVIVE, re-subscribe, removal). */
@@ -100,13 +119,22 @@ export class Allocator {
     return containsResources(filter.resources, resources);
   }
 
-  /** One allocation round: what to offer, agent by agent. Does not change the inputs. */
-  allocate(agents: readonly AllocatorAgent[], frameworks: readonly AllocatorFramework[], now: number): Allocation[] {
-    const clusterTotals = new Map<string, number>();
+  /**
+   * One allocation round: what to offer, agent by agent. Does not change the inputs. When
+   * `agents` is only part of the cluster, `clusterTotals` gives every agent's total resources,
+   * so that shares are computed against the whole cluster.
+   */
+  allocate(
+    agents: readonly AllocatorAgent[],
+    frameworks: readonly AllocatorFramework[],
+    now: number,
+    clusterTotals: readonly (readonly Resource[])[] = agents.map((agent) => agent.total),
+  ): Allocation[] {
+    const totalByName = new Map<string, number>();
     for (const name of SHARE_RESOURCES) {
-      clusterTotals.set(
+      totalByName.set(
         name,
-        agents.reduce((sum, agent) => sum + scalarTotal(agent.total, name), 0),
+        clusterTotals.reduce((sum, total) => sum + scalarTotal(total, name), 0),
       );
     }
     const held = new Map<string, Map<string, number>>();
@@ -118,7 +146,7 @@ export class Allocator {
     const share = (frameworkId: string): number => {
       let dominant = 0;
       for (const name of SHARE_RESOURCES) {
-        const total = clusterTotals.get(name) ?? 0;
+        const total = totalByName.get(name) ?? 0;
         if (total > 0) dominant = Math.max(dominant, (held.get(frameworkId)?.get(name) ?? 0) / total);
       }
       return dominant;

@@ -20,7 +20,7 @@ import type {
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
 import { allocatedTo, withoutAllocation } from './allocation-info';
-import { Allocator, type AllocatorFramework } from './allocator';
+import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
 import {
   type FrameworkRecord,
@@ -29,7 +29,7 @@ import {
   isConnected,
   validateFrameworkInfo,
 } from './master-frameworks';
-import { addResources, containsResources, isEmptyResources, subtractResources } from './resources';
+import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 
 const log = createLogger('local:master');
 /** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
@@ -114,8 +114,22 @@ export class MasterCore {
   private readonly operations = new Map<string, OperationStatus>();
   private readonly allocator = new Allocator();
   private readonly options: MasterCoreOptions;
+  // Running totals, updated as tasks, executors and offers come and go (as Mesos's master keeps
+  // `Slave::usedResources`), so an event costs the size of the change, not of the whole cluster.
+  /** Resources of tasks and executors, per agent. */
+  private readonly usedOnAgent = new Map<string, ResourceTotals>();
+  /** Resources in outstanding offers, per agent. */
+  private readonly offeredOnAgent = new Map<string, ResourceTotals>();
+  /** Resources a framework holds in tasks and offers (its dominant share), per framework. */
+  private readonly heldByFramework = new Map<string, ResourceTotals>();
+  /** Free resources of agents whose resources did not change since they were computed. */
+  private readonly freeCache = new Map<string, Resource[]>();
+  /** Agents whose resources changed since the last allocation round looked at them. */
+  private readonly changedAgents = new Set<string>();
   private allocationTimer: NodeJS.Timeout | undefined;
   private allocationSoon: NodeJS.Immediate | undefined;
+  /** True when the pending round must look at every agent (frameworks changed), not only the changed ones. */
+  private fullAllocationSoon = false;
   private frameworkCounter = 0;
   private offerCounter = 0;
   private disposed = false;
@@ -131,7 +145,7 @@ export class MasterCore {
 
   constructor(options: MasterCoreOptions) {
     this.options = options;
-    this.allocationTimer = setInterval(() => this.allocate(), options.allocationIntervalMs);
+    this.allocationTimer = setInterval(() => this.allocate(true), options.allocationIntervalMs);
     this.allocationTimer.unref();
   }
 
@@ -148,6 +162,7 @@ export class MasterCore {
     const agentId = info.id?.value ?? '';
     agent.setEvents(this.agentEvents);
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
+    this.agentChanged(agentId);
     for (const row of agent.state()) {
       const frameworkId = row.framework.id?.value;
       if (!frameworkId) continue;
@@ -164,7 +179,7 @@ export class MasterCore {
         });
       }
       const taskId = row.task.task_id.value;
-      this.tasks.set(taskKey(frameworkId, taskId), {
+      this.putTask(taskKey(frameworkId, taskId), {
         frameworkId,
         agentId,
         task: row.task,
@@ -174,7 +189,7 @@ export class MasterCore {
         lastStatus: undefined,
       });
     }
-    this.scheduleAllocation();
+    this.scheduleAllocation(false);
   }
 
   /**
@@ -205,8 +220,10 @@ export class MasterCore {
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
     for (const [key, executor] of [...this.executors]) {
-      if (executor.agentId === agentId) this.executors.delete(key);
+      if (executor.agentId === agentId) this.dropExecutor(key);
     }
+    this.freeCache.delete(agentId);
+    this.changedAgents.delete(agentId);
     for (const framework of this.frameworks.values()) {
       this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
     }
@@ -340,9 +357,10 @@ export class MasterCore {
       }
     }
     for (const [key, executor] of [...this.executors]) {
-      if (executor.frameworkId === framework.id) this.executors.delete(key);
+      if (executor.frameworkId === framework.id) this.dropExecutor(key);
     }
     this.frameworks.delete(framework.id);
+    this.heldByFramework.delete(framework.id);
     this.removedFrameworks.add(framework.id);
     this.completedFrameworks.push({ record: framework, removedAt: Date.now() });
     if (this.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) this.completedFrameworks.shift();
@@ -442,7 +460,7 @@ export class MasterCore {
       this.removeOffer(offer);
       this.allocator.refuse(framework.id, offer.agentId, offer.resources, refuseSeconds, Date.now());
     }
-    this.scheduleAllocation();
+    this.scheduleAllocation(false);
   }
 
   private revive(framework: FrameworkRecord, roles: string[]): void {
@@ -600,7 +618,7 @@ export class MasterCore {
         `Task launched with invalid offers: ${invalid}`,
         'REASON_INVALID_OFFERS',
       );
-      this.scheduleAllocation();
+      this.scheduleAllocation(false);
       return;
     }
     const first = found[0] as OfferRecord;
@@ -641,7 +659,7 @@ export class MasterCore {
     }
     // What the operations did not use counts as declined with the call's filters.
     this.allocator.refuse(framework.id, first.agentId, pool, accept.filters?.refuse_seconds, Date.now());
-    this.scheduleAllocation();
+    this.scheduleAllocation(false);
   }
 
   private dropLaunches(
@@ -757,11 +775,11 @@ export class MasterCore {
     remaining = subtractResources(remaining, needed);
     for (const [key, resources] of newExecutors) {
       const [, , executorId] = key.split('\u0000') as [string, string, string];
-      this.executors.set(key, { frameworkId: framework.id, agentId, executorId, resources });
+      this.putExecutor(key, { frameworkId: framework.id, agentId, executorId, resources });
     }
     for (const task of accepted) {
       const executor = groupExecutor ?? task.executor;
-      this.tasks.set(taskKey(framework.id, task.task_id.value), {
+      this.putTask(taskKey(framework.id, task.task_id.value), {
         frameworkId: framework.id,
         agentId,
         task,
@@ -833,6 +851,7 @@ export class MasterCore {
       return pool;
     }
     agentRecord.total = addResources(subtractResources(agentRecord.total, consumed), converted);
+    this.agentChanged(agentRecord.info.id?.value ?? '');
     this.operationFeedback(framework, agentRecord, operation, 'OPERATION_FINISHED', undefined, converted);
     return addResources(subtractResources(pool, consumed), converted);
   }
@@ -889,7 +908,7 @@ export class MasterCore {
 
   private onExecutorExited(agentId: string, frameworkId: string, executorId: string, waitStatus: number): void {
     if (this.disposed) return;
-    this.executors.delete(executorKeyOf(frameworkId, agentId, executorId));
+    this.dropExecutor(executorKeyOf(frameworkId, agentId, executorId));
     const framework = this.frameworks.get(frameworkId);
     if (framework) {
       this.sendTo(framework, {
@@ -897,16 +916,16 @@ export class MasterCore {
         failure: { agent_id: { value: agentId }, executor_id: { value: executorId }, status: waitStatus },
       });
     }
-    this.scheduleAllocation();
+    this.scheduleAllocation(false);
   }
 
   private finishTask(key: string, task: TaskRecord, status: TaskStatus): void {
     task.state = status.state;
     task.lastStatus = status;
-    this.tasks.delete(key);
+    this.dropTask(key);
     this.completedTasks.push(task);
     if (this.completedTasks.length > 1000) this.completedTasks.shift();
-    this.scheduleAllocation();
+    this.scheduleAllocation(false);
   }
 
   private masterStatus(task: TaskRecord, state: TaskState, reason: TaskStatus.Reason, message: string): TaskStatus {
@@ -924,28 +943,46 @@ export class MasterCore {
 
   // ---------------------------------------------------------------- offers
 
-  /** Asks for an allocation round as soon as the event loop is free (resources freed, new framework...). */
-  scheduleAllocation(): void {
-    if (this.disposed || this.allocationSoon) return;
+  /**
+   * Asks for an allocation round as soon as the event loop is free. `everyAgent` false is for
+   * events that changed only some agents' resources (they are marked as they change): the round
+   * then looks at those agents only, since every other agent would get the same answer as in the
+   * round that last looked at it. Framework-level changes (subscribe, revive, roles) need all.
+   */
+  scheduleAllocation(everyAgent = true): void {
+    if (this.disposed) return;
+    if (everyAgent) this.fullAllocationSoon = true;
+    if (this.allocationSoon) return;
     this.allocationSoon = setImmediate(() => {
       this.allocationSoon = undefined;
-      this.allocate();
+      const full = this.fullAllocationSoon;
+      this.fullAllocationSoon = false;
+      this.allocate(full);
     });
     this.allocationSoon.unref();
   }
 
   /** Resources of `agentId` not used by tasks/executors nor offered. */
   freeResources(agentId: string): Resource[] {
+    return [...this.freeOn(agentId)];
+  }
+
+  /** Like {@link freeResources}, but the cached list itself (callers must not change it). */
+  private freeOn(agentId: string): Resource[] {
+    const cached = this.freeCache.get(agentId);
+    if (cached) return cached;
     const record = this.agents.get(agentId);
     if (!record) return [];
     let free = record.total;
-    for (const resources of this.usedOn(agentId)) free = subtractResources(free, resources);
-    for (const offer of this.offers.values())
-      if (offer.agentId === agentId) free = subtractResources(free, offer.resources);
+    const used = this.usedOnAgent.get(agentId);
+    if (used && !used.isEmpty) free = subtractResources(free, used);
+    const offered = this.offeredOnAgent.get(agentId);
+    if (offered && !offered.isEmpty) free = subtractResources(free, offered);
+    this.freeCache.set(agentId, free);
     return free;
   }
 
-  /** Resources used by tasks and executors on `agentId`, per framework. */
+  /** Resources used by tasks and executors on `agentId`, per framework (for /state; scans every task). */
   usedByFramework(agentId: string): Map<string, Resource[]> {
     const used = new Map<string, Resource[]>();
     const add = (frameworkId: string, resources: Resource[]) =>
@@ -956,41 +993,85 @@ export class MasterCore {
     return used;
   }
 
-  private usedOn(agentId: string): Resource[][] {
-    return [...this.usedByFramework(agentId).values()];
-  }
-
   /** The outstanding offers, for /state and tests. */
   outstandingOffers(): Offer[] {
     return [...this.offers.values()].map((record) => record.offer);
   }
 
-  private allocate(): void {
+  // ---------------------------------------------------------------- running totals
+
+  /** Marks an agent's free resources as changed: recomputed when next needed, and looked at in the next round. */
+  private agentChanged(agentId: string): void {
+    this.freeCache.delete(agentId);
+    this.changedAgents.add(agentId);
+  }
+
+  /** Records a task (replacing any with the same key), charging its resources to its agent and framework. */
+  private putTask(key: string, record: TaskRecord): void {
+    const previous = this.tasks.get(key);
+    if (previous) this.dropTask(key);
+    this.tasks.set(key, record);
+    totalsOf(this.usedOnAgent, record.agentId).add(record.resources);
+    totalsOf(this.heldByFramework, record.frameworkId).add(record.resources);
+    this.agentChanged(record.agentId);
+  }
+
+  /** Forgets a task, giving its resources back. */
+  private dropTask(key: string): void {
+    const record = this.tasks.get(key);
+    if (!record) return;
+    this.tasks.delete(key);
+    this.usedOnAgent.get(record.agentId)?.subtract(record.resources);
+    this.heldByFramework.get(record.frameworkId)?.subtract(record.resources);
+    this.agentChanged(record.agentId);
+  }
+
+  /** Records an executor, charging its resources to its agent (a framework's share counts tasks and offers only). */
+  private putExecutor(key: string, record: ExecutorRecord): void {
+    if (this.executors.has(key)) this.dropExecutor(key);
+    this.executors.set(key, record);
+    totalsOf(this.usedOnAgent, record.agentId).add(record.resources);
+    this.agentChanged(record.agentId);
+  }
+
+  /** Forgets an executor, giving its resources back. */
+  private dropExecutor(key: string): void {
+    const record = this.executors.get(key);
+    if (!record) return;
+    this.executors.delete(key);
+    this.usedOnAgent.get(record.agentId)?.subtract(record.resources);
+    this.agentChanged(record.agentId);
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  /** One allocation round over every agent (`full`) or over the agents that changed since the last one. */
+  private allocate(full = true): void {
     if (this.disposed) return;
     const now = Date.now();
-    const agents = [...this.agents.entries()].map(([id, record]) => ({
-      id,
-      free: this.freeResources(id),
-      total: record.total,
-    }));
     const frameworks: AllocatorFramework[] = [];
     for (const framework of this.frameworks.values()) {
       if (!isConnected(framework)) continue;
-      let allocated: Resource[] = [];
-      for (const task of this.tasks.values())
-        if (task.frameworkId === framework.id) allocated = addResources(allocated, task.resources);
-      for (const offer of this.offers.values())
-        if (offer.frameworkId === framework.id) allocated = addResources(allocated, offer.resources);
       frameworks.push({
         id: framework.id,
         roles: frameworkRoles(framework.info),
         suppressedRoles: framework.suppressedRoles,
-        allocated,
+        allocated: this.heldByFramework.get(framework.id)?.toArray() ?? [],
       });
     }
-    if (frameworks.length === 0 || agents.length === 0) return;
+    if (frameworks.length === 0 || this.agents.size === 0) return;
+    // An expired refusal filter may uncover any agent: look at all of them, as a full round would.
+    const everyAgent = full || this.allocator.hasExpiredFilters(now);
+    const clusterTotals: Resource[][] = [];
+    const agents: AllocatorAgent[] = [];
+    for (const [id, record] of this.agents) {
+      clusterTotals.push(record.total);
+      if (everyAgent || this.changedAgents.has(id)) agents.push({ id, free: this.freeOn(id), total: record.total });
+    }
+    this.changedAgents.clear();
+    if (agents.length === 0) return;
     const byFramework = new Map<string, Offer[]>();
-    for (const allocation of this.allocator.allocate(agents, frameworks, now)) {
+    for (const allocation of this.allocator.allocate(agents, frameworks, now, clusterTotals)) {
       const agentRecord = this.agents.get(allocation.agentId);
       if (!agentRecord || isEmptyResources(allocation.resources)) continue;
       const offer = this.makeOffer(allocation.frameworkId, agentRecord, allocation.role, allocation.resources);
@@ -1032,12 +1113,18 @@ export class MasterCore {
       record.timer.unref();
     }
     this.offers.set(offerId, record);
+    totalsOf(this.offeredOnAgent, agentId).add(resources);
+    totalsOf(this.heldByFramework, frameworkId).add(resources);
+    this.agentChanged(agentId);
     return offer;
   }
 
   private removeOffer(record: OfferRecord): void {
     if (record.timer) clearTimeout(record.timer);
-    this.offers.delete(record.offer.id.value);
+    if (!this.offers.delete(record.offer.id.value)) return;
+    this.offeredOnAgent.get(record.agentId)?.subtract(record.resources);
+    this.heldByFramework.get(record.frameworkId)?.subtract(record.resources);
+    this.agentChanged(record.agentId);
   }
 
   private rescindOffer(record: OfferRecord, quiet: boolean): void {
@@ -1045,7 +1132,7 @@ export class MasterCore {
     this.removeOffer(record);
     const framework = this.frameworks.get(record.frameworkId);
     if (framework) this.sendTo(framework, { type: 'RESCIND', rescind: { offer_id: record.offer.id } });
-    if (!quiet) this.scheduleAllocation();
+    if (!quiet) this.scheduleAllocation(false);
   }
 
   private sendTo(framework: FrameworkRecord, event: scheduler.Event): void {
@@ -1075,6 +1162,13 @@ export class MasterCore {
       stream?.close();
     }
   }
+}
+
+/** The running totals of `id` in `map`, created empty on first use. */
+function totalsOf(map: Map<string, ResourceTotals>, id: string): ResourceTotals {
+  let totals = map.get(id);
+  if (!totals) map.set(id, (totals = new ResourceTotals()));
+  return totals;
 }
 
 function taskKey(frameworkId: string, taskId: string): string {

@@ -41,7 +41,23 @@ export function reservationRole(resource: Resource): string {
   return reservations.length > 0 ? (reservations[reservations.length - 1]?.role ?? '*') : '*';
 }
 
+/** True when a resource has nothing beyond name, type and value (the common case: `cpus:4`); mirrors {@link identityKey}. */
+function isPlain(resource: Resource): boolean {
+  return (
+    (resource.reservations === undefined || resource.reservations.length === 0) &&
+    (resource.role === undefined || resource.role === '*') &&
+    (resource.allocation_info?.role ?? null) === null &&
+    (resource.disk ?? null) === null &&
+    !resource.revocable &&
+    !resource.shared &&
+    (resource.provider_id?.value ?? null) === null
+  );
+}
+
 function identityKey(resource: Resource): string {
+  // Fast path: a plain resource is identified by name and type alone. The leading control
+  // character never starts a JSON text, so these keys cannot meet the general ones below.
+  if (isPlain(resource)) return `\u0001${resource.name}\u0000${resource.type}`;
   const reservations = reservationsOf(resource).map((r) => ({
     type: r.type ?? 'STATIC',
     role: r.role ?? '*',
@@ -180,7 +196,7 @@ function valueContains(have: Resource, want: Resource): boolean {
 }
 
 /** Groups resources by identity, summing values; empty values are dropped. */
-function consolidate(resources: Resource[]): Map<string, Resource> {
+function consolidate(resources: readonly Resource[]): Map<string, Resource> {
   const byKey = new Map<string, Resource>();
   for (const resource of resources) {
     if (valueIsEmpty(resource)) continue;
@@ -192,6 +208,53 @@ function consolidate(resources: Resource[]): Map<string, Resource> {
   return byKey;
 }
 
+/**
+ * A running sum of resources, consolidated by identity, that is updated in place: the master's
+ * per-agent and per-framework totals (as Mesos's `Slave::usedResources`), so an update costs the
+ * size of the change rather than re-adding every task's resources.
+ */
+export class ResourceTotals {
+  private readonly byKey = new Map<string, Resource>();
+
+  /** Adds `resources` into the totals. */
+  add(resources: readonly Resource[]): void {
+    for (const resource of resources) {
+      if (valueIsEmpty(resource)) continue;
+      const key = identityKey(resource);
+      const existing = this.byKey.get(key);
+      if (existing) addInto(existing, resource);
+      else this.byKey.set(key, cloneResource(resource));
+    }
+  }
+
+  /** Takes `resources` out of the totals; what the totals do not hold is ignored (scalars stop at zero). */
+  subtract(resources: readonly Resource[]): void {
+    for (const resource of resources) {
+      if (valueIsEmpty(resource)) continue;
+      const key = identityKey(resource);
+      const existing = this.byKey.get(key);
+      if (!existing) continue;
+      subtractFrom(existing, resource);
+      if (valueIsEmpty(existing)) this.byKey.delete(key);
+    }
+  }
+
+  /** True when the totals hold nothing. */
+  get isEmpty(): boolean {
+    return this.byKey.size === 0;
+  }
+
+  /** A copy of the totals as a consolidated resource list. */
+  toArray(): Resource[] {
+    return [...this.byKey.values()].map(cloneResource);
+  }
+
+  /** The consolidated entries by identity, for the arithmetic in this module (read-only). */
+  entries(): IterableIterator<[string, Resource]> {
+    return this.byKey.entries();
+  }
+}
+
 /** `a + b`: values of resources with the same identity are summed (ranges merged, sets unioned). */
 export function addResources(a: Resource[], b: Resource[]): Resource[] {
   return [...consolidate([...a, ...b]).values()];
@@ -201,9 +264,10 @@ export function addResources(a: Resource[], b: Resource[]): Resource[] {
  * `a - b`: what is left of `a` after taking `b` away. Parts of `b` that `a` does not hold are
  * ignored (scalars stop at zero), as Mesos's `Resources::operator-` does.
  */
-export function subtractResources(a: Resource[], b: Resource[]): Resource[] {
+export function subtractResources(a: readonly Resource[], b: readonly Resource[] | ResourceTotals): Resource[] {
   const result = consolidate(a);
-  for (const [key, remove] of consolidate(b)) {
+  if (result.size === 0) return [];
+  for (const [key, remove] of b instanceof ResourceTotals ? b.entries() : consolidate(b)) {
     const existing = result.get(key);
     if (!existing) continue;
     subtractFrom(existing, remove);
