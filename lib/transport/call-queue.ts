@@ -1,9 +1,12 @@
 /** A FIFO limiter: at most `limit` tasks run at once, started in the order they were queued. */
 import { MesosAbortError } from '../common/errors';
+import { onAbort } from './abort-fanout';
 
 interface Waiter {
   start: () => void;
   cancel: (err: unknown) => void;
+  /** Set once the waiter was started or cancelled; a settled waiter left in the queue is skipped. */
+  settled: boolean;
 }
 
 /**
@@ -12,13 +15,21 @@ interface Waiter {
  */
 export class CallQueue {
   private running = 0;
-  private readonly waiting: Waiter[] = [];
+  /** Waiters from `head` on; cancelled ones stay until reached, so an abort costs O(1). */
+  private waiting: Waiter[] = [];
+  private head = 0;
+  private waitingCount = 0;
 
   constructor(readonly limit: number) {}
 
   /** Number of tasks waiting for a slot. */
   get pending(): number {
-    return this.waiting.length;
+    return this.waitingCount;
+  }
+
+  /** Number of tasks running now. */
+  get active(): number {
+    return this.running;
   }
 
   /**
@@ -38,35 +49,66 @@ export class CallQueue {
 
   /** Rejects every waiting task with `err` (used by close()). */
   rejectAll(err: unknown): void {
-    for (const waiter of this.waiting.splice(0)) waiter.cancel(err);
+    const waiting = this.waiting;
+    const head = this.head;
+    this.waiting = [];
+    this.head = 0;
+    this.waitingCount = 0;
+    for (let i = head; i < waiting.length; i++) {
+      const waiter = waiting[i] as Waiter;
+      if (!waiter.settled) waiter.cancel(err);
+    }
   }
 
   private waitForSlot(signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const at = this.waiting.indexOf(waiter);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(new MesosAbortError('The call was aborted before it was sent', { cause: signal?.reason }));
-      };
+      let unsubscribe: (() => void) | undefined;
       const waiter: Waiter = {
+        settled: false,
         // The slot is handed over directly: `running` is not decremented in between, so a newcomer cannot jump the queue.
         start: () => {
-          signal?.removeEventListener('abort', onAbort);
+          waiter.settled = true;
+          unsubscribe?.();
           resolve();
         },
         cancel: (err) => {
-          signal?.removeEventListener('abort', onAbort);
+          waiter.settled = true;
+          unsubscribe?.();
           reject(err);
         },
       };
       this.waiting.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waitingCount++;
+      if (signal !== undefined) {
+        unsubscribe = onAbort(signal, () => {
+          if (waiter.settled) return;
+          this.waitingCount--;
+          waiter.cancel(new MesosAbortError('The call was aborted before it was sent', { cause: signal.reason }));
+        });
+      }
     });
   }
 
   private release(): void {
-    const next = this.waiting.shift();
-    if (next) next.start();
-    else this.running--;
+    while (this.head < this.waiting.length) {
+      const next = this.waiting[this.head] as Waiter;
+      this.waiting[this.head++] = undefined as unknown as Waiter;
+      if (next.settled) continue;
+      this.waitingCount--;
+      this.compact();
+      next.start();
+      return;
+    }
+    this.waiting = [];
+    this.head = 0;
+    this.running--;
+  }
+
+  /** Drops the consumed front of the array now and then, so it does not grow for ever. */
+  private compact(): void {
+    if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
   }
 }
