@@ -665,6 +665,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (this.options.tls) options.tls = this.options.tls;
     if (this.options.headers) options.headers = this.options.headers;
     if (this.options.requestTimeoutMs !== undefined) options.requestTimeoutMs = this.options.requestTimeoutMs;
+    if (this.options.maxConcurrentAcknowledgements !== undefined) {
+      options.maxConcurrentAcknowledgements = this.options.maxConcurrentAcknowledgements;
+    }
     const factory = this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
     return factory(url, options);
   }

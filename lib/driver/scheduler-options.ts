@@ -47,6 +47,7 @@ export interface SchedulerTransportOptions {
   tls?: TlsOptions;
   headers?: Record<string, string>;
   requestTimeoutMs?: number;
+  maxConcurrentAcknowledgements?: number;
 }
 
 /** Heartbeat watchdog settings. */
@@ -81,6 +82,14 @@ export interface SchedulerDriverOptions {
   headers?: Record<string, string>;
   /** Time limit of non-streaming requests, in ms (passed to the HTTP client). */
   requestTimeoutMs?: number;
+  /**
+   * How many ACKNOWLEDGE / ACKNOWLEDGE_OPERATION_STATUS calls may be in flight at once. They
+   * travel on connections of their own and are not ordered with each other nor with other
+   * calls (an agent sends a task's next update only once the previous one is acknowledged, so
+   * their order does not matter); every other call is sent one at a time, in the order it was
+   * made. @default 16
+   */
+  maxConcurrentAcknowledgements?: number;
   /** Time limit for sending TEARDOWN on `stop()`. @default 10000 */
   teardownTimeoutMs?: number;
   /**

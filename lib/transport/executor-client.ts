@@ -111,7 +111,7 @@ export class ExecutorClient extends MesosHttpClient {
       throw new MesosMisuseError('SUBSCRIBE must be sent with subscribe(), not call()');
     }
     const body = this.callCodec.encode(call);
-    await this.sendCall(body, `call ${call.type ?? 'UNKNOWN'}`, {}, options.signal);
+    await this.sendCall(body, `call ${call.type ?? 'UNKNOWN'}`, undefined, options.signal);
   }
 
   /** Closes every subscription, aborts every call in flight and destroys the connection pools. */

@@ -1,9 +1,9 @@
 /**
- * The HTTP machinery shared by the scheduler and executor clients: one axios instance, one
- * keep-alive agent for the subscription stream and another for calls (Mesos wants calls on a
- * different connection from the stream), timeouts, cancellation and error mapping.
+ * The HTTP machinery shared by the scheduler and executor clients: axios for the subscription
+ * stream, Node's `http.request` for calls, one keep-alive agent for the stream and one per call
+ * lane (Mesos wants calls on a different connection from the stream), timeouts, cancellation and
+ * error mapping.
  */
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -11,7 +11,9 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { MEDIA_TYPES, type WireFormat } from '../codec/codec';
 import { MesosAbortError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
+import { onAbort } from './abort-fanout';
 import { CallQueue } from './call-queue';
+import { exchangeCall } from './call-request';
 import { bodyText, type CancelReason, errorFromFailure, errorFromStatus, type RequestContext } from './errors';
 import { basicAuthorization, type HttpClientOptions, type ResolvedHttpOptions, resolveHttpOptions } from './options';
 import { parseEndpointUrl } from './url';
@@ -70,6 +72,14 @@ async function readBounded(body: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(parts).subarray(0, limit);
 }
 
+/** A FIFO of calls with its own concurrency limit and connection pool. @internal */
+export interface CallLane {
+  /** Starts calls in arrival order, at most `limit` at a time. */
+  readonly queue: CallQueue;
+  /** The lane's keep-alive agent, with as many sockets as calls may be in flight. */
+  readonly agent: http.Agent;
+}
+
 /** Base of {@link SchedulerClient} and {@link ExecutorClient}: sends POSTs to one API endpoint. */
 export abstract class MesosHttpClient {
   /** The API endpoint every request goes to. */
@@ -82,10 +92,18 @@ export abstract class MesosHttpClient {
   protected readonly log: Logger;
   private readonly axios: AxiosInstance;
   private readonly streamAgent: http.Agent;
-  private readonly callAgent: http.Agent;
+  private readonly makeAgent: (extra: http.AgentOptions) => http.Agent;
+  private readonly lanes: CallLane[] = [];
+  /** The lane of every call that must keep its order: `maxConcurrentCalls` at a time. */
+  private readonly orderedLane: CallLane;
   private readonly closeController = new AbortController();
-  private readonly callQueue: CallQueue;
+  /** Cancellers of the calls in flight, so close() reaches each without a listener per call. */
+  private readonly inFlight = new Set<(why: CancelReason) => void>();
+  private readonly requestFn: typeof http.request;
+  private readonly target: http.RequestOptions;
   private readonly authorization: string | undefined;
+  /** Headers sent with every request, built once; the Authorization value is never logged. */
+  private readonly commonHeaders: Record<string, string>;
 
   protected constructor(
     baseUrl: string,
@@ -101,6 +119,8 @@ export abstract class MesosHttpClient {
     this.log = createLogger(component);
     this.authorization =
       authorization ?? (this.options.credential ? basicAuthorization(this.options.credential) : undefined);
+    this.commonHeaders = { ...this.options.headers, 'Content-Type': this.mediaType, Accept: this.mediaType };
+    if (this.authorization !== undefined) this.commonHeaders.Authorization = this.authorization;
     const secure = this.url.startsWith('https:');
     const tls = this.options.tls;
     const agentOptions: https.AgentOptions = { keepAlive: true };
@@ -114,14 +134,18 @@ export abstract class MesosHttpClient {
         ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
       });
     }
-    const makeAgent = (extra: http.AgentOptions) =>
+    this.makeAgent = (extra: http.AgentOptions) =>
       secure ? new https.Agent({ ...agentOptions, ...extra }) : new http.Agent({ ...agentOptions, ...extra });
-    this.streamAgent = makeAgent({});
-    // As many sockets as calls may be in flight: with the default of 1, calls share one connection in order.
-    this.callAgent = makeAgent({ maxSockets: this.options.maxConcurrentCalls });
-    this.callQueue = new CallQueue(this.options.maxConcurrentCalls);
-    // Every request in flight and every subscription listens for close(): not a leak.
-    setMaxListeners(0, this.closeController.signal);
+    this.streamAgent = this.makeAgent({});
+    this.orderedLane = this.createLane(this.options.maxConcurrentCalls);
+    const endpoint = new URL(this.url);
+    this.requestFn = secure ? https.request : http.request;
+    this.target = {
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: endpoint.port || (secure ? 443 : 80),
+      path: `${endpoint.pathname}${endpoint.search}`,
+    };
     this.axios = axios.create({
       // Errors, redirects, proxies and decompression are all handled (or refused) here, not by axios.
       validateStatus: () => true,
@@ -146,9 +170,24 @@ export abstract class MesosHttpClient {
     if (this.closed) return;
     this.log('closing %s', this.url);
     this.closeController.abort();
-    this.callQueue.rejectAll(new MesosAbortError('The call was aborted: the client was closed'));
+    for (const cancel of [...this.inFlight]) cancel('closed');
+    this.inFlight.clear();
+    for (const lane of this.lanes) {
+      lane.queue.rejectAll(new MesosAbortError('The call was aborted: the client was closed'));
+      lane.agent.destroy();
+    }
     this.streamAgent.destroy();
-    this.callAgent.destroy();
+  }
+
+  /**
+   * A new call lane: a FIFO of at most `limit` calls in flight over a keep-alive agent of its own,
+   * with as many sockets (with a limit of 1, calls share one connection in order).
+   * @internal
+   */
+  protected createLane(limit: number): CallLane {
+    const lane: CallLane = { queue: new CallQueue(limit), agent: this.makeAgent({ maxSockets: limit }) };
+    this.lanes.push(lane);
+    return lane;
   }
 
   /** @internal Signal that aborts when the client is closed; streams tie their lifetime to it. */
@@ -156,53 +195,66 @@ export abstract class MesosHttpClient {
     return this.closeController.signal;
   }
 
-  /** Headers of every request; the Authorization value is never logged. */
-  private requestHeaders(extra: Record<string, string>): Record<string, string> {
-    const headers: Record<string, string> = {
-      ...this.options.headers,
-      'Content-Type': this.mediaType,
-      Accept: this.mediaType,
-      ...extra,
-    };
-    if (this.authorization !== undefined) headers.Authorization = this.authorization;
-    return headers;
-  }
-
   private ensureOpen(what: string): void {
     if (this.closed) throw new MesosMisuseError(`Cannot send ${what}: the client to ${this.url} is closed`);
   }
 
   /**
-   * Sends a call (over the call connection, in order) and reads the whole answer. Non-2xx
+   * Sends a call on a lane (by default the ordered one) and reads the whole answer. Non-2xx
    * statuses become typed errors.
    * @internal
    */
-  protected async sendCall(
+  protected sendCall(
     body: Buffer,
     what: string,
-    extraHeaders: Record<string, string>,
+    streamId: string | undefined,
     signal: AbortSignal | undefined,
+    lane: CallLane = this.orderedLane,
   ): Promise<BufferedResponse> {
     this.ensureOpen(what);
-    const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
-    return this.callQueue.run(async () => {
-      const response = await this.post(
-        body,
-        extraHeaders,
-        signal,
-        this.options.requestTimeoutMs,
-        'arraybuffer',
-        context,
-        this.callAgent,
-      );
-      const data = Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data as ArrayBuffer);
-      const headers = plainHeaders(response);
-      this.log('%s -> %d', what, response.status);
-      // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
-      if (response.status >= 200 && response.status < 300) return { status: response.status, headers, body: data };
-      throw this.statusError(response.status, bodyText(data), headers, context);
-    }, signal);
+    return lane.queue.run(() => this.exchange(body, what, streamId, signal, lane.agent), signal);
   }
+
+  private async exchange(
+    body: Buffer,
+    what: string,
+    streamId: string | undefined,
+    signal: AbortSignal | undefined,
+    agent: http.Agent,
+  ): Promise<BufferedResponse> {
+    const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
+    if (this.closed) throw new MesosAbortError(`${what} was aborted: the client was closed`);
+    const headers: http.OutgoingHttpHeaders = { ...this.commonHeaders, 'Content-Length': body.length };
+    if (streamId !== undefined) headers['Mesos-Stream-Id'] = streamId;
+    if (this.log.enabled) this.log('POST %s (%s, %d bytes)', this.url, what, body.length);
+    let answer: BufferedResponse;
+    try {
+      answer = await exchangeCall({
+        request: this.requestFn,
+        target: this.target,
+        agent,
+        headers,
+        body,
+        context,
+        timeoutMs: this.options.requestTimeoutMs,
+        signal,
+        track: this.track,
+        onAbort,
+      });
+    } catch (error) {
+      this.log('%s failed: %s', what, (error as Error).message);
+      throw error;
+    }
+    if (this.log.enabled) this.log('%s -> %d', what, answer.status);
+    // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
+  }
+
+  private readonly track = (cancel: (why: CancelReason) => void): (() => void) => {
+    this.inFlight.add(cancel);
+    return () => this.inFlight.delete(cancel);
+  };
 
   /**
    * Sends SUBSCRIBE over the stream connection and resolves once the 200 answer's headers have
@@ -217,15 +269,7 @@ export abstract class MesosHttpClient {
   ): Promise<StreamingResponse> {
     this.ensureOpen(what);
     const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
-    const response = await this.post(
-      body,
-      {},
-      signal,
-      this.options.connectTimeoutMs,
-      'stream',
-      context,
-      this.streamAgent,
-    );
+    const response = await this.postForStream(body, signal, this.options.connectTimeoutMs, context);
     const stream = response.data as Readable;
     const headers = plainHeaders(response);
     this.log('%s -> %d', what, response.status);
@@ -251,15 +295,12 @@ export abstract class MesosHttpClient {
     return error;
   }
 
-  /** One POST with the client's headers, a timer and cancellation mapped to typed errors. */
-  private async post(
+  /** The SUBSCRIBE POST through axios, its body left streaming; the timer ends at the response headers. */
+  private async postForStream(
     body: Buffer,
-    extraHeaders: Record<string, string>,
     signal: AbortSignal | undefined,
     timeoutMs: number,
-    responseType: 'arraybuffer' | 'stream',
     context: RequestContext,
-    agent: http.Agent,
   ): Promise<AxiosResponse> {
     let reason: CancelReason | undefined;
     if (signal?.aborted) throw new MesosAbortError(`${context.what} was aborted`, { cause: signal.reason });
@@ -269,24 +310,22 @@ export abstract class MesosHttpClient {
       reason ??= why;
       controller.abort();
     };
-    const onUserAbort = () => cancel('aborted');
-    const onClose = () => cancel('closed');
-    signal?.addEventListener('abort', onUserAbort, { once: true });
-    this.closeSignal.addEventListener('abort', onClose, { once: true });
+    const unsubscribeUser = signal === undefined ? undefined : onAbort(signal, () => cancel('aborted'));
+    const unsubscribeClose = this.track(cancel);
     const timer = setTimeout(() => cancel('timeout'), timeoutMs);
     timer.unref?.();
     if (reason !== undefined) controller.abort();
-    this.log('POST %s (%s, %d bytes)', this.url, context.what, body.length);
+    if (this.log.enabled) this.log('POST %s (%s, %d bytes)', this.url, context.what, body.length);
     try {
       return await this.axios.request({
         method: 'POST',
         url: this.url,
         data: body,
-        headers: this.requestHeaders(extraHeaders),
-        responseType,
+        headers: { ...this.commonHeaders },
+        responseType: 'stream',
         signal: controller.signal,
-        httpAgent: agent,
-        httpsAgent: agent,
+        httpAgent: this.streamAgent,
+        httpsAgent: this.streamAgent,
       });
     } catch (err) {
       const error =
@@ -297,8 +336,8 @@ export abstract class MesosHttpClient {
       throw error;
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onUserAbort);
-      this.closeSignal.removeEventListener('abort', onClose);
+      unsubscribeUser?.();
+      unsubscribeClose();
     }
   }
 }

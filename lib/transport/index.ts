@@ -4,6 +4,11 @@ export type { ExecutorClientOptions, ExecutorRequestOptions, ExecutorSubscriptio
 export { ExecutorClient } from './executor-client';
 export type { Credential, HttpClientOptions, TlsOptions } from './options';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './options';
-export type { SchedulerCallOptions, SchedulerSubscription, SubscribeOptions } from './scheduler-client';
-export { SchedulerClient } from './scheduler-client';
+export type {
+  SchedulerCallOptions,
+  SchedulerClientOptions,
+  SchedulerSubscription,
+  SubscribeOptions,
+} from './scheduler-client';
+export { DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS, SchedulerClient } from './scheduler-client';
 export { EXECUTOR_API_PATH, leaderFromLocation, parseEndpointUrl, SCHEDULER_API_PATH } from './url';

@@ -49,11 +49,12 @@ export interface HttpClientOptions {
   /** Largest event record accepted from the stream, in bytes. Default 64 MiB. */
   maxRecordBytes?: number;
   /**
-   * How many calls may be in flight at once. Default 1: calls go one after another over one
-   * keep-alive connection, so they reach the master in the order they were made, like libmesos.
-   * A higher value raises throughput when the master is far away, but calls then travel over
-   * several connections and may be processed out of order (an ACCEPT may overtake the DECLINE
-   * before it); use it only for calls whose order does not matter.
+   * How many calls of the ordered lane may be in flight at once. Default 1: calls go one after
+   * another over one keep-alive connection, so they reach the master in the order they were
+   * made, like libmesos. A higher value raises throughput when the master is far away, but calls
+   * then travel over several connections and may be processed out of order (an ACCEPT may
+   * overtake the DECLINE before it); use it only for calls whose order does not matter. The
+   * scheduler's acknowledgements have a lane of their own (see `SchedulerClientOptions`).
    */
   maxConcurrentCalls?: number;
 }
@@ -84,7 +85,8 @@ const RESERVED_HEADERS = new Set([
   'host',
 ]);
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+/** `value`, or `fallback` when undefined; throws `MesosConfigError` naming `name` unless a positive safe integer. */
+export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new MesosConfigError(`Option ${name} must be a positive integer, got ${String(value)}`);

@@ -3,8 +3,8 @@ import { getCodec, type MessageCodec, TYPE_NAMES, type WireFormat } from '../cod
 import type { scheduler } from '../codec/messages';
 import { MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { EventStream } from './event-stream';
-import { formatOfContentType, MesosHttpClient } from './http-client';
-import type { HttpClientOptions } from './options';
+import { type CallLane, formatOfContentType, MesosHttpClient } from './http-client';
+import { type HttpClientOptions, positiveInteger } from './options';
 import { SCHEDULER_API_PATH } from './url';
 
 /** An open SUBSCRIBE stream of a scheduler. */
@@ -22,6 +22,28 @@ export interface SchedulerSubscription {
   close(): void;
 }
 
+/** Options of {@link SchedulerClient}. */
+export interface SchedulerClientOptions extends HttpClientOptions {
+  /**
+   * How many ACKNOWLEDGE and ACKNOWLEDGE_OPERATION_STATUS calls may be in flight at once, on
+   * their own keep-alive connections. Default {@link DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS}.
+   */
+  maxConcurrentAcknowledgements?: number;
+}
+
+/** Default of {@link SchedulerClientOptions.maxConcurrentAcknowledgements}. */
+export const DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS = 16;
+
+/**
+ * Calls that travel on the acknowledgement lane. Each acknowledges one update of one task or
+ * operation, and an agent sends a task's next update only once the previous one is acknowledged,
+ * so there is at most one outstanding acknowledgement per task: their order does not matter.
+ */
+const ACKNOWLEDGEMENTS: ReadonlySet<scheduler.Call.Type | undefined> = new Set<scheduler.Call.Type>([
+  'ACKNOWLEDGE',
+  'ACKNOWLEDGE_OPERATION_STATUS',
+]);
+
 /** Options of {@link SchedulerClient.subscribe}. */
 export interface SubscribeOptions {
   /** Cancels the subscribe request, and later closes the stream. */
@@ -38,19 +60,37 @@ export interface SchedulerCallOptions {
 
 /**
  * Speaks the scheduler HTTP API to one master: `subscribe()` opens the event stream on its own
- * keep-alive connection, `call()` sends every other call on another one. By default calls are
- * sent one at a time, in the order `call()` was invoked, so they reach the master in that order
- * (see `maxConcurrentCalls`). Every failure is a typed `MesosError` with `retryable` set.
+ * keep-alive connection, and `call()` sends the other calls on two lanes, each with connections
+ * of its own.
+ *
+ * Ordering guarantee: every call except ACKNOWLEDGE and ACKNOWLEDGE_OPERATION_STATUS goes on the
+ * ordered lane, sent one at a time (by default; see `maxConcurrentCalls`) in the order `call()`
+ * was invoked, so such calls reach the master in that order. Acknowledgements go on the
+ * acknowledgement lane, up to `maxConcurrentAcknowledgements` at once: they are not ordered with
+ * each other nor with the calls of the ordered lane (an ACKNOWLEDGE may reach the master before
+ * a DECLINE made earlier, and two acknowledgements may arrive in either order). Every failure is
+ * a typed `MesosError` with `retryable` set.
  */
 export class SchedulerClient extends MesosHttpClient {
   private lastStreamId: string | undefined;
   private readonly callCodec: MessageCodec<scheduler.Call>;
   private readonly subscriptions = new Set<SchedulerSubscription>();
+  private readonly ackLane: CallLane;
 
-  /** Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`). */
-  constructor(masterUrl: string, options: HttpClientOptions = {}) {
-    super(masterUrl, SCHEDULER_API_PATH, options, 'transport:scheduler');
+  /**
+   * Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`).
+   * Throws `MesosConfigError` naming a bad option.
+   */
+  constructor(masterUrl: string, options: SchedulerClientOptions = {}) {
+    const { maxConcurrentAcknowledgements, ...httpOptions } = options;
+    const ackLimit = positiveInteger(
+      'maxConcurrentAcknowledgements',
+      maxConcurrentAcknowledgements,
+      DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS,
+    );
+    super(masterUrl, SCHEDULER_API_PATH, httpOptions, 'transport:scheduler');
     this.callCodec = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, this.options.contentType);
+    this.ackLane = this.createLane(ackLimit);
   }
 
   /** The stream id of the last successful subscription, sent with later calls. */
@@ -113,7 +153,7 @@ export class SchedulerClient extends MesosHttpClient {
 
   /**
    * Sends any call but SUBSCRIBE, with the `Mesos-Stream-Id` of the last subscription (or
-   * `options.streamId`). Resolves with undefined on 202, or with the decoded `Response` when the
+   * `options.streamId`), on the lane its type belongs to (see the class comment). Resolves with undefined on 202, or with the decoded `Response` when the
    * master answered 200 with a body (UPDATE_FRAMEWORK, RECONCILE_OPERATIONS).
    */
   async call(call: scheduler.Call, options: SchedulerCallOptions = {}): Promise<scheduler.Response | undefined> {
@@ -123,7 +163,8 @@ export class SchedulerClient extends MesosHttpClient {
     const body = this.callCodec.encode(call);
     const streamId = options.streamId ?? this.lastStreamId;
     const what = `call ${call.type ?? 'UNKNOWN'}`;
-    const response = await this.sendCall(body, what, streamId ? { 'Mesos-Stream-Id': streamId } : {}, options.signal);
+    const lane = ACKNOWLEDGEMENTS.has(call.type) ? this.ackLane : undefined;
+    const response = await this.sendCall(body, what, streamId || undefined, options.signal, lane);
     if (response.status === 202 || response.body.length === 0) return undefined;
     const format = formatOfContentType(response.headers['content-type']) ?? this.options.contentType;
     return getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, format).decode(response.body);

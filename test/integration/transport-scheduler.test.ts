@@ -192,6 +192,117 @@ describe('SchedulerClient (loopback HTTP)', function () {
     expect(maxInFlight).to.equal(4);
   });
 
+  describe('acknowledgement lane', () => {
+    function ack(i: number): scheduler.Call {
+      return {
+        type: 'ACKNOWLEDGE',
+        framework_id: FRAMEWORK_ID,
+        acknowledge: { agent_id: { value: 'a' }, task_id: { value: `task-${i}` }, uuid: Buffer.from([i]) },
+      };
+    }
+    function operationAck(i: number): scheduler.Call {
+      return {
+        type: 'ACKNOWLEDGE_OPERATION_STATUS',
+        framework_id: FRAMEWORK_ID,
+        acknowledge_operation_status: {
+          agent_id: { value: 'a' },
+          uuid: Buffer.from([i]),
+          operation_id: { value: `op-${i}` },
+        },
+      };
+    }
+    function message(i: number): scheduler.Call {
+      return {
+        type: 'MESSAGE',
+        framework_id: FRAMEWORK_ID,
+        message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: Buffer.from(String(i)) },
+      };
+    }
+    const nameOf = (body: Buffer): string => {
+      const call = JSON.parse(body.toString()) as Record<string, any>;
+      if (call.type === 'MESSAGE') return `m${Buffer.from(call.message.data, 'base64').toString()}`;
+      if (call.type === 'ACKNOWLEDGE') return `a${call.acknowledge.task_id.value.slice(5)}`;
+      return `o${call.acknowledge_operation_status.operation_id.value.slice(3)}`;
+    };
+
+    it('overlaps acknowledgements while other calls keep their order, one at a time', async () => {
+      client = new SchedulerClient(master.url, { contentType: 'json' });
+      const inFlight = { ordered: 0, acks: 0 };
+      const peak = { ordered: 0, acks: 0 };
+      let acksBesideOrdered = 0;
+      master.handle(async (req, res) => {
+        const lane = nameOf(req.body).startsWith('m') ? 'ordered' : 'acks';
+        inFlight[lane]++;
+        peak[lane] = Math.max(peak[lane], inFlight[lane]);
+        if (lane === 'acks' && inFlight.ordered > 0) acksBesideOrdered++;
+        // Early calls answer slowest: anything sent in parallel gets overtaken.
+        await new Promise((r) => setTimeout(r, 5 + 25 * Math.random()));
+        inFlight[lane]--;
+        res.writeHead(202).end();
+      });
+      const calls: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 12; i++) {
+        calls.push(client.call(message(i)));
+        calls.push(client.call(i % 3 === 0 ? operationAck(i) : ack(i)));
+      }
+      await Promise.all(calls);
+      const names = master.requests.map((r) => nameOf(r.body));
+      // Every call arrived exactly once.
+      expect([...names].sort()).to.deep.equal(
+        Array.from({ length: 12 }, (_, i) => [`m${i}`, i % 3 === 0 ? `o${i}` : `a${i}`]).flat().sort(),
+      );
+      // Non-acknowledgement calls in the order they were made, never two at once, on one connection.
+      expect(names.filter((n) => n.startsWith('m'))).to.deep.equal(Array.from({ length: 12 }, (_, i) => `m${i}`));
+      expect(peak.ordered).to.equal(1);
+      const orderedConnections = new Set(master.requests.filter((r) => nameOf(r.body).startsWith('m')).map((r) => r.connection));
+      expect(orderedConnections.size).to.equal(1);
+      // Acknowledgements overlap each other and the ordered lane, on connections of their own.
+      expect(peak.acks).to.be.greaterThan(1);
+      expect(acksBesideOrdered).to.be.greaterThan(0);
+      const ackConnections = new Set(master.requests.filter((r) => !nameOf(r.body).startsWith('m')).map((r) => r.connection));
+      for (const connection of ackConnections) expect(orderedConnections.has(connection)).to.equal(false);
+    });
+
+    it('bounds acknowledgements in flight by maxConcurrentAcknowledgements and loses none', async () => {
+      client = new SchedulerClient(master.url, { contentType: 'json', maxConcurrentAcknowledgements: 3 });
+      let inFlight = 0;
+      let peak = 0;
+      master.handle(async (_req, res) => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2 + 8 * Math.random()));
+        inFlight--;
+        res.writeHead(202).end();
+      });
+      await Promise.all(Array.from({ length: 40 }, (_, i) => client!.call(ack(i))));
+      expect(peak).to.equal(3);
+      const names = master.requests.map((r) => nameOf(r.body));
+      expect(new Set(names).size).to.equal(40);
+      expect(names).to.have.length(40);
+    });
+
+    it('rejects a bad maxConcurrentAcknowledgements naming it', () => {
+      expect(() => new SchedulerClient(master.url, { maxConcurrentAcknowledgements: 0 })).to.throw(
+        MesosError,
+        /maxConcurrentAcknowledgements/,
+      );
+    });
+
+    it('close() aborts calls in flight and queued on both lanes', async () => {
+      client = new SchedulerClient(master.url, { maxConcurrentAcknowledgements: 1 });
+      master.handle(() => {});
+      const pending = [
+        rejection(client.call(REVIVE)),
+        rejection(client.call(REVIVE)),
+        rejection(client.call(ack(1))),
+        rejection(client.call(ack(2))),
+      ];
+      await master.waitForRequests(2);
+      client.close();
+      for (const error of await Promise.all(pending)) expect(error).to.be.instanceOf(MesosAbortError);
+      expect(master.requests).to.have.length(2);
+    });
+  });
+
   it('decodes a 200 Response body of a synchronous call', async () => {
     client = new SchedulerClient(master.url, { contentType: 'protobuf' });
     const response: scheduler.Response = { type: 'RECONCILE_OPERATIONS', reconcile_operations: {} };
