@@ -1,11 +1,15 @@
 /**
  * Scale benchmark (issue 8, part 3): a LocalCluster (simulated tasks, 50 agents) in one child
  * process, a MesosSchedulerDriver in another that launches 10,000 tasks as offers arrive with
- * implicit acknowledgements. Reports wall time from start() to the last TASK_FINISHED, tasks/s,
- * updates/s, and the driver process's peak RSS (kernel high-water mark) and peak heap.
+ * implicit acknowledgements. Reports wall time from start() (SUBSCRIBE) to the last
+ * TASK_FINISHED, tasks/s, updates/s, and the driver process's peak RSS (kernel high-water mark)
+ * and peak heap, next to the RSS of an idle process that loads Node and the library the same way,
+ * so what the driver itself costs shows. The driver child runs from the compiled build (dist/,
+ * rebuilt when stale) unless BENCH_SCALE_TSX=1.
  */
 import { BenchChild } from './lib/bench-child';
 import type { BenchResult } from './lib/results';
+import { type ChildMode, prepareCompiledChildren, ScaleChild } from './lib/scale-build';
 import type { ScaleArgument, ScaleResult } from './lib/scale-driver-child';
 import type { Row } from './lib/table';
 
@@ -15,18 +19,42 @@ const AGENT_RESOURCES = 'cpus:32;mem:8192;disk:65536;ports:[31000-32000]';
 const SIMULATED_TASK_MS = 200;
 const FORMATS = (process.env.BENCH_SCALE_FORMATS ?? 'protobuf').split(',') as Array<'json' | 'protobuf'>;
 const TIMEOUT_MS = 45_000;
+const DRIVER_SCRIPT = 'bench/lib/scale-driver-child.ts';
+const IDLE_SCRIPT = 'bench/lib/scale-idle-child.ts';
+/** BENCH_SCALE_PROFILE=dir writes V8 CPU profiles of the cluster and driver children there. */
+const PROFILE_DIR = process.env.BENCH_SCALE_PROFILE;
+const PROFILE_ARGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+/** 1 MiB in MB, for the target stated in MB. */
+const MB_PER_MIB = 1.048576;
 
-async function runOnce(contentType: 'json' | 'protobuf'): Promise<ScaleResult & { clusterCpuSeconds: number }> {
-  const cluster = BenchChild.start('bench/lib/local-cluster-child.ts', {
-    agents: AGENTS,
-    resources: AGENT_RESOURCES,
-    taskMode: 'simulated',
-    simulatedTaskMs: SIMULATED_TASK_MS,
-  });
+interface IdleFigures {
+  rssMiB: number;
+  maxRssMiB: number;
+  heapUsedMiB: number;
+}
+
+async function idleProcess(mode: ChildMode, library: boolean): Promise<IdleFigures> {
+  const child = new ScaleChild(IDLE_SCRIPT, { library }, mode);
+  try {
+    return await child.next<IdleFigures>(30_000);
+  } finally {
+    await child.finish();
+  }
+}
+
+async function runOnce(
+  contentType: 'json' | 'protobuf',
+  mode: ChildMode,
+): Promise<ScaleResult & { clusterCpuSeconds: number }> {
+  const cluster = BenchChild.start(
+    'bench/lib/local-cluster-child.ts',
+    { agents: AGENTS, resources: AGENT_RESOURCES, taskMode: 'simulated', simulatedTaskMs: SIMULATED_TASK_MS },
+    PROFILE_ARGS,
+  );
   try {
     const { masterUrl } = await cluster.next<{ masterUrl: string }>(60_000);
     const argument: ScaleArgument = { master: masterUrl, tasks: TASKS, contentType, timeoutMs: TIMEOUT_MS };
-    const driver = BenchChild.start('bench/lib/scale-driver-child.ts', argument);
+    const driver = new ScaleChild(DRIVER_SCRIPT, argument, mode, PROFILE_ARGS);
     let result: ScaleResult;
     try {
       result = await driver.next<ScaleResult>(TIMEOUT_MS + 15_000);
@@ -43,11 +71,21 @@ async function runOnce(contentType: 'json' | 'protobuf'): Promise<ScaleResult & 
 
 /** Runs the scale benchmark. */
 export async function run(): Promise<BenchResult> {
+  const mode = prepareCompiledChildren([DRIVER_SCRIPT, IDLE_SCRIPT]);
+  const bare = await idleProcess(mode, false);
+  const idle = await idleProcess(mode, true);
   const rows: Row[] = [];
-  const figures: Record<string, number> = { tasks: TASKS, agents: AGENTS };
+  const figures: Record<string, number> = {
+    tasks: TASKS,
+    agents: AGENTS,
+    bareNodeRssMiB: bare.maxRssMiB,
+    idleLibraryRssMiB: idle.maxRssMiB,
+    idleLibraryHeapMiB: idle.heapUsedMiB,
+  };
   const notes: string[] = [];
   for (const format of FORMATS) {
-    const r = await runOnce(format);
+    const r = await runOnce(format, mode);
+    const acks = r.calls.ACKNOWLEDGE?.count ?? 0;
     rows.push({
       format,
       'wall s': Math.round(r.seconds * 100) / 100,
@@ -55,29 +93,37 @@ export async function run(): Promise<BenchResult> {
       failed: r.failed,
       'tasks/s': r.finished / r.seconds,
       'updates/s': r.updates / r.seconds,
+      'acks/s': acks / r.seconds,
       'peak RSS MiB': r.peakRssMiB,
-      'RSS before start MiB': r.startRssMiB,
+      "driver's own RSS MiB": Math.round((r.peakRssMiB - idle.maxRssMiB) * 10) / 10,
       'peak heap MiB': r.peakHeapUsedMiB,
       'driver CPU s': r.cpuSeconds,
       'cluster CPU s': r.clusterCpuSeconds,
       'timed out': r.timedOut ? 'yes' : 'no',
     });
     figures[`${format}WallSeconds`] = Math.round(r.seconds * 100) / 100;
+    figures[`${format}SubscribedSeconds`] = r.subscribedSeconds;
     figures[`${format}TasksPerSecond`] = Math.round(r.finished / r.seconds);
     figures[`${format}UpdatesPerSecond`] = Math.round(r.updates / r.seconds);
+    figures[`${format}AcksPerSecond`] = Math.round(acks / r.seconds);
     figures[`${format}PeakRssMiB`] = r.peakRssMiB;
     figures[`${format}PeakHeapMiB`] = r.peakHeapUsedMiB;
     figures[`${format}StartRssMiB`] = r.startRssMiB;
     figures[`${format}Finished`] = r.finished;
+    figures[`${format}Updates`] = r.updates;
+    figures[`${format}OffersReceived`] = r.offersReceived;
     figures[`${format}DriverCpuSeconds`] = r.cpuSeconds;
     figures[`${format}ClusterCpuSeconds`] = r.clusterCpuSeconds;
     figures[`${format}Failed`] = r.failed;
     const complete = !r.timedOut && r.finished === TASKS;
+    const peakMB = r.peakRssMiB * MB_PER_MIB;
     notes.push(
-      `${format}: target ${TASKS} tasks in < 10 s: ${complete && r.seconds < 10 ? 'MET' : 'MISSED'} (${r.finished}/${TASKS} finished in ${r.seconds.toFixed(2)} s${r.timedOut ? `, stopped at the ${TIMEOUT_MS / 1000} s limit` : ''}); target driver < 150 MB RSS: ${r.peakRssMiB * 1.048576 < 150 ? 'MET' : 'MISSED'} (${(r.peakRssMiB * 1.048576).toFixed(0)} MB peak).`,
+      `${format}: target ${TASKS} tasks in < 10 s: ${complete && r.seconds < 10 ? 'MET' : 'MISSED'} (${r.finished}/${TASKS} finished in ${r.seconds.toFixed(2)} s${r.timedOut ? `, stopped at the ${TIMEOUT_MS / 1000} s limit` : ''}; SUBSCRIBED after ${r.subscribedSeconds} s); target driver < 150 MB RSS: ${peakMB < 150 ? 'MET' : `MISSED by ${(peakMB - 150).toFixed(0)} MB`} (${peakMB.toFixed(0)} MB peak, of which ${(idle.maxRssMiB * MB_PER_MIB).toFixed(0)} MB is an idle process with Node and the library loaded).`,
     );
     notes.push(
-      `${format} calls (count, p50/p99 ms from hand-off to answer, queueing included): ${Object.entries(r.calls)
+      `${format} calls (count completed by the last TASK_FINISHED, p50/p99 ms from hand-off to answer, queueing in the driver included): ${Object.entries(
+        r.calls,
+      )
         .map(([type, c]) => `${type} ${c.count}, ${c.p50Ms}/${c.p99Ms}`)
         .join('; ')}.`,
     );
@@ -88,7 +134,7 @@ export async function run(): Promise<BenchResult> {
     if (r.errors.length > 0) notes.push(`${format} errors (first): ${r.errors.join(' | ')}`);
   }
   notes.unshift(
-    `${AGENTS} agents (${AGENT_RESOURCES}), simulated tasks of ${SIMULATED_TASK_MS} ms, each task ${0.125} cpus / 32 MB; every update acknowledged implicitly. LocalCluster and the driver in separate processes; RSS is the driver process's high-water mark; "RSS before start" is the same process after loading Node, tsx (which compiles the TypeScript in-process) and the library.`,
+    `${AGENTS} agents (${AGENT_RESOURCES}), simulated tasks of ${SIMULATED_TASK_MS} ms, each task 0.125 cpus / 32 MB, 2 updates per task (RUNNING, FINISHED), every update acknowledged implicitly; offers suppressed once every task is launched. LocalCluster and the driver in separate processes. Driver process run ${mode.kind === 'compiled' ? 'from the compiled build' : 'under tsx'} (${mode.reason}). RSS is the driver process's kernel high-water mark; baseline in the same mode: bare Node ${bare.maxRssMiB} MiB, Node + library idle ${idle.maxRssMiB} MiB (heap ${idle.heapUsedMiB} MiB); "driver's own RSS" is the peak minus that.`,
   );
   return { name: 'scale', rows, figures, notes };
 }

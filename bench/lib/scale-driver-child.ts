@@ -1,8 +1,9 @@
 /**
  * The driver side of the scale benchmark, in its own process so its RSS is the driver's alone:
  * subscribes to a LocalCluster, launches `tasks` small tasks as offers arrive (implicit
- * acknowledgements), and reports wall time from start() to the last TASK_FINISHED, update
- * counts, and peak RSS/heap.
+ * acknowledgements), suppresses offers once every task is launched (as a framework with no more
+ * work does), and reports wall time from start() (which sends SUBSCRIBE) to the last
+ * TASK_FINISHED, update counts, and peak RSS/heap. Runs compiled (dist/) or under tsx.
  */
 import type { Offer, TaskInfo } from '../../lib/codec/messages';
 import { SchedulerClient } from '../../lib/transport';
@@ -20,6 +21,8 @@ export interface ScaleArgument {
 /** What this child reports. */
 export interface ScaleResult {
   seconds: number;
+  /** From start() to the registered() callback (SUBSCRIBED received), seconds. */
+  subscribedSeconds: number;
   launched: number;
   finished: number;
   failed: number;
@@ -59,6 +62,7 @@ let offersReceived = 0;
 let peakHeap = 0;
 const errors: string[] = [];
 let started = 0;
+let subscribedAt = 0;
 const callTimes = new Map<string, number[]>();
 
 /** The default transport, wrapped to time each call (the driver's documented instrumentation hook). */
@@ -114,6 +118,7 @@ function report(timedOut: boolean): void {
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   const result: ScaleResult = {
     seconds: (performance.now() - started) / 1000,
+    subscribedSeconds: subscribedAt > 0 ? Math.round((subscribedAt - started) / 10) / 100 : Number.NaN,
     launched,
     finished,
     failed,
@@ -133,6 +138,9 @@ function report(timedOut: boolean): void {
 
 const driver = new MesosSchedulerDriver(
   {
+    registered() {
+      subscribedAt = performance.now();
+    },
     resourceOffers(d, offers) {
       offersReceived += offers.length;
       for (const offer of offers) {
@@ -160,6 +168,7 @@ const driver = new MesosSchedulerDriver(
           });
         }
         d.launchTasks([offer.id], tasks);
+        if (launched >= arg.tasks) d.suppressOffers();
       }
     },
     statusUpdate(_d, status) {
