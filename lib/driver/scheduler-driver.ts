@@ -39,7 +39,7 @@ import {
 import { type Logger, createLogger } from '../common/logger';
 import { createDetector } from '../detector/detector';
 import { SchedulerClient } from '../transport/scheduler-client';
-import { CallbackQueue } from './callback-queue';
+import { CallbackQueue, isThenable } from './callback-queue';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
 import {
   checkArray,
@@ -124,6 +124,12 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private lingering = false;
   private abortError: MesosError | undefined;
+  /** Calls sent and not yet answered; the stream is not read while there are too many. */
+  private unsettledCalls = 0;
+  private callsSettled: (() => void) | undefined;
+  private readonly maxPendingEvents: number;
+  private readonly maxPendingCalls: number;
+  private readonly reconnectDelayMaxMs: number;
 
   /**
    * @param scheduler - your callbacks (a class instance or an object literal).
@@ -177,6 +183,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.emit('state', { from, to });
     });
     this.queue = new CallbackQueue((error) => this.onCallbackFailure(error));
+    this.maxPendingEvents = positiveOption('maxPendingEvents', options.maxPendingEvents, SCHEDULER_DRIVER_DEFAULTS.maxPendingEvents);
+    this.maxPendingCalls = positiveOption('maxPendingCalls', options.maxPendingCalls, SCHEDULER_DRIVER_DEFAULTS.maxPendingCalls);
+    const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? SCHEDULER_DRIVER_DEFAULTS.reconnectDelayMaxMs;
+    if (!(reconnectDelayMaxMs >= 0) || !Number.isFinite(reconnectDelayMaxMs)) {
+      throw new MesosMisuseError(`reconnectDelayMaxMs must be a finite number >= 0, got ${reconnectDelayMaxMs}`);
+    }
+    this.reconnectDelayMaxMs = reconnectDelayMaxMs;
     this.backoff = makeBackoff(options.backoff, this.framework.failover_timeout);
     const heartbeat = options.heartbeat ?? {};
     const missed = heartbeat.missedIntervals ?? SCHEDULER_DRIVER_DEFAULTS.missedHeartbeats;
@@ -509,15 +522,59 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     }
     const body: scheduler.Call = { ...call, framework_id: this.framework.id };
     const streamId = this.streamId;
+    this.unsettledCalls++;
     transport.call(body, streamId ? { signal: this.lifetime.signal, streamId } : { signal: this.lifetime.signal }).then(
-      () => this.log('%s sent', type),
+      () => {
+        this.callSettled();
+        if (this.log.enabled) this.log('%s sent', type);
+      },
       (error: unknown) => {
+        this.callSettled();
         if (error instanceof MesosAbortError && this.lifetime.signal.aborted) return;
         const err = toError(error);
         this.log('%s failed: %s', type, err.message);
         this.emit('callFailed', { type, error: err });
       },
     );
+  }
+
+  private callSettled(): void {
+    this.unsettledCalls--;
+    if (this.callsSettled !== undefined && this.unsettledCalls <= this.maxPendingCalls / 2) {
+      const resume = this.callsSettled;
+      this.callsSettled = undefined;
+      resume();
+    }
+  }
+
+  /**
+   * Backpressure: resolves once the callbacks and calls have caught up to half their limits.
+   * Until then the caller does not read the stream, so the socket fills and TCP stops the master,
+   * instead of events piling up in memory. The watchdog is paused meanwhile (see HeartbeatWatchdog).
+   */
+  private async catchUp(attempt: AbortSignal): Promise<void> {
+    this.watchdog?.pause();
+    this.log('%d events and %d calls pending: pausing the stream', this.queue.pending, this.unsettledCalls);
+    // A lost subscription or a stop ends the wait at once: the loop then sees the stream closed.
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      attempt.addEventListener('abort', onAbort, { once: true });
+      this.lifetime.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.queue.whenPendingAtMost(Math.floor(this.maxPendingEvents / 2)), aborted]);
+      if (this.unsettledCalls > this.maxPendingCalls / 2 && !attempt.aborted && !this.lifetime.signal.aborted) {
+        await Promise.race([new Promise<void>((resolve) => (this.callsSettled = resolve)), aborted]);
+      }
+    } finally {
+      this.callsSettled = undefined;
+      attempt.removeEventListener('abort', onAbort);
+      this.lifetime.signal.removeEventListener('abort', onAbort);
+    }
+    if (attempt.aborted || this.lifetime.signal.aborted) return;
+    this.log('resuming the stream');
+    this.watchdog?.resume();
   }
 
   private subscribeCall(): scheduler.Call {
@@ -575,7 +632,14 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       }
       const outcome = await this.subscribeOnce(master, lastDetected);
       if (outcome.kind === 'closed' || outcome.kind === 'fatal' || lifetime.aborted) return;
-      if (outcome.kind === 'lost') failures = 0;
+      if (outcome.kind === 'lost') {
+        // As libmesos's v1 library: a short random delay before the first attempt after a loss,
+        // so that frameworks do not all rush a new leader at once; the backoff is for failures.
+        failures = 0;
+        delayMs = Math.round(Math.random() * this.reconnectDelayMaxMs);
+        this.log('reconnecting in %d ms', delayMs);
+        continue;
+      }
       const error = outcome.error;
       if (error instanceof MesosAuthenticationError) {
         this.fatal('authenticationFailed', 'Master refused authentication', error);
@@ -625,6 +689,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         if (this.onEvent(event, master, detected, subscription.streamId) === 'fatal') {
           fatal = true;
           break;
+        }
+        if (this.queue.pending >= this.maxPendingEvents || this.unsettledCalls >= this.maxPendingCalls) {
+          await this.catchUp(attempt.signal);
         }
       }
     } catch (error) {
@@ -736,21 +803,23 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       case 'UPDATE': {
         const status = event.update?.status;
         if (!status) break;
-        this.deliver('statusUpdate', epoch, async () => {
-          await this.invoke('statusUpdate', status);
-          if (this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING && status.uuid && status.uuid.length > 0 && status.agent_id) {
-            this.send(ackCall(status));
-          }
+        this.deliver('statusUpdate', epoch, () => {
+          const result = this.invoke('statusUpdate', status);
+          // No promise, no microtask: acknowledge right away (a rejection skips the ack).
+          if (isThenable(result)) return Promise.resolve(result).then(() => this.acknowledgeImplicitly(status));
+          this.acknowledgeImplicitly(status);
+          return undefined;
         });
         return undefined;
       }
       case 'UPDATE_OPERATION_STATUS': {
         const status = event.update_operation_status?.status;
         if (!status) break;
-        this.deliver('operationStatusUpdate', epoch, async () => {
-          await this.invoke('operationStatusUpdate', status);
-          const ack = this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING ? operationAckCall(status) : undefined;
-          if (ack) this.send(ack);
+        this.deliver('operationStatusUpdate', epoch, () => {
+          const result = this.invoke('operationStatusUpdate', status);
+          if (isThenable(result)) return Promise.resolve(result).then(() => this.acknowledgeOperationImplicitly(status));
+          this.acknowledgeOperationImplicitly(status);
+          return undefined;
         });
         return undefined;
       }
@@ -805,6 +874,17 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     }
     this.log('ignoring %s event (unknown or missing its payload)', event.type ?? 'untyped');
     return undefined;
+  }
+
+  private acknowledgeImplicitly(status: TaskStatus): void {
+    if (this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING && status.uuid && status.uuid.length > 0 && status.agent_id) {
+      this.send(ackCall(status));
+    }
+  }
+
+  private acknowledgeOperationImplicitly(status: OperationStatus): void {
+    const ack = this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING ? operationAckCall(status) : undefined;
+    if (ack) this.send(ack);
   }
 
   private onSubscribed(
@@ -1012,6 +1092,12 @@ function makeBackoff(option: SchedulerDriverOptions['backoff'], failoverTimeoutS
     maxMs = Math.min(maxMs, (failoverTimeoutSeconds * 1000) / 10);
   }
   return new ExponentialBackoff({ initialMs: SCHEDULER_DRIVER_DEFAULTS.backoffInitialMs, ...given, maxMs });
+}
+
+function positiveOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new MesosMisuseError(`${name} must be a positive integer, got ${value}`);
+  return value;
 }
 
 function masterInfoFromUrl(url: string): MasterInfo {

@@ -65,11 +65,33 @@ export interface SchedulerDriverOptions {
   /** Heartbeat watchdog; the interval comes from SUBSCRIBED (15 s until then). */
   heartbeat?: HeartbeatOptions;
   /**
-   * Delay between subscription attempts: a strategy of your own, or options of the default
-   * randomised exponential backoff. Default as libmesos: random in [0, b], b from 2 s doubling
-   * to 1 min, and b at most failover_timeout/10 when failover_timeout > 0.
+   * Delay after a failed subscription attempt: a strategy of your own, or options of the default
+   * randomised exponential backoff. Default as libmesos's registration backoff: random in [0, b],
+   * b from 2 s doubling to 1 min, and b at most failover_timeout/10 when failover_timeout > 0.
+   * The first attempt at start() is immediate, and the first after a lost subscription waits
+   * `reconnectDelayMaxMs` at most; a successful subscription resets the backoff.
    */
   backoff?: BackoffStrategy | BackoffOptions;
+  /**
+   * Upper bound of the random delay before the first subscription attempt after a subscription
+   * was lost (new leader, stream end, missed heartbeats), in ms: the attempt waits a random time
+   * in [0, this], as the v1 C++ library's `connection_delay_max`. Attempts that fail after it
+   * wait by `backoff`, which a successful subscription resets. @default 500
+   */
+  reconnectDelayMaxMs?: number;
+  /**
+   * Backpressure: when this many events wait for their callbacks, the driver stops reading the
+   * subscription stream (TCP then holds the master back) until half of them were delivered. The
+   * heartbeat watchdog is paused meanwhile: the silence is the framework's, not the master's.
+   * @default 256
+   */
+  maxPendingEvents?: number;
+  /**
+   * Backpressure on calls: while this many calls made through the driver (acknowledgements
+   * included) await their answers, the stream is not read, until half of them are answered.
+   * @default 1024
+   */
+  maxPendingCalls?: number;
   /**
    * What calls made while not subscribed do. `'libmesos'`: launches are answered by a synthetic
    * TASK_DROPPED/TASK_LOST "Master disconnected" update, other calls are dropped and logged.
@@ -120,6 +142,12 @@ export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
   heartbeatIntervalSeconds: 15,
   /** Upper bound of the first re-subscription delay, in ms (`backoff.initialMs`). */
   backoffInitialMs: 2000,
+  /** Upper bound of the random delay before the first attempt after a lost subscription, in ms (`reconnectDelayMaxMs`). */
+  reconnectDelayMaxMs: 500,
+  /** Events waiting for callbacks at which the stream stops being read (`maxPendingEvents`). */
+  maxPendingEvents: 256,
+  /** Unanswered calls at which the stream stops being read (`maxPendingCalls`). */
+  maxPendingCalls: 1024,
   /** Cap of the re-subscription delay bound, in ms (`backoff.maxMs`; lowered to failover_timeout/10 when that is positive). */
   backoffMaxMs: 60_000,
   /** Time limit for sending TEARDOWN on `stop()`, in ms (`teardownTimeoutMs`). */

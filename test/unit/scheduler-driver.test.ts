@@ -17,6 +17,11 @@ class EventFeed implements AsyncIterable<scheduler.Event> {
   private failure: Error | undefined;
   closed = false;
 
+  /** Events pushed and not yet read by the driver. */
+  get remaining(): number {
+    return this.buffered.length;
+  }
+
   push(event: scheduler.Event): void {
     this.buffered.push(event);
     this.wake();
@@ -156,6 +161,7 @@ function harness(
   const driver = new MesosSchedulerDriver(recording, opts.framework ?? FRAMEWORK, 'm1:5050', opts.implicit ?? true, undefined, {
     detector,
     backoff: { initialMs: 100, maxMs: 100, jitter: 0 },
+    reconnectDelayMaxMs: 100,
     abortLingerMs: 50,
     transportFactory: (url) => {
       const n = transports.length;
@@ -311,6 +317,130 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
     await settle(clock, 100);
     expect(transports[2]!.url).to.equal('http://m1:5050');
     expect(reported).to.deep.equal(['MesosRedirectError 100', 'MesosNoLeaderError 100']);
+    driver.stop(true);
+    await settle(clock);
+  });
+
+  it('waits a random delay up to reconnectDelayMaxMs after a loss, backs off on failed attempts, and resets after a success', async () => {
+    sinon.stub(Math, 'random').returns(0.99);
+    const failing = new Set([1, 2, 4]);
+    const { driver, transports, log, clock } = harness({}, {
+      subscribeResult: async (n) => {
+        if (failing.has(n)) throw new MesosNoLeaderError('No leader elected');
+      },
+      options: { reconnectDelayMaxMs: 300, backoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0 } },
+    });
+    const delays: number[] = [];
+    driver.on('subscribeFailed', ({ delayMs }) => delays.push(delayMs));
+    driver.start();
+    await settle(clock);
+    transports[0]!.feed.push(subscribed());
+    await settle(clock);
+    transports[0]!.feed.end();
+    // First attempt after the loss: 0.99 * 300 = 297 ms, not the 1 s backoff.
+    await settle(clock, 296);
+    expect(transports).to.have.length(1);
+    await settle(clock, 1);
+    expect(transports).to.have.length(2);
+    // That attempt failed: now the backoff, 1 s then 2 s.
+    expect(delays).to.deep.equal([1000]);
+    await settle(clock, 999);
+    expect(transports).to.have.length(2);
+    await settle(clock, 1);
+    expect(transports).to.have.length(3);
+    expect(delays).to.deep.equal([1000, 2000]);
+    await settle(clock, 2000);
+    expect(transports).to.have.length(4);
+    transports[3]!.feed.push(subscribed());
+    await settle(clock);
+    // Lost again: the short delay again, and the backoff starts over at 1 s.
+    transports[3]!.feed.end();
+    await settle(clock, 297);
+    expect(transports).to.have.length(5);
+    expect(delays).to.deep.equal([1000, 2000, 1000]);
+    expect(log).to.deep.equal(['registered fw-1', 'disconnected', 'reregistered', 'disconnected']);
+    driver.stop(true);
+    await settle(clock);
+  });
+
+  it('rejects a negative reconnectDelayMaxMs', () => {
+    expect(() => new MesosSchedulerDriver({}, FRAMEWORK, 'm1:5050', true, undefined, { reconnectDelayMaxMs: -1 })).to.throw(
+      MesosMisuseError,
+      /reconnectDelayMaxMs/,
+    );
+  });
+
+  it('stops reading the stream while callbacks are behind, without counting the pause as missed heartbeats', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { driver, transports, log, clock } = harness(
+      {
+        statusUpdate: async (_d, s) => {
+          if (s.task_id.value === 't0') await gate;
+          log.push(`update ${s.task_id.value}`);
+        },
+      },
+      { options: { maxPendingEvents: 4, heartbeat: { missedIntervals: 2 } } },
+    );
+    const causes: Error[] = [];
+    driver.on('disconnected', ({ cause }) => causes.push(cause));
+    driver.start();
+    await settle(clock);
+    const feed = transports[0]!.feed;
+    feed.push(subscribed('fw-1', 1));
+    await settle(clock);
+    for (let i = 0; i < 20; i++) feed.push(update(`t${i}`, UUID));
+    await settle(clock);
+    // t0 blocks its callback: the driver read a handful of events past it, then stopped.
+    expect(feed.remaining).to.be.within(10, 16);
+    // Ten silent seconds, five times the 2 s watch: the pause is ours, not the master's.
+    await settle(clock, 10_000);
+    expect(causes).to.deep.equal([]);
+    expect(driver.connected).to.equal(true);
+    release();
+    await settle(clock);
+    expect(feed.remaining).to.equal(0);
+    expect(log.filter((l) => l.startsWith('update'))).to.deep.equal(Array.from({ length: 20 }, (_, i) => `update t${i}`));
+    expect(transports[0]!.calls.filter((c) => c.type === 'ACKNOWLEDGE')).to.have.length(20);
+    // Reading again restarted the watch: real silence is still caught.
+    await settle(clock, 2000);
+    expect(causes[0]?.message).to.match(/missed heartbeats/);
+    driver.stop(true);
+    await settle(clock);
+  });
+
+  it('stops reading the stream while too many calls await their answers', async () => {
+    const answers: Array<() => void> = [];
+    const { driver, transports, clock } = harness({}, {
+      options: { maxPendingCalls: 4 },
+      callResult: () => new Promise((resolve) => answers.push(() => resolve(undefined))),
+    });
+    driver.start();
+    await settle(clock);
+    const feed = transports[0]!.feed;
+    feed.push(subscribed());
+    await settle(clock);
+    for (let i = 0; i < 12; i++) feed.push(update(`t${i}`, UUID));
+    await settle(clock);
+    // Acks are sent by callbacks a little behind the reader, so the stop is at about the limit.
+    expect(answers.length).to.be.within(4, 6);
+    const stoppedAt = feed.remaining;
+    expect(stoppedAt).to.be.within(6, 8);
+    await settle(clock, 1000);
+    expect(feed.remaining).to.equal(stoppedAt);
+    // Answering down to half the limit lets the driver read on.
+    answers.splice(0, answers.length - 2).forEach((answer) => answer());
+    await settle(clock);
+    expect(feed.remaining).to.be.lessThan(stoppedAt);
+    while (answers.length > 0) answers.splice(0).forEach((answer) => answer());
+    for (let i = 0; i < 5 && feed.remaining > 0; i++) {
+      await settle(clock);
+      answers.splice(0).forEach((answer) => answer());
+    }
+    expect(feed.remaining).to.equal(0);
+    expect(transports[0]!.calls.filter((c) => c.type === 'ACKNOWLEDGE')).to.have.length(12);
     driver.stop(true);
     await settle(clock);
   });
