@@ -27,6 +27,14 @@ const PROFILE_ARGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}
 /** 1 MiB in MB, for the target stated in MB. */
 const MB_PER_MIB = 1.048576;
 
+/** What the cluster child reports when it stops. */
+interface ClusterUsage {
+  clusterCpuSeconds: number;
+  /** 99th percentile / worst event-loop delay in the cluster process: how long a request (an ACK) waited to be handled. */
+  clusterLoopDelayP99Ms: number;
+  clusterLoopDelayMaxMs: number;
+}
+
 interface IdleFigures {
   rssMiB: number;
   maxRssMiB: number;
@@ -42,10 +50,7 @@ async function idleProcess(mode: ChildMode, library: boolean): Promise<IdleFigur
   }
 }
 
-async function runOnce(
-  contentType: 'json' | 'protobuf',
-  mode: ChildMode,
-): Promise<ScaleResult & { clusterCpuSeconds: number }> {
+async function runOnce(contentType: 'json' | 'protobuf', mode: ChildMode): Promise<ScaleResult & ClusterUsage> {
   const cluster = BenchChild.start(
     'bench/lib/local-cluster-child.ts',
     { agents: AGENTS, resources: AGENT_RESOURCES, taskMode: 'simulated', simulatedTaskMs: SIMULATED_TASK_MS },
@@ -62,8 +67,15 @@ async function runOnce(
       await driver.finish();
     }
     await cluster.finish(15_000);
-    const usage = await cluster.next<{ cpuSeconds?: number }>(1000).catch(() => ({ cpuSeconds: Number.NaN }));
-    return { ...result, clusterCpuSeconds: usage.cpuSeconds ?? Number.NaN };
+    const usage = await cluster
+      .next<{ cpuSeconds?: number; loopDelayP99Ms?: number; loopDelayMaxMs?: number }>(1000)
+      .catch(() => ({ cpuSeconds: Number.NaN, loopDelayP99Ms: Number.NaN, loopDelayMaxMs: Number.NaN }));
+    return {
+      ...result,
+      clusterCpuSeconds: usage.cpuSeconds ?? Number.NaN,
+      clusterLoopDelayP99Ms: usage.loopDelayP99Ms ?? Number.NaN,
+      clusterLoopDelayMaxMs: usage.loopDelayMaxMs ?? Number.NaN,
+    };
   } finally {
     await cluster.finish(15_000);
   }
@@ -99,6 +111,7 @@ export async function run(): Promise<BenchResult> {
       'peak heap MiB': r.peakHeapUsedMiB,
       'driver CPU s': r.cpuSeconds,
       'cluster CPU s': r.clusterCpuSeconds,
+      'cluster loop delay p99/max ms': `${r.clusterLoopDelayP99Ms}/${r.clusterLoopDelayMaxMs}`,
       'timed out': r.timedOut ? 'yes' : 'no',
     });
     figures[`${format}WallSeconds`] = Math.round(r.seconds * 100) / 100;
@@ -114,6 +127,8 @@ export async function run(): Promise<BenchResult> {
     figures[`${format}OffersReceived`] = r.offersReceived;
     figures[`${format}DriverCpuSeconds`] = r.cpuSeconds;
     figures[`${format}ClusterCpuSeconds`] = r.clusterCpuSeconds;
+    figures[`${format}ClusterLoopDelayP99Ms`] = r.clusterLoopDelayP99Ms;
+    figures[`${format}ClusterLoopDelayMaxMs`] = r.clusterLoopDelayMaxMs;
     figures[`${format}Failed`] = r.failed;
     const complete = !r.timedOut && r.finished === TASKS;
     const peakMB = r.peakRssMiB * MB_PER_MIB;
