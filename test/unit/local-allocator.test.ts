@@ -44,6 +44,31 @@ describe('LocalCluster allocator', () => {
     expect(allocator.allocate([small], [framework('f1')], now + 10_001)).to.have.length(1);
   });
 
+  it('hasExpiredFilters: false until the earliest filter expires, then true once, dropping expired filters', () => {
+    const allocator = new Allocator();
+    expect(allocator.hasExpiredFilters(now)).to.equal(false);
+    const resources = parseResources('cpus:1');
+    allocator.refuse('f1', 'a1', resources, 1, now);
+    allocator.refuse('f1', 'a2', resources, 10, now);
+    expect(allocator.hasExpiredFilters(now + 999)).to.equal(false);
+    expect(allocator.hasExpiredFilters(now + 1000)).to.equal(true);
+    expect(allocator.isFiltered('f1', 'a1', resources, now + 1000)).to.equal(false);
+    expect(allocator.hasExpiredFilters(now + 1001)).to.equal(false);
+    expect(allocator.isFiltered('f1', 'a2', resources, now + 1001)).to.equal(true);
+    expect(allocator.hasExpiredFilters(now + 10_000)).to.equal(true);
+  });
+
+  it('shares are computed against the whole cluster when only some agents are allocated', () => {
+    const allocator = new Allocator();
+    const changed = agent('a1', 'cpus:4;mem:1000');
+    const rich = framework('rich', { allocated: parseResources('cpus:3') });
+    const poor = framework('poor', { allocated: parseResources('mem:900') });
+    // On a1 alone, 'poor' holds 90% of the memory and 'rich' 75% of the cpus.
+    expect(allocator.allocate([changed], [rich, poor], now)[0]?.frameworkId).to.equal('rich');
+    const cluster = [changed.total, parseResources('cpus:4;mem:100000')];
+    expect(new Allocator().allocate([changed], [rich, poor], now, cluster)[0]?.frameworkId).to.equal('poor');
+  });
+
   it('refuse_seconds: default 5 when absent or negative, capped at 365 days, 0 filters nothing', () => {
     const allocator = new Allocator();
     const resources = parseResources('cpus:1');

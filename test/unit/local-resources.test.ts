@@ -10,6 +10,7 @@ import {
   isEmptyResources,
   parseAttributes,
   parseResources,
+  ResourceTotals,
   ranges,
   scalar,
   subtractResources,
@@ -159,7 +160,9 @@ describe('local resources', () => {
 
     it('satisfies (a + b) - b == a and a + b contains a, for random scalars and ranges', () => {
       const scalarArb = fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1000);
-      const rangeArb = fc.tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 50 })).map(([b, len]) => ({ begin: b, end: b + len }));
+      const rangeArb = fc
+        .tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 50 }))
+        .map(([b, len]) => ({ begin: b, end: b + len }));
       fc.assert(
         fc.property(scalarArb, scalarArb, fc.array(rangeArb, { maxLength: 5 }), (x, y, rs) => {
           const a: Resource[] = [{ name: 'cpus', type: 'SCALAR', scalar: { value: x } }];
@@ -173,6 +176,78 @@ describe('local resources', () => {
           const back = subtractResources(sum, b);
           expect(scalar(back, 'cpus')).to.equal(scalar(a, 'cpus'));
           expect(ranges(back, 'ports')).to.deep.equal([]);
+        }),
+      );
+    });
+  });
+  describe('ResourceTotals', () => {
+    it('consolidates plain resources with their explicit-default forms, and keeps reserved ones apart', () => {
+      const totals = new ResourceTotals();
+      totals.add([
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 1 } },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: '*', reservations: [] },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 0.25 }, allocation_info: {} },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 }, reservations: [{ type: 'STATIC', role: 'r1' }] },
+        { name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, allocation_info: { role: 'r2' } },
+      ]);
+      const list = totals.toArray();
+      expect(list).to.have.length(3);
+      expect(scalar(list, 'cpus')).to.equal(7.75);
+      expect(containsResources(list, parseResources('cpus:1.75'))).to.equal(true);
+      expect(containsResources(list, parseResources('cpus:1.76'))).to.equal(false);
+      expect(containsResources(list, parseResources('cpus(r1):2'))).to.equal(true);
+    });
+
+    it('subtracting everything added leaves nothing; toArray returns copies', () => {
+      const totals = new ResourceTotals();
+      const resources = parseResources('cpus:0.1;mem:32;ports:[5-7];disks:{a,b}');
+      totals.add(resources);
+      const copy = totals.toArray();
+      (copy[0] as Resource).scalar = { value: 99 };
+      expect(scalar(totals.toArray(), 'cpus')).to.equal(0.1);
+      totals.subtract(resources);
+      expect(totals.isEmpty).to.equal(true);
+      totals.subtract(resources);
+      expect(totals.toArray()).to.deep.equal([]);
+    });
+
+    it('agrees with addResources/subtractResources for random adds and removals', () => {
+      const item = fc.record({
+        cpus: fc.integer({ min: 0, max: 4000 }).map((n) => n / 1000),
+        mem: fc.integer({ min: 0, max: 512 }),
+        port: fc.integer({ min: 31000, max: 31100 }),
+        reserved: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(fc.array(item, { maxLength: 12 }), fc.array(fc.boolean(), { maxLength: 12 }), (items, keep) => {
+          // Distinct ports per task, as the master grants them.
+          const seen = new Set<number>();
+          const tasks = items
+            .filter((i) => !seen.has(i.port) && seen.add(i.port))
+            .map((i): Resource[] => [
+              { name: 'cpus', type: 'SCALAR', scalar: { value: i.cpus } },
+              {
+                name: 'mem',
+                type: 'SCALAR',
+                scalar: { value: i.mem },
+                ...(i.reserved ? { reservations: [{ type: 'STATIC' as const, role: 'r1' }] } : {}),
+              },
+              { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: i.port, end: i.port }] } },
+            ]);
+          const totals = new ResourceTotals();
+          for (const t of tasks) totals.add(t);
+          let expected: Resource[] = [];
+          tasks.forEach((t, index) => {
+            if (keep[index] ?? true) expected = addResources(expected, t);
+            else totals.subtract(t);
+          });
+          const total = parseResources('cpus:100;mem:10000;mem(r1):10000;ports:[31000-31100]');
+          const viaTotals = subtractResources(total, totals);
+          const viaLists = subtractResources(total, expected);
+          expect(scalar(viaTotals, 'cpus')).to.equal(scalar(viaLists, 'cpus'));
+          expect(scalar(viaTotals, 'mem')).to.equal(scalar(viaLists, 'mem'));
+          expect(ranges(viaTotals, 'ports')).to.deep.equal(ranges(viaLists, 'ports'));
+          expect(containsResources(viaTotals, viaLists) && containsResources(viaLists, viaTotals)).to.equal(true);
         }),
       );
     });
