@@ -176,6 +176,8 @@ export class LocalAgent {
   private events: AgentEvents;
   private readonly frameworks = new Map<string, FrameworkRecord>();
   private readonly tasks = new Map<string, TaskRecord>();
+  /** How many of {@link tasks} each framework has (so an ACK need not scan every task). */
+  private readonly taskCounts = new Map<string, number>();
   private readonly updates: AgentStatusUpdates;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -312,7 +314,7 @@ export class LocalAgent {
 
   private addTask(frameworkId: string, task: TaskInfo, executorId: string, kind: TaskRecord['kind']): TaskRecord {
     const record: TaskRecord = { frameworkId, task, state: 'TASK_STAGING', executorId, kind, killRequested: false, timers: [] };
-    this.tasks.set(taskKey(frameworkId, task.task_id.value), record);
+    this.putTask(taskKey(frameworkId, task.task_id.value), record);
     return record;
   }
 
@@ -367,7 +369,7 @@ export class LocalAgent {
   private forgetTask(frameworkId: string, taskId: string): void {
     const task = this.tasks.get(taskKey(frameworkId, taskId));
     if (task && isTerminalTaskState(task.state)) {
-      this.tasks.delete(taskKey(frameworkId, taskId));
+      this.deleteTask(taskKey(frameworkId, taskId));
       this.maybeRemoveFramework(frameworkId);
     }
   }
@@ -759,7 +761,7 @@ export class LocalAgent {
     for (const task of [...this.tasks.values()]) {
       if (task.frameworkId !== frameworkId) continue;
       if (task.kind === 'executor') {
-        if (!framework.executors.has(task.executorId)) this.tasks.delete(taskKey(frameworkId, task.task.task_id.value));
+        if (!framework.executors.has(task.executorId)) this.deleteTask(taskKey(frameworkId, task.task.task_id.value));
         continue;
       }
       this.clearTaskTimers(task);
@@ -770,15 +772,31 @@ export class LocalAgent {
         escalate.unref();
         task.timers.push(escalate);
       }
-      this.tasks.delete(taskKey(frameworkId, task.task.task_id.value));
+      this.deleteTask(taskKey(frameworkId, task.task.task_id.value));
     }
     this.maybeRemoveFramework(frameworkId);
+  }
+
+  private putTask(key: string, record: TaskRecord): void {
+    const previous = this.tasks.get(key);
+    if (previous) this.deleteTask(key);
+    this.tasks.set(key, record);
+    this.taskCounts.set(record.frameworkId, (this.taskCounts.get(record.frameworkId) ?? 0) + 1);
+  }
+
+  private deleteTask(key: string): void {
+    const record = this.tasks.get(key);
+    if (!record) return;
+    this.tasks.delete(key);
+    const left = (this.taskCounts.get(record.frameworkId) ?? 1) - 1;
+    if (left > 0) this.taskCounts.set(record.frameworkId, left);
+    else this.taskCounts.delete(record.frameworkId);
   }
 
   private maybeRemoveFramework(frameworkId: string): void {
     const framework = this.frameworks.get(frameworkId);
     if (!framework || framework.executors.size > 0) return;
-    for (const task of this.tasks.values()) if (task.frameworkId === frameworkId) return;
+    if ((this.taskCounts.get(frameworkId) ?? 0) > 0) return;
     this.frameworks.delete(frameworkId);
     this.updates.dropFramework(frameworkId);
   }
@@ -1078,7 +1096,7 @@ export class LocalAgent {
       if (task.frameworkId !== framework.id) continue;
       this.clearTaskTimers(task);
       task.process?.signalGroup('SIGKILL');
-      this.tasks.delete(key);
+      this.deleteTask(key);
     }
     this.updates.dropFramework(framework.id);
     this.frameworks.delete(framework.id);
@@ -1129,6 +1147,7 @@ export class LocalAgent {
     await Promise.all(exits);
     this.processes.clear();
     this.tasks.clear();
+    this.taskCounts.clear();
     this.frameworks.clear();
     this.started = false;
   }
