@@ -721,8 +721,10 @@ export class MasterCore {
       });
     let remaining = pool;
     const accepted: TaskInfo[] = [];
+    const acceptedIds = new Set<string>();
     const problems = new Map<TaskInfo, string>();
-    let needed: Resource[] = [];
+    // A running sum: adding each task into a consolidated list would cost O(tasks) per task.
+    const neededTotals = new ResourceTotals();
     const newExecutors = new Map<string, Resource[]>();
     for (const task of tasks) {
       const executor = groupExecutor ?? task.executor;
@@ -730,7 +732,7 @@ export class MasterCore {
       if (!task.task_id?.value) problem = 'Task ID must be non-empty';
       else if (
         this.tasks.has(taskKey(framework.id, task.task_id.value)) ||
-        accepted.some((t) => t.task_id.value === task.task_id.value)
+        acceptedIds.has(task.task_id.value)
       )
         problem = `Task has duplicate ID: ${task.task_id.value}`;
       else if (task.agent_id?.value !== agentId)
@@ -752,8 +754,9 @@ export class MasterCore {
           want = addResources(want, executorResources);
         }
       }
-      needed = addResources(needed, want);
+      neededTotals.add(want);
       accepted.push(task);
+      acceptedIds.add(task.task_id.value);
     }
     if (groupExecutor && problems.size > 0) {
       // A task group launches atomically: one bad task fails them all.
@@ -763,6 +766,7 @@ export class MasterCore {
     }
     for (const [task, problem] of problems) taskError(task, problem);
     if (accepted.length === 0) return remaining;
+    const needed = neededTotals.toArray();
     if (!containsResources(remaining, needed)) {
       for (const task of accepted)
         taskError(
