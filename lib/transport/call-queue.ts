@@ -36,15 +36,36 @@ export class CallQueue {
    * Runs `task` when a slot is free. If `signal` aborts while the task is still waiting, the task
    * never starts and the promise rejects with `MesosAbortError`.
    */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw new MesosAbortError('The call was aborted before it was sent', { cause: signal.reason });
-    if (this.running >= this.limit) await this.waitForSlot(signal);
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      this.release();
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) {
+      return Promise.reject(new MesosAbortError('The call was aborted before it was sent', { cause: signal.reason }));
     }
+    if (this.running < this.limit) {
+      this.running++;
+      return this.start(task);
+    }
+    return this.waitForSlot(signal).then(() => this.start(task));
+  }
+
+  /** Runs `task` in a slot already taken, and hands the slot on when it settles. */
+  private start<T>(task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        this.release();
+        return value;
+      },
+      (error: unknown) => {
+        this.release();
+        throw error;
+      },
+    );
   }
 
   /** Rejects every waiting task with `err` (used by close()). */

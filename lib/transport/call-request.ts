@@ -45,59 +45,87 @@ function plainHeaders(headers: http.IncomingHttpHeaders): Record<string, string 
   return out;
 }
 
-/** Sends one call and resolves with its answer, whatever the status; rejects with a typed MesosError. */
-export function exchangeCall(call: CallExchange): Promise<CallAnswer> {
-  const { context, signal, timeoutMs } = call;
-  if (signal?.aborted) return Promise.reject(new MesosAbortError(`${context.what} was aborted`, { cause: signal.reason }));
-  return new Promise<CallAnswer>((resolve, reject) => {
-    let settled = false;
-    let req: http.ClientRequest | undefined;
-    let untrack: (() => void) | undefined;
-    let unlisten: (() => void) | undefined;
-    const settle = (error: MesosError | undefined, answer?: CallAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      untrack?.();
-      unlisten?.();
-      if (error) reject(error);
-      else resolve(answer as CallAnswer);
-    };
-    const fail = (err: unknown, reason: CancelReason | undefined) => {
-      settle(
-        reason === 'aborted'
-          ? new MesosAbortError(`${context.what} was aborted`, { cause: signal?.reason })
-          : errorFromFailure(err, reason, context, timeoutMs),
-      );
-    };
-    const cancel = (why: CancelReason) => {
-      if (settled) return;
-      fail(undefined, why);
-      req?.destroy();
-    };
-    const timer = setTimeout(cancel, timeoutMs, 'timeout');
-    timer.unref();
-    untrack = call.track(cancel);
-    if (signal !== undefined) unlisten = call.onAbort(signal, () => cancel('aborted'));
+/**
+ * One call in flight. A class rather than closures: a call is the unit of work of the busiest
+ * path (one per acknowledgement), so it keeps its state in one object.
+ */
+class PendingCall {
+  private settled = false;
+  private req: http.ClientRequest | undefined;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly untrack: () => void;
+  private readonly unlisten: (() => void) | undefined;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(
+    private readonly call: CallExchange,
+    private readonly resolve: (answer: CallAnswer) => void,
+    private readonly reject: (error: MesosError) => void,
+  ) {
+    this.timer = setTimeout(() => this.cancel('timeout'), call.timeoutMs);
+    this.timer.unref();
+    this.untrack = call.track((why) => this.cancel(why));
+    const signal = call.signal;
+    this.unlisten = signal === undefined ? undefined : call.onAbort(signal, () => this.cancel('aborted'));
+    let req: http.ClientRequest;
     try {
       req = call.request({ ...call.target, method: 'POST', agent: call.agent, headers: call.headers });
     } catch (err) {
-      fail(err, undefined);
+      this.fail(err, undefined);
       return;
     }
-    req.on('error', (err) => fail(err, undefined));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-        settle(undefined, { status: res.statusCode ?? 0, headers: plainHeaders(res.headers), body });
-      });
-      res.on('error', (err) => fail(err, undefined));
-      res.on('close', () => {
-        if (!res.complete) fail(new Error('The connection closed before the answer was complete'), undefined);
-      });
-    });
+    this.req = req;
+    req.on('error', (err) => this.fail(err, undefined));
+    req.on('response', (res) => this.onResponse(res));
     req.end(call.body);
+  }
+
+  private onResponse(res: http.IncomingMessage): void {
+    res.on('data', (chunk: Buffer) => this.chunks.push(chunk));
+    res.on('end', () => {
+      const chunks = this.chunks;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      this.settle(undefined, { status: res.statusCode ?? 0, headers: plainHeaders(res.headers), body });
+    });
+    res.on('error', (err) => this.fail(err, undefined));
+    res.on('close', () => {
+      if (!res.complete) this.fail(new Error('The connection closed before the answer was complete'), undefined);
+    });
+  }
+
+  private cancel(why: CancelReason): void {
+    if (this.settled) return;
+    this.fail(undefined, why);
+    this.req?.destroy();
+  }
+
+  private fail(err: unknown, reason: CancelReason | undefined): void {
+    const { context, signal, timeoutMs } = this.call;
+    this.settle(
+      reason === 'aborted'
+        ? new MesosAbortError(`${context.what} was aborted`, { cause: signal?.reason })
+        : errorFromFailure(err, reason, context, timeoutMs),
+    );
+  }
+
+  private settle(error: MesosError | undefined, answer?: CallAnswer): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.untrack();
+    this.unlisten?.();
+    if (error) this.reject(error);
+    else this.resolve(answer as CallAnswer);
+  }
+}
+
+/** Sends one call and resolves with its answer, whatever the status; rejects with a typed MesosError. */
+export function exchangeCall(call: CallExchange): Promise<CallAnswer> {
+  const signal = call.signal;
+  if (signal?.aborted) {
+    return Promise.reject(new MesosAbortError(`${call.context.what} was aborted`, { cause: signal.reason }));
+  }
+  return new Promise<CallAnswer>((resolve, reject) => {
+    new PendingCall(call, resolve, reject);
   });
 }

@@ -4,6 +4,7 @@
  * lane (Mesos wants calls on a different connection from the stream), timeouts, cancellation and
  * error mapping.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -137,6 +138,8 @@ export abstract class MesosHttpClient {
     this.makeAgent = (extra: http.AgentOptions) =>
       secure ? new https.Agent({ ...agentOptions, ...extra }) : new http.Agent({ ...agentOptions, ...extra });
     this.streamAgent = this.makeAgent({});
+    // Each subscription listens for close() (calls do not: they are in `inFlight`); many are not a leak.
+    setMaxListeners(0, this.closeController.signal);
     this.orderedLane = this.createLane(this.options.maxConcurrentCalls);
     const endpoint = new URL(this.url);
     this.requestFn = secure ? https.request : http.request;
@@ -215,40 +218,41 @@ export abstract class MesosHttpClient {
     return lane.queue.run(() => this.exchange(body, what, streamId, signal, lane.agent), signal);
   }
 
-  private async exchange(
+  private exchange(
     body: Buffer,
     what: string,
     streamId: string | undefined,
     signal: AbortSignal | undefined,
     agent: http.Agent,
   ): Promise<BufferedResponse> {
+    if (this.closed) return Promise.reject(new MesosAbortError(`${what} was aborted: the client was closed`));
     const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
-    if (this.closed) throw new MesosAbortError(`${what} was aborted: the client was closed`);
     const headers: http.OutgoingHttpHeaders = { ...this.commonHeaders, 'Content-Length': body.length };
     if (streamId !== undefined) headers['Mesos-Stream-Id'] = streamId;
     if (this.log.enabled) this.log('POST %s (%s, %d bytes)', this.url, what, body.length);
-    let answer: BufferedResponse;
-    try {
-      answer = await exchangeCall({
-        request: this.requestFn,
-        target: this.target,
-        agent,
-        headers,
-        body,
-        context,
-        timeoutMs: this.options.requestTimeoutMs,
-        signal,
-        track: this.track,
-        onAbort,
-      });
-    } catch (error) {
-      this.log('%s failed: %s', what, (error as Error).message);
-      throw error;
-    }
-    if (this.log.enabled) this.log('%s -> %d', what, answer.status);
-    // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
-    if (answer.status >= 200 && answer.status < 300) return answer;
-    throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
+    return exchangeCall({
+      request: this.requestFn,
+      target: this.target,
+      agent,
+      headers,
+      body,
+      context,
+      timeoutMs: this.options.requestTimeoutMs,
+      signal,
+      track: this.track,
+      onAbort,
+    }).then(
+      (answer) => {
+        if (this.log.enabled) this.log('%s -> %d', what, answer.status);
+        // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
+        if (answer.status >= 200 && answer.status < 300) return answer;
+        throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
+      },
+      (error: Error) => {
+        this.log('%s failed: %s', what, error.message);
+        throw error;
+      },
+    );
   }
 
   private readonly track = (cancel: (why: CancelReason) => void): (() => void) => {
