@@ -45,11 +45,13 @@ export {
   EXECUTOR_API_PATH,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS,
 } from './transport/index';
 export type {
   SchedulerSubscription,
   SubscribeOptions,
   SchedulerCallOptions,
+  SchedulerClientOptions,
   ExecutorClientOptions,
   ExecutorSubscription,
   ExecutorRequestOptions,
