@@ -11,8 +11,8 @@ export interface FailoverDriverArgument {
   master: string;
   /** Report heartbeats too (the heartbeat-loss part needs them). */
   heartbeats: boolean;
-  /** Upper bound of the first reconnection delay, ms (the driver's default, 2000 as libmesos, when unset). */
-  backoffInitialMs?: number;
+  /** Upper bound of the random delay before reconnecting after a loss, ms (the driver's default, 500, when unset). */
+  reconnectDelayMaxMs?: number;
 }
 
 /** One line this child writes. */
@@ -47,7 +47,7 @@ const driver = new MesosSchedulerDriver(
   arg.master,
   true,
   undefined,
-  arg.backoffInitialMs !== undefined ? { backoff: { initialMs: arg.backoffInitialMs } } : {},
+  arg.reconnectDelayMaxMs !== undefined ? { reconnectDelayMaxMs: arg.reconnectDelayMaxMs } : {},
 );
 driver.start();
 
