@@ -249,7 +249,8 @@ export async function run(): Promise<BenchResult> {
         figures[`${key}P50Ms`] = Math.round(s.p50 * 1000) / 1000;
         figures[`${key}P99Ms`] = Math.round(s.p99 * 1000) / 1000;
         if (client !== 'raw') figures[`${key}VsRaw`] = Math.round(ratio * 100) / 100;
-        if (comparable(client, concurrency)) worst.push({ label: `${CLIENT_LABELS[client]} ${type} at ${concurrency}`, ratio });
+        if (comparable(client, concurrency))
+          worst.push({ label: `${CLIENT_LABELS[client]} ${type} at ${concurrency}`, ratio });
       }
     }
   }

@@ -4,8 +4,8 @@
  * merging, header objects, interceptor chain) cost more than half of a loopback call's CPU.
  */
 import type http from 'node:http';
-import { errorFromFailure, type CancelReason, type RequestContext } from './errors';
 import { MesosAbortError, type MesosError } from '../common/errors';
+import { type CancelReason, errorFromFailure, type RequestContext } from './errors';
 
 /** A call's answer with its body read into memory. */
 export interface CallAnswer {

@@ -219,10 +219,15 @@ describe('SchedulerClient (loopback HTTP)', function () {
       };
     }
     const nameOf = (body: Buffer): string => {
-      const call = JSON.parse(body.toString()) as Record<string, any>;
-      if (call.type === 'MESSAGE') return `m${Buffer.from(call.message.data, 'base64').toString()}`;
-      if (call.type === 'ACKNOWLEDGE') return `a${call.acknowledge.task_id.value.slice(5)}`;
-      return `o${call.acknowledge_operation_status.operation_id.value.slice(3)}`;
+      const call = JSON.parse(body.toString()) as {
+        type: string;
+        message?: { data: string };
+        acknowledge?: { task_id: { value: string } };
+        acknowledge_operation_status?: { operation_id: { value: string } };
+      };
+      if (call.message) return `m${Buffer.from(call.message.data, 'base64').toString()}`;
+      if (call.acknowledge) return `a${call.acknowledge.task_id.value.slice(5)}`;
+      return `o${call.acknowledge_operation_status?.operation_id.value.slice(3)}`;
     };
 
     it('overlaps acknowledgements while other calls keep their order, one at a time', async () => {
@@ -249,17 +254,23 @@ describe('SchedulerClient (loopback HTTP)', function () {
       const names = master.requests.map((r) => nameOf(r.body));
       // Every call arrived exactly once.
       expect([...names].sort()).to.deep.equal(
-        Array.from({ length: 12 }, (_, i) => [`m${i}`, i % 3 === 0 ? `o${i}` : `a${i}`]).flat().sort(),
+        Array.from({ length: 12 }, (_, i) => [`m${i}`, i % 3 === 0 ? `o${i}` : `a${i}`])
+          .flat()
+          .sort(),
       );
       // Non-acknowledgement calls in the order they were made, never two at once, on one connection.
       expect(names.filter((n) => n.startsWith('m'))).to.deep.equal(Array.from({ length: 12 }, (_, i) => `m${i}`));
       expect(peak.ordered).to.equal(1);
-      const orderedConnections = new Set(master.requests.filter((r) => nameOf(r.body).startsWith('m')).map((r) => r.connection));
+      const orderedConnections = new Set(
+        master.requests.filter((r) => nameOf(r.body).startsWith('m')).map((r) => r.connection),
+      );
       expect(orderedConnections.size).to.equal(1);
       // Acknowledgements overlap each other and the ordered lane, on connections of their own.
       expect(peak.acks).to.be.greaterThan(1);
       expect(acksBesideOrdered).to.be.greaterThan(0);
-      const ackConnections = new Set(master.requests.filter((r) => !nameOf(r.body).startsWith('m')).map((r) => r.connection));
+      const ackConnections = new Set(
+        master.requests.filter((r) => !nameOf(r.body).startsWith('m')).map((r) => r.connection),
+      );
       for (const connection of ackConnections) expect(orderedConnections.has(connection)).to.equal(false);
     });
 
