@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import type {
   AgentID,
+  Credential,
   ExecutorID,
   Filters,
   FrameworkID,
@@ -18,25 +19,24 @@ import type {
   OfferID,
   OperationStatus,
   Request,
+  scheduler,
   TaskID,
   TaskInfo,
   TaskStatus,
-  scheduler,
 } from '../codec/messages';
-import type { Credential } from '../codec/messages';
 import { delay } from '../common/abort';
 import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
 import {
   MesosAbortError,
   MesosAuthenticationError,
-  MesosError,
+  type MesosError,
   MesosMisuseError,
   MesosNoLeaderError,
   MesosRedirectError,
   MesosStreamEndedError,
   MesosTimeoutError,
 } from '../common/errors';
-import { type Logger, createLogger } from '../common/logger';
+import { createLogger, type Logger } from '../common/logger';
 import { createDetector } from '../detector/detector';
 import { SchedulerClient } from '../transport/scheduler-client';
 import { CallbackQueue, isThenable } from './callback-queue';
@@ -50,7 +50,12 @@ import {
   tasksOfOperations,
   toOfferIds,
 } from './scheduler-calls';
-import { MesosLeaderChangedError, MesosNotSubscribedError, MesosSchedulerError, type SchedulerErrorCode } from './scheduler-errors';
+import {
+  MesosLeaderChangedError,
+  MesosNotSubscribedError,
+  MesosSchedulerError,
+  type SchedulerErrorCode,
+} from './scheduler-errors';
 import type { SchedulerDriverEvents } from './scheduler-events';
 import {
   type DetectedMaster,
@@ -183,8 +188,16 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.emit('state', { from, to });
     });
     this.queue = new CallbackQueue((error) => this.onCallbackFailure(error));
-    this.maxPendingEvents = positiveOption('maxPendingEvents', options.maxPendingEvents, SCHEDULER_DRIVER_DEFAULTS.maxPendingEvents);
-    this.maxPendingCalls = positiveOption('maxPendingCalls', options.maxPendingCalls, SCHEDULER_DRIVER_DEFAULTS.maxPendingCalls);
+    this.maxPendingEvents = positiveOption(
+      'maxPendingEvents',
+      options.maxPendingEvents,
+      SCHEDULER_DRIVER_DEFAULTS.maxPendingEvents,
+    );
+    this.maxPendingCalls = positiveOption(
+      'maxPendingCalls',
+      options.maxPendingCalls,
+      SCHEDULER_DRIVER_DEFAULTS.maxPendingCalls,
+    );
     const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? SCHEDULER_DRIVER_DEFAULTS.reconnectDelayMaxMs;
     if (!(reconnectDelayMaxMs >= 0) || !Number.isFinite(reconnectDelayMaxMs)) {
       throw new MesosMisuseError(`reconnectDelayMaxMs must be a finite number >= 0, got ${reconnectDelayMaxMs}`);
@@ -198,7 +211,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       heartbeat.enabled === false
         ? undefined
         : new HeartbeatWatchdog(missed, (silentMs) =>
-            this.connectionLost(new MesosTimeoutError(`No event from the master for ${silentMs} ms (missed heartbeats)`)),
+            this.connectionLost(
+              new MesosTimeoutError(`No event from the master for ${silentMs} ms (missed heartbeats)`),
+            ),
           );
     this.joined = new Promise<Status>((resolve) => {
       this.settleJoin = resolve;
@@ -237,7 +252,11 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     try {
       this.detector = this.options.detector ?? createDetector(this.master, this.options.detectorOptions);
     } catch (error) {
-      this.fatal('detectorFailed', `Failed to create a master detector for '${this.master}': ${messageOf(error)}`, error);
+      this.fatal(
+        'detectorFailed',
+        `Failed to create a master detector for '${this.master}': ${messageOf(error)}`,
+        error,
+      );
       return this.status;
     }
     this.statusMachine.transition(Status.DRIVER_RUNNING);
@@ -276,7 +295,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   run(): Promise<Status> {
     const status = this.start();
-    if (status !== Status.DRIVER_RUNNING) return this.status === Status.DRIVER_NOT_STARTED ? Promise.resolve(status) : this.joined;
+    if (status !== Status.DRIVER_RUNNING)
+      return this.status === Status.DRIVER_NOT_STARTED ? Promise.resolve(status) : this.joined;
     return this.join();
   }
 
@@ -300,8 +320,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   launchTasks(offerIds: OfferIds, tasks: readonly TaskInfo[], filters?: Filters): Status {
     checkArray(tasks, 'tasks');
-    tasks.forEach((t, i) => checkId(t?.task_id, `tasks[${i}].task_id`));
-    const operations: Offer.Operation[] = tasks.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: [...tasks] } }] : [];
+    for (const [i, t] of tasks.entries()) checkId(t?.task_id, `tasks[${i}].task_id`);
+    const operations: Offer.Operation[] =
+      tasks.length > 0 ? [{ type: 'LAUNCH', launch: { task_infos: [...tasks] } }] : [];
     return this.accept(toOfferIds(offerIds), operations, filters);
   }
 
@@ -334,7 +355,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     else for (const role of roles) this.suppressedRoles.delete(role);
     // Offline, only the set changes: the next SUBSCRIBE carries it.
     if (!this.connected) {
-      this.log('reviveOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [...this.suppressedRoles]);
+      this.log('reviveOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [
+        ...this.suppressedRoles,
+      ]);
       return this.status;
     }
     this.send({ type: 'REVIVE', revive: roles === undefined ? {} : { roles: [...roles] } });
@@ -347,7 +370,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (roles !== undefined && roles.length === 0) return this.status;
     for (const role of roles ?? rolesOf(this.framework)) this.suppressedRoles.add(role);
     if (!this.connected) {
-      this.log('suppressOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [...this.suppressedRoles]);
+      this.log('suppressOffers while not subscribed: the next SUBSCRIBE carries suppressed roles %o', [
+        ...this.suppressedRoles,
+      ]);
       return this.status;
     }
     this.send({ type: 'SUPPRESS', suppress: roles === undefined ? {} : { roles: [...roles] } });
@@ -360,7 +385,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         'acknowledgeStatusUpdate() needs explicit acknowledgements: construct the driver with implicitAcknowledgements = false',
       );
     }
-    if (typeof status !== 'object' || status === null) throw new MesosMisuseError('acknowledgeStatusUpdate() takes a TaskStatus');
+    if (typeof status !== 'object' || status === null)
+      throw new MesosMisuseError('acknowledgeStatusUpdate() takes a TaskStatus');
     if (this.status !== Status.DRIVER_RUNNING) return this.status;
     // As libmesos: an update without uuid or agent id needs no acknowledgement; a silent no-op.
     if (!status.uuid || status.uuid.length === 0 || !status.agent_id) return this.status;
@@ -384,7 +410,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   reconcileOperations(operations: readonly scheduler.Call.ReconcileOperations.Operation[]): Status {
     checkArray(operations, 'operations');
-    operations.forEach((o, i) => checkId(o?.operation_id, `operations[${i}].operation_id`));
+    for (const [i, o] of operations.entries()) checkId(o?.operation_id, `operations[${i}].operation_id`);
     return this.callIfRunning('RECONCILE_OPERATIONS', () => ({
       type: 'RECONCILE_OPERATIONS',
       reconcile_operations: { operations: [...operations] },
@@ -406,11 +432,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   reconcileTasks(statuses: readonly TaskStatus[]): Status {
     checkArray(statuses, 'statuses');
-    statuses.forEach((s, i) => checkId(s?.task_id, `statuses[${i}].task_id`));
+    for (const [i, s] of statuses.entries()) checkId(s?.task_id, `statuses[${i}].task_id`);
     return this.callIfRunning('RECONCILE', () => ({
       type: 'RECONCILE',
       reconcile: {
-        tasks: statuses.map((s) => (s.agent_id ? { task_id: s.task_id, agent_id: s.agent_id } : { task_id: s.task_id })),
+        tasks: statuses.map((s) =>
+          s.agent_id ? { task_id: s.task_id, agent_id: s.agent_id } : { task_id: s.task_id },
+        ),
       },
     }));
   }
@@ -426,7 +454,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (suppressedRoles !== undefined) {
       checkRoles(suppressedRoles, 'suppressedRoles');
       if (new Set(suppressedRoles).size !== suppressedRoles.length) {
-        throw new MesosMisuseError(`updateFramework(): suppressedRoles has duplicates: ${JSON.stringify(suppressedRoles)}`);
+        throw new MesosMisuseError(
+          `updateFramework(): suppressedRoles has duplicates: ${JSON.stringify(suppressedRoles)}`,
+        );
       }
     }
     if (this.status !== Status.DRIVER_RUNNING) return this.status;
@@ -436,13 +466,18 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       return this.status;
     }
     if (frameworkInfo.id && frameworkInfo.id.value !== currentId.value) {
-      this.fatal('misuse', `updateFramework() got framework id '${frameworkInfo.id.value}', but this driver is framework '${currentId.value}'`);
+      this.fatal(
+        'misuse',
+        `updateFramework() got framework id '${frameworkInfo.id.value}', but this driver is framework '${currentId.value}'`,
+      );
       return this.status;
     }
     this.framework = { ...fillFrameworkDefaults(frameworkInfo), id: currentId };
     // Without suppressedRoles the set is kept, limited to the roles the framework still has.
     const roles = new Set(rolesOf(this.framework));
-    this.suppressedRoles = new Set((suppressedRoles ?? [...this.suppressedRoles]).filter((r) => suppressedRoles || roles.has(r)));
+    this.suppressedRoles = new Set(
+      (suppressedRoles ?? [...this.suppressedRoles]).filter((r) => suppressedRoles || roles.has(r)),
+    );
     this.offerConstraints = offerConstraints;
     if (!this.connected) {
       this.log('updateFramework while not subscribed: the next SUBSCRIBE carries the new FrameworkInfo');
@@ -484,7 +519,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       return this.status;
     }
     for (const id of offerIds) {
-      if (!this.heldOffers.delete(id.value)) this.log('accepting offer %s, which this subscription does not hold', id.value);
+      if (!this.heldOffers.delete(id.value))
+        this.log('accepting offer %s, which this subscription does not hold', id.value);
     }
     this.send({ type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) });
     return this.status;
@@ -503,7 +539,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   private rejectIfConfigured(type: scheduler.Call.Type): void {
     if (this.options.callsWhileDisconnected === 'reject') {
-      throw new MesosNotSubscribedError(`Cannot send ${type}: the driver is not subscribed to a master (state ${this.connection.state})`);
+      throw new MesosNotSubscribedError(
+        `Cannot send ${type}: the driver is not subscribed to a master (state ${this.connection.state})`,
+      );
     }
   }
 
@@ -588,7 +626,10 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   }
 
   private updateFrameworkBody(): scheduler.Call.UpdateFramework {
-    const body: scheduler.Call.UpdateFramework = { framework_info: this.framework, suppressed_roles: [...this.suppressedRoles] };
+    const body: scheduler.Call.UpdateFramework = {
+      framework_info: this.framework,
+      suppressed_roles: [...this.suppressedRoles],
+    };
     if (this.offerConstraints) body.offer_constraints = this.offerConstraints;
     return body;
   }
@@ -652,7 +693,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   private reportFailure(error: Error, master: string | undefined, attempt: number): number {
     const delayMs = Math.max(0, this.backoff.next());
-    this.log('subscription attempt %d%s failed: %s; retrying in %d ms', attempt, master ? ` to ${master}` : '', error.message, delayMs);
+    this.log(
+      'subscription attempt %d%s failed: %s; retrying in %d ms',
+      attempt,
+      master ? ` to ${master}` : '',
+      error.message,
+      delayMs,
+    );
     this.emit('subscribeFailed', master ? { error, master, attempt, delayMs } : { error, attempt, delayMs });
     return delayMs;
   }
@@ -701,7 +748,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.leaderWatch?.abort();
     if (this.status !== Status.DRIVER_RUNNING || this.lingering) return { kind: 'closed' };
     const wasSubscribed = this.connected;
-    const cause = this.lossCause ?? streamError ?? new MesosStreamEndedError('The master closed the subscription stream');
+    const cause =
+      this.lossCause ?? streamError ?? new MesosStreamEndedError('The master closed the subscription stream');
     subscription.close();
     transport.close();
     this.subscription = undefined;
@@ -735,7 +783,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (this.options.maxConcurrentAcknowledgements !== undefined) {
       options.maxConcurrentAcknowledgements = this.options.maxConcurrentAcknowledgements;
     }
-    const factory = this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
+    const factory =
+      this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
     return factory(url, options);
   }
 
@@ -755,7 +804,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       (next) => {
         if (watch.signal.aborted || !this.connected) return;
         const where = next ? `to ${next.url}` : 'to none';
-        this.connectionLost(new MesosLeaderChangedError(`The detector reports that the leading master changed ${where}`));
+        this.connectionLost(
+          new MesosLeaderChangedError(`The detector reports that the leading master changed ${where}`),
+        );
       },
       (error: unknown) => {
         if (!watch.signal.aborted) this.log('leader watch failed: %s', messageOf(error));
@@ -817,7 +868,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         if (!status) break;
         this.deliver('operationStatusUpdate', epoch, () => {
           const result = this.invoke('operationStatusUpdate', status);
-          if (isThenable(result)) return Promise.resolve(result).then(() => this.acknowledgeOperationImplicitly(status));
+          if (isThenable(result))
+            return Promise.resolve(result).then(() => this.acknowledgeOperationImplicitly(status));
           this.acknowledgeOperationImplicitly(status);
           return undefined;
         });
@@ -828,7 +880,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         if (!message) break;
         const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
         // libmesos delivers framework messages even while disconnected.
-        this.deliver('frameworkMessage', undefined, () => this.invoke('frameworkMessage', message.executor_id, message.agent_id, data));
+        this.deliver('frameworkMessage', undefined, () =>
+          this.invoke('frameworkMessage', message.executor_id, message.agent_id, data),
+        );
         return undefined;
       }
       case 'FAILURE': {
@@ -837,7 +891,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         const agentId = failure.agent_id;
         if (failure.executor_id) {
           const executorId = failure.executor_id;
-          this.deliver('executorLost', epoch, () => this.invoke('executorLost', executorId, agentId, failure.status ?? 0));
+          this.deliver('executorLost', epoch, () =>
+            this.invoke('executorLost', executorId, agentId, failure.status ?? 0),
+          );
         } else {
           this.deliver('slaveLost', epoch, () => this.invoke('slaveLost', agentId));
         }
@@ -877,13 +933,20 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   }
 
   private acknowledgeImplicitly(status: TaskStatus): void {
-    if (this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING && status.uuid && status.uuid.length > 0 && status.agent_id) {
+    if (
+      this.implicitAcknowledgements &&
+      this.status === Status.DRIVER_RUNNING &&
+      status.uuid &&
+      status.uuid.length > 0 &&
+      status.agent_id
+    ) {
       this.send(ackCall(status));
     }
   }
 
   private acknowledgeOperationImplicitly(status: OperationStatus): void {
-    const ack = this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING ? operationAckCall(status) : undefined;
+    const ack =
+      this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING ? operationAckCall(status) : undefined;
     if (ack) this.send(ack);
   }
 
@@ -934,7 +997,10 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     });
   }
 
-  private invoke<K extends keyof Scheduler>(name: K, ...args: DropFirst<Parameters<NonNullable<Scheduler[K]>>>): unknown {
+  private invoke<K extends keyof Scheduler>(
+    name: K,
+    ...args: DropFirst<Parameters<NonNullable<Scheduler[K]>>>
+  ): unknown {
     const callback = this.scheduler[name] as ((this: Scheduler, ...a: unknown[]) => unknown) | undefined;
     if (typeof callback !== 'function') return undefined;
     return callback.call(this.scheduler, this, ...args);
@@ -946,7 +1012,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     const err = toError(error);
     this.log('a scheduler callback failed; aborting: %s', err.stack ?? err.message);
     if (this.status !== Status.DRIVER_RUNNING) return;
-    const fatal = new MesosSchedulerError('callbackFailed', `A scheduler callback threw: ${err.message}`, { cause: error });
+    const fatal = new MesosSchedulerError('callbackFailed', `A scheduler callback threw: ${err.message}`, {
+      cause: error,
+    });
     this.abortNow(fatal);
     this.emit('error', fatal);
   }
@@ -962,7 +1030,11 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private fatalInQueue(error: MesosSchedulerError): unknown {
     this.abortNow(error);
     this.emit('error', error);
-    if (error.code === 'frameworkRemoved') this.emit('frameworkRemoved', this.framework.id ? { frameworkId: this.framework.id, message: error.message } : { message: error.message });
+    if (error.code === 'frameworkRemoved')
+      this.emit(
+        'frameworkRemoved',
+        this.framework.id ? { frameworkId: this.framework.id, message: error.message } : { message: error.message },
+      );
     return this.invoke('error', error.message);
   }
 
@@ -997,7 +1069,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.keepAlive = undefined;
   }
 
-  private async shutdown(teardown: { transport: SchedulerTransport; streamId: string | undefined } | undefined): Promise<void> {
+  private async shutdown(
+    teardown: { transport: SchedulerTransport; streamId: string | undefined } | undefined,
+  ): Promise<void> {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.lingering = false;
     if (teardown && this.framework.id) {
@@ -1051,7 +1125,11 @@ function ackCall(status: TaskStatus): scheduler.Call {
 function operationAckCall(status: OperationStatus): scheduler.Call | undefined {
   const uuid = status.uuid?.value;
   if (!uuid || uuid.length === 0 || !status.operation_id || !status.agent_id) return undefined;
-  const body: scheduler.Call.AcknowledgeOperationStatus = { agent_id: status.agent_id, uuid, operation_id: status.operation_id };
+  const body: scheduler.Call.AcknowledgeOperationStatus = {
+    agent_id: status.agent_id,
+    uuid,
+    operation_id: status.operation_id,
+  };
   if (status.resource_provider_id) body.resource_provider_id = status.resource_provider_id;
   return { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: body };
 }
@@ -1083,7 +1161,10 @@ function currentUser(): string {
   }
 }
 
-function makeBackoff(option: SchedulerDriverOptions['backoff'], failoverTimeoutSeconds: number | undefined): BackoffStrategy {
+function makeBackoff(
+  option: SchedulerDriverOptions['backoff'],
+  failoverTimeoutSeconds: number | undefined,
+): BackoffStrategy {
   if (option && typeof (option as BackoffStrategy).next === 'function') return option as BackoffStrategy;
   const given = (option ?? {}) as ConstructorParameters<typeof ExponentialBackoff>[0] & object;
   let maxMs = given.maxMs ?? SCHEDULER_DRIVER_DEFAULTS.backoffMaxMs;
@@ -1096,7 +1177,8 @@ function makeBackoff(option: SchedulerDriverOptions['backoff'], failoverTimeoutS
 
 function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new MesosMisuseError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new MesosMisuseError(`${name} must be a positive integer, got ${value}`);
   return value;
 }
 

@@ -1,6 +1,7 @@
 /** Options of MesosSchedulerDriver, their defaults, and the narrow views of the layers below it. */
-import type { BackoffOptions, BackoffStrategy } from '../common/backoff';
+
 import type { MasterInfo, scheduler } from '../codec/messages';
+import type { BackoffOptions, BackoffStrategy } from '../common/backoff';
 import type { DetectorOptions } from '../detector/detector';
 import type { TlsOptions } from '../transport/options';
 
@@ -35,7 +36,10 @@ export interface SchedulerTransport {
   /** Sends SUBSCRIBE and opens its event stream. */
   subscribe(call: scheduler.Call, options: { signal: AbortSignal }): Promise<SchedulerSubscription>;
   /** Sends any other call, with the stream id of the last subscription. */
-  call(call: scheduler.Call, options: { signal: AbortSignal; streamId?: string }): Promise<scheduler.Response | undefined>;
+  call(
+    call: scheduler.Call,
+    options: { signal: AbortSignal; streamId?: string },
+  ): Promise<scheduler.Response | undefined>;
   /** Closes every connection. */
   close(): void;
 }

@@ -1,10 +1,22 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { FrameworkInfo, TaskStatus, scheduler } from '../../lib/codec/messages';
-import { MesosMisuseError, MesosNoLeaderError, MesosProtocolError, MesosRedirectError, MesosStreamEndedError } from '../../lib/common/errors';
+import type { FrameworkInfo, scheduler, TaskStatus } from '../../lib/codec/messages';
+import {
+  MesosMisuseError,
+  MesosNoLeaderError,
+  MesosProtocolError,
+  MesosRedirectError,
+  MesosStreamEndedError,
+} from '../../lib/common/errors';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import { MesosNotSubscribedError, MesosSchedulerError } from '../../lib/driver/scheduler-errors';
-import type { DetectedMaster, LeaderDetector, SchedulerDriverOptions, SchedulerSubscription, SchedulerTransport } from '../../lib/driver/scheduler-options';
+import type {
+  DetectedMaster,
+  LeaderDetector,
+  SchedulerDriverOptions,
+  SchedulerSubscription,
+  SchedulerTransport,
+} from '../../lib/driver/scheduler-options';
 import { CONNECTION_TRANSITIONS, STATUS_TRANSITIONS, StateMachine } from '../../lib/driver/scheduler-state';
 import type { Scheduler } from '../../lib/driver/scheduler-types';
 import { Status } from '../../lib/driver/status';
@@ -70,7 +82,8 @@ class FakeTransport implements SchedulerTransport {
   constructor(
     readonly url: string,
     private readonly subscribeResult: () => Promise<void>,
-    private readonly callResult: (call: scheduler.Call) => Promise<scheduler.Response | undefined> = async () => undefined,
+    private readonly callResult: (call: scheduler.Call) => Promise<scheduler.Response | undefined> = async () =>
+      undefined,
   ) {}
   async subscribe(call: scheduler.Call, options: { signal: AbortSignal }): Promise<SchedulerSubscription> {
     this.subscribes.push(call);
@@ -114,12 +127,18 @@ class FakeDetector implements LeaderDetector {
 const FRAMEWORK: FrameworkInfo = { user: 'alice', name: 'unit', hostname: 'h', failover_timeout: 3600 };
 const subscribed = (id = 'fw-1', interval = 1): scheduler.Event => ({
   type: 'SUBSCRIBED',
-  subscribed: { framework_id: { value: id }, heartbeat_interval_seconds: interval, master_info: { id: 'm', ip: 0, port: 5050, hostname: 'm1' } },
+  subscribed: {
+    framework_id: { value: id },
+    heartbeat_interval_seconds: interval,
+    master_info: { id: 'm', ip: 0, port: 5050, hostname: 'm1' },
+  },
 });
 const UUID = new Uint8Array(16).fill(7);
 const update = (task: string, uuid?: Uint8Array): scheduler.Event => ({
   type: 'UPDATE',
-  update: { status: { task_id: { value: task }, state: 'TASK_RUNNING', agent_id: { value: 'a1' }, ...(uuid ? { uuid } : {}) } },
+  update: {
+    status: { task_id: { value: task }, state: 'TASK_RUNNING', agent_id: { value: 'a1' }, ...(uuid ? { uuid } : {}) },
+  },
 });
 
 interface Harness {
@@ -158,19 +177,30 @@ function harness(
     heartbeat: () => void log.push('heartbeat'),
     ...scheduler,
   };
-  const driver = new MesosSchedulerDriver(recording, opts.framework ?? FRAMEWORK, 'm1:5050', opts.implicit ?? true, undefined, {
-    detector,
-    backoff: { initialMs: 100, maxMs: 100, jitter: 0 },
-    reconnectDelayMaxMs: 100,
-    abortLingerMs: 50,
-    transportFactory: (url) => {
-      const n = transports.length;
-      const t = new FakeTransport(url, () => (opts.subscribeResult ? opts.subscribeResult(n) : Promise.resolve()), opts.callResult);
-      transports.push(t);
-      return t;
+  const driver = new MesosSchedulerDriver(
+    recording,
+    opts.framework ?? FRAMEWORK,
+    'm1:5050',
+    opts.implicit ?? true,
+    undefined,
+    {
+      detector,
+      backoff: { initialMs: 100, maxMs: 100, jitter: 0 },
+      reconnectDelayMaxMs: 100,
+      abortLingerMs: 50,
+      transportFactory: (url) => {
+        const n = transports.length;
+        const t = new FakeTransport(
+          url,
+          () => (opts.subscribeResult ? opts.subscribeResult(n) : Promise.resolve()),
+          opts.callResult,
+        );
+        transports.push(t);
+        return t;
+      },
+      ...opts.options,
     },
-    ...opts.options,
-  });
+  );
   return { driver, transports, detector, log, clock };
 }
 
@@ -182,14 +212,24 @@ async function settle(clock: sinon.SinonFakeTimers, ms = 0): Promise<void> {
 describe('scheduler driver state tables', () => {
   it('allows only the documented transitions', () => {
     const seen: string[] = [];
-    const machine = new StateMachine('idle' as const as keyof typeof CONNECTION_TRANSITIONS, CONNECTION_TRANSITIONS, (f, t) => seen.push(`${f}->${t}`));
+    const machine = new StateMachine(
+      'idle' as const as keyof typeof CONNECTION_TRANSITIONS,
+      CONNECTION_TRANSITIONS,
+      (f, t) => seen.push(`${f}->${t}`),
+    );
     machine.transition('detecting');
     machine.transition('subscribing');
     machine.transition('subscribed');
     expect(() => machine.transition('subscribing')).to.throw(MesosMisuseError, /subscribed -> subscribing/);
     machine.transition('disconnected');
     machine.transition('waiting');
-    expect(seen).to.deep.equal(['idle->detecting', 'detecting->subscribing', 'subscribing->subscribed', 'subscribed->disconnected', 'disconnected->waiting']);
+    expect(seen).to.deep.equal([
+      'idle->detecting',
+      'detecting->subscribing',
+      'subscribing->subscribed',
+      'subscribed->disconnected',
+      'disconnected->waiting',
+    ]);
     expect(STATUS_TRANSITIONS[Status.DRIVER_STOPPED]).to.deep.equal([]);
     expect(STATUS_TRANSITIONS[Status.DRIVER_ABORTED]).to.deep.equal([Status.DRIVER_STOPPED]);
   });
@@ -210,10 +250,18 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
     expect(t.subscribes[0]!.framework_id).to.equal(undefined);
     t.feed.push(subscribed());
     t.feed.push({ type: 'HEARTBEAT' });
-    t.feed.push({ type: 'OFFERS', offers: { offers: [{ id: { value: 'o1' }, framework_id: { value: 'fw-1' }, agent_id: { value: 'a1' }, hostname: 'h' }] } });
+    t.feed.push({
+      type: 'OFFERS',
+      offers: {
+        offers: [{ id: { value: 'o1' }, framework_id: { value: 'fw-1' }, agent_id: { value: 'a1' }, hostname: 'h' }],
+      },
+    });
     t.feed.push(update('t1', UUID));
     t.feed.push(update('t2'));
-    t.feed.push({ type: 'MESSAGE', message: { executor_id: { value: 'e1' }, agent_id: { value: 'a1' }, data: Buffer.from('hi') } });
+    t.feed.push({
+      type: 'MESSAGE',
+      message: { executor_id: { value: 'e1' }, agent_id: { value: 'a1' }, data: Buffer.from('hi') },
+    });
     t.feed.push({ type: 'FAILURE', failure: { agent_id: { value: 'a1' }, executor_id: { value: 'e1' }, status: 256 } });
     t.feed.push({ type: 'FAILURE', failure: { agent_id: { value: 'a2' } } });
     t.feed.push({ type: 'RESCIND', rescind: { offer_id: { value: 'o1' } } });
@@ -300,13 +348,19 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
   });
 
   it('goes to the redirect target after a 307 and retries 503 with backoff, reporting each failure', async () => {
-    const failures = [new MesosRedirectError('//m2:5050/api/v1/scheduler', 'http://m2:5050'), new MesosNoLeaderError('No leader elected')];
-    const { driver, transports, clock } = harness({}, {
-      subscribeResult: async (n) => {
-        const f = failures[n];
-        if (f) throw f;
+    const failures = [
+      new MesosRedirectError('//m2:5050/api/v1/scheduler', 'http://m2:5050'),
+      new MesosNoLeaderError('No leader elected'),
+    ];
+    const { driver, transports, clock } = harness(
+      {},
+      {
+        subscribeResult: async (n) => {
+          const f = failures[n];
+          if (f) throw f;
+        },
       },
-    });
+    );
     const reported: string[] = [];
     driver.on('subscribeFailed', ({ error, delayMs }) => reported.push(`${error.constructor.name} ${delayMs}`));
     driver.start();
@@ -324,12 +378,15 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
   it('waits a random delay up to reconnectDelayMaxMs after a loss, backs off on failed attempts, and resets after a success', async () => {
     sinon.stub(Math, 'random').returns(0.99);
     const failing = new Set([1, 2, 4]);
-    const { driver, transports, log, clock } = harness({}, {
-      subscribeResult: async (n) => {
-        if (failing.has(n)) throw new MesosNoLeaderError('No leader elected');
+    const { driver, transports, log, clock } = harness(
+      {},
+      {
+        subscribeResult: async (n) => {
+          if (failing.has(n)) throw new MesosNoLeaderError('No leader elected');
+        },
+        options: { reconnectDelayMaxMs: 300, backoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0 } },
       },
-      options: { reconnectDelayMaxMs: 300, backoff: { initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0 } },
-    });
+    );
     const delays: number[] = [];
     driver.on('subscribeFailed', ({ delayMs }) => delays.push(delayMs));
     driver.start();
@@ -364,10 +421,9 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
   });
 
   it('rejects a negative reconnectDelayMaxMs', () => {
-    expect(() => new MesosSchedulerDriver({}, FRAMEWORK, 'm1:5050', true, undefined, { reconnectDelayMaxMs: -1 })).to.throw(
-      MesosMisuseError,
-      /reconnectDelayMaxMs/,
-    );
+    expect(
+      () => new MesosSchedulerDriver({}, FRAMEWORK, 'm1:5050', true, undefined, { reconnectDelayMaxMs: -1 }),
+    ).to.throw(MesosMisuseError, /reconnectDelayMaxMs/);
   });
 
   it('stops reading the stream while callbacks are behind, without counting the pause as missed heartbeats', async () => {
@@ -402,7 +458,9 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
     release();
     await settle(clock);
     expect(feed.remaining).to.equal(0);
-    expect(log.filter((l) => l.startsWith('update'))).to.deep.equal(Array.from({ length: 20 }, (_, i) => `update t${i}`));
+    expect(log.filter((l) => l.startsWith('update'))).to.deep.equal(
+      Array.from({ length: 20 }, (_, i) => `update t${i}`),
+    );
     expect(transports[0]!.calls.filter((c) => c.type === 'ACKNOWLEDGE')).to.have.length(20);
     // Reading again restarted the watch: real silence is still caught.
     await settle(clock, 2000);
@@ -413,10 +471,13 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
 
   it('stops reading the stream while too many calls await their answers', async () => {
     const answers: Array<() => void> = [];
-    const { driver, transports, clock } = harness({}, {
-      options: { maxPendingCalls: 4 },
-      callResult: () => new Promise((resolve) => answers.push(() => resolve(undefined))),
-    });
+    const { driver, transports, clock } = harness(
+      {},
+      {
+        options: { maxPendingCalls: 4 },
+        callResult: () => new Promise((resolve) => answers.push(() => resolve(undefined))),
+      },
+    );
     driver.start();
     await settle(clock);
     const feed = transports[0]!.feed;
@@ -535,12 +596,15 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
   });
 
   it('keeps running when the master refuses a call, and emits callFailed', async () => {
-    const { driver, transports, clock } = harness({}, {
-      callResult: async (call) => {
-        if (call.type === 'KILL') throw new MesosProtocolError(400, 'Failed to validate scheduler::Call');
-        return undefined;
+    const { driver, transports, clock } = harness(
+      {},
+      {
+        callResult: async (call) => {
+          if (call.type === 'KILL') throw new MesosProtocolError(400, 'Failed to validate scheduler::Call');
+          return undefined;
+        },
       },
-    });
+    );
     const failed: string[] = [];
     driver.on('callFailed', ({ type, error }) => failed.push(`${type} ${(error as MesosProtocolError).status}`));
     driver.start();
@@ -556,7 +620,10 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
   });
 
   it('tracks suppressed roles for SUBSCRIBE; revive/suppress with [] do nothing; explicit acks only when asked', async () => {
-    const { driver, transports, clock } = harness({}, { implicit: false, framework: { ...FRAMEWORK, roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] } });
+    const { driver, transports, clock } = harness(
+      {},
+      { implicit: false, framework: { ...FRAMEWORK, roles: ['a', 'b'], capabilities: [{ type: 'MULTI_ROLE' }] } },
+    );
     driver.start();
     driver.suppressOffers();
     driver.reviveOffers(['a']);
@@ -570,7 +637,12 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
     driver.suppressOffers([]);
     expect(transports[0]!.calls).to.have.length(0);
     driver.reviveOffers();
-    driver.acknowledgeStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING', agent_id: { value: 'a1' }, uuid: UUID } as TaskStatus);
+    driver.acknowledgeStatusUpdate({
+      task_id: { value: 't1' },
+      state: 'TASK_RUNNING',
+      agent_id: { value: 'a1' },
+      uuid: UUID,
+    } as TaskStatus);
     driver.acknowledgeStatusUpdate({ task_id: { value: 't2' }, state: 'TASK_RUNNING', agent_id: { value: 'a1' } });
     expect(transports[0]!.calls.map((c) => c.type)).to.deep.equal(['REVIVE', 'ACKNOWLEDGE']);
     expect(transports[0]!.calls[0]!.revive).to.deep.equal({});
@@ -580,8 +652,14 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
 
   it('rejects misuse with typed errors; updateFramework before registration aborts with error()', async () => {
     const { driver, log, clock } = harness();
-    expect(() => driver.acknowledgeStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING' })).to.throw(MesosMisuseError, /explicit/);
-    expect(() => driver.launchTasks({ value: 'o' }, 'nope' as never)).to.throw(MesosMisuseError, /tasks must be an array/);
+    expect(() => driver.acknowledgeStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING' })).to.throw(
+      MesosMisuseError,
+      /explicit/,
+    );
+    expect(() => driver.launchTasks({ value: 'o' }, 'nope' as never)).to.throw(
+      MesosMisuseError,
+      /tasks must be an array/,
+    );
     expect(() => driver.declineOffer('o1' as never)).to.throw(MesosMisuseError, /offerId/);
     expect(driver.join()).to.be.instanceOf(Promise);
     expect(await driver.join()).to.equal(Status.DRIVER_NOT_STARTED);
