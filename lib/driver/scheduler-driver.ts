@@ -24,7 +24,7 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../codec/messages';
-import { delay } from '../common/abort';
+import { anySignal, delay } from '../common/abort';
 import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
 import {
   MesosAbortError,
@@ -642,15 +642,24 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     let failures = 0;
     let delayMs: number | undefined;
     let lastDetected: DetectedMaster | null = null;
+    /** During a backoff wait, a leader other than this one (null: any leader) ends the wait. */
+    let watchFrom: DetectedMaster | null | undefined;
     while (!lifetime.aborted) {
       if (delayMs !== undefined) {
         this.setConnection('waiting');
         try {
-          await delay(delayMs, lifetime);
+          if (await this.waitForRetry(delayMs, watchFrom, lifetime)) {
+            // A newly detected leader: like a loss, a short random delay, not the rest of the backoff.
+            redirectTo = undefined;
+            const shortDelayMs = Math.round(Math.random() * this.reconnectDelayMaxMs);
+            this.log('a new leading master was detected; subscribing in %d ms', shortDelayMs);
+            await delay(shortDelayMs, lifetime);
+          }
         } catch {
           return;
         }
       }
+      watchFrom = undefined;
       this.setConnection('detecting');
       let master: DetectedMaster | null;
       if (redirectTo !== undefined) {
@@ -667,6 +676,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         if (lifetime.aborted) return;
         if (!master) {
           delayMs = this.reportFailure(new MesosNoLeaderError('No leading master detected'), undefined, ++failures);
+          watchFrom = null;
           continue;
         }
         lastDetected = master;
@@ -688,6 +698,36 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       }
       if (error instanceof MesosRedirectError) redirectTo = error.leader;
       delayMs = this.reportFailure(error, master.url, ++failures);
+      watchFrom = lastDetected;
+    }
+  }
+
+  /**
+   * Waits `ms` before the next attempt; with `watchFrom` set, a detector reporting another leader
+   * ends the wait early (resolves true). libmesos subscribes to a newly detected master at once:
+   * the backoff is for retrying the same one. Rejects when the driver stops.
+   */
+  private async waitForRetry(
+    ms: number,
+    watchFrom: DetectedMaster | null | undefined,
+    lifetime: AbortSignal,
+  ): Promise<boolean> {
+    const detector = this.detector;
+    if (watchFrom === undefined || detector === undefined) {
+      await delay(ms, lifetime);
+      return false;
+    }
+    const race = new AbortController();
+    const signal = anySignal([lifetime, race.signal]);
+    try {
+      const changed = detector.detect(watchFrom, { signal }).then(
+        () => true,
+        // A failing or aborted watch just leaves the backoff to run out.
+        () => new Promise<boolean>(() => undefined),
+      );
+      return await Promise.race([delay(ms, signal).then(() => false), changed]);
+    } finally {
+      race.abort();
     }
   }
 

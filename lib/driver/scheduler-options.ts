@@ -73,7 +73,10 @@ export interface SchedulerDriverOptions {
    * randomised exponential backoff. Default as libmesos's registration backoff: random in [0, b],
    * b from 2 s doubling to 1 min, and b at most failover_timeout/10 when failover_timeout > 0.
    * The first attempt at start() is immediate, and the first after a lost subscription waits
-   * `reconnectDelayMaxMs` at most; a successful subscription resets the backoff.
+   * `reconnectDelayMaxMs` at most; a successful subscription resets the backoff. When the
+   * detector reports another leading master during a backoff wait, the wait ends and the driver
+   * subscribes to it after at most `reconnectDelayMaxMs` (libmesos subscribes to a newly detected
+   * master at once; the backoff is for retrying the same one).
    */
   backoff?: BackoffStrategy | BackoffOptions;
   /**

@@ -420,6 +420,43 @@ describe('MesosSchedulerDriver (unit, fake timers)', () => {
     await settle(clock);
   });
 
+  it('cuts a backoff wait short when the detector reports another leader', async () => {
+    sinon.stub(Math, 'random').returns(0.5);
+    const { driver, transports, detector, clock } = harness(
+      {},
+      {
+        subscribeResult: async (n) => {
+          if (n < 2) throw new MesosNoLeaderError('No leader elected');
+        },
+        options: { reconnectDelayMaxMs: 100, backoff: { initialMs: 10_000, factor: 1, maxMs: 10_000, jitter: 0 } },
+      },
+    );
+    const failures: string[] = [];
+    driver.on('subscribeFailed', ({ error, delayMs }) => failures.push(`${error.constructor.name} ${delayMs}`));
+    driver.start();
+    await settle(clock);
+    // m1 answers 503: a 10 s backoff, run to its end while the detector still names m1.
+    expect(failures).to.deep.equal(['MesosNoLeaderError 10000']);
+    await settle(clock, 9999);
+    expect(transports).to.have.length(1);
+    await settle(clock, 1);
+    expect(transports.map((t) => t.url)).to.deep.equal(['http://m1:5050', 'http://m1:5050']);
+    // 503 again; this wait is cut short when the detector moves to m2 (then 0.5 * 100 ms).
+    await settle(clock, 2000);
+    expect(transports).to.have.length(2);
+    detector.setLeader({ url: 'http://m2:5050' });
+    await settle(clock, 49);
+    expect(transports).to.have.length(2);
+    await settle(clock, 1);
+    expect(transports.map((t) => t.url)).to.deep.equal(['http://m1:5050', 'http://m1:5050', 'http://m2:5050']);
+    transports[2]!.feed.push(subscribed());
+    await settle(clock);
+    expect(driver.connected).to.equal(true);
+    expect(failures).to.deep.equal(['MesosNoLeaderError 10000', 'MesosNoLeaderError 10000']);
+    driver.stop(true);
+    await settle(clock);
+  });
+
   it('rejects a negative reconnectDelayMaxMs', () => {
     expect(
       () => new MesosSchedulerDriver({}, FRAMEWORK, 'm1:5050', true, undefined, { reconnectDelayMaxMs: -1 }),
