@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FrameworkInfo, Offer, TaskStatus } from '../../lib/codec/messages';
-import { MesosProtocolError } from '../../lib/common/errors';
+import type { MesosProtocolError } from '../../lib/common/errors';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import type { SchedulerDriverOptions } from '../../lib/driver/scheduler-options';
 import type { Scheduler } from '../../lib/driver/scheduler-types';
@@ -81,16 +81,27 @@ describe('MesosSchedulerDriver against a loopback master', function () {
       const { scheduler, log } = recorder({
         resourceOffers(driver, offers) {
           log.push(`offers ${offers.map((o) => o.id.value)}`);
-          driver.launchTasks(offers[0]!.id, [{ name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' } }], { refuse_seconds: 1 });
+          driver.launchTasks(offers[0]!.id, [{ name: 't', task_id: { value: 't1' }, agent_id: { value: 'a1' } }], {
+            refuse_seconds: 1,
+          });
         },
       });
       const driver = newDriver(scheduler, master.address, { contentType });
       const run = driver.run();
       await master.until(() => master.calls.some((c) => c.type === 'ACCEPT'));
       const stream = master.stream();
-      stream.send({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', agent_id: { value: 'a1' }, uuid: UUID } } });
-      stream.send({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION' } } });
-      stream.send({ type: 'MESSAGE', message: { executor_id: { value: 'e1' }, agent_id: { value: 'a1' }, data: Buffer.from('ping') } });
+      stream.send({
+        type: 'UPDATE',
+        update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', agent_id: { value: 'a1' }, uuid: UUID } },
+      });
+      stream.send({
+        type: 'UPDATE',
+        update: { status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION' } },
+      });
+      stream.send({
+        type: 'MESSAGE',
+        message: { executor_id: { value: 'e1' }, agent_id: { value: 'a1' }, data: Buffer.from('ping') },
+      });
       await waitFor(() => log.includes('message e1 a1 ping'));
       await master.until(() => master.calls.some((c) => c.type === 'ACKNOWLEDGE'));
 
@@ -114,8 +125,21 @@ describe('MesosSchedulerDriver against a loopback master', function () {
       expect(log.slice(0, 2)).to.deep.equal(['registered fw-1 fake-master', 'offers o1']);
       const types = master.calls.map((c) => c.type);
       expect(types).to.deep.equal([
-        'ACCEPT', 'ACKNOWLEDGE', 'DECLINE', 'KILL', 'REVIVE', 'SUPPRESS', 'RECONCILE', 'MESSAGE', 'REQUEST', 'ACCEPT',
-        'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS', 'RECONCILE_OPERATIONS', 'UPDATE_FRAMEWORK', 'TEARDOWN',
+        'ACCEPT',
+        'ACKNOWLEDGE',
+        'DECLINE',
+        'KILL',
+        'REVIVE',
+        'SUPPRESS',
+        'RECONCILE',
+        'MESSAGE',
+        'REQUEST',
+        'ACCEPT',
+        'ACCEPT_INVERSE_OFFERS',
+        'DECLINE_INVERSE_OFFERS',
+        'RECONCILE_OPERATIONS',
+        'UPDATE_FRAMEWORK',
+        'TEARDOWN',
       ]);
       const accept = master.calls[0]!.accept!;
       expect(accept.offer_ids).to.deep.equal([{ value: 'o1' }]);
@@ -137,7 +161,12 @@ describe('MesosSchedulerDriver against a loopback master', function () {
     const driver = newDriver(scheduler, master.address, {}, FRAMEWORK, false);
     driver.start();
     await master.until(() => master.streams.size === 1);
-    master.stream().send({ type: 'UPDATE', update: { status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', agent_id: { value: 'a1' }, uuid: UUID } } });
+    master
+      .stream()
+      .send({
+        type: 'UPDATE',
+        update: { status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', agent_id: { value: 'a1' }, uuid: UUID } },
+      });
     await waitFor(() => statuses.length === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(master.calls).to.have.length(0);
@@ -181,7 +210,10 @@ describe('MesosSchedulerDriver against a loopback master', function () {
     const leader = await startMaster();
     const follower = await startMaster();
     let n = 0;
-    follower.onSubscribe = () => (n++ === 0 ? { status: 503, body: 'No leader elected' } : { status: 307, location: `//${leader.address}/api/v1/scheduler` });
+    follower.onSubscribe = () =>
+      n++ === 0
+        ? { status: 503, body: 'No leader elected' }
+        : { status: 307, location: `//${leader.address}/api/v1/scheduler` };
     const { scheduler, log } = recorder();
     const driver = newDriver(scheduler, follower.address);
     const failures: number[] = [];
@@ -230,11 +262,14 @@ describe('MesosSchedulerDriver against a loopback master', function () {
 
   it('a 400 on a call is reported and the driver keeps running', async () => {
     const master = await startMaster();
-    master.onCall = (call) => (call.type === 'KILL' ? { status: 400, body: 'Failed to validate scheduler::Call: bad kill' } : undefined);
+    master.onCall = (call) =>
+      call.type === 'KILL' ? { status: 400, body: 'Failed to validate scheduler::Call: bad kill' } : undefined;
     const { scheduler, log } = recorder();
     const driver = newDriver(scheduler, master.address);
     const failed: string[] = [];
-    driver.on('callFailed', ({ type, error }) => failed.push(`${type} ${(error as MesosProtocolError).status} ${(error as MesosProtocolError).body}`));
+    driver.on('callFailed', ({ type, error }) =>
+      failed.push(`${type} ${(error as MesosProtocolError).status} ${(error as MesosProtocolError).body}`),
+    );
     driver.start();
     await waitFor(() => log.length === 1);
     driver.killTask({ value: 'nope' });
@@ -282,5 +317,90 @@ describe('MesosSchedulerDriver against a loopback master', function () {
     expect(unreachable.start()).to.equal(Status.DRIVER_ABORTED);
     expect(unreachable.stop()).to.equal(Status.DRIVER_ABORTED);
     expect(unreachable.status).to.equal(Status.DRIVER_STOPPED);
+  });
+});
+
+describe('MesosSchedulerDriver backpressure on a real socket', function () {
+  this.timeout(15_000);
+
+  it('stops reading while a callback is blocked, so the master sees TCP backpressure, then delivers every event', async () => {
+    const { createServer } = await import('node:http');
+    const { encodeRecord } = await import('../../lib/codec/recordio');
+    const big = 'x'.repeat(16 * 1024);
+    const record = (event: object) => encodeRecord(Buffer.from(JSON.stringify(event)));
+    const offers = (n: number) =>
+      record({
+        type: 'OFFERS',
+        offers: {
+          offers: [
+            { id: { value: `o${n}` }, framework_id: { value: 'fw-1' }, agent_id: { value: 'a1' }, hostname: big },
+          ],
+        },
+      });
+    let written = 0;
+    let stalled = false;
+    let finish: () => void = () => {};
+    const server = createServer((req, res) => {
+      req.resume();
+      if (req.headers['mesos-stream-id'] !== undefined) {
+        res.writeHead(202).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 's1' });
+      res.write(
+        record({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 15 } }),
+      );
+      // Write until the socket refuses more, or 4,000 events (64 MB) if the client reads everything.
+      const pump = () => {
+        while (written < 4000) {
+          written++;
+          if (!res.write(offers(written))) {
+            const timer = setTimeout(() => {
+              stalled = true;
+            }, 500);
+            res.once('drain', () => {
+              clearTimeout(timer);
+              pump();
+            });
+            return;
+          }
+        }
+        finish = () => res.end();
+      };
+      req.on('end', pump);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let delivered = 0;
+    const driver = newDriver(
+      {
+        resourceOffers: async () => {
+          delivered++;
+          if (delivered === 1) await gate;
+        },
+      },
+      `127.0.0.1:${port}`,
+      { maxPendingEvents: 16, heartbeat: { enabled: false } },
+    );
+    try {
+      driver.start();
+      await waitFor(() => stalled, 8000);
+      // The driver holds about maxPendingEvents undelivered events; the rest stays in TCP buffers.
+      expect(delivered).to.equal(1);
+      const writtenWhileBlocked = written;
+      expect(writtenWhileBlocked).to.be.lessThan(4000);
+      release();
+      await waitFor(() => written === 4000 && delivered === 4000, 10_000);
+      finish();
+    } finally {
+      driver.stop(true);
+      await driver.join();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
