@@ -6,12 +6,18 @@
  * Run by an agent (it reads the MESOS_* environment the agent sets):
  *   node --import tsx samples/test-executor.ts      or, from the build,   node dist/samples/test-executor.js
  */
-import { type Executor, type ExecutorDriver, MesosError, MesosExecutorDriver, Status } from '../lib';
+
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, TaskInfo } from '../lib';
+import { type Executor, type ExecutorDriver, MesosError, MesosExecutorDriver, Status } from '../lib';
 
 /** The executor: every callback but launchTask does nothing, as in the C++ example. */
 class TestExecutor implements Executor {
-  registered(_driver: ExecutorDriver, _executorInfo: ExecutorInfo, _frameworkInfo: FrameworkInfo, agentInfo: AgentInfo): void {
+  registered(
+    _driver: ExecutorDriver,
+    _executorInfo: ExecutorInfo,
+    _frameworkInfo: FrameworkInfo,
+    agentInfo: AgentInfo,
+  ): void {
     console.log(`Registered executor on ${agentInfo.hostname}`);
   }
 

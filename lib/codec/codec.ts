@@ -65,7 +65,11 @@ function formatName(format: WireFormat): string {
 }
 
 /** Runs a decoder, turning every failure into a `MesosDecodeError` and checking required fields. */
-function decodeWith(info: MessageInfo, format: WireFormat, run: () => Record<string, unknown>): Record<string, unknown> {
+function decodeWith(
+  info: MessageInfo,
+  format: WireFormat,
+  run: () => Record<string, unknown>,
+): Record<string, unknown> {
   decodeState.missingRequired = false;
   let message: Record<string, unknown>;
   try {
@@ -136,7 +140,11 @@ class JsonCodec<T> implements MessageCodec<T> {
 
   /** Decodes an already parsed JSON value (e.g. a znode's JSON object), leaving the caller's value untouched. */
   decodeValue(value: unknown): T {
-    return decodeWith(this.info, 'json', () => this.decodeObject(structuredClone(value)) as Record<string, unknown>) as T;
+    return decodeWith(
+      this.info,
+      'json',
+      () => this.decodeObject(structuredClone(value)) as Record<string, unknown>,
+    ) as T;
   }
 }
 
@@ -180,7 +188,10 @@ export function getCodec<T>(typeName: string, format: WireFormat): MessageCodec<
   try {
     info = getMessageInfo(String(typeName).replace(/^\./, ''));
   } catch (err) {
-    throw new MesosMisuseError(`Unknown message type ${JSON.stringify(typeName)} (expected a full name like 'mesos.v1.scheduler.Call')`, { cause: err });
+    throw new MesosMisuseError(
+      `Unknown message type ${JSON.stringify(typeName)} (expected a full name like 'mesos.v1.scheduler.Call')`,
+      { cause: err },
+    );
   }
   const codec = format === 'json' ? new JsonCodec<T>(info) : new ProtobufCodec<T>(info);
   codecs.set(key, codec as MessageCodec<unknown>);

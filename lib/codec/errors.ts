@@ -1,5 +1,5 @@
 /** Codec-specific error classes, and the internal error the converters use to carry field paths. */
-import { MesosMisuseError, type MesosErrorOptions } from '../common/errors';
+import { type MesosErrorOptions, MesosMisuseError } from '../common/errors';
 import { joinPath } from './reflect';
 
 /**

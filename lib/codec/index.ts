@@ -1,6 +1,6 @@
 /** The codec layer: message types, the Mesos v1 schema, JSON and protobuf codecs, RecordIO framing. */
 export * from './codec';
+export type * from './messages';
 export * from './recordio';
 export * from './schema';
-export type * from './messages';
 export * from './task-states';

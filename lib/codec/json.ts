@@ -4,7 +4,7 @@
  */
 import { describeValue, FieldPathError } from './errors';
 import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
-import { fillDefault, decodeState } from './shared';
+import { decodeState, fillDefault } from './shared';
 import type { Canonical } from './validate';
 
 /** Converts one JSON value; returns undefined when the value is to be dropped. */
@@ -72,7 +72,8 @@ function scalarConverter(scalar: ScalarType): JsonConverter {
     case 'bytes':
       return (v) => {
         // Standard base64, padding optional (stout accepts both).
-        if (typeof v === 'string' && BASE64.test(v) && v.replace(/=+$/, '').length % 4 !== 1) return Buffer.from(v, 'base64');
+        if (typeof v === 'string' && BASE64.test(v) && v.replace(/=+$/, '').length % 4 !== 1)
+          return Buffer.from(v, 'base64');
         throw new FieldPathError(`expected base64 bytes, got ${describeValue(v)}`);
       };
   }
@@ -117,7 +118,8 @@ function fieldConverter(field: FieldInfo): JsonConverter {
         }
         if (converted === undefined) delete map[key];
         else {
-          if (converted !== item) Object.defineProperty(map, key, { value: converted, enumerable: true, writable: true, configurable: true });
+          if (converted !== item)
+            Object.defineProperty(map, key, { value: converted, enumerable: true, writable: true, configurable: true });
           count++;
         }
       }
@@ -252,7 +254,8 @@ function jsonScalar(scalar: ScalarType, value: unknown): unknown {
   if (scalar === 'double' || scalar === 'float') {
     // Strings, so the text stays valid JSON (Mesos's parser accepts them); "-0" keeps the sign
     // that JSON.stringify would lose.
-    if (!Number.isFinite(value as number)) return Number.isNaN(value) ? 'NaN' : (value as number) > 0 ? 'Infinity' : '-Infinity';
+    if (!Number.isFinite(value as number))
+      return Number.isNaN(value) ? 'NaN' : (value as number) > 0 ? 'Infinity' : '-Infinity';
     if (Object.is(value, -0)) return '-0';
   }
   return value;

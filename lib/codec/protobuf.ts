@@ -171,8 +171,10 @@ function fieldDecoder(field: FieldInfo): FieldDecoder {
 
 /** The value of a map entry whose value was not on the wire: the type's zero value. */
 function emptyValue(kind: ValueKind): unknown {
-  if (kind.kind === 'message') return pbMessageDecoder(kind.messageInfo)(protobuf.Reader.create(Buffer.alloc(0)), 0, undefined);
-  if (kind.kind === 'enum') return kind.enumInfo.nameByNumber.get(0) ?? kind.enumInfo.nameByNumber.values().next().value;
+  if (kind.kind === 'message')
+    return pbMessageDecoder(kind.messageInfo)(protobuf.Reader.create(Buffer.alloc(0)), 0, undefined);
+  if (kind.kind === 'enum')
+    return kind.enumInfo.nameByNumber.get(0) ?? kind.enumInfo.nameByNumber.values().next().value;
   switch (kind.scalar) {
     case 'string':
       return '';

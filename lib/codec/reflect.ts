@@ -183,11 +183,13 @@ function collectMissing(info: MessageInfo, message: Record<string, unknown>, pre
     const sub = field.value.messageInfo;
     if (field.map) {
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        if (item && typeof item === 'object') collectMissing(sub, item as Record<string, unknown>, `${prefix}${field.name}[${key}].`, out);
+        if (item && typeof item === 'object')
+          collectMissing(sub, item as Record<string, unknown>, `${prefix}${field.name}[${key}].`, out);
       }
     } else if (field.repeated) {
       (value as unknown[]).forEach((item, i) => {
-        if (item && typeof item === 'object') collectMissing(sub, item as Record<string, unknown>, `${prefix}${field.name}[${i}].`, out);
+        if (item && typeof item === 'object')
+          collectMissing(sub, item as Record<string, unknown>, `${prefix}${field.name}[${i}].`, out);
       });
     } else if (typeof value === 'object') {
       collectMissing(sub, value as Record<string, unknown>, `${prefix}${field.name}.`, out);

@@ -41,7 +41,8 @@ function checkScalar(scalar: ScalarType, value: unknown): unknown {
     case 'bytes':
       // Strings are taken as UTF-8 data (handy for `data` fields carrying text).
       if (typeof value === 'string') return Buffer.from(value, 'utf8');
-      if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      if (value instanceof Uint8Array)
+        return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       throw new FieldPathError(`expected bytes (Uint8Array, Buffer or a UTF-8 string), got ${describeValue(value)}`);
     case 'int32':
     case 'sint32':
@@ -62,7 +63,9 @@ function checkScalar(scalar: ScalarType, value: unknown): unknown {
       if (Number.isInteger(value) && (value as number) >= 0) return value;
       throw new FieldPathError(`expected a non-negative integer, got ${describeValue(value)}`);
   }
-  throw new FieldPathError(`expected a ${scalar === 'bool' ? 'boolean' : scalar === 'string' ? 'string' : 'number'}, got ${describeValue(value)}`);
+  throw new FieldPathError(
+    `expected a ${scalar === 'bool' ? 'boolean' : scalar === 'string' ? 'string' : 'number'}, got ${describeValue(value)}`,
+  );
 }
 
 function checkValue(kind: ValueKind, value: unknown, missing: string[], prefix: string): unknown {
@@ -71,7 +74,8 @@ function checkValue(kind: ValueKind, value: unknown, missing: string[], prefix: 
     if (typeof value === 'string' && kind.enumInfo.numberByName.has(value)) return value;
     const names = [...kind.enumInfo.numberByName.keys()];
     const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
-    const what = typeof value === 'number' ? 'enum values are given by name, not number' : `unknown value ${describeValue(value)}`;
+    const what =
+      typeof value === 'number' ? 'enum values are given by name, not number' : `unknown value ${describeValue(value)}`;
     throw new FieldPathError(`${what} for enum ${kind.enumInfo.fullName} (one of ${shown})`);
   }
   return canonicalizeMessage(kind.messageInfo, value, missing, prefix);
@@ -79,7 +83,8 @@ function checkValue(kind: ValueKind, value: unknown, missing: string[], prefix: 
 
 function checkField(field: FieldInfo, value: unknown, missing: string[], prefix: string): unknown {
   if (field.map) {
-    if (!isPlainObject(value)) throw new FieldPathError(`expected an object for map field, got ${describeValue(value)}`);
+    if (!isPlainObject(value))
+      throw new FieldPathError(`expected an object for map field, got ${describeValue(value)}`);
     const out: Record<string, unknown> = {};
     let count = 0;
     for (const key of Object.keys(value)) {
@@ -98,11 +103,13 @@ function checkField(field: FieldInfo, value: unknown, missing: string[], prefix:
     return count > 0 ? out : undefined;
   }
   if (field.repeated) {
-    if (!Array.isArray(value)) throw new FieldPathError(`expected an array for repeated field, got ${describeValue(value)}`);
+    if (!Array.isArray(value))
+      throw new FieldPathError(`expected an array for repeated field, got ${describeValue(value)}`);
     if (value.length === 0) return undefined;
     return value.map((item, i) => {
       try {
-        if (item === null || item === undefined) throw new FieldPathError('a repeated element cannot be null or undefined');
+        if (item === null || item === undefined)
+          throw new FieldPathError('a repeated element cannot be null or undefined');
         return checkValue(field.value, item, missing, `${prefix}${field.name}[${i}].`);
       } catch (err) {
         if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
@@ -119,7 +126,9 @@ function canonicalizeMessage(info: MessageInfo, message: unknown, missing: strin
   }
   for (const key of Object.keys(message)) {
     if (info.fieldByName.has(key) || message[key] === undefined) continue;
-    const hint = info.fieldByName.has(snakeCase(key)) ? ` (did you mean '${snakeCase(key)}'? fields use proto names)` : '';
+    const hint = info.fieldByName.has(snakeCase(key))
+      ? ` (did you mean '${snakeCase(key)}'? fields use proto names)`
+      : '';
     throw new FieldPathError(`unknown field '${key}' for message ${info.fullName}${hint}`);
   }
   const out: Canonical = {};
@@ -153,10 +162,18 @@ export function canonicalize(info: MessageInfo, message: unknown): Canonical {
     if (!(err instanceof FieldPathError)) throw err;
     const path = joinPath(err.segments);
     const where = path ? `field '${path}': ` : '';
-    throw new MesosEncodeError(info.fullName, path ? [path] : [], `Cannot encode ${info.fullName}: ${where}${err.reason}`);
+    throw new MesosEncodeError(
+      info.fullName,
+      path ? [path] : [],
+      `Cannot encode ${info.fullName}: ${where}${err.reason}`,
+    );
   }
   if (missing.length > 0) {
-    throw new MesosEncodeError(info.fullName, missing, `Cannot encode ${info.fullName}: Missing required fields: ${missing.join(', ')}`);
+    throw new MesosEncodeError(
+      info.fullName,
+      missing,
+      `Cannot encode ${info.fullName}: Missing required fields: ${missing.join(', ')}`,
+    );
   }
   return canonical;
 }

@@ -47,7 +47,12 @@ export class ExponentialBackoff implements BackoffStrategy {
     this.maxMs = options.maxMs ?? 60_000;
     this.jitter = options.jitter ?? 1;
     this.random = options.random ?? Math.random;
-    if (!(this.initialMs >= 0) || !(this.factor >= 1) || !(this.maxMs >= 0) || !(this.jitter >= 0 && this.jitter <= 1)) {
+    if (
+      !(this.initialMs >= 0) ||
+      !(this.factor >= 1) ||
+      !(this.maxMs >= 0) ||
+      !(this.jitter >= 0 && this.jitter <= 1)
+    ) {
       throw new RangeError(
         `Invalid backoff options: initialMs=${this.initialMs} factor=${this.factor} maxMs=${this.maxMs} jitter=${this.jitter}`,
       );

@@ -31,7 +31,10 @@ export interface MasterDetector {
 }
 
 /** TLS settings for probing masters over https (list detection). */
-export type DetectorTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+export type DetectorTlsOptions = Pick<
+  ConnectionOptions,
+  'ca' | 'cert' | 'key' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+>;
 
 /** Options of {@link createDetector}. */
 export interface DetectorOptions {
@@ -74,7 +77,9 @@ export function createDetector(master: string, options: DetectorOptions = {}): M
 
 function validateOptions(options: DetectorOptions): void {
   if (options.scheme !== undefined && options.scheme !== 'http' && options.scheme !== 'https') {
-    throw new MesosConfigError(`Invalid detector option scheme ${JSON.stringify(options.scheme)}: expected 'http' or 'https'`);
+    throw new MesosConfigError(
+      `Invalid detector option scheme ${JSON.stringify(options.scheme)}: expected 'http' or 'https'`,
+    );
   }
   for (const key of ['probeTimeoutMs', 'pollIntervalMs', 'zkSessionTimeoutMs'] as const) {
     const value = options[key];

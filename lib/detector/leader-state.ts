@@ -51,7 +51,8 @@ export class LeaderState {
 
   detect(previous: MasterLocation | null, signal?: AbortSignal): Promise<MasterLocation | null> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    if (signal?.aborted) return Promise.reject(new MesosAbortError('Master detection was aborted', { cause: signal.reason }));
+    if (signal?.aborted)
+      return Promise.reject(new MesosAbortError('Master detection was aborted', { cause: signal.reason }));
     if (this.undelivered) {
       const err = this.undelivered;
       this.undelivered = undefined;
@@ -61,7 +62,8 @@ export class LeaderState {
     const current = this.current;
     if (current !== undefined && (current?.url ?? null) !== previousUrl) return Promise.resolve(current);
     return new Promise<MasterLocation | null>((resolve, reject) => {
-      const onAbort = () => settle(() => reject(new MesosAbortError('Master detection was aborted', { cause: signal?.reason })));
+      const onAbort = () =>
+        settle(() => reject(new MesosAbortError('Master detection was aborted', { cause: signal?.reason })));
       const settle = (fn: () => void) => {
         this.waiters.delete(waiter);
         signal?.removeEventListener('abort', onAbort);

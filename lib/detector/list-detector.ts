@@ -40,7 +40,10 @@ export class ListDetector implements MasterDetector {
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   }
 
-  async detect(previous: MasterLocation | null, options: { signal?: AbortSignal } = {}): Promise<MasterLocation | null> {
+  async detect(
+    previous: MasterLocation | null,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<MasterLocation | null> {
     if (this.closing.signal.aborted) throw new MesosAbortError('The master detector was closed');
     const signal = anySignal([options.signal, this.closing.signal]);
     const previousUrl = previous?.url ?? null;
@@ -84,20 +87,33 @@ export class ListDetector implements MasterDetector {
  * otherwise the location most masters name. The result keeps the list entry's URL (scheme and
  * prefix) when the leader is one of the listed masters.
  */
-export function chooseLeader(masters: readonly MasterEndpoint[], results: readonly ProbeResult[]): MasterLocation | null {
-  const votes = new Map<string, { host: string; port: number; count: number; self: boolean; scheme: 'http' | 'https' }>();
+export function chooseLeader(
+  masters: readonly MasterEndpoint[],
+  results: readonly ProbeResult[],
+): MasterLocation | null {
+  const votes = new Map<
+    string,
+    { host: string; port: number; count: number; self: boolean; scheme: 'http' | 'https' }
+  >();
   results.forEach((result, index) => {
     if (result.kind !== 'redirect') return;
     const master = masters[index] as MasterEndpoint;
     const key = `${result.host}:${result.port}`;
-    const vote = votes.get(key) ?? { host: result.host, port: result.port, count: 0, self: false, scheme: master.scheme };
+    const vote = votes.get(key) ?? {
+      host: result.host,
+      port: result.port,
+      count: 0,
+      self: false,
+      scheme: master.scheme,
+    };
     vote.count += 1;
     if (master.host === result.host && master.port === result.port) vote.self = true;
     votes.set(key, vote);
   });
   let best: { host: string; port: number; count: number; self: boolean; scheme: 'http' | 'https' } | undefined;
   for (const vote of votes.values()) {
-    if (!best || Number(vote.self) > Number(best.self) || (vote.self === best.self && vote.count > best.count)) best = vote;
+    if (!best || Number(vote.self) > Number(best.self) || (vote.self === best.self && vote.count > best.count))
+      best = vote;
   }
   if (!best) return null;
   const listed = masters.find((master) => master.host === best.host && master.port === best.port);
@@ -126,7 +142,13 @@ export function probeRedirect(master: MasterEndpoint, options: ProbeOptions): Pr
     headers.Authorization = `Basic ${token}`;
   }
   return new Promise<ProbeResult>((resolve, reject) => {
-    const requestOptions: https.RequestOptions = { method: 'GET', headers, signal, agent: false, ...(options.tls ?? {}) };
+    const requestOptions: https.RequestOptions = {
+      method: 'GET',
+      headers,
+      signal,
+      agent: false,
+      ...(options.tls ?? {}),
+    };
     const request = (master.scheme === 'https' ? https : http).request(target, requestOptions, (response) => {
       const status = response.statusCode ?? 0;
       const chunks: Buffer[] = [];
@@ -143,7 +165,10 @@ export function probeRedirect(master: MasterEndpoint, options: ProbeOptions): Pr
           const location = response.headers.location;
           const parsed = location ? parseLocation(location, master) : undefined;
           if (parsed) resolve({ kind: 'redirect', ...parsed });
-          else reject(new MesosProtocolError(status, body, `Master ${master.url} answered ${status} without a usable Location`));
+          else
+            reject(
+              new MesosProtocolError(status, body, `Master ${master.url} answered ${status} without a usable Location`),
+            );
         } else if (status === 503) {
           resolve({ kind: 'no-leader' });
         } else {
@@ -152,9 +177,17 @@ export function probeRedirect(master: MasterEndpoint, options: ProbeOptions): Pr
       });
     });
     request.on('error', (err: NodeJS.ErrnoException) => {
-      if (options.signal?.aborted) reject(new MesosAbortError('Master detection was aborted', { cause: options.signal.reason }));
-      else if (timeout.aborted) reject(new MesosTimeoutError(`Probe of ${master.url} timed out after ${options.timeoutMs} ms`, { cause: err }));
-      else reject(new MesosTransportError(`Probe of ${master.url} failed: ${err.code ?? err.message}`, { cause: err, ...(err.code ? { code: err.code } : {}) }));
+      if (options.signal?.aborted)
+        reject(new MesosAbortError('Master detection was aborted', { cause: options.signal.reason }));
+      else if (timeout.aborted)
+        reject(new MesosTimeoutError(`Probe of ${master.url} timed out after ${options.timeoutMs} ms`, { cause: err }));
+      else
+        reject(
+          new MesosTransportError(`Probe of ${master.url} failed: ${err.code ?? err.message}`, {
+            cause: err,
+            ...(err.code ? { code: err.code } : {}),
+          }),
+        );
     });
     request.end();
   });

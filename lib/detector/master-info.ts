@@ -29,7 +29,8 @@ export function encodeMasterIp(dotted: string): number {
 /** The host and port a client connects to for this master: address.hostname, address.ip, hostname, then the decoded ip. */
 export function masterHostPort(info: MasterInfo): { host: string; port: number } {
   const address = info.address;
-  const host = nonEmpty(address?.hostname) ?? nonEmpty(address?.ip) ?? nonEmpty(info.hostname) ?? decodeMasterIp(info.ip);
+  const host =
+    nonEmpty(address?.hostname) ?? nonEmpty(address?.ip) ?? nonEmpty(info.hostname) ?? decodeMasterIp(info.ip);
   const port = address?.port ?? info.port;
   return { host, port };
 }

@@ -66,7 +66,9 @@ export function parseMasterString(master: string, options: { scheme?: 'http' | '
   }
   if (/^zk:\/\//i.test(text)) return { kind: 'zk', zk: parseZooKeeperUrl(text) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^https?:\/\//i.test(text)) {
-    throw new MesosConfigError(`Unsupported master URL scheme in ${JSON.stringify(redactUrl(text))}: expected http, https, zk or file`);
+    throw new MesosConfigError(
+      `Unsupported master URL scheme in ${JSON.stringify(redactUrl(text))}: expected http, https, zk or file`,
+    );
   }
   const entries = text.split(',').map((entry) => entry.trim());
   if (entries.some((entry) => entry === '')) {
@@ -79,14 +81,18 @@ export function parseMasterString(master: string, options: { scheme?: 'http' | '
 
 function readMasterFile(fileUrl: string): string {
   const path = fileUrl.slice('file://'.length);
-  if (!path.startsWith('/')) throw new MesosConfigError(`Expected an absolute path in ${JSON.stringify(fileUrl)} (file:///path)`);
+  if (!path.startsWith('/'))
+    throw new MesosConfigError(`Expected an absolute path in ${JSON.stringify(fileUrl)} (file:///path)`);
   let content: string;
   try {
     content = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new MesosConfigError(`Cannot read the master file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      cause: err,
-    });
+    throw new MesosConfigError(
+      `Cannot read the master file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const trimmed = content.trim();
   if (trimmed === '') throw new MesosConfigError(`The master file ${path} is empty`);
@@ -95,7 +101,8 @@ function readMasterFile(fileUrl: string): string {
 
 function parsePort(text: string, where: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(port >= 1 && port <= 65535)) throw new MesosConfigError(`Invalid port ${JSON.stringify(text)} in ${JSON.stringify(where)}`);
+  if (!(port >= 1 && port <= 65535))
+    throw new MesosConfigError(`Invalid port ${JSON.stringify(text)} in ${JSON.stringify(where)}`);
   return port;
 }
 
@@ -109,9 +116,12 @@ export function parseMasterEndpoint(entry: string, defaultScheme: 'http' | 'http
       throw new MesosConfigError(`Malformed master URL ${JSON.stringify(redactUrl(entry))}`);
     }
     if (url.username || url.password) {
-      throw new MesosConfigError(`Credentials in the master URL ${JSON.stringify(redactUrl(entry))} are not supported: pass them as the credential option`);
+      throw new MesosConfigError(
+        `Credentials in the master URL ${JSON.stringify(redactUrl(entry))} are not supported: pass them as the credential option`,
+      );
     }
-    if (url.search || url.hash) throw new MesosConfigError(`The master URL ${JSON.stringify(entry)} must not have a query or fragment`);
+    if (url.search || url.hash)
+      throw new MesosConfigError(`The master URL ${JSON.stringify(entry)} must not have a query or fragment`);
     const scheme = url.protocol === 'https:' ? 'https' : 'http';
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (host === '') throw new MesosConfigError(`The master URL ${JSON.stringify(entry)} has no host`);
@@ -121,7 +131,9 @@ export function parseMasterEndpoint(entry: string, defaultScheme: 'http' | 'http
   }
   const match = /^(?:([^@\s/]+)@)?(\[[0-9a-fA-F:.]+\]|[^:@\s/[\]]+):([^:@\s/]*)$/.exec(entry);
   if (!match) {
-    throw new MesosConfigError(`Malformed master ${JSON.stringify(entry)}: expected host:port, master@host:port, http(s)://host:port, file:// or zk://`);
+    throw new MesosConfigError(
+      `Malformed master ${JSON.stringify(entry)}: expected host:port, master@host:port, http(s)://host:port, file:// or zk://`,
+    );
   }
   const host = (match[2] as string).replace(/^\[|\]$/g, '').toLowerCase();
   const port = parsePort(match[3] as string, entry);
@@ -141,18 +153,23 @@ export function parseZooKeeperUrl(text: string): ZooKeeperUrl {
   let credentials: string | undefined;
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
-    if (colon <= 0) throw new MesosConfigError(`Credentials in ${JSON.stringify(redacted)} must be of the form 'user:password'`);
+    if (colon <= 0)
+      throw new MesosConfigError(`Credentials in ${JSON.stringify(redacted)} must be of the form 'user:password'`);
     credentials = userinfo;
   }
   if (serverList === '') throw new MesosConfigError(`No ZooKeeper servers in ${JSON.stringify(redacted)}`);
   const servers = serverList.split(',').map((server) => {
     const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+)(?::(\d*))?$/.exec(server.trim());
-    if (!m) throw new MesosConfigError(`Malformed ZooKeeper server ${JSON.stringify(server)} in ${JSON.stringify(redacted)}: expected host:port`);
+    if (!m)
+      throw new MesosConfigError(
+        `Malformed ZooKeeper server ${JSON.stringify(server)} in ${JSON.stringify(redacted)}: expected host:port`,
+      );
     const port = m[2] === undefined ? 2181 : parsePort(m[2], server);
     return `${m[1]}:${port}`;
   });
   const path = rawPath.replace(/\/+$/, '');
-  if (path === '') throw new MesosConfigError(`Expecting a (chroot) path in ${JSON.stringify(redacted)}, e.g. zk://host:2181/mesos`);
+  if (path === '')
+    throw new MesosConfigError(`Expecting a (chroot) path in ${JSON.stringify(redacted)}, e.g. zk://host:2181/mesos`);
   if (/\/\/|\/\.\.?(\/|$)|[\s\u0000]/.test(path)) {
     throw new MesosConfigError(`Invalid ZooKeeper path ${JSON.stringify(path)} in ${JSON.stringify(redacted)}`);
   }

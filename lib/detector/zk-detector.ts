@@ -7,7 +7,12 @@
 import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
 import { MesosAbortError, type MesosError } from '../common/errors';
 import { createLogger } from '../common/logger';
-import { DEFAULT_ZK_SESSION_TIMEOUT_MS, type DetectorOptions, type MasterDetector, type MasterLocation } from './detector';
+import {
+  DEFAULT_ZK_SESSION_TIMEOUT_MS,
+  type DetectorOptions,
+  type MasterDetector,
+  type MasterLocation,
+} from './detector';
 import { MesosZooKeeperError } from './errors';
 import { LeaderState } from './leader-state';
 import { masterUrl } from './master-info';
@@ -73,9 +78,18 @@ export class ZooKeeperDetector implements MasterDetector {
     const current = (handler: () => void) => () => {
       if (generation === this.generation) handler();
     };
-    client.on('connected', current(() => this.onConnected()));
-    client.on('disconnected', current(() => this.onDisconnected()));
-    client.on('expired', current(() => this.onExpired('ZooKeeper expired the session')));
+    client.on(
+      'connected',
+      current(() => this.onConnected()),
+    );
+    client.on(
+      'disconnected',
+      current(() => this.onDisconnected()),
+    );
+    client.on(
+      'expired',
+      current(() => this.onExpired('ZooKeeper expired the session')),
+    );
     log('connecting to %s', this.zk.redacted);
     client.connect();
     // Not connected within the session timeout: the leader is unknown (the client keeps trying).

@@ -58,7 +58,9 @@ function decodeMasterInfoProtobuf(data: Uint8Array, znode: string): MasterInfo {
   try {
     info = getCodec<MasterInfo>(TYPE_NAMES.MasterInfo, 'protobuf').decode(data);
   } catch (err) {
-    throw new MesosDecodeError(`Invalid binary MasterInfo in znode ${znode}: ${(err as Error).message}`, { cause: err });
+    throw new MesosDecodeError(`Invalid binary MasterInfo in znode ${znode}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return validateMasterInfo(info, `znode ${znode}`);
 }

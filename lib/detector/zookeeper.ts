@@ -30,11 +30,35 @@ export interface RawZkClient {
   getSessionPassword(): Buffer;
   getSessionTimeout(): number;
   getState(): { name: string; code: number };
-  getChildren(path: string, watcher: ((event: ZkWatchEvent) => void) | undefined, cb: (err: RawZkError | null, children: string[]) => void): void;
-  getData(path: string, watcher: ((event: ZkWatchEvent) => void) | undefined, cb: (err: RawZkError | null, data: Buffer | undefined) => void): void;
-  exists(path: string, watcher: ((event: ZkWatchEvent) => void) | undefined, cb: (err: RawZkError | null, stat: unknown) => void): void;
-  create(path: string, data: Buffer | null, acls: ZkAcl[], mode: number, cb: (err: RawZkError | null, path: string) => void): void;
-  mkdirp(path: string, data: Buffer | null, acls: ZkAcl[], mode: number, cb: (err: RawZkError | null, path: string) => void): void;
+  getChildren(
+    path: string,
+    watcher: ((event: ZkWatchEvent) => void) | undefined,
+    cb: (err: RawZkError | null, children: string[]) => void,
+  ): void;
+  getData(
+    path: string,
+    watcher: ((event: ZkWatchEvent) => void) | undefined,
+    cb: (err: RawZkError | null, data: Buffer | undefined) => void,
+  ): void;
+  exists(
+    path: string,
+    watcher: ((event: ZkWatchEvent) => void) | undefined,
+    cb: (err: RawZkError | null, stat: unknown) => void,
+  ): void;
+  create(
+    path: string,
+    data: Buffer | null,
+    acls: ZkAcl[],
+    mode: number,
+    cb: (err: RawZkError | null, path: string) => void,
+  ): void;
+  mkdirp(
+    path: string,
+    data: Buffer | null,
+    acls: ZkAcl[],
+    mode: number,
+    cb: (err: RawZkError | null, path: string) => void,
+  ): void;
   remove(path: string, version: number, cb: (err: RawZkError | null) => void): void;
 }
 
@@ -45,9 +69,27 @@ export interface RawZkError extends Error {
 }
 
 interface ZkModule {
-  createClient(connectString: string, options: { sessionTimeout: number; spinDelay: number; retries: number; sessionId?: Buffer; sessionPassword?: Buffer }): RawZkClient;
-  ACL: { new (permission: number, id: unknown): ZkAcl; OPEN_ACL_UNSAFE: ZkAcl[]; CREATOR_ALL_ACL: ZkAcl[]; READ_ACL_UNSAFE: ZkAcl[] };
-  Id: { new (scheme: string, id: string): { scheme: string; id: string }; ANYONE_ID_UNSAFE: { scheme: string; id: string }; AUTH_IDS: { scheme: string; id: string } };
+  createClient(
+    connectString: string,
+    options: {
+      sessionTimeout: number;
+      spinDelay: number;
+      retries: number;
+      sessionId?: Buffer;
+      sessionPassword?: Buffer;
+    },
+  ): RawZkClient;
+  ACL: {
+    new (permission: number, id: unknown): ZkAcl;
+    OPEN_ACL_UNSAFE: ZkAcl[];
+    CREATOR_ALL_ACL: ZkAcl[];
+    READ_ACL_UNSAFE: ZkAcl[];
+  };
+  Id: {
+    new (scheme: string, id: string): { scheme: string; id: string };
+    ANYONE_ID_UNSAFE: { scheme: string; id: string };
+    AUTH_IDS: { scheme: string; id: string };
+  };
   Permission: { READ: number; WRITE: number; CREATE: number; DELETE: number; ADMIN: number; ALL: number };
   CreateMode: { PERSISTENT: number; EPHEMERAL: number; PERSISTENT_SEQUENTIAL: number; EPHEMERAL_SEQUENTIAL: number };
   Event: { NODE_CREATED: number; NODE_DELETED: number; NODE_DATA_CHANGED: number; NODE_CHILDREN_CHANGED: number };
@@ -86,39 +128,62 @@ export class ZkOps {
   constructor(readonly client: RawZkClient) {}
 
   /** Runs one client call; the client asserts its arguments synchronously (e.g. a bad path), which becomes a rejection too. */
-  private call<T>(operation: string, path: string, start: (resolve: (value: T) => void, reject: (err: unknown) => void) => void): Promise<T> {
+  private call<T>(
+    operation: string,
+    path: string,
+    start: (resolve: (value: T) => void, reject: (err: unknown) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       try {
         start(resolve, (err) => reject(toZooKeeperError(err, operation, path)));
       } catch (err) {
-        reject(new MesosZooKeeperError(`ZooKeeper ${operation} ${path} refused: ${(err as Error).message}`, 'BAD_ARGUMENTS', path, { cause: err }));
+        reject(
+          new MesosZooKeeperError(
+            `ZooKeeper ${operation} ${path} refused: ${(err as Error).message}`,
+            'BAD_ARGUMENTS',
+            path,
+            { cause: err },
+          ),
+        );
       }
     });
   }
 
   getChildren(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<string[]> {
-    return this.call('getChildren', path, (resolve, reject) => this.client.getChildren(path, watcher, (err, children) => (err ? reject(err) : resolve(children))));
+    return this.call('getChildren', path, (resolve, reject) =>
+      this.client.getChildren(path, watcher, (err, children) => (err ? reject(err) : resolve(children))),
+    );
   }
 
   getData(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<Buffer> {
-    return this.call('getData', path, (resolve, reject) => this.client.getData(path, watcher, (err, data) => (err ? reject(err) : resolve(data ?? Buffer.alloc(0)))));
+    return this.call('getData', path, (resolve, reject) =>
+      this.client.getData(path, watcher, (err, data) => (err ? reject(err) : resolve(data ?? Buffer.alloc(0)))),
+    );
   }
 
   exists(path: string, watcher?: (event: ZkWatchEvent) => void): Promise<boolean> {
-    return this.call('exists', path, (resolve, reject) => this.client.exists(path, watcher, (err, stat) => (err ? reject(err) : resolve(Boolean(stat)))));
+    return this.call('exists', path, (resolve, reject) =>
+      this.client.exists(path, watcher, (err, stat) => (err ? reject(err) : resolve(Boolean(stat)))),
+    );
   }
 
   create(path: string, data: Buffer, acls: ZkAcl[], mode: number): Promise<string> {
-    return this.call('create', path, (resolve, reject) => this.client.create(path, data, acls, mode, (err, created) => (err ? reject(err) : resolve(created))));
+    return this.call('create', path, (resolve, reject) =>
+      this.client.create(path, data, acls, mode, (err, created) => (err ? reject(err) : resolve(created))),
+    );
   }
 
   /** Creates `path` and its missing parents as persistent znodes; an existing path is fine. */
   mkdirp(path: string, acls: ZkAcl[]): Promise<void> {
-    return this.call('mkdirp', path, (resolve, reject) => this.client.mkdirp(path, null, acls, zookeeper.CreateMode.PERSISTENT, (err) => (err ? reject(err) : resolve())));
+    return this.call('mkdirp', path, (resolve, reject) =>
+      this.client.mkdirp(path, null, acls, zookeeper.CreateMode.PERSISTENT, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   remove(path: string): Promise<void> {
-    return this.call('remove', path, (resolve, reject) => this.client.remove(path, -1, (err) => (err ? reject(err) : resolve())));
+    return this.call('remove', path, (resolve, reject) =>
+      this.client.remove(path, -1, (err) => (err ? reject(err) : resolve())),
+    );
   }
 }
 

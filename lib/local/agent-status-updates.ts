@@ -81,7 +81,12 @@ export class AgentStatusUpdates {
         taskId: status.task_id.value,
         pending: [],
         seen: new Set(),
-        backoff: new ExponentialBackoff({ initialMs: this.options.retryMs, maxMs: this.options.retryMaxMs, factor: 2, jitter: 0 }),
+        backoff: new ExponentialBackoff({
+          initialMs: this.options.retryMs,
+          maxMs: this.options.retryMaxMs,
+          factor: 2,
+          jitter: 0,
+        }),
         timer: undefined,
       };
       this.streams.set(key, stream);

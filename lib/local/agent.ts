@@ -4,7 +4,7 @@
  * status updates reliably to the master (§1.8) through {@link AgentEvents}.
  */
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
@@ -12,6 +12,7 @@ import type {
   AgentInfo,
   Attribute,
   ExecutorInfo,
+  executor,
   FrameworkInfo,
   KillPolicy,
   Resource,
@@ -19,7 +20,6 @@ import type {
   TaskInfo,
   TaskState,
   TaskStatus,
-  executor,
 } from '../codec/messages';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
@@ -27,7 +27,13 @@ import { AgentStatusUpdates, isTerminalTaskState } from './agent-status-updates'
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';
-import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess, spawnInSandbox } from './task-process';
+import {
+  commandEnvironment,
+  describeWaitStatus,
+  type ProcessExit,
+  type SandboxedProcess,
+  spawnInSandbox,
+} from './task-process';
 
 const log = createLogger('local:agent');
 
@@ -190,9 +196,12 @@ export class LocalAgent {
   private readonly processes = new Set<SandboxedProcess>();
 
   constructor(options: LocalAgentOptions, events: AgentEvents) {
-    if (!options || typeof options.id !== 'string' || options.id === '') throw new MesosConfigError("LocalAgent needs a non-empty 'id'");
-    if (typeof options.workDir !== 'string' || options.workDir === '') throw new MesosConfigError("LocalAgent needs a 'workDir'");
-    if (!Array.isArray(options.resources)) throw new MesosConfigError("LocalAgent needs 'resources' (use parseResources)");
+    if (!options || typeof options.id !== 'string' || options.id === '')
+      throw new MesosConfigError("LocalAgent needs a non-empty 'id'");
+    if (typeof options.workDir !== 'string' || options.workDir === '')
+      throw new MesosConfigError("LocalAgent needs a 'workDir'");
+    if (!Array.isArray(options.resources))
+      throw new MesosConfigError("LocalAgent needs 'resources' (use parseResources)");
     this.options = {
       id: options.id,
       hostname: options.hostname ?? '127.0.0.1',
@@ -212,14 +221,20 @@ export class LocalAgent {
       executorEnvironment: options.executorEnvironment ?? {},
     };
     if (this.options.taskMode !== 'process' && this.options.taskMode !== 'simulated') {
-      throw new MesosConfigError(`Invalid taskMode '${String(this.options.taskMode)}': expected 'process' or 'simulated'`);
+      throw new MesosConfigError(
+        `Invalid taskMode '${String(this.options.taskMode)}': expected 'process' or 'simulated'`,
+      );
     }
     this.port = options.port ?? 0;
     this.events = events;
     this.updates = new AgentStatusUpdates(
-      { retryMs: this.options.statusUpdateRetryMs, retryMaxMs: Math.max(this.options.statusUpdateRetryMs, this.options.statusUpdateRetryMaxMs) },
       {
-        forward: (frameworkId, status) => this.emit('statusUpdate', () => this.events.statusUpdate(this.options.id, frameworkId, status)),
+        retryMs: this.options.statusUpdateRetryMs,
+        retryMaxMs: Math.max(this.options.statusUpdateRetryMs, this.options.statusUpdateRetryMaxMs),
+      },
+      {
+        forward: (frameworkId, status) =>
+          this.emit('statusUpdate', () => this.events.statusUpdate(this.options.id, frameworkId, status)),
         streamCompleted: (frameworkId, taskId) => this.forgetTask(frameworkId, taskId),
       },
     );
@@ -282,7 +297,8 @@ export class LocalAgent {
         log('task %s of framework %s already exists; ignoring the duplicate launch', task.task_id.value, frameworkId);
         continue;
       }
-      if (this.options.taskMode === 'simulated') this.launchSimulated(record, task, task.executor?.executor_id.value ?? task.task_id.value);
+      if (this.options.taskMode === 'simulated')
+        this.launchSimulated(record, task, task.executor?.executor_id.value ?? task.task_id.value);
       else if (task.executor) this.launchOnExecutor(record, task.executor, { kind: 'task', task });
       else this.launchCommandTask(record, task, task.task_id.value);
     }
@@ -313,13 +329,31 @@ export class LocalAgent {
   }
 
   private addTask(frameworkId: string, task: TaskInfo, executorId: string, kind: TaskRecord['kind']): TaskRecord {
-    const record: TaskRecord = { frameworkId, task, state: 'TASK_STAGING', executorId, kind, killRequested: false, timers: [] };
+    const record: TaskRecord = {
+      frameworkId,
+      task,
+      state: 'TASK_STAGING',
+      executorId,
+      kind,
+      killRequested: false,
+      timers: [],
+    };
     this.putTask(taskKey(frameworkId, task.task_id.value), record);
     return record;
   }
 
   private sandboxOf(frameworkId: string, executorId: string, containerId: string): string {
-    return join(this.options.workDir, 'slaves', this.options.id, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId);
+    return join(
+      this.options.workDir,
+      'slaves',
+      this.options.id,
+      'frameworks',
+      frameworkId,
+      'executors',
+      executorId,
+      'runs',
+      containerId,
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -363,7 +397,8 @@ export class LocalAgent {
 
   /** Passes on the framework's ACK of an update (Call ACKNOWLEDGE at the master). */
   acknowledge(frameworkId: string, taskId: string, uuid: Uint8Array): void {
-    if (!this.updates.acknowledge(frameworkId, taskId, uuid)) log('unexpected ACK for task %s of framework %s', taskId, frameworkId);
+    if (!this.updates.acknowledge(frameworkId, taskId, uuid))
+      log('unexpected ACK for task %s of framework %s', taskId, frameworkId);
   }
 
   private forgetTask(frameworkId: string, taskId: string): void {
@@ -380,7 +415,10 @@ export class LocalAgent {
   private launchSimulated(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
     const record = this.addTask(framework.id, task, executorId, 'simulated');
     const running = setTimeout(() => this.sendUpdate(record, 'TASK_RUNNING'), 0);
-    const finished = setTimeout(() => this.sendUpdate(record, 'TASK_FINISHED', { message: 'Simulated task finished' }), this.options.simulatedTaskMs);
+    const finished = setTimeout(
+      () => this.sendUpdate(record, 'TASK_FINISHED', { message: 'Simulated task finished' }),
+      this.options.simulatedTaskMs,
+    );
     running.unref();
     finished.unref();
     record.timers.push(running, finished);
@@ -388,7 +426,8 @@ export class LocalAgent {
 
   private baseEnvironment(): Record<string, string> {
     const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
+    for (const [name, value] of Object.entries(process.env))
+      if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
     return { ...env, ...this.options.executorEnvironment };
   }
 
@@ -398,7 +437,11 @@ export class LocalAgent {
     const sandbox = this.sandboxOf(framework.id, executorId, containerId);
     const command = task.command;
     if (!command?.value) {
-      this.sendUpdate(record, 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: 'The task has no command value' });
+      this.sendUpdate(record, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: 'The task has no command value',
+      });
       return;
     }
     const env = {
@@ -436,10 +479,19 @@ export class LocalAgent {
     if (child) this.processes.delete(child);
     child?.signalGroup('SIGKILL'); // leftovers of the task's process group
     this.clearTaskTimers(record);
-    if (this.stopping || isTerminalTaskState(record.state) || !this.tasks.has(taskKey(record.frameworkId, record.task.task_id.value))) return;
+    if (
+      this.stopping ||
+      isTerminalTaskState(record.state) ||
+      !this.tasks.has(taskKey(record.frameworkId, record.task.task_id.value))
+    )
+      return;
     const description = `Command ${describeWaitStatus(exit)}`;
     if (exit.error) {
-      this.sendUpdate(record, 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: description });
+      this.sendUpdate(record, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: description,
+      });
     } else if (record.killRequested) {
       this.sendUpdate(record, 'TASK_KILLED', { message: description });
     } else if (exit.code === 0) {
@@ -462,8 +514,12 @@ export class LocalAgent {
     }
     const child = record.process;
     if (!child || child.hasExited) return;
-    if (framework && (framework.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE')) this.sendUpdate(record, 'TASK_KILLING');
-    const graceMs = durationMs(killPolicy?.grace_period) ?? durationMs(record.task.kill_policy?.grace_period) ?? this.options.killGracePeriodMs;
+    if (framework && (framework.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE'))
+      this.sendUpdate(record, 'TASK_KILLING');
+    const graceMs =
+      durationMs(killPolicy?.grace_period) ??
+      durationMs(record.task.kill_policy?.grace_period) ??
+      this.options.killGracePeriodMs;
     child.signalGroup('SIGTERM');
     const escalate = setTimeout(() => child.signalGroup('SIGKILL'), graceMs);
     escalate.unref();
@@ -633,7 +689,8 @@ export class LocalAgent {
     if (record.phase === 'TERMINATED') return;
     const wasTerminating = record.phase === 'TERMINATING';
     record.phase = 'TERMINATED';
-    for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer])
+      if (timer) clearTimeout(timer);
     record.stream?.close();
     const framework = this.frameworks.get(record.frameworkId);
     if (framework?.executors.get(record.id) === record) framework.executors.delete(record.id);
@@ -642,10 +699,15 @@ export class LocalAgent {
 
     const partitionAware = isPartitionAware(framework.info);
     for (const task of this.tasks.values()) {
-      if (task.frameworkId !== record.frameworkId || task.executorId !== record.id || task.kind !== 'executor') continue;
+      if (task.frameworkId !== record.frameworkId || task.executorId !== record.id || task.kind !== 'executor')
+        continue;
       if (isTerminalTaskState(task.state)) continue;
       if (task.killRequested) {
-        this.sendUpdate(task, 'TASK_KILLED', { source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' });
+        this.sendUpdate(task, 'TASK_KILLED', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Executor terminated',
+        });
       } else if (record.cause === 'registration-timeout') {
         this.sendUpdate(task, 'TASK_FAILED', {
           source: 'SOURCE_AGENT',
@@ -672,7 +734,9 @@ export class LocalAgent {
         });
       }
     }
-    this.emit('executorExited', () => this.events.executorExited(this.options.id, record.frameworkId, record.id, exit.waitStatus));
+    this.emit('executorExited', () =>
+      this.events.executorExited(this.options.id, record.frameworkId, record.id, exit.waitStatus),
+    );
     this.maybeRemoveFramework(record.frameworkId);
   }
 
@@ -722,7 +786,9 @@ export class LocalAgent {
   /** Kills a task that was never delivered to its executor (and the rest of its group). */
   private killQueued(record: ExecutorRecord, taskId: string): void {
     const index = record.queued.findIndex((q) =>
-      q.kind === 'task' ? q.task.task_id.value === taskId : (q.group.tasks ?? []).some((t) => t.task_id.value === taskId),
+      q.kind === 'task'
+        ? q.task.task_id.value === taskId
+        : (q.group.tasks ?? []).some((t) => t.task_id.value === taskId),
     );
     if (index < 0) return;
     const [launch] = record.queued.splice(index, 1);
@@ -908,14 +974,15 @@ export class LocalAgent {
     let responseFormat = format;
     if (call.type === 'SUBSCRIBE') {
       const negotiated = negotiateResponseFormat(req.headers.accept);
-      if (!negotiated) return reply(res, 406, 'Expecting \'Accept\' to allow application/json or application/x-protobuf');
+      if (!negotiated) return reply(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
       responseFormat = negotiated;
     }
     const framework = this.frameworks.get(call.framework_id.value);
     if (!framework) return reply(res, 400, 'Framework cannot be found');
     const record = framework.executors.get(call.executor_id.value);
     if (!record) return reply(res, 400, 'Executor cannot be found');
-    if (record.phase === 'REGISTERING' && call.type !== 'SUBSCRIBE') return reply(res, 403, 'Executor is not subscribed');
+    if (record.phase === 'REGISTERING' && call.type !== 'SUBSCRIBE')
+      return reply(res, 403, 'Executor is not subscribed');
 
     switch (call.type) {
       case 'SUBSCRIBE':
@@ -929,7 +996,9 @@ export class LocalAgent {
       case 'MESSAGE': {
         reply(res, 202, '');
         const data = call.message?.data ?? new Uint8Array();
-        this.emit('frameworkMessage', () => this.events.frameworkMessage(this.options.id, record.frameworkId, record.id, data));
+        this.emit('frameworkMessage', () =>
+          this.events.frameworkMessage(this.options.id, record.frameworkId, record.id, data),
+        );
         return;
       }
       default:
@@ -961,7 +1030,8 @@ export class LocalAgent {
     res: ServerResponse,
     format: 'json' | 'protobuf',
   ): void {
-    const refuse = this.stopping || framework.terminating || record.phase === 'TERMINATING' || record.phase === 'TERMINATED';
+    const refuse =
+      this.stopping || framework.terminating || record.phase === 'TERMINATING' || record.phase === 'TERMINATED';
     const previous = record.stream;
     const stream = new ExecutorEventStream(res, format, () => {
       if (record.stream === stream) record.stream = undefined;
@@ -978,7 +1048,12 @@ export class LocalAgent {
     if (record.registrationTimer) clearTimeout(record.registrationTimer);
     record.registrationTimer = undefined;
     record.awaitingReregistration = false;
-    log('executor %s of framework %s %s', record.id, record.frameworkId, reregistering ? 're-subscribed' : 'subscribed');
+    log(
+      'executor %s of framework %s %s',
+      record.id,
+      record.frameworkId,
+      reregistering ? 're-subscribed' : 'subscribed',
+    );
 
     // Updates the executor still holds: take them again (duplicates are ignored), ACK after SUBSCRIBED.
     const replayed: TaskStatus[] = [];
@@ -1003,13 +1078,22 @@ export class LocalAgent {
     const frameworkInfo: FrameworkInfo = { ...framework.info, id: { value: framework.id } };
     stream.send({
       type: 'SUBSCRIBED',
-      subscribed: { executor_info: record.info, framework_info: frameworkInfo, agent_info: this.info, container_id: { value: record.containerId } },
+      subscribed: {
+        executor_info: record.info,
+        framework_info: frameworkInfo,
+        agent_info: this.info,
+        container_id: { value: record.containerId },
+      },
     });
     for (const launch of record.queued.splice(0)) this.deliverLaunch(record, launch);
-    for (const status of replayed) stream.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid as Uint8Array } });
+    for (const status of replayed)
+      stream.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: status.task_id, uuid: status.uuid as Uint8Array } });
 
     if (record.heartbeatTimer) clearInterval(record.heartbeatTimer);
-    record.heartbeatTimer = setInterval(() => record.stream?.send({ type: 'HEARTBEAT' }), this.options.executorHeartbeatIntervalMs);
+    record.heartbeatTimer = setInterval(
+      () => record.stream?.send({ type: 'HEARTBEAT' }),
+      this.options.executorHeartbeatIntervalMs,
+    );
     record.heartbeatTimer.unref();
     if (this.recovering) this.maybeFinishRecovery();
   }
@@ -1029,7 +1113,13 @@ export class LocalAgent {
       })),
       tasks: [...this.tasks.values()]
         .filter((t) => t.frameworkId === f.id)
-        .map((t) => ({ id: t.task.task_id.value, name: t.task.name, state: t.state, executor_id: t.executorId, resources: t.task.resources ?? [] })),
+        .map((t) => ({
+          id: t.task.task_id.value,
+          name: t.task.name,
+          state: t.state,
+          executor_id: t.executorId,
+          resources: t.task.resources ?? [],
+        })),
     }));
     return {
       id: this.options.id,
@@ -1090,7 +1180,8 @@ export class LocalAgent {
     for (const record of framework.executors.values()) {
       record.forgotten = true;
       record.phase = 'TERMINATING';
-      if (!record.process?.signalGroup('SIGKILL')) this.executorGone(record, { waitStatus: 9, code: null, signal: 'SIGKILL' });
+      if (!record.process?.signalGroup('SIGKILL'))
+        this.executorGone(record, { waitStatus: 9, code: null, signal: 'SIGKILL' });
     }
     for (const [key, task] of this.tasks) {
       if (task.frameworkId !== framework.id) continue;
@@ -1136,7 +1227,8 @@ export class LocalAgent {
     for (const task of this.tasks.values()) this.clearTaskTimers(task);
     for (const framework of this.frameworks.values()) {
       for (const record of framework.executors.values()) {
-        for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer]) if (timer) clearTimeout(timer);
+        for (const timer of [record.registrationTimer, record.shutdownTimer, record.heartbeatTimer])
+          if (timer) clearTimeout(timer);
       }
     }
     const exits = [...this.processes].map((child) => {

@@ -730,10 +730,7 @@ export class MasterCore {
       const executor = groupExecutor ?? task.executor;
       let problem: string | undefined;
       if (!task.task_id?.value) problem = 'Task ID must be non-empty';
-      else if (
-        this.tasks.has(taskKey(framework.id, task.task_id.value)) ||
-        acceptedIds.has(task.task_id.value)
-      )
+      else if (this.tasks.has(taskKey(framework.id, task.task_id.value)) || acceptedIds.has(task.task_id.value))
         problem = `Task has duplicate ID: ${task.task_id.value}`;
       else if (task.agent_id?.value !== agentId)
         problem = `Task uses agent ${task.agent_id?.value} but the offer is for agent ${agentId}`;

@@ -300,7 +300,9 @@ export function scalar(resources: Resource[], name: string): number {
 
 /** Every range of ranges resource `name`, merged over roles. */
 export function ranges(resources: Resource[], name: string): Value.Range[] {
-  return normalizeRanges(resources.filter((r) => r.name === name && r.type === 'RANGES').flatMap((r) => r.ranges?.range ?? []));
+  return normalizeRanges(
+    resources.filter((r) => r.name === name && r.type === 'RANGES').flatMap((r) => r.ranges?.range ?? []),
+  );
 }
 
 /** The resources reserved to `role` (`'*'` for the unreserved ones). */
@@ -351,7 +353,13 @@ export function toPostRefinementFormat(resources: Resource[]): Resource[] {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-function formatValue(value: { type: Value.Type; scalar?: Value.Scalar; ranges?: Value.Ranges; set?: Value.Set; text?: Value.Text }): string {
+function formatValue(value: {
+  type: Value.Type;
+  scalar?: Value.Scalar;
+  ranges?: Value.Ranges;
+  set?: Value.Set;
+  text?: Value.Text;
+}): string {
   switch (value.type) {
     case 'SCALAR':
       return String(value.scalar?.value ?? 0);
@@ -395,10 +403,15 @@ function parseRangesText(text: string, what: string): Value.Range[] {
   const inner = text.slice(1, -1).trim();
   if (inner === '') return [];
   return inner.split(',').map((part) => {
-    const bounds = part.trim().split('-').map((s) => s.trim());
+    const bounds = part
+      .trim()
+      .split('-')
+      .map((s) => s.trim());
     const [beginText, endText = beginText] = bounds;
     if (bounds.length > 2 || !beginText || !endText || !/^\d+$/.test(beginText) || !/^\d+$/.test(endText)) {
-      throw new MesosConfigError(`Invalid range '${part.trim()}' in ${what}: expected 'begin-end' with non-negative integers`);
+      throw new MesosConfigError(
+        `Invalid range '${part.trim()}' in ${what}: expected 'begin-end' with non-negative integers`,
+      );
     }
     const begin = Number(beginText);
     const end = Number(endText);
@@ -449,8 +462,10 @@ function splitEntries(text: string): string[] {
 const VALUE_TYPES: readonly Value.Type[] = ['SCALAR', 'RANGES', 'SET', 'TEXT'];
 
 function validateResource(resource: Resource, where: string): void {
-  if (typeof resource.name !== 'string' || resource.name === '') throw new MesosConfigError(`${where}: 'name' must be a non-empty string`);
-  if (!VALUE_TYPES.includes(resource.type)) throw new MesosConfigError(`${where} (${resource.name}): 'type' must be SCALAR, RANGES or SET`);
+  if (typeof resource.name !== 'string' || resource.name === '')
+    throw new MesosConfigError(`${where}: 'name' must be a non-empty string`);
+  if (!VALUE_TYPES.includes(resource.type))
+    throw new MesosConfigError(`${where} (${resource.name}): 'type' must be SCALAR, RANGES or SET`);
   switch (resource.type) {
     case 'SCALAR': {
       const v = resource.scalar?.value;
@@ -467,7 +482,8 @@ function validateResource(resource: Resource, where: string): void {
       }
       break;
     case 'SET':
-      if (!Array.isArray(resource.set?.item ?? [])) throw new MesosConfigError(`${where} (${resource.name}): set items must be an array`);
+      if (!Array.isArray(resource.set?.item ?? []))
+        throw new MesosConfigError(`${where} (${resource.name}): set items must be an array`);
       break;
     default:
       throw new MesosConfigError(`${where} (${resource.name}): TEXT is not a valid resource type`);
@@ -481,9 +497,11 @@ function parseJsonResources(text: string): Resource[] {
   } catch (err) {
     throw new MesosConfigError(`Invalid resources JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (!Array.isArray(parsed)) throw new MesosConfigError('Invalid resources JSON: expected an array of Resource objects');
+  if (!Array.isArray(parsed))
+    throw new MesosConfigError('Invalid resources JSON: expected an array of Resource objects');
   return parsed.map((entry, index) => {
-    if (entry === null || typeof entry !== 'object') throw new MesosConfigError(`Invalid resources JSON: entry ${index} is not an object`);
+    if (entry === null || typeof entry !== 'object')
+      throw new MesosConfigError(`Invalid resources JSON: entry ${index} is not an object`);
     const resource = entry as Resource;
     validateResource(resource, `Invalid resources JSON: entry ${index}`);
     const copy = cloneResource(resource);
@@ -536,7 +554,8 @@ export function parseAttributes(text: string): Attribute[] {
     if (colon <= 0) throw new MesosConfigError(`Invalid attribute '${entry}': expected 'name:value'`);
     const name = entry.slice(0, colon).trim();
     const valueText = entry.slice(colon + 1).trim();
-    if (name === '' || valueText === '') throw new MesosConfigError(`Invalid attribute '${entry}': empty name or value`);
+    if (name === '' || valueText === '')
+      throw new MesosConfigError(`Invalid attribute '${entry}': empty name or value`);
     const value = parseValueText(valueText, `attribute '${entry}'`);
     attributes.push({ name, ...value });
   }

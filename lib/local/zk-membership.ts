@@ -6,13 +6,20 @@
 import EventEmitter from 'eventemitter3';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { MasterInfo } from '../codec/messages';
-import { MesosConfigError, MesosMisuseError, type MesosError } from '../common/errors';
+import { MesosConfigError, type MesosError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import type { MesosZooKeeperError } from '../detector/errors';
 import { decodeMasterIp } from '../detector/master-info';
 import { parseZooKeeperUrl, type ZooKeeperUrl } from '../detector/master-string';
 import { decodeMemberData, leadingMember, MASTER_INFO_JSON_LABEL } from '../detector/zk-members';
-import { closeZooKeeperClient, openZooKeeperSession, type RawZkClient, ZkOps, type ZkAcl, zookeeper } from '../detector/zookeeper';
+import {
+  closeZooKeeperClient,
+  openZooKeeperSession,
+  type RawZkClient,
+  type ZkAcl,
+  ZkOps,
+  zookeeper,
+} from '../detector/zookeeper';
 
 const log = createLogger('local:zk-membership');
 
@@ -120,7 +127,12 @@ export class ZkMasterMembership extends EventEmitter<ZkMasterMembershipEvents> {
     try {
       await ops.mkdirp(this.zk.path, this.acl());
       const data = getCodec<MasterInfo>(TYPE_NAMES.MasterInfo, 'json').encode(this.info);
-      const created = await ops.create(`${this.zk.path}/${MASTER_INFO_JSON_LABEL}_`, data, this.acl(), zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
+      const created = await ops.create(
+        `${this.zk.path}/${MASTER_INFO_JSON_LABEL}_`,
+        data,
+        this.acl(),
+        zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+      );
       this.ownName = created.slice(created.lastIndexOf('/') + 1);
       log('joined %s as %s', this.zk.redacted, this.ownName);
       await this.readLeader(generation);

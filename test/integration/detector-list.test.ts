@@ -114,7 +114,10 @@ describe('detector: list of masters (GET /master/redirect)', function () {
 
   it('reports no leader when every master is down, and stops on abort', async () => {
     const ports = [await closedPort(), await closedPort()];
-    const detector = createDetector(ports.map((p) => `127.0.0.1:${p}`).join(','), { pollIntervalMs: 50, probeTimeoutMs: 500 });
+    const detector = createDetector(ports.map((p) => `127.0.0.1:${p}`).join(','), {
+      pollIntervalMs: 50,
+      probeTimeoutMs: 500,
+    });
     try {
       expect(await detector.detect({ url: `http://127.0.0.1:${ports[0]}` })).to.equal(null);
       const controller = new AbortController();

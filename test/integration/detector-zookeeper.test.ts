@@ -4,7 +4,13 @@ import type { MasterInfo } from '../../lib/codec/messages';
 import { MesosDecodeError } from '../../lib/common/errors';
 import { createDetector, type MasterDetector, type MasterLocation, MesosZooKeeperError } from '../../lib/detector';
 import { closeZooKeeperClient, type RawZkClient, ZkOps, zookeeper } from '../../lib/detector/zookeeper';
-import { connectTestClient, freePort, startZooKeeper, startZooKeeperProxy, type ZooKeeperServer } from './helpers/zookeeper';
+import {
+  connectTestClient,
+  freePort,
+  startZooKeeper,
+  startZooKeeperProxy,
+  type ZooKeeperServer,
+} from './helpers/zookeeper';
 
 const SESSION_MS = 2000;
 
@@ -128,8 +134,18 @@ describe('detector: ZooKeeper (real server)', function () {
   it('reads legacy bare-sequence members (UPID text) and uses https when asked', async () => {
     // A bare sequence name, as pre-0.24 masters created them, holding the UPID text.
     await ops.mkdirp(group, zookeeper.ACL.OPEN_ACL_UNSAFE);
-    await ops.create(`${group}/0000000007`, Buffer.from('master@127.0.0.1:6101'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL);
-    await ops.create(`${group}/log_replicas`, Buffer.from(''), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL);
+    await ops.create(
+      `${group}/0000000007`,
+      Buffer.from('master@127.0.0.1:6101'),
+      zookeeper.ACL.OPEN_ACL_UNSAFE,
+      zookeeper.CreateMode.EPHEMERAL,
+    );
+    await ops.create(
+      `${group}/log_replicas`,
+      Buffer.from(''),
+      zookeeper.ACL.OPEN_ACL_UNSAFE,
+      zookeeper.CreateMode.EPHEMERAL,
+    );
     const leader = await within(detector(url(), { scheme: 'https' }).detect(null), 5000, 'detect');
     expect(leader?.url).to.equal('https://127.0.0.1:6101');
   });
@@ -147,14 +163,24 @@ describe('detector: ZooKeeper (real server)', function () {
   it('skips non-master children (log_replicas, junk)', async () => {
     await ops.mkdirp(`${group}/log_replicas`, zookeeper.ACL.OPEN_ACL_UNSAFE);
     await ops.create(`${group}/junk`, Buffer.from('x'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.PERSISTENT);
-    await ops.create(`${group}/not_a_number`, Buffer.from('x'), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.PERSISTENT);
+    await ops.create(
+      `${group}/not_a_number`,
+      Buffer.from('x'),
+      zookeeper.ACL.OPEN_ACL_UNSAFE,
+      zookeeper.CreateMode.PERSISTENT,
+    );
     await addMember(6301);
     expect((await within(detector(url()).detect(null), 5000, 'detect'))?.url).to.equal(at(6301));
   });
 
   it('reports malformed content as a MesosDecodeError naming the znode, then recovers', async () => {
     await ops.mkdirp(group, zookeeper.ACL.OPEN_ACL_UNSAFE);
-    const bad = await ops.create(`${group}/json.info_`, Buffer.from('{"id": "x", "ip": '), zookeeper.ACL.OPEN_ACL_UNSAFE, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
+    const bad = await ops.create(
+      `${group}/json.info_`,
+      Buffer.from('{"id": "x", "ip": '),
+      zookeeper.ACL.OPEN_ACL_UNSAFE,
+      zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+    );
     await addMember(6401);
     const d = detector(url());
     const err = await within(rejection(d.detect(null)), 5000, 'detect');
@@ -180,7 +206,12 @@ describe('detector: ZooKeeper (real server)', function () {
       const ownerOps = new ZkOps(owner);
       const aclAliceOnly = zookeeper.ACL.CREATOR_ALL_ACL;
       await ownerOps.mkdirp(group, aclAliceOnly);
-      await ownerOps.create(`${group}/json.info_`, Buffer.from(JSON.stringify(masterInfo(6501))), aclAliceOnly, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
+      await ownerOps.create(
+        `${group}/json.info_`,
+        Buffer.from(JSON.stringify(masterInfo(6501))),
+        aclAliceOnly,
+        zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+      );
       const good = detector(`zk://alice:s3cret@${zk.connectString}${group}`);
       expect((await within(good.detect(null), 5000, 'good'))?.url).to.equal(at(6501));
       const wrong = detector(`zk://alice:WRONGpw@${zk.connectString}${group}`);

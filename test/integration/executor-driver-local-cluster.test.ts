@@ -73,7 +73,8 @@ class TestScheduler implements Scheduler {
   statusUpdate(driver: SchedulerDriver, status: TaskStatus): void {
     this.updates.push(status);
     if (status.state === 'TASK_FINISHED') this.finished++;
-    if (status.state === 'TASK_LOST' || status.state === 'TASK_KILLED' || status.state === 'TASK_FAILED') driver.abort();
+    if (status.state === 'TASK_LOST' || status.state === 'TASK_KILLED' || status.state === 'TASK_FAILED')
+      driver.abort();
     for (const waiter of this.onFinished.filter((w) => this.finished >= w.count)) waiter.resolve();
     if (this.stopWhenDone && this.finished === this.total) driver.stop();
   }
@@ -119,7 +120,11 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
   it('runs 5 tasks to TASK_FINISHED through the custom executor; run() returns DRIVER_STOPPED', async () => {
     cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
     const scheduler = new TestScheduler(executorInfo(), 5, true);
-    driver = new MesosSchedulerDriver(scheduler, { user: '', name: 'Test Framework (TypeScript)' }, cluster.masterString);
+    driver = new MesosSchedulerDriver(
+      scheduler,
+      { user: '', name: 'Test Framework (TypeScript)' },
+      cluster.masterString,
+    );
     expect(await driver.run()).to.equal(Status.DRIVER_STOPPED);
     expect(scheduler.finished).to.equal(5);
     for (const id of ['0', '1', '2', '3', '4']) {
@@ -127,7 +132,9 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
       expect(states, `task ${id}`).to.deep.equal(['TASK_RUNNING', 'TASK_FINISHED']);
     }
     // The updates came from our executor, through the agent.
-    expect(scheduler.updates.every((u) => u.source === 'SOURCE_EXECUTOR' && u.executor_id?.value === 'default')).to.equal(true);
+    expect(
+      scheduler.updates.every((u) => u.source === 'SOURCE_EXECUTOR' && u.executor_id?.value === 'default'),
+    ).to.equal(true);
   });
 
   it('with checkpointing the executor survives an agent restart and runs later tasks', async () => {
@@ -139,7 +146,11 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
       statusUpdate: (d, s) => scheduler.statusUpdate(d, s),
       executorLost: (_d, executorId) => void lost.push(executorId.value),
     };
-    driver = new MesosSchedulerDriver(withLoss, { user: '', name: 'Test Framework (TypeScript)', checkpoint: true }, cluster.masterString);
+    driver = new MesosSchedulerDriver(
+      withLoss,
+      { user: '', name: 'Test Framework (TypeScript)', checkpoint: true },
+      cluster.masterString,
+    );
     driver.start();
     await scheduler.finishedCount(1);
     const before = await executorContainers(cluster);
@@ -166,7 +177,11 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
   it('without checkpointing the agent restart ends the executor; a later task gets a new one', async () => {
     cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
     const scheduler = new TestScheduler(executorInfo(), 1, false);
-    driver = new MesosSchedulerDriver(scheduler, { user: '', name: 'Test Framework (TypeScript)', checkpoint: false }, cluster.masterString);
+    driver = new MesosSchedulerDriver(
+      scheduler,
+      { user: '', name: 'Test Framework (TypeScript)', checkpoint: false },
+      cluster.masterString,
+    );
     driver.start();
     await scheduler.finishedCount(1);
     const before = await executorContainers(cluster);
@@ -267,7 +282,11 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
         frameworkId = id.value;
         resolve();
       };
-      driver = new MesosSchedulerDriver(withRegistered, { user: '', name: 'Fixture Framework', checkpoint }, started.masterString);
+      driver = new MesosSchedulerDriver(
+        withRegistered,
+        { user: '', name: 'Fixture Framework', checkpoint },
+        started.masterString,
+      );
     });
     driver?.start();
     await registered;
@@ -316,7 +335,10 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
 
   it('a malformed environment: the executor exits 1 and its task fails', async () => {
     const scheduler = new FixtureScheduler(
-      { ...executorInfo(), command: { value: `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=soon ${executorInfo().command?.value}`, shell: true } },
+      {
+        ...executorInfo(),
+        command: { value: `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=soon ${executorInfo().command?.value}`, shell: true },
+      },
       [{ id: 't1' }],
     );
     await startFramework(scheduler);

@@ -18,7 +18,8 @@ function task(id: string): TaskInfo {
 /** An executor that reports RUNNING then FINISHED on launch and KILLED on kill, and records callbacks. */
 function recordingExecutor(log: string[]): Executor {
   return {
-    registered: (_d, executorInfo, _f, agentInfo) => void log.push(`registered ${executorInfo.executor_id.value}@${agentInfo.hostname}`),
+    registered: (_d, executorInfo, _f, agentInfo) =>
+      void log.push(`registered ${executorInfo.executor_id.value}@${agentInfo.hostname}`),
     reregistered: (_d, agentInfo) => void log.push(`reregistered ${agentInfo.hostname}`),
     disconnected: () => void log.push('disconnected'),
     launchTask: (d, t) => {
@@ -46,7 +47,8 @@ describe('MesosExecutorDriver against a loopback agent', function () {
 
   afterEach(async () => {
     for (const driver of drivers.splice(0)) driver.abort();
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await agent?.stop();
   });
 
@@ -61,14 +63,21 @@ describe('MesosExecutorDriver against a loopback agent', function () {
     agent = await FakeAgent.start();
     const log: string[] = [];
     const { driver } = startDriver(
-      { ...recordingExecutor(log), launchTask: (d, t) => {
-        d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_RUNNING' });
-        d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_FINISHED', message: 'done' });
-      } },
+      {
+        ...recordingExecutor(log),
+        launchTask: (d, t) => {
+          d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_RUNNING' });
+          d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_FINISHED', message: 'done' });
+        },
+      },
       agent.env(),
     );
     await agent.waitFor(() => agent.streaming, 'SUBSCRIBE');
-    expect(agent.subscribes[0]).to.deep.include({ type: 'SUBSCRIBE', executor_id: { value: 'exec-1' }, framework_id: { value: 'fw-1' } });
+    expect(agent.subscribes[0]).to.deep.include({
+      type: 'SUBSCRIBE',
+      executor_id: { value: 'exec-1' },
+      framework_id: { value: 'fw-1' },
+    });
     agent.send({ type: 'LAUNCH', launch: { task: task('t1') } });
     await agent.waitFor(() => agent.callsOf('UPDATE').length === 2, 'two updates');
     const statuses = agent.callsOf('UPDATE').map((c) => c.update?.status);
@@ -155,10 +164,9 @@ describe('MesosExecutorDriver against a loopback agent', function () {
 
     const resubscribe = agent.subscribes[agent.subscribes.length - 1]?.subscribe;
     expect(resubscribe?.unacknowledged_tasks?.map((t) => t.task_id.value)).to.deep.equal(['t2']);
-    expect(resubscribe?.unacknowledged_updates?.map((u) => `${u.status.task_id.value} ${u.status.state}`)).to.deep.equal([
-      't2 TASK_RUNNING',
-      't2 TASK_FINISHED',
-    ]);
+    expect(
+      resubscribe?.unacknowledged_updates?.map((u) => `${u.status.task_id.value} ${u.status.state}`),
+    ).to.deep.equal(['t2 TASK_RUNNING', 't2 TASK_FINISHED']);
     expect(log).to.deep.equal([
       'registered exec-1@fake-agent',
       'launch t1',
@@ -233,12 +241,9 @@ describe('MesosExecutorDriver against a loopback agent', function () {
       agent.send({ type: 'LAUNCH', launch: { task: task('0') } });
       agent.send({ type: 'LAUNCH', launch: { task: task('1') } });
       await agent.waitFor(() => agent.callsOf('UPDATE').length === 4, 'four updates');
-      expect(agent.callsOf('UPDATE').map((c) => `${c.update?.status.task_id.value} ${c.update?.status.state}`)).to.deep.equal([
-        '0 TASK_RUNNING',
-        '0 TASK_FINISHED',
-        '1 TASK_RUNNING',
-        '1 TASK_FINISHED',
-      ]);
+      expect(
+        agent.callsOf('UPDATE').map((c) => `${c.update?.status.task_id.value} ${c.update?.status.state}`),
+      ).to.deep.equal(['0 TASK_RUNNING', '0 TASK_FINISHED', '1 TASK_RUNNING', '1 TASK_FINISHED']);
       agent.send({ type: 'SHUTDOWN' });
       expect(await exited).to.equal(0);
       expect(output()).to.contain('Registered executor on fake-agent');

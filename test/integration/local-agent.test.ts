@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { getCodec, TYPE_NAMES } from '../../lib/codec/codec';
 import type { executor, FrameworkInfo, TaskInfo, TaskStatus } from '../../lib/codec/messages';
 import { RecordIODecoder } from '../../lib/codec/recordio';
@@ -53,7 +53,10 @@ class Recorder implements AgentEvents {
   async until(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; seen ${JSON.stringify(this.seen.updates.map((u) => [u.status.task_id.value, u.status.state]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Timed out waiting for ${what}; seen ${JSON.stringify(this.seen.updates.map((u) => [u.status.task_id.value, u.status.state]))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 20);
         this.waiters.push(() => {
@@ -69,7 +72,14 @@ const FRAMEWORK: FrameworkInfo = { user: 'tester', name: 'agent-test', id: { val
 const CHECKPOINTING: FrameworkInfo = { ...FRAMEWORK, id: { value: 'fw-cp' }, checkpoint: true };
 
 function commandTask(id: string, value: string, extra: Partial<TaskInfo> = {}): TaskInfo {
-  return { name: id, task_id: { value: id }, agent_id: { value: 'agent-1' }, command: { value }, resources: parseResources('cpus:0.1;mem:32'), ...extra };
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: 'agent-1' },
+    command: { value },
+    resources: parseResources('cpus:0.1;mem:32'),
+    ...extra,
+  };
 }
 
 function executorTask(id: string, executorId: string, command: string): TaskInfo {
@@ -111,12 +121,17 @@ interface HttpAnswer {
   headers: IncomingMessage['headers'];
 }
 
-function httpCall(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpAnswer> {
+function httpCall(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string },
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -129,7 +144,10 @@ const protoCall = getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, 'protobuf');
 
 function post(agent: LocalAgent, call: executor.Call, format: 'json' | 'protobuf' = 'json'): Promise<HttpAnswer> {
   const codec = format === 'json' ? jsonCall : protoCall;
-  return httpCall(`${agent.url}/api/v1/executor`, { headers: { 'Content-Type': codec.mediaType }, body: codec.encode(call) });
+  return httpCall(`${agent.url}/api/v1/executor`, {
+    headers: { 'Content-Type': codec.mediaType },
+    body: codec.encode(call),
+  });
 }
 
 /** A scripted executor speaking raw HTTP: holds the SUBSCRIBE stream and collects its events. */
@@ -145,7 +163,12 @@ class RawExecutor {
   ) {}
 
   subscribe(subscribe: executor.Call.Subscribe = {}, format: 'json' | 'protobuf' = 'json'): Promise<void> {
-    const call: executor.Call = { type: 'SUBSCRIBE', framework_id: { value: this.frameworkId }, executor_id: { value: this.executorId }, subscribe };
+    const call: executor.Call = {
+      type: 'SUBSCRIBE',
+      framework_id: { value: this.frameworkId },
+      executor_id: { value: this.executorId },
+      subscribe,
+    };
     const callCodec = format === 'json' ? jsonCall : protoCall;
     const eventCodec = getCodec<executor.Event>(TYPE_NAMES.ExecutorEvent, format);
     this.ended = false;
@@ -176,12 +199,20 @@ class RawExecutor {
 
   async next(type: string, timeoutMs = 5000): Promise<executor.Event> {
     let found: executor.Event | undefined;
-    await waitFor(`executor event ${type}`, () => (found = this.events.find((e) => e.type === type)) !== undefined, timeoutMs);
+    await waitFor(
+      `executor event ${type}`,
+      () => (found = this.events.find((e) => e.type === type)) !== undefined,
+      timeoutMs,
+    );
     this.events.splice(this.events.indexOf(found as executor.Event), 1);
     return found as executor.Event;
   }
 
-  update(taskId: string, state: TaskStatus['state'], uuid: Buffer = Buffer.from(randomUUID().replace(/-/g, ''), 'hex')): Promise<HttpAnswer> {
+  update(
+    taskId: string,
+    state: TaskStatus['state'],
+    uuid: Buffer = Buffer.from(randomUUID().replace(/-/g, ''), 'hex'),
+  ): Promise<HttpAnswer> {
     return post(this.agent, this.updateCall(taskId, state, uuid));
   }
 
@@ -248,9 +279,14 @@ describe('LocalAgent (integration)', function () {
     it('runs a shell command in its sandbox: STARTING, RUNNING, FINISHED with uuids, stdout in a file', async () => {
       await startAgent();
       const marker = join(workDir, 'sandbox-path');
-      agent.launch(FRAMEWORK, [commandTask('t-ok', `echo hello-from-task; echo "$MESOS_SANDBOX" > ${marker}; test "$GREETING" = hi`, {
-        command: { value: `echo hello-from-task; echo "$MESOS_SANDBOX" > ${marker}; test "$GREETING" = hi`, environment: { variables: [{ name: 'GREETING', value: 'hi' }] } },
-      })]);
+      agent.launch(FRAMEWORK, [
+        commandTask('t-ok', `echo hello-from-task; echo "$MESOS_SANDBOX" > ${marker}; test "$GREETING" = hi`, {
+          command: {
+            value: `echo hello-from-task; echo "$MESOS_SANDBOX" > ${marker}; test "$GREETING" = hi`,
+            environment: { variables: [{ name: 'GREETING', value: 'hi' }] },
+          },
+        }),
+      ]);
       await recorder.until('TASK_FINISHED', () => recorder.states('t-ok').includes('TASK_FINISHED'));
       expect(recorder.states('t-ok')).to.deep.equal(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
       const finished = recorder.update('t-ok', 'TASK_FINISHED') as TaskStatus;
@@ -258,7 +294,9 @@ describe('LocalAgent (integration)', function () {
       expect(finished.executor_id?.value).to.equal('t-ok');
       expect(finished.agent_id?.value).to.equal('agent-1');
       expect(finished.uuid?.length).to.equal(16);
-      expect(finished.timestamp).to.be.a('number').within(Date.now() / 1000 - 30, Date.now() / 1000 + 1);
+      expect(finished.timestamp)
+        .to.be.a('number')
+        .within(Date.now() / 1000 - 30, Date.now() / 1000 + 1);
       const sandbox = readFileSync(marker, 'utf8').trim();
       expect(sandbox.startsWith(workDir)).to.equal(true);
       expect(readFileSync(join(sandbox, 'stdout'), 'utf8')).to.contain('hello-from-task');
@@ -271,11 +309,15 @@ describe('LocalAgent (integration)', function () {
       await startAgent();
       agent.launch(FRAMEWORK, [
         commandTask('t-fail', 'exit 3'),
-        commandTask('t-argv', '/bin/sh', { command: { value: '/bin/sh', shell: false, arguments: ['sh', '-c', 'exit 0'] } }),
+        commandTask('t-argv', '/bin/sh', {
+          command: { value: '/bin/sh', shell: false, arguments: ['sh', '-c', 'exit 0'] },
+        }),
         commandTask('t-missing', '/nonexistent/binary', { command: { value: '/nonexistent/binary', shell: false } }),
       ]);
       await recorder.until('terminal updates', () =>
-        ['t-fail', 't-argv', 't-missing'].every((t) => recorder.states(t).some((s) => s === 'TASK_FAILED' || s === 'TASK_FINISHED')),
+        ['t-fail', 't-argv', 't-missing'].every((t) =>
+          recorder.states(t).some((s) => s === 'TASK_FAILED' || s === 'TASK_FINISHED'),
+        ),
       );
       const failed = recorder.update('t-fail', 'TASK_FAILED') as TaskStatus;
       expect(failed.message).to.contain('exited with status 3');
@@ -290,13 +332,24 @@ describe('LocalAgent (integration)', function () {
       // The shell ignores SIGTERM (and so does its child): only the SIGKILL after the grace period ends them.
       agent.launch(FRAMEWORK, [commandTask('t-stubborn', `trap '' TERM; sleep 30 & echo $$ $! > ${pidFile}; wait`)]);
       agent.launch(FRAMEWORK, [commandTask('t-sleep', 'sleep 30')]);
-      await recorder.until('RUNNING', () => recorder.states('t-stubborn').includes('TASK_RUNNING') && recorder.states('t-sleep').includes('TASK_RUNNING'));
-      await waitFor('pid file', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split(' ').length === 2);
+      await recorder.until(
+        'RUNNING',
+        () =>
+          recorder.states('t-stubborn').includes('TASK_RUNNING') && recorder.states('t-sleep').includes('TASK_RUNNING'),
+      );
+      await waitFor(
+        'pid file',
+        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split(' ').length === 2,
+      );
       const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
       const started = Date.now();
       agent.kill('fw-1', 't-sleep');
       agent.kill('fw-1', 't-stubborn', { grace_period: { nanoseconds: 300e6 } });
-      await recorder.until('TASK_KILLED', () => recorder.states('t-sleep').includes('TASK_KILLED') && recorder.states('t-stubborn').includes('TASK_KILLED'));
+      await recorder.until(
+        'TASK_KILLED',
+        () =>
+          recorder.states('t-sleep').includes('TASK_KILLED') && recorder.states('t-stubborn').includes('TASK_KILLED'),
+      );
       expect(Date.now() - started).to.be.at.least(250);
       expect(recorder.update('t-stubborn', 'TASK_KILLED')?.message).to.contain('SIGKILL');
       expect(recorder.update('t-sleep', 'TASK_KILLED')?.message).to.contain('SIGTERM');
@@ -321,7 +374,9 @@ describe('LocalAgent (integration)', function () {
       const tasks = Array.from({ length: 200 }, (_, i) => commandTask(`sim-${i}`, 'ignored'));
       agent.launch(FRAMEWORK, [...tasks, commandTask('sim-kill', 'ignored')]);
       agent.kill('fw-1', 'sim-kill');
-      await recorder.until('all finished', () => tasks.every((t) => recorder.states(t.task_id.value).includes('TASK_FINISHED')));
+      await recorder.until('all finished', () =>
+        tasks.every((t) => recorder.states(t.task_id.value).includes('TASK_FINISHED')),
+      );
       expect(recorder.states('sim-0')).to.deep.equal(['TASK_RUNNING', 'TASK_FINISHED']);
       expect(recorder.states('sim-kill')).to.deep.equal(['TASK_KILLED']);
       await recorder.until('acks processed', () => agent.state().length === 0);
@@ -376,18 +431,34 @@ describe('LocalAgent (integration)', function () {
       expect(get.status).to.equal(405);
       expect(get.headers.allow).to.equal('POST');
       expect((await httpCall(url, { body: '{}' })).status).to.equal(400);
-      const charset = await httpCall(url, { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{}' });
+      const charset = await httpCall(url, {
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: '{}',
+      });
       expect(charset.status).to.equal(415);
       const garbage = await httpCall(url, { headers: { 'Content-Type': 'application/json' }, body: '{"type":' });
       expect(garbage.status).to.equal(400);
-      const missingIds = await httpCall(url, { headers: { 'Content-Type': 'application/json' }, body: '{"type":"HEARTBEAT"}' });
+      const missingIds = await httpCall(url, {
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"type":"HEARTBEAT"}',
+      });
       expect(missingIds.status).to.equal(400);
       expect((await post(agent, { ...base, type: 'HEARTBEAT' })).status).to.equal(202);
       expect((await post(agent, { ...base, type: 'HEARTBEAT' }, 'protobuf')).status).to.equal(202);
 
-      const noFramework = await post(agent, { ...base, framework_id: { value: 'nope' }, type: 'MESSAGE', message: { data: Buffer.from('x') } });
+      const noFramework = await post(agent, {
+        ...base,
+        framework_id: { value: 'nope' },
+        type: 'MESSAGE',
+        message: { data: Buffer.from('x') },
+      });
       expect([noFramework.status, noFramework.body]).to.deep.equal([400, 'Framework cannot be found']);
-      const noExecutor = await post(agent, { ...base, executor_id: { value: 'nope' }, type: 'MESSAGE', message: { data: Buffer.from('x') } });
+      const noExecutor = await post(agent, {
+        ...base,
+        executor_id: { value: 'nope' },
+        type: 'MESSAGE',
+        message: { data: Buffer.from('x') },
+      });
       expect([noExecutor.status, noExecutor.body]).to.deep.equal([400, 'Executor cannot be found']);
       const early = await post(agent, { ...base, type: 'MESSAGE', message: { data: Buffer.from('x') } });
       expect([early.status, early.body]).to.deep.equal([403, 'Executor is not subscribed']);
@@ -424,7 +495,10 @@ describe('LocalAgent (integration)', function () {
       const envFile = join(workDir, 'executor-env');
       const pidFile = join(workDir, 'executor-pid');
       agent.launch(FRAMEWORK, [executorTask('t-1', 'exec-1', `env > ${envFile}; echo $$ > ${pidFile}; exec sleep 30`)]);
-      await waitFor('executor env', () => existsSync(envFile) && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+      await waitFor(
+        'executor env',
+        () => existsSync(envFile) && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '',
+      );
       const env = Object.fromEntries(
         readFileSync(envFile, 'utf8')
           .trim()
@@ -473,9 +547,22 @@ describe('LocalAgent (integration)', function () {
       expect(forwarded.executor_id?.value).to.equal('exec-1');
 
       // MESSAGE both ways.
-      expect((await post(agent, { type: 'MESSAGE', framework_id: { value: 'fw-1' }, executor_id: { value: 'exec-1' }, message: { data: Buffer.from('to-scheduler') } })).status).to.equal(202);
+      expect(
+        (
+          await post(agent, {
+            type: 'MESSAGE',
+            framework_id: { value: 'fw-1' },
+            executor_id: { value: 'exec-1' },
+            message: { data: Buffer.from('to-scheduler') },
+          })
+        ).status,
+      ).to.equal(202);
       await recorder.until('framework message', () => recorder.seen.messages.length === 1);
-      expect(recorder.seen.messages[0]).to.deep.equal({ frameworkId: 'fw-1', executorId: 'exec-1', data: 'to-scheduler' });
+      expect(recorder.seen.messages[0]).to.deep.equal({
+        frameworkId: 'fw-1',
+        executorId: 'exec-1',
+        data: 'to-scheduler',
+      });
       agent.sendFrameworkMessage('fw-1', 'exec-1', Buffer.from('to-executor'));
       expect(Buffer.from((await raw.next('MESSAGE')).message?.data as Uint8Array).toString()).to.equal('to-executor');
 
@@ -494,17 +581,32 @@ describe('LocalAgent (integration)', function () {
       await recorder.until('executor exit', () => recorder.seen.exits.length === 1);
       expect(Date.now() - started).to.be.at.least(250);
       expect(recorder.seen.exits[0]).to.deep.equal({ frameworkId: 'fw-1', executorId: 'exec-1', waitStatus: 9 });
-      await recorder.until('terminal updates', () => recorder.states('t-1').includes('TASK_LOST') && recorder.states('t-2').includes('TASK_KILLED'));
-      expect(recorder.update('t-1', 'TASK_LOST')).to.deep.include({ source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' });
+      await recorder.until(
+        'terminal updates',
+        () => recorder.states('t-1').includes('TASK_LOST') && recorder.states('t-2').includes('TASK_KILLED'),
+      );
+      expect(recorder.update('t-1', 'TASK_LOST')).to.deep.include({
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_EXECUTOR_TERMINATED',
+      });
       await waitFor('executor process gone', () => !alive(pid), 2000);
       await waitFor('stream end', () => raw.ended);
     });
 
     it('fails the tasks of an executor that exits, and of one that never subscribes', async () => {
       await startAgent({ executorRegistrationTimeoutMs: 300 });
-      agent.launch(FRAMEWORK, [executorTask('t-exit', 'exec-exit', 'exit 5'), executorTask('t-silent', 'exec-silent', 'exec sleep 30')]);
-      await recorder.until('both failed', () => recorder.states('t-exit').includes('TASK_FAILED') && recorder.states('t-silent').includes('TASK_FAILED'));
-      expect(recorder.update('t-exit', 'TASK_FAILED')).to.deep.include({ reason: 'REASON_EXECUTOR_TERMINATED', source: 'SOURCE_AGENT' });
+      agent.launch(FRAMEWORK, [
+        executorTask('t-exit', 'exec-exit', 'exit 5'),
+        executorTask('t-silent', 'exec-silent', 'exec sleep 30'),
+      ]);
+      await recorder.until(
+        'both failed',
+        () => recorder.states('t-exit').includes('TASK_FAILED') && recorder.states('t-silent').includes('TASK_FAILED'),
+      );
+      expect(recorder.update('t-exit', 'TASK_FAILED')).to.deep.include({
+        reason: 'REASON_EXECUTOR_TERMINATED',
+        source: 'SOURCE_AGENT',
+      });
       expect(recorder.update('t-silent', 'TASK_FAILED')?.reason).to.equal('REASON_EXECUTOR_REGISTRATION_TIMEOUT');
       await recorder.until('exits', () => recorder.seen.exits.length === 2);
       expect(recorder.seen.exits.find((e) => e.executorId === 'exec-exit')?.waitStatus).to.equal(5 << 8);
@@ -538,9 +640,16 @@ describe('LocalAgent (integration)', function () {
     it('keeps checkpointing executors and tasks; the executor re-subscribes with what it holds', async () => {
       await startAgent();
       const pidFile = join(workDir, 'cp-pid');
-      agent.launch(CHECKPOINTING, [executorTask('t-cp', 'exec-cp', `echo $$ > ${pidFile}; env > ${pidFile}.env; exec sleep 30`)]);
+      agent.launch(CHECKPOINTING, [
+        executorTask('t-cp', 'exec-cp', `echo $$ > ${pidFile}; env > ${pidFile}.env; exec sleep 30`),
+      ]);
       let raw = rawExecutor('fw-cp', 'exec-cp');
-      await waitFor('executor started', () => existsSync(`${pidFile}.env`) && readFileSync(`${pidFile}.env`, 'utf8').includes('MESOS_SUBSCRIPTION_BACKOFF_MAX'));
+      await waitFor(
+        'executor started',
+        () =>
+          existsSync(`${pidFile}.env`) &&
+          readFileSync(`${pidFile}.env`, 'utf8').includes('MESOS_SUBSCRIPTION_BACKOFF_MAX'),
+      );
       const env = readFileSync(`${pidFile}.env`, 'utf8');
       expect(env).to.contain('MESOS_CHECKPOINT=1');
       expect(env).to.contain('MESOS_RECOVERY_TIMEOUT=15mins');
@@ -559,7 +668,12 @@ describe('LocalAgent (integration)', function () {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       expect(alive(pid)).to.equal(true);
       // Only SUBSCRIBE (and HEARTBEAT) are served until the executors are back.
-      const during = await post(agent, { type: 'MESSAGE', framework_id: { value: 'fw-cp' }, executor_id: { value: 'exec-cp' }, message: { data: Buffer.from('x') } });
+      const during = await post(agent, {
+        type: 'MESSAGE',
+        framework_id: { value: 'fw-cp' },
+        executor_id: { value: 'exec-cp' },
+        message: { data: Buffer.from('x') },
+      });
       expect([during.status, during.body]).to.deep.equal([503, 'Agent has not finished recovery']);
 
       raw = rawExecutor('fw-cp', 'exec-cp');
@@ -567,14 +681,30 @@ describe('LocalAgent (integration)', function () {
       const t1: TaskInfo = executorTask('t-cp', 'exec-cp', 'x');
       await raw.subscribe({
         unacknowledged_tasks: [t1],
-        unacknowledged_updates: [{ status: { task_id: { value: 't-cp' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: pendingUuid } }],
+        unacknowledged_updates: [
+          {
+            status: { task_id: { value: 't-cp' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid: pendingUuid },
+          },
+        ],
       });
       await raw.next('SUBSCRIBED');
       const ack = (await raw.next('ACKNOWLEDGED')).acknowledged as executor.Event.Acknowledged;
       expect(Buffer.from(ack.uuid).equals(pendingUuid)).to.equal(true);
-      await recorder.until('replayed RUNNING and lost task', () => recorder.states('t-cp').includes('TASK_RUNNING') && recorder.states('t-lost').includes('TASK_LOST'));
-      expect(recorder.update('t-lost', 'TASK_LOST')).to.deep.include({ reason: 'REASON_AGENT_RESTARTED', message: 'Task launched during agent restart', source: 'SOURCE_AGENT' });
-      const after = await post(agent, { type: 'MESSAGE', framework_id: { value: 'fw-cp' }, executor_id: { value: 'exec-cp' }, message: { data: Buffer.from('back') } });
+      await recorder.until(
+        'replayed RUNNING and lost task',
+        () => recorder.states('t-cp').includes('TASK_RUNNING') && recorder.states('t-lost').includes('TASK_LOST'),
+      );
+      expect(recorder.update('t-lost', 'TASK_LOST')).to.deep.include({
+        reason: 'REASON_AGENT_RESTARTED',
+        message: 'Task launched during agent restart',
+        source: 'SOURCE_AGENT',
+      });
+      const after = await post(agent, {
+        type: 'MESSAGE',
+        framework_id: { value: 'fw-cp' },
+        executor_id: { value: 'exec-cp' },
+        message: { data: Buffer.from('back') },
+      });
       expect(after.status).to.equal(202);
       expect(agent.state().map((t) => [t.task.task_id.value, t.state])).to.deep.include(['t-cp', 'TASK_RUNNING']);
       expect(recorder.seen.exits).to.deep.equal([]);
@@ -602,13 +732,20 @@ describe('LocalAgent (integration)', function () {
       const cmdPidFile = join(workDir, 'cmd-pid');
       agent.launch(FRAMEWORK, [executorTask('t-nocp', 'exec-nocp', `echo $$ > ${pidFile}; exec sleep 30`)]);
       agent.launch(FRAMEWORK, [commandTask('t-cmd', `echo $$ > ${cmdPidFile}; exec sleep 30`)]);
-      await waitFor('pids', () => [pidFile, cmdPidFile].every((f) => existsSync(f) && readFileSync(f, 'utf8').trim() !== ''));
+      await waitFor('pids', () =>
+        [pidFile, cmdPidFile].every((f) => existsSync(f) && readFileSync(f, 'utf8').trim() !== ''),
+      );
       const pids = [pidFile, cmdPidFile].map((f) => Number(readFileSync(f, 'utf8').trim()));
       await agent.restart();
       await waitFor('processes gone', () => pids.every((p) => !alive(p)));
       expect(agent.state()).to.deep.equal([]);
       const raw = rawExecutor('fw-1', 'exec-nocp');
-      const answer = await post(agent, { type: 'SUBSCRIBE', framework_id: { value: 'fw-1' }, executor_id: { value: 'exec-nocp' }, subscribe: {} });
+      const answer = await post(agent, {
+        type: 'SUBSCRIBE',
+        framework_id: { value: 'fw-1' },
+        executor_id: { value: 'exec-nocp' },
+        subscribe: {},
+      });
       expect([answer.status, answer.body]).to.deep.equal([400, 'Framework cannot be found']);
       raw.close();
       // Nothing is reported for what the restarted agent never knew.
@@ -628,7 +765,10 @@ describe('LocalAgent (integration)', function () {
   it('shutdownFramework() kills its tasks and executors and stops reporting them', async () => {
     await startAgent({ killGracePeriodMs: 200 });
     const pidFile = join(workDir, 'fw-pids');
-    agent.launch(FRAMEWORK, [commandTask('t-a', `echo $$ >> ${pidFile}; exec sleep 30`), executorTask('t-b', 'exec-b', `echo $$ >> ${pidFile}; exec sleep 30`)]);
+    agent.launch(FRAMEWORK, [
+      commandTask('t-a', `echo $$ >> ${pidFile}; exec sleep 30`),
+      executorTask('t-b', 'exec-b', `echo $$ >> ${pidFile}; exec sleep 30`),
+    ]);
     const raw = rawExecutor('fw-1', 'exec-b');
     await waitFor('pids', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2);
     await raw.subscribe();
@@ -641,7 +781,11 @@ describe('LocalAgent (integration)', function () {
     expect(agent.state()).to.deep.equal([]);
     const late = await raw.update('t-b', 'TASK_KILLED');
     expect(late.status).to.be.oneOf([202, 400]);
-    expect(recorder.seen.updates.slice(before).filter((u) => u.status.state !== 'TASK_STARTING' && u.status.state !== 'TASK_RUNNING')).to.deep.equal([]);
+    expect(
+      recorder.seen.updates
+        .slice(before)
+        .filter((u) => u.status.state !== 'TASK_STARTING' && u.status.state !== 'TASK_RUNNING'),
+    ).to.deep.equal([]);
   });
 
   it('stop() kills every process and leaves no server behind', async () => {

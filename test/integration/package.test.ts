@@ -30,7 +30,18 @@ describe('the packed package, installed in a consumer project', function () {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir);
     // The consumer's typecheck uses the repo's own TypeScript and Node types.
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(repo, 'node_modules', 'typescript'), join(repo, 'node_modules', '@types', 'node')], dir);
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        join(repo, 'node_modules', 'typescript'),
+        join(repo, 'node_modules', '@types', 'node'),
+      ],
+      dir,
+    );
   });
 
   after(() => {
@@ -46,12 +57,27 @@ describe('the packed package, installed in a consumer project', function () {
   });
 
   it('can be required from CommonJS', () => {
-    const out = run('node', ['-e', "const m = require('mesos-driver'); console.log(typeof m.MesosError, new m.MesosProtocolError(400, 'x').status)"], dir);
+    const out = run(
+      'node',
+      [
+        '-e',
+        "const m = require('mesos-driver'); console.log(typeof m.MesosError, new m.MesosProtocolError(400, 'x').status)",
+      ],
+      dir,
+    );
     expect(out.trim()).to.equal('function 400');
   });
 
   it('can be imported from ESM with named exports', () => {
-    const out = run('node', ['--input-type=module', '-e', "import { MesosError, ExponentialBackoff } from 'mesos-driver'; console.log(typeof MesosError, typeof ExponentialBackoff)"], dir);
+    const out = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        "import { MesosError, ExponentialBackoff } from 'mesos-driver'; console.log(typeof MesosError, typeof ExponentialBackoff)",
+      ],
+      dir,
+    );
     expect(out.trim()).to.equal('function function');
   });
 
@@ -67,7 +93,10 @@ describe('the packed package, installed in a consumer project', function () {
         'console.log(e.retryable);',
       ].join('\n'),
     );
-    writeFileSync(join(dir, 'bad.ts'), "import type { TaskStatus } from 'mesos-driver';\nconst s: TaskStatus = { task_id: { value: 't' }, state: 'RUNNING' };\nconsole.log(s);\n");
+    writeFileSync(
+      join(dir, 'bad.ts'),
+      "import type { TaskStatus } from 'mesos-driver';\nconst s: TaskStatus = { task_id: { value: 't' }, state: 'RUNNING' };\nconsole.log(s);\n",
+    );
     const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
     const flags = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node'];
     run('node', [tsc, ...flags, 'good.ts'], dir);

@@ -6,7 +6,14 @@ import { ZkMasterMembership } from '../../lib/local/zk-membership';
 import { connectTestClient, startZooKeeper, type ZooKeeperServer } from './helpers/zookeeper';
 
 function info(port: number): MasterInfo {
-  return { id: `m-${port}`, ip: 16777343, port, hostname: 'localhost', version: '1.12.0', address: { hostname: '127.0.0.1', ip: '127.0.0.1', port } };
+  return {
+    id: `m-${port}`,
+    ip: 16777343,
+    port,
+    hostname: 'localhost',
+    version: '1.12.0',
+    address: { hostname: '127.0.0.1', ip: '127.0.0.1', port },
+  };
 }
 
 function nextLeader(member: ZkMasterMembership): Promise<[MasterInfo | null, boolean]> {
@@ -49,7 +56,13 @@ describe('ZkMasterMembership: LocalCluster masters in ZooKeeper (real server)', 
     expect(a.znode).to.match(/^\/ha\/mesos\/json\.info_\d{10}$/);
 
     const json = JSON.parse((await new ZkOps(admin).getData(a.znode as string)).toString('utf8'));
-    expect(json).to.include({ id: 'm-7001', ip: 16777343, port: 7001, pid: 'master@127.0.0.1:7001', hostname: 'localhost' });
+    expect(json).to.include({
+      id: 'm-7001',
+      ip: 16777343,
+      port: 7001,
+      pid: 'master@127.0.0.1:7001',
+      hostname: 'localhost',
+    });
     expect(json.address).to.deep.equal({ hostname: '127.0.0.1', ip: '127.0.0.1', port: 7001 });
 
     const detector = createDetector(url, { zkSessionTimeoutMs: 2000 });

@@ -38,7 +38,13 @@ describe('JSON codec', () => {
 
   it('ignores unknown keys and camelCase spellings, treats null as absent', () => {
     const decoded = call.decode(
-      text({ type: 'SUBSCRIBE', frameworkId: { value: 'x' }, extra: [1, 2], framework_id: null, subscribe: { framework_info: FRAMEWORK } }),
+      text({
+        type: 'SUBSCRIBE',
+        frameworkId: { value: 'x' },
+        extra: [1, 2],
+        framework_id: null,
+        subscribe: { framework_info: FRAMEWORK },
+      }),
     );
     expect(decoded).to.deep.equal({
       type: 'SUBSCRIBE',
@@ -57,41 +63,64 @@ describe('JSON codec', () => {
 
   it('drops unknown names in repeated enum fields', () => {
     const decoded = call.decode(
-      text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, capabilities: [{ type: 'NEW_ONE' }, { type: 'MULTI_ROLE' }] } } }),
+      text({
+        type: 'SUBSCRIBE',
+        subscribe: { framework_info: { ...FRAMEWORK, capabilities: [{ type: 'NEW_ONE' }, { type: 'MULTI_ROLE' }] } },
+      }),
     );
-    expect((decoded.subscribe as Obj).framework_info).to.have.deep.property('capabilities', [{}, { type: 'MULTI_ROLE' }]);
+    expect((decoded.subscribe as Obj).framework_info).to.have.deep.property('capabilities', [
+      {},
+      { type: 'MULTI_ROLE' },
+    ]);
   });
 
   it('reads bytes as base64 with or without padding into a Buffer, and rejects non-base64', () => {
     const uuid = Buffer.from([1, 2, 3, 4, 5]);
     for (const encoded of [uuid.toString('base64'), uuid.toString('base64').replace(/=+$/, '')]) {
       const decoded = call.decode(
-        text({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: encoded } }),
+        text({
+          type: 'ACKNOWLEDGE',
+          acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: encoded },
+        }),
       );
       const got = (decoded.acknowledge as Obj).uuid;
       expect(Buffer.isBuffer(got)).to.equal(true);
       expect(got).to.deep.equal(uuid);
     }
     const err = decodeError(() =>
-      call.decode(text({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' } })),
+      call.decode(
+        text({
+          type: 'ACKNOWLEDGE',
+          acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'not base64!' },
+        }),
+      ),
     );
     expect(err.message).to.contain("'acknowledge.uuid'");
   });
 
   it('reads numbers from numeric strings, Infinity strings and the bare Infinity/-Infinity/NaN tokens', () => {
     const decoded = event.decode(
-      text('{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"f"},"heartbeat_interval_seconds":"15.5",' +
-        '"master_info":{"id":"m","ip":"16777343","port":"5050"}}}'),
+      text(
+        '{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"f"},"heartbeat_interval_seconds":"15.5",' +
+          '"master_info":{"id":"m","ip":"16777343","port":"5050"}}}',
+      ),
     );
     expect(decoded.subscribed).to.deep.include({ heartbeat_interval_seconds: 15.5 });
     expect((decoded.subscribed as Obj).master_info).to.deep.equal({ id: 'm', ip: 16777343, port: 5050 });
 
     const launch = (limits: string) =>
-      execEvent.decode(text(`{"type":"LAUNCH","launch":{"task":{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"},"limits":${limits}}}}`));
-    const task = (limits: string) => ((launch(limits).launch as Obj).task as Obj).limits as Record<string, { value: number }>;
+      execEvent.decode(
+        text(
+          `{"type":"LAUNCH","launch":{"task":{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"},"limits":${limits}}}}`,
+        ),
+      );
+    const task = (limits: string) =>
+      ((launch(limits).launch as Obj).task as Obj).limits as Record<string, { value: number }>;
     expect(task('{"cpus":{"value":Infinity},"mem":{"value":-Infinity},"disk":{"value":NaN}}')).to.satisfy(
       (l: Record<string, { value: number }>) =>
-        l.cpus?.value === Number.POSITIVE_INFINITY && l.mem?.value === Number.NEGATIVE_INFINITY && Number.isNaN(l.disk?.value),
+        l.cpus?.value === Number.POSITIVE_INFINITY &&
+        l.mem?.value === Number.NEGATIVE_INFINITY &&
+        Number.isNaN(l.disk?.value),
     );
     expect(task('{"cpus":{"value":"Infinity"},"mem":{"value":"-Infinity"}}')).to.deep.equal({
       cpus: { value: Number.POSITIVE_INFINITY },
@@ -107,15 +136,23 @@ describe('JSON codec', () => {
   });
 
   it('reads booleans from true/false and the strings "true"/"false"', () => {
-    const decoded = call.decode(text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, checkpoint: 'true' } } }));
+    const decoded = call.decode(
+      text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, checkpoint: 'true' } } }),
+    );
     expect(((decoded.subscribe as Obj).framework_info as Obj).checkpoint).to.equal(true);
-    expect(decodeError(() => call.decode(text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, checkpoint: 'yes' } } }))).message)
-      .to.contain("'subscribe.framework_info.checkpoint'");
+    expect(
+      decodeError(() =>
+        call.decode(text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, checkpoint: 'yes' } } })),
+      ).message,
+    ).to.contain("'subscribe.framework_info.checkpoint'");
   });
 
   it('leaves empty repeated fields out and reads map fields as objects', () => {
     const decoded = call.decode(
-      text({ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, roles: [], offer_filters: { web: {} } } } }),
+      text({
+        type: 'SUBSCRIBE',
+        subscribe: { framework_info: { ...FRAMEWORK, roles: [], offer_filters: { web: {} } } },
+      }),
     );
     expect((decoded.subscribe as Obj).framework_info).to.deep.equal({
       ...FRAMEWORK,
@@ -127,27 +164,60 @@ describe('JSON codec', () => {
 
   it('names every missing required field the way Mesos does', () => {
     const err = decodeError(() =>
-      event.decode(text({ type: 'OFFERS', offers: { offers: [{ id: { value: 'o' }, framework_id: {}, agent_id: { value: 'a' } }] } })),
+      event.decode(
+        text({
+          type: 'OFFERS',
+          offers: { offers: [{ id: { value: 'o' }, framework_id: {}, agent_id: { value: 'a' } }] },
+        }),
+      ),
     );
-    expect(err.message).to.contain('Missing required fields: offers.offers[0].hostname, offers.offers[0].framework_id.value');
+    expect(err.message).to.contain(
+      'Missing required fields: offers.offers[0].hostname, offers.offers[0].framework_id.value',
+    );
   });
 
   it('names the path of a wrongly typed value', () => {
     const err = decodeError(() =>
       event.decode(
-        text({ type: 'OFFERS', offers: { offers: [{ id: { value: 'o' }, framework_id: { value: 'f' }, agent_id: { value: 'a' }, hostname: 'h', resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 'lots' } }] }] } }),
+        text({
+          type: 'OFFERS',
+          offers: {
+            offers: [
+              {
+                id: { value: 'o' },
+                framework_id: { value: 'f' },
+                agent_id: { value: 'a' },
+                hostname: 'h',
+                resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 'lots' } }],
+              },
+            ],
+          },
+        }),
       ),
     );
-    expect(err.message).to.contain("field 'offers.offers[0].resources[0].scalar.value'").and.to.contain('expected a number');
-    expect(decodeError(() => event.decode(text({ type: 'OFFERS', offers: { offers: {} } }))).message).to.contain("'offers.offers'");
-    expect(decodeError(() => event.decode(text({ type: 'ERROR', error: { message: 5 } }))).message).to.contain("'error.message'");
+    expect(err.message)
+      .to.contain("field 'offers.offers[0].resources[0].scalar.value'")
+      .and.to.contain('expected a number');
+    expect(decodeError(() => event.decode(text({ type: 'OFFERS', offers: { offers: {} } }))).message).to.contain(
+      "'offers.offers'",
+    );
+    expect(decodeError(() => event.decode(text({ type: 'ERROR', error: { message: 5 } }))).message).to.contain(
+      "'error.message'",
+    );
     expect(decodeError(() => event.decode(text('[1]'))).message).to.contain('expected a JSON object');
   });
 
   it('rejects text that is not JSON and integers out of range', () => {
-    expect(decodeError(() => event.decode(text('{"type":'))).message).to.contain('Cannot decode mesos.v1.scheduler.Event from JSON');
+    expect(decodeError(() => event.decode(text('{"type":'))).message).to.contain(
+      'Cannot decode mesos.v1.scheduler.Event from JSON',
+    );
     const err = decodeError(() =>
-      event.decode(text({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'f' }, master_info: { id: 'm', ip: -1, port: 5050 } } })),
+      event.decode(
+        text({
+          type: 'SUBSCRIBED',
+          subscribed: { framework_id: { value: 'f' }, master_info: { id: 'm', ip: -1, port: 5050 } },
+        }),
+      ),
     );
     expect(err.message).to.contain("'subscribed.master_info.ip'");
   });
@@ -163,27 +233,49 @@ describe('JSON codec', () => {
       type: 'ACKNOWLEDGE',
       acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'AQIDBA==' },
     });
-    const decline = JSON.parse(call.encode({ type: 'DECLINE', decline: { offer_ids: [{ value: 'o' }], filters: {} } }).toString());
+    const decline = JSON.parse(
+      call.encode({ type: 'DECLINE', decline: { offer_ids: [{ value: 'o' }], filters: {} } }).toString(),
+    );
     expect(decline.decline.filters).to.deep.equal({ refuse_seconds: 5 });
     const withInf = JSON.parse(
-      call.encode({ type: 'DECLINE', decline: { offer_ids: [{ value: 'o' }], filters: { refuse_seconds: Number.POSITIVE_INFINITY } } }).toString(),
+      call
+        .encode({
+          type: 'DECLINE',
+          decline: { offer_ids: [{ value: 'o' }], filters: { refuse_seconds: Number.POSITIVE_INFINITY } },
+        })
+        .toString(),
     );
     expect(withInf.decline.filters).to.deep.equal({ refuse_seconds: 'Infinity' });
   });
 
   it('encodes string bytes as their UTF-8 data', () => {
-    const encoded = call.encode({ type: 'MESSAGE', message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: 'héllo' } });
+    const encoded = call.encode({
+      type: 'MESSAGE',
+      message: { agent_id: { value: 'a' }, executor_id: { value: 'e' }, data: 'héllo' },
+    });
     const decoded = call.decode(encoded);
     expect((decoded.message as Obj).data).to.deep.equal(Buffer.from('héllo', 'utf8'));
   });
 
   it('refuses to encode invalid messages with a MesosEncodeError naming the path', () => {
     const cases: [unknown, RegExp][] = [
-      [{ type: 'SUBSCRIBE', subscribe: { framework_info: { name: 'n' } } }, /Missing required fields: subscribe\.framework_info\.user/],
-      [{ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, failoverTimeout: 5 } } }, /unknown field 'failoverTimeout'.*did you mean 'failover_timeout'/],
-      [{ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, capabilities: [{ type: 'NOPE' }] } } }, /'subscribe\.framework_info\.capabilities\[0\]\.type'.*unknown value/],
+      [
+        { type: 'SUBSCRIBE', subscribe: { framework_info: { name: 'n' } } },
+        /Missing required fields: subscribe\.framework_info\.user/,
+      ],
+      [
+        { type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, failoverTimeout: 5 } } },
+        /unknown field 'failoverTimeout'.*did you mean 'failover_timeout'/,
+      ],
+      [
+        { type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, capabilities: [{ type: 'NOPE' }] } } },
+        /'subscribe\.framework_info\.capabilities\[0\]\.type'.*unknown value/,
+      ],
       [{ type: 2 }, /'type'.*by name, not number/],
-      [{ type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, roles: 'web' } } }, /'subscribe\.framework_info\.roles'.*array/],
+      [
+        { type: 'SUBSCRIBE', subscribe: { framework_info: { ...FRAMEWORK, roles: 'web' } } },
+        /'subscribe\.framework_info\.roles'.*array/,
+      ],
       [{ type: 'KILL', kill: { task_id: { value: 't' }, agent_id: { value: 7 } } }, /'kill\.agent_id\.value'.*string/],
       [{ type: 'RECONCILE', reconcile: { tasks: [null] } }, /'reconcile\.tasks\[0\]'/],
       ['SUBSCRIBE', /expected a plain object/],

@@ -19,7 +19,11 @@ describe('protobuf codec', () => {
     const w = protobuf.Writer.create();
     w.uint32((1 << 3) | 0).int32(99);
     w.uint32((77 << 3) | 2).string('from a newer master');
-    w.uint32((8 << 3) | 2).fork().uint32((1 << 3) | 2).string('x').ldelim();
+    w.uint32((8 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string('x')
+      .ldelim();
     expect(event.decode(w.finish())).to.deep.equal({ error: { message: 'x' } });
   });
 
@@ -29,7 +33,11 @@ describe('protobuf codec', () => {
     w.uint32((1 << 3) | 0).int32(3);
     w.uint32((5 << 3) | 2).fork();
     w.uint32((1 << 3) | 2).fork();
-    w.uint32((1 << 3) | 2).fork().uint32(10).string('t').ldelim();
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32(10)
+      .string('t')
+      .ldelim();
     w.uint32((2 << 3) | 0).int32(99);
     w.ldelim().ldelim();
     expect(() => event.decode(w.finish())).to.throw(MesosDecodeError, /Missing required fields: update\.status\.state/);
@@ -43,12 +51,20 @@ describe('protobuf codec', () => {
     const caps = getCodec<Obj>('mesos.v1.CapabilityInfo', 'protobuf');
     // capabilities = [CHOWN(1000), KILL(1005)] packed
     const w = protobuf.Writer.create();
-    w.uint32((1 << 3) | 2).fork().int32(1000).int32(1005).int32(424242).ldelim();
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .int32(1000)
+      .int32(1005)
+      .int32(424242)
+      .ldelim();
     expect(caps.decode(w.finish())).to.deep.equal({ capabilities: ['CHOWN', 'KILL'] });
   });
 
   it('copies bytes out of the input buffer', () => {
-    const input = call.encode({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.from([9, 9, 9]) } });
+    const input = call.encode({
+      type: 'ACKNOWLEDGE',
+      acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: Buffer.from([9, 9, 9]) },
+    });
     const decoded = call.decode(input);
     input.fill(0);
     expect((decoded.acknowledge as Obj).uuid).to.deep.equal(Buffer.from([9, 9, 9]));
@@ -56,7 +72,10 @@ describe('protobuf codec', () => {
 
   it('fails with a MesosDecodeError on truncated or malformed data', () => {
     const good = call.encode({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } });
-    expect(() => call.decode(good.subarray(0, good.length - 3))).to.throw(MesosDecodeError, /mesos\.v1\.scheduler\.Call from protobuf/);
+    expect(() => call.decode(good.subarray(0, good.length - 3))).to.throw(
+      MesosDecodeError,
+      /mesos\.v1\.scheduler\.Call from protobuf/,
+    );
     expect(() => call.decode(Buffer.from([0x0f]))).to.throw(MesosDecodeError);
     expect(() => call.decode('nope' as unknown as Uint8Array)).to.throw(/expects a Uint8Array/);
   });

@@ -7,10 +7,24 @@ describe('terminal task states', () => {
     const names = Object.keys(loadSchemaRoot().lookupEnum('mesos.v1.TaskState').values);
     for (const state of TERMINAL_TASK_STATES) expect(names).to.include(state);
     const terminal = names.filter((n) => isTerminalTaskState(n)).sort();
-    expect(terminal).to.deep.equal(
-      ['TASK_DROPPED', 'TASK_ERROR', 'TASK_FAILED', 'TASK_FINISHED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_KILLED', 'TASK_LOST'],
-    );
-    for (const live of ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE', 'TASK_UNKNOWN']) {
+    expect(terminal).to.deep.equal([
+      'TASK_DROPPED',
+      'TASK_ERROR',
+      'TASK_FAILED',
+      'TASK_FINISHED',
+      'TASK_GONE',
+      'TASK_GONE_BY_OPERATOR',
+      'TASK_KILLED',
+      'TASK_LOST',
+    ]);
+    for (const live of [
+      'TASK_STAGING',
+      'TASK_STARTING',
+      'TASK_RUNNING',
+      'TASK_KILLING',
+      'TASK_UNREACHABLE',
+      'TASK_UNKNOWN',
+    ]) {
       expect(isTerminalTaskState(live), live).to.equal(false);
     }
   });

@@ -45,11 +45,16 @@ describe('detector: master strings and MasterInfo', () => {
   describe('masterHostPort', () => {
     const base: MasterInfo = { id: 'x', ip: 16777343, port: 5050 };
     it('prefers address.hostname, then address.ip, then hostname, then the decoded ip', () => {
-      expect(masterHostPort({ ...base, hostname: 'h', address: { hostname: 'ah', ip: '10.0.0.9', port: 6060 } })).to.deep.equal({
+      expect(
+        masterHostPort({ ...base, hostname: 'h', address: { hostname: 'ah', ip: '10.0.0.9', port: 6060 } }),
+      ).to.deep.equal({
         host: 'ah',
         port: 6060,
       });
-      expect(masterHostPort({ ...base, hostname: 'h', address: { ip: '10.0.0.9', port: 6060 } })).to.deep.equal({ host: '10.0.0.9', port: 6060 });
+      expect(masterHostPort({ ...base, hostname: 'h', address: { ip: '10.0.0.9', port: 6060 } })).to.deep.equal({
+        host: '10.0.0.9',
+        port: 6060,
+      });
       expect(masterHostPort({ ...base, hostname: 'h' })).to.deep.equal({ host: 'h', port: 5050 });
       expect(masterHostPort(base)).to.deep.equal({ host: '127.0.0.1', port: 5050 });
     });
@@ -79,7 +84,19 @@ describe('detector: master strings and MasterInfo', () => {
         'http://127.0.0.1:5052',
       ]);
     });
-    for (const bad of ['', '   ', 'nohost', 'host:', 'host:99999', 'host:abc', 'a:1,,b:2', 'ftp://x:1', 'http://user:pw@host:1', 'zk://h:2181/', 'zk://h:2181']) {
+    for (const bad of [
+      '',
+      '   ',
+      'nohost',
+      'host:',
+      'host:99999',
+      'host:abc',
+      'a:1,,b:2',
+      'ftp://x:1',
+      'http://user:pw@host:1',
+      'zk://h:2181/',
+      'zk://h:2181',
+    ]) {
       it(`rejects ${JSON.stringify(bad)} with MesosConfigError`, () => {
         expect(() => parseMasterString(bad)).to.throw(MesosConfigError);
       });
@@ -146,32 +163,61 @@ describe('detector: master strings and MasterInfo', () => {
   describe('group members', () => {
     it('skips children whose last _ token is not an integer and picks the lowest sequence', () => {
       expect(parseMember('log_replicas')).to.equal(undefined);
-      expect(parseMember('json.info_0000000012')).to.deep.equal({ name: 'json.info_0000000012', label: 'json.info', sequence: 12 });
+      expect(parseMember('json.info_0000000012')).to.deep.equal({
+        name: 'json.info_0000000012',
+        label: 'json.info',
+        sequence: 12,
+      });
       expect(parseMember('0000000003')).to.deep.equal({ name: '0000000003', label: '', sequence: 3 });
-      expect(leadingMember(['log_replicas', 'json.info_0000000012', 'info_0000000004', 'junk'])?.name).to.equal('info_0000000004');
+      expect(leadingMember(['log_replicas', 'json.info_0000000012', 'info_0000000004', 'junk'])?.name).to.equal(
+        'info_0000000004',
+      );
       expect(leadingMember(['log_replicas', 'junk'])).to.equal(undefined);
     });
     it('decodes json.info, info (protobuf) and bare-sequence (UPID) members', () => {
-      const info: MasterInfo = { id: 'm1', ip: 16777343, port: 5050, hostname: 'localhost', address: { ip: '127.0.0.1', port: 5050 } };
-      const json = decodeMemberData(parseMember('json.info_1')!, Buffer.from(JSON.stringify(info)), '/mesos/json.info_1');
+      const info: MasterInfo = {
+        id: 'm1',
+        ip: 16777343,
+        port: 5050,
+        hostname: 'localhost',
+        address: { ip: '127.0.0.1', port: 5050 },
+      };
+      const json = decodeMemberData(
+        parseMember('json.info_1')!,
+        Buffer.from(JSON.stringify(info)),
+        '/mesos/json.info_1',
+      );
       expect(json.address?.ip).to.equal('127.0.0.1');
       const proto = getCodec<MasterInfo>(TYPE_NAMES.MasterInfo, 'protobuf').encode(info);
       const binary = decodeMemberData(parseMember('info_2')!, proto, '/mesos/info_2');
       expect(binary.id).to.equal('m1');
       expect(binary.hostname).to.equal('localhost');
-      const upid = decodeMemberData(parseMember('0000000003')!, Buffer.from('master@127.0.0.1:5051'), '/mesos/0000000003');
+      const upid = decodeMemberData(
+        parseMember('0000000003')!,
+        Buffer.from('master@127.0.0.1:5051'),
+        '/mesos/0000000003',
+      );
       expect(masterHostPort(upid)).to.deep.equal({ host: '127.0.0.1', port: 5051 });
       expect(parseMasterUpid('master@127.0.0.1:5051', 'x').ip).to.equal(16777343);
     });
     it('names the znode in a MesosDecodeError for malformed content', () => {
       const member = parseMember('json.info_0000000001')!;
-      for (const bad of ['{not json', '[]', '{"id":"x"}', '{"id":"x","ip":"127.0.0.1","port":5050}', '{"id":"x","ip":0,"port":5050}']) {
+      for (const bad of [
+        '{not json',
+        '[]',
+        '{"id":"x"}',
+        '{"id":"x","ip":"127.0.0.1","port":5050}',
+        '{"id":"x","ip":0,"port":5050}',
+      ]) {
         expect(() => decodeMemberData(member, Buffer.from(bad), '/mesos/json.info_0000000001'))
           .to.throw(MesosDecodeError)
           .with.property('message')
           .that.includes('/mesos/json.info_0000000001');
       }
-      expect(() => decodeMemberData(parseMember('weird_7')!, Buffer.from('{}'), '/m/weird_7')).to.throw(MesosDecodeError, /Unknown label/);
+      expect(() => decodeMemberData(parseMember('weird_7')!, Buffer.from('{}'), '/m/weird_7')).to.throw(
+        MesosDecodeError,
+        /Unknown label/,
+      );
     });
   });
 });

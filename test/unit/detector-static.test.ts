@@ -48,7 +48,9 @@ describe('detector: static detector and leader choice', () => {
   });
 
   describe('chooseLeader', () => {
-    const masters = ['127.0.0.1:5050', 'http://127.0.0.1:5051/p', 'https://127.0.0.1:5052'].map((m) => parseMasterEndpoint(m));
+    const masters = ['127.0.0.1:5050', 'http://127.0.0.1:5051/p', 'https://127.0.0.1:5052'].map((m) =>
+      parseMasterEndpoint(m),
+    );
     const to = (port: number): ProbeResult => ({ kind: 'redirect', host: '127.0.0.1', port });
     const failed: ProbeResult = { kind: 'failed', error: new Error('ECONNREFUSED') };
 

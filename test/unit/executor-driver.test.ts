@@ -129,7 +129,11 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     sinon.restore();
   });
 
-  function makeDriver(exec: Executor, env: Record<string, string | undefined> = ENV, options: ExecutorDriverOptions = {}) {
+  function makeDriver(
+    exec: Executor,
+    env: Record<string, string | undefined> = ENV,
+    options: ExecutorDriverOptions = {},
+  ) {
     return new MesosExecutorDriver(exec, {
       environment: env,
       random: () => 0.5,
@@ -170,9 +174,9 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     connection.stream.push(SUBSCRIBED);
     await flush();
     clock.setSystemTime(1_700_000_000_000);
-    expect(driver.sendStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid: Buffer.alloc(16, 1) })).to.equal(
-      Status.DRIVER_RUNNING,
-    );
+    expect(
+      driver.sendStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING', uuid: Buffer.alloc(16, 1) }),
+    ).to.equal(Status.DRIVER_RUNNING);
     await flush();
     const call = connection.calls[0] as executor.Call;
     expect(call.type).to.equal('UPDATE');
@@ -193,21 +197,31 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
   it('refuses TASK_STAGING and malformed statuses with a typed misuse error', () => {
     const driver = makeDriver({});
     driver.start();
-    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_STAGING' })).to.throw(MesosMisuseError, /TASK_STAGING/);
-    expect(() => driver.sendStatusUpdate({ task_id: { value: '' }, state: 'TASK_RUNNING' })).to.throw(MesosMisuseError, /task_id/);
-    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'RUNNING' as never })).to.throw(MesosMisuseError, /RUNNING/);
+    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_STAGING' })).to.throw(
+      MesosMisuseError,
+      /TASK_STAGING/,
+    );
+    expect(() => driver.sendStatusUpdate({ task_id: { value: '' }, state: 'TASK_RUNNING' })).to.throw(
+      MesosMisuseError,
+      /task_id/,
+    );
+    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'RUNNING' as never })).to.throw(
+      MesosMisuseError,
+      /RUNNING/,
+    );
     expect(() => driver.sendFrameworkMessage(42 as never)).to.throw(MesosMisuseError);
     // Caught by encoding, synchronously, with the field named; nothing is kept or sent.
-    expect(() => driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING', reason: 'NOT_A_REASON' as never })).to.throw(
-      MesosMisuseError,
-      /reason/,
-    );
+    expect(() =>
+      driver.sendStatusUpdate({ task_id: { value: 't' }, state: 'TASK_RUNNING', reason: 'NOT_A_REASON' as never }),
+    ).to.throw(MesosMisuseError, /reason/);
     expect(driver.unacknowledged.unacknowledged_updates).to.have.length(0);
     driver.stop();
   });
 
   it('keeps updates until ACKNOWLEDGED and tasks until one of their updates is acknowledged', async () => {
-    const driver = makeDriver({ launchTask: (d, t) => void d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_RUNNING' }) });
+    const driver = makeDriver({
+      launchTask: (d, t) => void d.sendStatusUpdate({ task_id: t.task_id, state: 'TASK_RUNNING' }),
+    });
     driver.start();
     await flush();
     connection.stream.push(SUBSCRIBED);
@@ -217,9 +231,15 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(driver.unacknowledged.unacknowledged_tasks?.map((t) => t.task_id.value)).to.deep.equal(['t1', 't2']);
     expect(driver.unacknowledged.unacknowledged_updates).to.have.length(2);
     const first = connection.calls[0]?.update?.status;
-    connection.stream.push({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 't1' }, uuid: Buffer.from(first?.uuid ?? []) } });
+    connection.stream.push({
+      type: 'ACKNOWLEDGED',
+      acknowledged: { task_id: { value: 't1' }, uuid: Buffer.from(first?.uuid ?? []) },
+    });
     // A stray acknowledgement changes nothing.
-    connection.stream.push({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 't2' }, uuid: Buffer.alloc(16) } });
+    connection.stream.push({
+      type: 'ACKNOWLEDGED',
+      acknowledged: { task_id: { value: 't2' }, uuid: Buffer.alloc(16) },
+    });
     await flush();
     expect(driver.unacknowledged.unacknowledged_tasks?.map((t) => t.task_id.value)).to.deep.equal(['t2']);
     expect(driver.unacknowledged.unacknowledged_updates?.map((u) => u.status.task_id.value)).to.deep.equal(['t2']);
@@ -253,8 +273,14 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(connection.subscribeCalls).to.have.length(2);
     const resubscribe = connection.subscribeCalls[1]?.subscribe;
     expect(resubscribe?.unacknowledged_tasks?.map((t) => t.task_id.value)).to.deep.equal(['t1']);
-    expect(resubscribe?.unacknowledged_updates?.map((u) => u.status.state)).to.deep.equal(['TASK_RUNNING', 'TASK_FINISHED']);
-    connection.stream.push({ ...SUBSCRIBED, subscribed: { ...SUBSCRIBED.subscribed!, agent_info: { hostname: 'restarted' } } });
+    expect(resubscribe?.unacknowledged_updates?.map((u) => u.status.state)).to.deep.equal([
+      'TASK_RUNNING',
+      'TASK_FINISHED',
+    ]);
+    connection.stream.push({
+      ...SUBSCRIBED,
+      subscribed: { ...SUBSCRIBED.subscribed!, agent_info: { hostname: 'restarted' } },
+    });
     await flush();
     expect(calls).to.deep.equal(['registered', 'disconnected', 'reregistered restarted']);
     // Once resubscribed the recovery timer is off: nothing happens at the old deadline.
@@ -270,7 +296,8 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     await flush();
     connection.stream.push(SUBSCRIBED);
     await flush();
-    for (let i = 0; i < 20; i++) connection.script.push(new MesosTransportError('ECONNREFUSED', { code: 'ECONNREFUSED' }));
+    for (let i = 0; i < 20; i++)
+      connection.script.push(new MesosTransportError('ECONNREFUSED', { code: 'ECONNREFUSED' }));
     connection.stream.fail();
     await clock.tickAsync(9_000);
     // One retry per second (0.5 x 2 s).
@@ -403,7 +430,9 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(error.calledOnce).to.equal(true);
     expect(error.firstCall.args[1]).to.contain('launchTask').and.contain('boom');
     expect(killTask.called).to.equal(false);
-    expect(driver.sendStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING' })).to.equal(Status.DRIVER_ABORTED);
+    expect(driver.sendStatusUpdate({ task_id: { value: 't1' }, state: 'TASK_RUNNING' })).to.equal(
+      Status.DRIVER_ABORTED,
+    );
     expect(driver.stop()).to.equal(Status.DRIVER_STOPPED);
   });
 

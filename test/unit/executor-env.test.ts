@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { MesosConfigError } from '../../lib/common/errors';
-import { DEFAULT_SHUTDOWN_GRACE_PERIOD_MS, parseDuration, parseExecutorEnvironment } from '../../lib/driver/executor-env';
+import {
+  DEFAULT_SHUTDOWN_GRACE_PERIOD_MS,
+  parseDuration,
+  parseExecutorEnvironment,
+} from '../../lib/driver/executor-env';
 
 /** The environment a checkpointing agent gives its executors. */
 function agentEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -90,12 +94,16 @@ describe('executor environment', () => {
   });
 
   it('falls back to MESOS_SLAVE_PID when MESOS_AGENT_ENDPOINT is absent', () => {
-    const env = parseExecutorEnvironment(agentEnv({ MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: 'slave(1)@127.0.0.1:40123' }));
+    const env = parseExecutorEnvironment(
+      agentEnv({ MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: 'slave(1)@127.0.0.1:40123' }),
+    );
     expect(env.agentUrl).to.equal('http://127.0.0.1:40123');
   });
 
   it('accepts an IPv6 endpoint', () => {
-    expect(parseExecutorEnvironment(agentEnv({ MESOS_AGENT_ENDPOINT: '[::1]:5051' })).agentUrl).to.equal('http://[::1]:5051');
+    expect(parseExecutorEnvironment(agentEnv({ MESOS_AGENT_ENDPOINT: '[::1]:5051' })).agentUrl).to.equal(
+      'http://[::1]:5051',
+    );
   });
 
   it('needs neither recovery variable without checkpointing, and defaults the grace period', () => {
@@ -117,7 +125,13 @@ describe('executor environment', () => {
     expect(env).not.to.have.property('agentId');
   });
 
-  for (const name of ['MESOS_FRAMEWORK_ID', 'MESOS_EXECUTOR_ID', 'MESOS_DIRECTORY', 'MESOS_RECOVERY_TIMEOUT', 'MESOS_SUBSCRIPTION_BACKOFF_MAX']) {
+  for (const name of [
+    'MESOS_FRAMEWORK_ID',
+    'MESOS_EXECUTOR_ID',
+    'MESOS_DIRECTORY',
+    'MESOS_RECOVERY_TIMEOUT',
+    'MESOS_SUBSCRIPTION_BACKOFF_MAX',
+  ]) {
     it(`names ${name} when it is missing`, () => {
       const err = configError(() => parseExecutorEnvironment(agentEnv({ [name]: undefined })));
       expect(err.message).to.contain(name).and.contain('missing');
@@ -129,7 +143,9 @@ describe('executor environment', () => {
   }
 
   it('says where the agent should be when both address variables are missing', () => {
-    const err = configError(() => parseExecutorEnvironment(agentEnv({ MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: undefined })));
+    const err = configError(() =>
+      parseExecutorEnvironment(agentEnv({ MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: undefined })),
+    );
     expect(err.message).to.contain('MESOS_AGENT_ENDPOINT').and.contain('MESOS_SLAVE_PID');
   });
 
@@ -147,7 +163,11 @@ describe('executor environment', () => {
     expect(err.message).to.contain('MESOS_SLAVE_PID');
   });
 
-  for (const name of ['MESOS_RECOVERY_TIMEOUT', 'MESOS_SUBSCRIPTION_BACKOFF_MAX', 'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD']) {
+  for (const name of [
+    'MESOS_RECOVERY_TIMEOUT',
+    'MESOS_SUBSCRIPTION_BACKOFF_MAX',
+    'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD',
+  ]) {
     it(`names ${name} when its duration is malformed`, () => {
       const err = configError(() => parseExecutorEnvironment(agentEnv({ [name]: '5 minutes' })));
       expect(err.message).to.contain(name).and.contain("'5 minutes'");

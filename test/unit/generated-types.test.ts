@@ -12,7 +12,9 @@ describe('generated message types', () => {
       const a = generated.split('\n');
       const b = committed.split('\n');
       const line = a.findIndex((text, i) => text !== b[i]);
-      expect.fail(`messages.ts is stale; first difference at line ${line + 1}:\n  generated: ${a[line]}\n  committed: ${b[line]}`);
+      expect.fail(
+        `messages.ts is stale; first difference at line ${line + 1}:\n  generated: ${a[line]}\n  committed: ${b[line]}`,
+      );
     }
   });
 });

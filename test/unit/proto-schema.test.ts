@@ -35,7 +35,9 @@ function compareRow(root: protobuf.Root, columns: string[]): string[] {
     if (!(found instanceof protobuf.Enum)) return [`enum ${owner} is missing`];
     if (!(name in found.values)) return [`enum value ${owner}.${name} is missing`];
     const number = found.values[name];
-    return String(number) === numberText ? [] : [`enum value ${owner}.${name}: number ${number}, expected ${numberText}`];
+    return String(number) === numberText
+      ? []
+      : [`enum value ${owner}.${name}: number ${number}, expected ${numberText}`];
   }
   if (kind === 'field') {
     const [, , , numberText, type, label, def] = columns as [string, string, string, string, string, string, string];
@@ -59,7 +61,7 @@ describe('proto/ matches the Mesos v1 schema table', () => {
     expect(existsSync(TABLE), `expected the schema table at ${TABLE}`).to.equal(true);
   });
 
-  it('has every row of the table with identical name, number, type, label and default', function () {
+  it('has every row of the table with identical name, number, type, label and default', () => {
     if (!existsSync(TABLE)) throw new Error(`schema table not found at ${TABLE}`);
     const rows = readFileSync(TABLE, 'utf8')
       .split('\n')
@@ -73,9 +75,9 @@ describe('proto/ matches the Mesos v1 schema table', () => {
 
   it('reports a difference, naming it, when a row does not match', () => {
     const root = loadSchemaRoot();
-    expect(compareRow(root, ['field', 'mesos.v1.Filters', 'refuse_seconds', '2', 'double', 'optional', '5'])).to.deep.equal([
-      'field mesos.v1.Filters.refuse_seconds: number 1, expected 2',
-    ]);
+    expect(
+      compareRow(root, ['field', 'mesos.v1.Filters', 'refuse_seconds', '2', 'double', 'optional', '5']),
+    ).to.deep.equal(['field mesos.v1.Filters.refuse_seconds: number 1, expected 2']);
     expect(compareRow(root, ['field', 'mesos.v1.Filters', 'nope', '9', 'double', 'optional', '-'])).to.deep.equal([
       'field mesos.v1.Filters.nope is missing',
     ]);

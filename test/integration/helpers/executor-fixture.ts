@@ -26,7 +26,8 @@ const fixture: Executor = {
     driver.sendFrameworkMessage(`echo ${data.toString()}`);
   },
   async shutdown(driver) {
-    for (const taskId of running.values()) driver.sendStatusUpdate({ task_id: taskId, state: 'TASK_KILLED', message: 'executor shutdown' });
+    for (const taskId of running.values())
+      driver.sendStatusUpdate({ task_id: taskId, state: 'TASK_KILLED', message: 'executor shutdown' });
     running.clear();
     if (hangOnShutdown) await new Promise<never>(() => setInterval(() => undefined, 1_000));
   },

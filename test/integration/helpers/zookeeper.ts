@@ -113,10 +113,14 @@ export async function startZooKeeper(options: { tickTimeMs?: number } = {}): Pro
   const start = async (): Promise<void> => {
     // The shell kills java when our stdin closes, i.e. when this process dies, whatever the way.
     const java = `exec java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp ${ZOOKEEPER_JAR} ${SERVER_MAIN} ${config}`;
-    const proc = spawn('bash', ['-c', `(${java}) & pid=$!; trap 'kill -9 $pid 2>/dev/null' EXIT; cat >/dev/null; kill -9 $pid 2>/dev/null`], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const proc = spawn(
+      'bash',
+      ['-c', `(${java}) & pid=$!; trap 'kill -9 $pid 2>/dev/null' EXIT; cat >/dev/null; kill -9 $pid 2>/dev/null`],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     child = proc;
     running.add(proc);
     output = '';
@@ -172,7 +176,13 @@ export async function startZooKeeper(options: { tickTimeMs?: number } = {}): Pro
       // longer lists the session.
       const hexId = `0x${BigInt(`0x${sessionId.toString('hex')}`).toString(16)}`;
       for (let attempt = 0; attempt < 20; attempt += 1) {
-        const thief = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout: 60_000, spinDelay: 100, retries: 0, sessionId, sessionPassword });
+        const thief = zookeeper.createClient(`127.0.0.1:${port}`, {
+          sessionTimeout: 60_000,
+          spinDelay: 100,
+          retries: 0,
+          sessionId,
+          sessionPassword,
+        });
         const outcome = await new Promise<'attached' | 'expired' | 'timeout'>((resolve) => {
           const timer = setTimeout(() => resolve('timeout'), 2000);
           thief.on('connected', () => {
