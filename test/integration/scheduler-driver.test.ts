@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
 import { expect } from 'chai';
 import type { FrameworkInfo, Offer, TaskStatus } from '../../lib/codec/messages';
+import { encodeRecord } from '../../lib/codec/recordio';
 import type { MesosProtocolError } from '../../lib/common/errors';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import type { SchedulerDriverOptions } from '../../lib/driver/scheduler-options';
@@ -161,12 +163,10 @@ describe('MesosSchedulerDriver against a loopback master', function () {
     const driver = newDriver(scheduler, master.address, {}, FRAMEWORK, false);
     driver.start();
     await master.until(() => master.streams.size === 1);
-    master
-      .stream()
-      .send({
-        type: 'UPDATE',
-        update: { status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', agent_id: { value: 'a1' }, uuid: UUID } },
-      });
+    master.stream().send({
+      type: 'UPDATE',
+      update: { status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', agent_id: { value: 'a1' }, uuid: UUID } },
+    });
     await waitFor(() => statuses.length === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(master.calls).to.have.length(0);
@@ -324,8 +324,6 @@ describe('MesosSchedulerDriver backpressure on a real socket', function () {
   this.timeout(15_000);
 
   it('stops reading while a callback is blocked, so the master sees TCP backpressure, then delivers every event', async () => {
-    const { createServer } = await import('node:http');
-    const { encodeRecord } = await import('../../lib/codec/recordio');
     const big = 'x'.repeat(16 * 1024);
     const record = (event: object) => encodeRecord(Buffer.from(JSON.stringify(event)));
     const offers = (n: number) =>
