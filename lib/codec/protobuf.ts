@@ -204,26 +204,16 @@ function compiledOf(info: MessageInfo): CompiledPb {
   for (const field of info.fields) decoders[field.id] = fieldDecoder(field);
   const required = info.requiredFields.map((f) => f.name);
   const defaults = info.defaultFields;
-  compiled.decode = (r, end, into) => {
-    const out = into ?? {};
-    let currentField = 0;
-    try {
-      while (r.pos < end) {
-        const tag = r.uint32();
-        currentField = tag >>> 3;
-        const decode = decoders[currentField];
-        if (decode === undefined) r.skipType(tag & 7);
-        else decode(r, tag & 7, out);
-      }
-    } catch (err) {
-      const field = info.fieldById.get(currentField);
-      if (err instanceof FieldPathError) {
-        if (field) err.segments.unshift(field.name);
-        throw err;
-      }
-      // protobufjs throws RangeError/Error for truncated data or bad wire types.
-      throw new FieldPathError(err instanceof Error ? err.message : String(err), field ? [field.name] : []);
+  const rethrow = (err: unknown, currentField: number): FieldPathError => {
+    const field = info.fieldById.get(currentField);
+    if (err instanceof FieldPathError) {
+      if (field) err.segments.unshift(field.name);
+      return err;
     }
+    // protobufjs throws RangeError/Error for truncated data or bad wire types.
+    return new FieldPathError(err instanceof Error ? err.message : String(err), field ? [field.name] : []);
+  };
+  const finish = (r: Reader, end: number, out: Record<string, unknown>): Record<string, unknown> => {
     if (r.pos !== end) throw new FieldPathError(`a field runs past the end of ${info.fullName}`);
     for (let i = 0; i < required.length; i++) {
       if (out[required[i] as string] === undefined) decodeState.missingRequired = true;
@@ -231,11 +221,95 @@ function compiledOf(info: MessageInfo): CompiledPb {
     for (let i = 0; i < defaults.length; i++) fillDefault(out, defaults[i] as FieldInfo);
     return out;
   };
+  compiled.decode = generateDecoder(info, decoders, rethrow, finish);
   const writers = info.fields.map((field) => fieldWriter(field));
   compiled.encode = (message, w) => {
     for (let i = 0; i < writers.length; i++) (writers[i] as (m: Canonical, w: Writer) => void)(message, w);
   };
   return compiled;
+}
+
+/**
+ * The field loop of a message type as generated code. Each common field (a singular or repeated
+ * string, bool, int32, uint32, double, enum or message with its expected wire type) gets its own
+ * `case` with a constant property name, so V8 sees a few shapes per store instead of one shared
+ * closure storing every field of every type (a megamorphic store); every other field, and any
+ * unexpected wire type, goes to the field's closure exactly as before.
+ */
+function generateDecoder(
+  info: MessageInfo,
+  decoders: readonly (FieldDecoder | undefined)[],
+  rethrow: (err: unknown, currentField: number) => FieldPathError,
+  finish: (r: Reader, end: number, out: Record<string, unknown>) => Record<string, unknown>,
+): MessageDecoder {
+  const nested: CompiledPb[] = [];
+  const enums: ReadonlyMap<number, string>[] = [];
+  const cases: string[] = [];
+  const READS: Partial<Record<ScalarType, string>> = {
+    string: 'r.string()',
+    bool: 'r.bool()',
+    int32: 'r.int32()',
+    uint32: 'r.uint32()',
+    double: 'r.double()',
+  };
+  for (const field of info.fields) {
+    if (field.map) continue;
+    const key = JSON.stringify(field.name);
+    const kind = field.value;
+    const tag = (field.id << 3) | wireTypeOf(kind);
+    let read: string;
+    let pre = '';
+    let guard = false;
+    if (kind.kind === 'message') {
+      nested.push(compiledOf(kind.messageInfo));
+      const into = field.repeated ? 'undefined' : `out[${key}]`;
+      read = `M[${nested.length - 1}].decode(r, e, ${into})`;
+      pre = 'const l = r.uint32(); const e = r.pos + l; if (e > r.len) throw LEN(l); ';
+    } else if (kind.kind === 'enum') {
+      enums.push(kind.enumInfo.nameByNumber);
+      read = `N[${enums.length - 1}].get(r.int32())`;
+      guard = true;
+    } else {
+      const scalar = READS[kind.scalar];
+      if (scalar === undefined) continue;
+      read = scalar;
+    }
+    const store = field.repeated
+      ? `{ const list = out[${key}]; if (list === undefined) out[${key}] = [v]; else list.push(v); }`
+      : `out[${key}] = v;`;
+    cases.push(`case ${tag}: { ${pre}const v = ${read}; ${guard ? `if (v !== undefined) ${store}` : store} break; }`);
+  }
+  const source = `
+    return function decode(r, end, into) {
+      const out = into === undefined ? {} : into;
+      let f = 0;
+      try {
+        while (r.pos < end) {
+          const tag = r.uint32();
+          f = tag >>> 3;
+          switch (tag) {
+            ${cases.join('\n            ')}
+            default: {
+              const d = D[f];
+              if (d === undefined) r.skipType(tag & 7);
+              else d(r, tag & 7, out);
+            }
+          }
+        }
+      } catch (err) {
+        throw RETHROW(err, f);
+      }
+      return FINISH(r, end, out);
+    };`;
+  const lengthError = (length: number) => new FieldPathError(`length ${length} runs past the end of the data`);
+  return new Function('M', 'N', 'D', 'LEN', 'RETHROW', 'FINISH', source)(
+    nested,
+    enums,
+    decoders,
+    lengthError,
+    rethrow,
+    finish,
+  ) as MessageDecoder;
 }
 
 /** The compiled protobuf decoder of a message type: decodes `r` up to `end`, optionally merging into `into`. */
