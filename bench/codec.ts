@@ -94,10 +94,26 @@ export async function run(): Promise<BenchResult> {
   const n = EVENTS_PER_STREAM;
 
   const variants: Variant[] = [
-    { name: 'JSON.parse (records only)', bytes: json.bytes, time: () => timeRecords(json.records, (r) => JSON.parse(r.toString('utf8'))) },
-    { name: 'RecordIO + JSON.parse', bytes: json.bytes, time: () => timeStream(json.chunks, (r) => JSON.parse(r.toString('utf8')), n) },
-    { name: 'RecordIO + json codec', bytes: json.bytes, time: () => timeStream(json.chunks, (r) => jsonCodec.decode(r), n) },
-    { name: 'RecordIO + protobuf codec', bytes: pb.bytes, time: () => timeStream(pb.chunks, (r) => pbCodec.decode(r), n) },
+    {
+      name: 'JSON.parse (records only)',
+      bytes: json.bytes,
+      time: () => timeRecords(json.records, (r) => JSON.parse(r.toString('utf8'))),
+    },
+    {
+      name: 'RecordIO + JSON.parse',
+      bytes: json.bytes,
+      time: () => timeStream(json.chunks, (r) => JSON.parse(r.toString('utf8')), n),
+    },
+    {
+      name: 'RecordIO + json codec',
+      bytes: json.bytes,
+      time: () => timeStream(json.chunks, (r) => jsonCodec.decode(r), n),
+    },
+    {
+      name: 'RecordIO + protobuf codec',
+      bytes: pb.bytes,
+      time: () => timeStream(pb.chunks, (r) => pbCodec.decode(r), n),
+    },
   ];
 
   // Warm up every path so the JIT has compiled them before anything is measured.

@@ -2,85 +2,94 @@
  * mesos-driver: libmesos-shaped scheduler and executor drivers for Apache Mesos over the v1 HTTP API.
  * @packageDocumentation
  */
-export * from './common/errors';
-export { ExponentialBackoff } from './common/backoff';
-export type { BackoffOptions, BackoffStrategy } from './common/backoff';
-export type * from './codec/messages';
-export { getCodec, decodeJsonValue, MEDIA_TYPES, TYPE_NAMES, MesosEncodeError } from './codec/codec';
+
 export type { MessageCodec, WireFormat } from './codec/codec';
-export { Status } from './driver/status';
-export { MesosExecutorDriver, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS } from './driver/executor-driver';
-export type { Executor, ExecutorDriver, ExecutorDriverOptions, MaybePromise } from './driver/executor-types';
-export { parseExecutorEnvironment, parseDuration, DEFAULT_SHUTDOWN_GRACE_PERIOD_MS } from './driver/executor-env';
-export type { ExecutorEnvironment } from './driver/executor-env';
-export {
-  MesosSchedulerDriver,
-  MesosSchedulerError,
-  MesosNotSubscribedError,
-  MesosLeaderChangedError,
-  SCHEDULER_DRIVER_DEFAULTS,
-} from './driver/index';
-export type {
-  Scheduler,
-  SchedulerDriver,
-  SchedulerDriverOptions,
-  SchedulerDriverEvents,
-  SchedulerErrorCode,
-  ConnectionState,
-  HeartbeatOptions,
-  LeaderDetector,
-  DetectedMaster,
-  CallbackResult,
-  OfferIds,
-} from './driver/index';
-export { RecordIODecoder, encodeRecord, readRecords, DEFAULT_MAX_RECORD_BYTES } from './codec/recordio';
+export { decodeJsonValue, getCodec, MEDIA_TYPES, MesosEncodeError, TYPE_NAMES } from './codec/codec';
+export type * from './codec/messages';
 export type { RecordIOOptions } from './codec/recordio';
-// `Credential` is exported above as the mesos.v1 message; the transport uses that same type.
-export {
-  SchedulerClient,
-  ExecutorClient,
-  parseEndpointUrl,
-  leaderFromLocation,
-  SCHEDULER_API_PATH,
-  EXECUTOR_API_PATH,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS,
-} from './transport/index';
+export { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, readRecords } from './codec/recordio';
+export { isTerminalTaskState, TERMINAL_TASK_STATES } from './codec/task-states';
+export type { BackoffOptions, BackoffStrategy } from './common/backoff';
+export { ExponentialBackoff } from './common/backoff';
+export * from './common/errors';
 export type {
-  SchedulerSubscription,
-  SubscribeOptions,
-  SchedulerCallOptions,
-  SchedulerClientOptions,
-  ExecutorClientOptions,
-  ExecutorSubscription,
-  ExecutorRequestOptions,
-  HttpClientOptions,
-  TlsOptions,
-} from './transport/index';
-export {
-  parseResources,
-  parseAttributes,
-  addResources,
-  subtractResources,
-  containsResources,
-  isEmptyResources,
-  formatResources,
-  scalar as scalarResource,
-} from './local/resources';
+  DetectorOptions,
+  DetectorTlsOptions,
+  MasterDetector,
+  MasterEndpoint,
+  MasterLocation,
+  MasterSpec,
+  ZooKeeperUrl,
+} from './detector/index';
 export {
   createDetector,
-  MesosZooKeeperError,
-  ListDetector,
-  StaticDetector,
-  ZooKeeperDetector,
+  DEFAULT_ZK_SESSION_TIMEOUT_MS,
   decodeMasterIp,
+  ListDetector,
+  MesosZooKeeperError,
   parseMasterString,
   redactUrl,
-  DEFAULT_ZK_SESSION_TIMEOUT_MS,
+  StaticDetector,
+  ZooKeeperDetector,
 } from './detector/index';
-export type { MasterDetector, MasterLocation, DetectorOptions, DetectorTlsOptions, MasterSpec, ZooKeeperUrl, MasterEndpoint } from './detector/index';
+export { DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS, MesosExecutorDriver } from './driver/executor-driver';
+export type { ExecutorEnvironment } from './driver/executor-env';
+export { DEFAULT_SHUTDOWN_GRACE_PERIOD_MS, parseDuration, parseExecutorEnvironment } from './driver/executor-env';
+export type { Executor, ExecutorDriver, ExecutorDriverOptions, MaybePromise } from './driver/executor-types';
+export type {
+  CallbackResult,
+  ConnectionState,
+  DetectedMaster,
+  HeartbeatOptions,
+  LeaderDetector,
+  OfferIds,
+  Scheduler,
+  SchedulerDriver,
+  SchedulerDriverEvents,
+  SchedulerDriverOptions,
+  SchedulerErrorCode,
+} from './driver/index';
+export {
+  MesosLeaderChangedError,
+  MesosNotSubscribedError,
+  MesosSchedulerDriver,
+  MesosSchedulerError,
+  SCHEDULER_DRIVER_DEFAULTS,
+} from './driver/index';
+export { Status } from './driver/status';
+export type { AgentEvents, AgentTaskState, LocalAgentOptions } from './local/agent';
 export * from './local/index';
-export type { LocalAgentOptions, AgentEvents, AgentTaskState } from './local/agent';
 export type { LocalMasterEvents } from './local/master';
-export { isTerminalTaskState, TERMINAL_TASK_STATES } from './codec/task-states';
+export {
+  addResources,
+  containsResources,
+  formatResources,
+  isEmptyResources,
+  parseAttributes,
+  parseResources,
+  scalar as scalarResource,
+  subtractResources,
+} from './local/resources';
+export type {
+  ExecutorClientOptions,
+  ExecutorRequestOptions,
+  ExecutorSubscription,
+  HttpClientOptions,
+  SchedulerCallOptions,
+  SchedulerClientOptions,
+  SchedulerSubscription,
+  SubscribeOptions,
+  TlsOptions,
+} from './transport/index';
+// `Credential` is exported above as the mesos.v1 message; the transport uses that same type.
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  EXECUTOR_API_PATH,
+  ExecutorClient,
+  leaderFromLocation,
+  parseEndpointUrl,
+  SCHEDULER_API_PATH,
+  SchedulerClient,
+} from './transport/index';

@@ -23,7 +23,14 @@ export const RESULTS_DIR = path.join(__dirname, '..', 'results');
 export function saveResult(result: BenchResult, machine: MachineInfo = machineInfo()): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${result.name}.json`);
-  const payload = { name: result.name, date: new Date().toISOString(), machine, figures: result.figures, rows: result.rows, notes: result.notes };
+  const payload = {
+    name: result.name,
+    date: new Date().toISOString(),
+    machine,
+    figures: result.figures,
+    rows: result.rows,
+    notes: result.notes,
+  };
   writeFileSync(file, `${JSON.stringify(payload, null, 2)}\n`);
   return file;
 }
@@ -32,5 +39,7 @@ export function saveResult(result: BenchResult, machine: MachineInfo = machineIn
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

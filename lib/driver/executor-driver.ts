@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
-import type { TaskID, TaskStatus, executor } from '../codec/messages';
+import type { executor, TaskID, TaskStatus } from '../codec/messages';
 import { delay } from '../common/abort';
 import { MesosConfigError, MesosError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { createLogger } from '../common/logger';
@@ -29,8 +29,20 @@ const FALLBACK_RECOVERY_TIMEOUT_MS = 15 * 60_000;
 /** Default per-call time limit of UPDATE, MESSAGE and HEARTBEAT. */
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const TASK_STATES = new Set([
-  'TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_STAGING',
-  'TASK_ERROR', 'TASK_KILLING', 'TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN',
+  'TASK_STARTING',
+  'TASK_RUNNING',
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_LOST',
+  'TASK_STAGING',
+  'TASK_ERROR',
+  'TASK_KILLING',
+  'TASK_DROPPED',
+  'TASK_UNREACHABLE',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_UNKNOWN',
 ]);
 
 /** The open subscription stream, as the transport hands it over. */
@@ -127,7 +139,9 @@ export class MesosExecutorDriver implements ExecutorDriver {
   constructor(executor: Executor, options?: ExecutorDriverOptions & ExecutorDriverInternals);
   constructor(executor: Executor, options: ExecutorDriverOptions & ExecutorDriverInternals = {}) {
     if (executor === null || typeof executor !== 'object') {
-      throw new MesosMisuseError('MesosExecutorDriver needs an Executor object (a class instance or an object literal)');
+      throw new MesosMisuseError(
+        'MesosExecutorDriver needs an Executor object (a class instance or an object literal)',
+      );
     }
     this.executor = executor;
     const fromProcess = options.environment === undefined;
@@ -139,7 +153,11 @@ export class MesosExecutorDriver implements ExecutorDriver {
       if (fromProcess) delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
     }
 
-    this.heartbeatIntervalMs = nonNegative('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS);
+    this.heartbeatIntervalMs = nonNegative(
+      'heartbeatIntervalMs',
+      options.heartbeatIntervalMs,
+      DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL_MS,
+    );
     this.callTimeoutMs = nonNegative('callTimeoutMs', options.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS);
     this.exitOnShutdown = options.exitOnShutdown ?? true;
     this.terminateProcess = options.terminateProcess ?? terminateProcessGroup;
@@ -158,7 +176,12 @@ export class MesosExecutorDriver implements ExecutorDriver {
   start(): Status {
     if (this.state !== Status.DRIVER_NOT_STARTED) return this.state;
     this.state = Status.DRIVER_RUNNING;
-    log('starting executor %s of framework %s, agent %s', this.environment.executorId, this.environment.frameworkId, this.environment.agentUrl);
+    log(
+      'starting executor %s of framework %s, agent %s',
+      this.environment.executorId,
+      this.environment.frameworkId,
+      this.environment.agentUrl,
+    );
     if (this.heartbeatIntervalMs > 0) {
       this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), this.heartbeatIntervalMs);
       this.heartbeatTimer.unref();
@@ -253,8 +276,15 @@ export class MesosExecutorDriver implements ExecutorDriver {
       const sentUpdates = new Set(this.ledger.updates);
       let subscription: AgentSubscription;
       try {
-        log('subscribing (%d unacknowledged updates, %d unacknowledged tasks)', sentUpdates.size, this.ledger.tasks.length);
-        subscription = await this.connection.subscribe(this.makeCall('SUBSCRIBE', { subscribe: this.ledger.toSubscribe() }), { signal });
+        log(
+          'subscribing (%d unacknowledged updates, %d unacknowledged tasks)',
+          sentUpdates.size,
+          this.ledger.tasks.length,
+        );
+        subscription = await this.connection.subscribe(
+          this.makeCall('SUBSCRIBE', { subscribe: this.ledger.toSubscribe() }),
+          { signal },
+        );
       } catch (err) {
         if (!this.isActive()) return;
         if (!(await this.onSubscribeFailed(err))) return;
@@ -499,7 +529,12 @@ export class MesosExecutorDriver implements ExecutorDriver {
         return;
       }
       // Transient: an update stays in the ledger and goes out with the next SUBSCRIBE.
-      log('%s call failed (%s)%s', call.type, describe(err), call.type === 'UPDATE' ? '; kept for the next SUBSCRIBE' : '');
+      log(
+        '%s call failed (%s)%s',
+        call.type,
+        describe(err),
+        call.type === 'UPDATE' ? '; kept for the next SUBSCRIBE' : '',
+      );
     }
   }
 

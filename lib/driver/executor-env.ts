@@ -79,7 +79,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function required(env: Env, name: string): string {
   const value = env[name];
-  if (value === undefined) throw new MesosConfigError(`Environment variable ${name} is missing (the agent sets it for every executor)`);
+  if (value === undefined)
+    throw new MesosConfigError(`Environment variable ${name} is missing (the agent sets it for every executor)`);
   if (value.trim() === '') throw new MesosConfigError(`Environment variable ${name} is empty`);
   return value;
 }
@@ -105,14 +106,16 @@ function agentUrlFrom(env: Env): string {
   const endpoint = optional(env, 'MESOS_AGENT_ENDPOINT');
   if (endpoint !== undefined) {
     const url = endpointToUrl(endpoint.trim());
-    if (!url) throw new MesosConfigError(`Environment variable MESOS_AGENT_ENDPOINT must be 'ip:port', got '${endpoint}'`);
+    if (!url)
+      throw new MesosConfigError(`Environment variable MESOS_AGENT_ENDPOINT must be 'ip:port', got '${endpoint}'`);
     return url;
   }
   const pid = optional(env, 'MESOS_SLAVE_PID');
   if (pid !== undefined) {
     const at = pid.lastIndexOf('@');
     const url = at > 0 ? endpointToUrl(pid.slice(at + 1).trim()) : undefined;
-    if (!url) throw new MesosConfigError(`Environment variable MESOS_SLAVE_PID must be 'slave(1)@ip:port', got '${pid}'`);
+    if (!url)
+      throw new MesosConfigError(`Environment variable MESOS_SLAVE_PID must be 'slave(1)@ip:port', got '${pid}'`);
     return url;
   }
   throw new MesosConfigError(

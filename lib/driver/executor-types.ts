@@ -49,7 +49,12 @@ export interface ExecutorDriver {
  */
 export interface Executor {
   /** First successful subscription with the agent. */
-  registered?(driver: ExecutorDriver, executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, agentInfo: AgentInfo): MaybePromise<void>;
+  registered?(
+    driver: ExecutorDriver,
+    executorInfo: ExecutorInfo,
+    frameworkInfo: FrameworkInfo,
+    agentInfo: AgentInfo,
+  ): MaybePromise<void>;
   /** A later subscription, after the agent restarted (checkpointing frameworks only). */
   reregistered?(driver: ExecutorDriver, agentInfo: AgentInfo): MaybePromise<void>;
   /** The connection to the agent was lost; the driver is trying to reconnect (checkpointing only). */

@@ -3,7 +3,7 @@
  * launched tasks none of whose updates has been acknowledged. Both lists go into every
  * re-SUBSCRIBE, as the executor API requires (protocol digest §2.2).
  */
-import type { TaskInfo, executor } from '../codec/messages';
+import type { executor, TaskInfo } from '../codec/messages';
 
 function uuidKey(uuid: Uint8Array): string {
   return Buffer.from(uuid.buffer, uuid.byteOffset, uuid.byteLength).toString('hex');

@@ -1,19 +1,20 @@
 /** The scheduler driver (and, in executor*.ts, the executor driver). */
-export { Status } from './status';
+
 export { MesosSchedulerDriver } from './scheduler-driver';
-export type { Scheduler, SchedulerDriver, CallbackResult, OfferIds } from './scheduler-types';
+export type { SchedulerErrorCode } from './scheduler-errors';
+export { MesosLeaderChangedError, MesosNotSubscribedError, MesosSchedulerError } from './scheduler-errors';
+export type { SchedulerDriverEvents } from './scheduler-events';
 export type {
-  SchedulerDriverOptions,
+  DetectedMaster,
   HeartbeatOptions,
   LeaderDetector,
-  DetectedMaster,
+  SchedulerDriverOptions,
+  SchedulerSubscription as SchedulerDriverSubscription,
   SchedulerTransport,
   SchedulerTransportOptions,
-  SchedulerSubscription as SchedulerDriverSubscription,
 } from './scheduler-options';
 export { SCHEDULER_DRIVER_DEFAULTS } from './scheduler-options';
-export type { SchedulerDriverEvents } from './scheduler-events';
-export { MesosSchedulerError, MesosNotSubscribedError, MesosLeaderChangedError } from './scheduler-errors';
-export type { SchedulerErrorCode } from './scheduler-errors';
-export { CONNECTION_TRANSITIONS, STATUS_TRANSITIONS, MesosIllegalTransitionError } from './scheduler-state';
 export type { ConnectionState } from './scheduler-state';
+export { CONNECTION_TRANSITIONS, MesosIllegalTransitionError, STATUS_TRANSITIONS } from './scheduler-state';
+export type { CallbackResult, OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
+export { Status } from './status';

@@ -15,7 +15,14 @@ import { Status } from './status';
  * - `waiting`: backing off before the next attempt.
  * - `closed`: stopped or aborted; terminal.
  */
-export type ConnectionState = 'idle' | 'detecting' | 'subscribing' | 'subscribed' | 'disconnected' | 'waiting' | 'closed';
+export type ConnectionState =
+  | 'idle'
+  | 'detecting'
+  | 'subscribing'
+  | 'subscribed'
+  | 'disconnected'
+  | 'waiting'
+  | 'closed';
 
 /** Allowed connection-state transitions; anything else is a bug in the driver. */
 export const CONNECTION_TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = Object.freeze({

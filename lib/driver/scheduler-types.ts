@@ -12,10 +12,10 @@ import type {
   OfferID,
   OperationStatus,
   Request,
+  scheduler,
   TaskID,
   TaskInfo,
   TaskStatus,
-  scheduler,
 } from '../codec/messages';
 import type { Status } from './status';
 

@@ -244,7 +244,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     expect(failed?.task_id.value).to.equal('exits-3');
   });
 
-  it('no executorLost for a command task: its command executor is the agent\'s own', async () => {
+  it("no executorLost for a command task: its command executor is the agent's own", async () => {
     cluster = await LocalCluster.start({ taskMode: 'process' });
     let launched = false;
     const scheduler = new RecordingScheduler({

@@ -13,7 +13,12 @@ describe('MesosSchedulerDriver against LocalCluster', function () {
   });
 
   it('registers, launches a task on an offer, sees it finish (acked implicitly), then tears down', async () => {
-    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1, taskMode: 'simulated', simulatedTaskMs: 50 });
+    cluster = await LocalCluster.start({
+      agents: 1,
+      heartbeatIntervalSeconds: 1,
+      taskMode: 'simulated',
+      simulatedTaskMs: 50,
+    });
     const states: string[] = [];
     let launched = false;
     const driver = new MesosSchedulerDriver(
@@ -25,17 +30,26 @@ describe('MesosSchedulerDriver against LocalCluster', function () {
           }
           launched = true;
           const offer = offers[0]!;
-          const cpus = (offer.resources ?? []).filter((r) => r.name === 'cpus' || r.name === 'mem').map((r) => ({
-            ...r,
-            scalar: { value: r.name === 'cpus' ? 0.1 : 32 },
-          }));
+          const cpus = (offer.resources ?? [])
+            .filter((r) => r.name === 'cpus' || r.name === 'mem')
+            .map((r) => ({
+              ...r,
+              scalar: { value: r.name === 'cpus' ? 0.1 : 32 },
+            }));
           d.launchTasks(offer.id, [
-            { name: 'echo', task_id: { value: 'task-1' }, agent_id: offer.agent_id, resources: cpus, command: { value: 'true', shell: true } },
+            {
+              name: 'echo',
+              task_id: { value: 'task-1' },
+              agent_id: offer.agent_id,
+              resources: cpus,
+              command: { value: 'true', shell: true },
+            },
           ]);
         },
         statusUpdate(d, status: TaskStatus) {
           states.push(status.state);
-          if (status.state === 'TASK_FINISHED' || status.state === 'TASK_FAILED' || status.state === 'TASK_ERROR') d.stop();
+          if (status.state === 'TASK_FINISHED' || status.state === 'TASK_FAILED' || status.state === 'TASK_ERROR')
+            d.stop();
         },
       },
       { user: '', name: 'local-it' },

@@ -4,10 +4,11 @@
  * SUBSCRIBE fails the old stream over), removes frameworks on TEARDOWN, checks stream ids, and
  * lets a test script SUBSCRIBE answers (307, 503, ...) and call answers (400, ...).
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { randomUUID } from 'node:crypto';
-import { type WireFormat, getCodec, MEDIA_TYPES, TYPE_NAMES } from '../../../lib/codec/codec';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getCodec, MEDIA_TYPES, TYPE_NAMES, type WireFormat } from '../../../lib/codec/codec';
 import type { scheduler } from '../../../lib/codec/messages';
 import { encodeRecord } from '../../../lib/codec/recordio';
 
@@ -185,7 +186,12 @@ export class FakeMaster {
       subscribed: {
         framework_id: { value: id },
         heartbeat_interval_seconds: this.heartbeatSeconds,
-        master_info: { id: 'fake-master', ip: 0x0100007f, port: Number(this.address.split(':')[1]), hostname: '127.0.0.1' },
+        master_info: {
+          id: 'fake-master',
+          ip: 0x0100007f,
+          port: Number(this.address.split(':')[1]),
+          hostname: '127.0.0.1',
+        },
       },
     });
     stream.send({ type: 'HEARTBEAT' });
