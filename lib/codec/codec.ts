@@ -8,7 +8,7 @@
  * know (a newer master) are dropped from optional and repeated fields, proto2-style.
  */
 import { MesosDecodeError, MesosMisuseError } from '../common/errors';
-import { FieldPathError, MesosEncodeError } from './errors';
+import { FieldPathError } from './errors';
 import { jsonMessageDecoder, parseMesosJson, toMesosJsonObject } from './json';
 import { decodeProtobuf, encodeProtobuf } from './protobuf';
 import { findMissingRequired, getMessageInfo, type MessageInfo } from './reflect';

@@ -170,7 +170,7 @@ export function parseZooKeeperUrl(text: string): ZooKeeperUrl {
   const path = rawPath.replace(/\/+$/, '');
   if (path === '')
     throw new MesosConfigError(`Expecting a (chroot) path in ${JSON.stringify(redacted)}, e.g. zk://host:2181/mesos`);
-  if (/\/\/|\/\.\.?(\/|$)|[\s\u0000]/.test(path)) {
+  if (/\/\/|\/\.\.?(\/|$)|\s/.test(path) || path.includes('\u0000')) {
     throw new MesosConfigError(`Invalid ZooKeeper path ${JSON.stringify(path)} in ${JSON.stringify(redacted)}`);
   }
   return { servers: servers.join(','), path, ...(credentials !== undefined ? { credentials } : {}), redacted };

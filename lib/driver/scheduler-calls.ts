@@ -1,6 +1,7 @@
 /** Argument checks and small builders used by the scheduler driver's methods. */
-import { MesosMisuseError } from '../common/errors';
+
 import type { FrameworkInfo, Offer, OfferID, TaskInfo, TaskStatus } from '../codec/messages';
+import { MesosMisuseError } from '../common/errors';
 import type { OfferIds } from './scheduler-types';
 
 /** Throws MesosMisuseError unless `id` is an id message (`{ value: string }`). */
@@ -18,7 +19,7 @@ export function checkArray(value: unknown, what: string): asserts value is reado
 /** One OfferID or a list of them, checked and copied into an array. */
 export function toOfferIds(offerIds: OfferIds, what = 'offerIds'): OfferID[] {
   const list = Array.isArray(offerIds) ? [...(offerIds as readonly OfferID[])] : [offerIds as OfferID];
-  list.forEach((id, i) => checkId(id, `${what}[${i}]`));
+  for (const [i, id] of list.entries()) checkId(id, `${what}[${i}]`);
   return list;
 }
 

@@ -810,7 +810,7 @@ export class LocalAgent {
   /** Delivers a framework message to an executor (best effort: dropped when it is not connected). */
   sendFrameworkMessage(frameworkId: string, executorId: string, data: Uint8Array): void {
     const record = this.frameworks.get(frameworkId)?.executors.get(executorId);
-    if (!record || record.phase !== 'RUNNING' || !record.stream || record.stream.closed) {
+    if (record?.phase !== 'RUNNING' || !record.stream || record.stream.closed) {
       log('dropping framework message for executor %s of framework %s: not connected', executorId, frameworkId);
       return;
     }
@@ -921,16 +921,23 @@ export class LocalAgent {
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (STATE_PATHS.has(path)) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Expecting GET', { Allow: 'GET' });
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        reply(res, 405, 'Expecting GET', { Allow: 'GET' });
+        return;
+      }
       res.statusCode = 200;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(this.stateJson()));
       return;
     }
-    if (!EXECUTOR_PATHS.has(path)) return reply(res, 404, '');
+    if (!EXECUTOR_PATHS.has(path)) {
+      reply(res, 404, '');
+      return;
+    }
     if (req.method !== 'POST') {
       req.resume();
-      return reply(res, 405, `Expecting POST, got '${req.method ?? ''}'`, { Allow: 'POST' });
+      reply(res, 405, `Expecting POST, got '${req.method ?? ''}'`, { Allow: 'POST' });
+      return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -942,7 +949,10 @@ export class LocalAgent {
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) return reply(res, 400, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+      if (tooLarge) {
+        reply(res, 400, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+        return;
+      }
       try {
         this.handleExecutorCall(req, res, Buffer.concat(chunks));
       } catch (err) {
@@ -955,38 +965,64 @@ export class LocalAgent {
 
   private handleExecutorCall(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const contentType = req.headers['content-type'];
-    if (contentType === undefined) return reply(res, 400, "Expecting 'Content-Type' to be present");
+    if (contentType === undefined) {
+      reply(res, 400, "Expecting 'Content-Type' to be present");
+      return;
+    }
     const format = formatOfContentType(contentType);
     if (!format) {
-      return reply(res, 415, `Expecting 'Content-Type' of application/json or application/x-protobuf`);
+      reply(res, 415, `Expecting 'Content-Type' of application/json or application/x-protobuf`);
+      return;
     }
     let call: executor.Call;
     try {
       call = getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, format).decode(body);
     } catch (err) {
-      return reply(res, 400, `Failed to parse body into Call: ${(err as Error).message}`);
+      reply(res, 400, `Failed to parse body into Call: ${(err as Error).message}`);
+      return;
     }
     const problem = validateExecutorCall(call);
-    if (problem) return reply(res, 400, `Failed to validate Executor::Call: ${problem}`);
-    if (call.type === 'HEARTBEAT') return reply(res, 202, '');
-    if (this.recovering && call.type !== 'SUBSCRIBE') return reply(res, 503, 'Agent has not finished recovery');
+    if (problem) {
+      reply(res, 400, `Failed to validate Executor::Call: ${problem}`);
+      return;
+    }
+    if (call.type === 'HEARTBEAT') {
+      reply(res, 202, '');
+      return;
+    }
+    if (this.recovering && call.type !== 'SUBSCRIBE') {
+      reply(res, 503, 'Agent has not finished recovery');
+      return;
+    }
 
     let responseFormat = format;
     if (call.type === 'SUBSCRIBE') {
       const negotiated = negotiateResponseFormat(req.headers.accept);
-      if (!negotiated) return reply(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
+      if (!negotiated) {
+        reply(res, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf");
+        return;
+      }
       responseFormat = negotiated;
     }
     const framework = this.frameworks.get(call.framework_id.value);
-    if (!framework) return reply(res, 400, 'Framework cannot be found');
+    if (!framework) {
+      reply(res, 400, 'Framework cannot be found');
+      return;
+    }
     const record = framework.executors.get(call.executor_id.value);
-    if (!record) return reply(res, 400, 'Executor cannot be found');
-    if (record.phase === 'REGISTERING' && call.type !== 'SUBSCRIBE')
-      return reply(res, 403, 'Executor is not subscribed');
+    if (!record) {
+      reply(res, 400, 'Executor cannot be found');
+      return;
+    }
+    if (record.phase === 'REGISTERING' && call.type !== 'SUBSCRIBE') {
+      reply(res, 403, 'Executor is not subscribed');
+      return;
+    }
 
     switch (call.type) {
       case 'SUBSCRIBE':
-        return this.subscribe(framework, record, call.subscribe ?? {}, res, responseFormat);
+        this.subscribe(framework, record, call.subscribe ?? {}, res, responseFormat);
+        return;
       case 'UPDATE': {
         const status = call.update?.status as TaskStatus;
         reply(res, 202, '');
@@ -1002,7 +1038,8 @@ export class LocalAgent {
         return;
       }
       default:
-        return reply(res, 501, `Received '${call.type ?? 'UNKNOWN'}' call`);
+        reply(res, 501, `Received '${call.type ?? 'UNKNOWN'}' call`);
+        return;
     }
   }
 
@@ -1059,7 +1096,7 @@ export class LocalAgent {
     const replayed: TaskStatus[] = [];
     for (const update of subscribe.unacknowledged_updates ?? []) {
       const status = update.status;
-      if (!status?.uuid || status.uuid.length !== 16) continue;
+      if (status?.uuid?.length !== 16) continue;
       this.executorUpdate(record, status, false);
       replayed.push(status);
     }
@@ -1067,7 +1104,7 @@ export class LocalAgent {
     const known = new Set((subscribe.unacknowledged_tasks ?? []).map((t) => t.task_id.value));
     for (const taskId of record.launched) {
       const task = this.tasks.get(taskKey(record.frameworkId, taskId));
-      if (!task || task.state !== 'TASK_STAGING' || known.has(taskId)) continue;
+      if (task?.state !== 'TASK_STAGING' || known.has(taskId)) continue;
       this.sendUpdate(task, isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST', {
         source: 'SOURCE_AGENT',
         reason: 'REASON_AGENT_RESTARTED',

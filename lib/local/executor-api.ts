@@ -24,8 +24,7 @@ export function validateExecutorCall(call: executor.Call): string | undefined {
     case 'UPDATE': {
       if (!call.update) return "Expecting 'update' to be present";
       const status = call.update.status;
-      if (!status.uuid || status.uuid.length !== 16)
-        return `Invalid UUID: ${status.uuid ? `${status.uuid.length} bytes` : 'missing'}`;
+      if (status.uuid?.length !== 16) return `Invalid UUID: ${status.uuid ? `${status.uuid.length} bytes` : 'missing'}`;
       if (status.source !== 'SOURCE_EXECUTOR') return 'Received Call from executor with invalid source';
       if (status.state === 'TASK_STAGING') return 'Received TASK_STAGING from executor';
       if (status.executor_id && status.executor_id.value !== call.executor_id.value) {
