@@ -67,6 +67,7 @@ export {
   isEmptyResources,
   parseAttributes,
   parseResources,
+  ResourceTotals,
   scalar as scalarResource,
   subtractResources,
 } from './local/resources';
