@@ -66,6 +66,7 @@ import {
   type SchedulerTransport,
   type SchedulerTransportOptions,
 } from './scheduler-options';
+import { validateSchedulerDriverOptions } from './scheduler-options-validation';
 import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, StateMachine } from './scheduler-state';
 import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
 import { Status } from './status';
@@ -167,6 +168,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (credential !== undefined && (typeof credential !== 'object' || typeof credential?.principal !== 'string')) {
       throw new MesosMisuseError('MesosSchedulerDriver: credential must be { principal: string, secret?: string }');
     }
+    validateSchedulerDriverOptions(options);
     this.scheduler = scheduler;
     this.framework = fillFrameworkDefaults(framework);
     this.master = master.trim();
