@@ -1,7 +1,10 @@
 /**
  * The driver side of the failover benchmark, in its own process: a MesosSchedulerDriver whose
- * lifecycle callbacks (registered, reregistered, disconnected, heartbeat, error) are reported to
- * the parent as JSON lines with wall-clock times. Stops when stdin closes.
+ * lifecycle callbacks (registered, reregistered, disconnected, heartbeat, error) and observability
+ * events (connection-state transitions, the `disconnected` event with its cause, `subscribed`,
+ * `subscribeFailed`) are reported to the parent as JSON lines with wall-clock times, so the parent
+ * can break a failover down into phases. Only public API is used; the driver runs unchanged.
+ * Stops when stdin closes.
  */
 import { childArgument, epochMs, tellParent, untilParentCloses } from './bench-child';
 import { MesosSchedulerDriver } from './library-under-test';
@@ -17,29 +20,52 @@ export interface FailoverDriverArgument {
 
 /** One line this child writes. */
 export interface LifecycleLine {
-  event: 'registered' | 'reregistered' | 'disconnected' | 'heartbeat' | 'error';
+  /**
+   * Callbacks: `registered`, `reregistered`, `disconnected` (the callback, as delivered),
+   * `heartbeat`, `error`. Driver events: `state` (connection transition `from` -> `to`), `lost`
+   * (the `disconnected` event, with the cause's class in `cause`), `subscribed` (SUBSCRIBED
+   * handled), `subscribeFailed` (an attempt failed; the driver retries after `delayMs`).
+   */
+  event:
+    | 'registered'
+    | 'reregistered'
+    | 'disconnected'
+    | 'heartbeat'
+    | 'error'
+    | 'state'
+    | 'lost'
+    | 'subscribed'
+    | 'subscribeFailed';
   at: number;
   master?: string;
   message?: string;
+  from?: string;
+  to?: string;
+  cause?: string;
+  delayMs?: number;
+}
+
+function tell(line: LifecycleLine): void {
+  tellParent(line);
 }
 
 const arg = childArgument<FailoverDriverArgument>();
 const driver = new MesosSchedulerDriver(
   {
     registered(_d, _id, masterInfo) {
-      tellParent({ event: 'registered', at: epochMs(), master: `${masterInfo.hostname}:${masterInfo.port}` });
+      tell({ event: 'registered', at: epochMs(), master: `${masterInfo.hostname}:${masterInfo.port}` });
     },
     reregistered(_d, masterInfo) {
-      tellParent({ event: 'reregistered', at: epochMs(), master: `${masterInfo.hostname}:${masterInfo.port}` });
+      tell({ event: 'reregistered', at: epochMs(), master: `${masterInfo.hostname}:${masterInfo.port}` });
     },
     disconnected() {
-      tellParent({ event: 'disconnected', at: epochMs() });
+      tell({ event: 'disconnected', at: epochMs() });
     },
     heartbeat() {
-      if (arg.heartbeats) tellParent({ event: 'heartbeat', at: epochMs() });
+      if (arg.heartbeats) tell({ event: 'heartbeat', at: epochMs() });
     },
     error(_d, message) {
-      tellParent({ event: 'error', at: epochMs(), message });
+      tell({ event: 'error', at: epochMs(), message });
     },
   },
   // failover_timeout > 0 so the framework survives its disconnections, as a production framework would.
@@ -48,6 +74,23 @@ const driver = new MesosSchedulerDriver(
   true,
   undefined,
   arg.reconnectDelayMaxMs !== undefined ? { reconnectDelayMaxMs: arg.reconnectDelayMaxMs } : {},
+);
+// The driver's typed events are emitted synchronously at the transition, before any callback is
+// queued, so their times are when the driver itself acted.
+driver.on('state', ({ from, to }) => tell({ event: 'state', at: epochMs(), from, to }));
+driver.on('disconnected', ({ cause }) =>
+  tell({ event: 'lost', at: epochMs(), cause: cause.name || cause.constructor.name, message: cause.message }),
+);
+driver.on('subscribed', ({ master }) => tell({ event: 'subscribed', at: epochMs(), master }));
+driver.on('subscribeFailed', ({ error, delayMs, master }) =>
+  tell({
+    event: 'subscribeFailed',
+    at: epochMs(),
+    delayMs,
+    message: error.message,
+    cause: error.name || error.constructor.name,
+    ...(master ? { master } : {}),
+  }),
 );
 driver.start();
 
