@@ -3,7 +3,7 @@
  * watch-driven detectors.
  */
 import { MesosAbortError, type MesosError } from '../common/errors';
-import type { MasterLocation } from './detector';
+import type { MasterLocation } from './types';
 
 interface Waiter {
   previousUrl: string | null;

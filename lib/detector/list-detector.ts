@@ -8,9 +8,9 @@ import * as https from 'node:https';
 import { anySignal, delay } from '../common/abort';
 import { MesosAbortError, MesosProtocolError, MesosTimeoutError, MesosTransportError } from '../common/errors';
 import { createLogger } from '../common/logger';
-import type { DetectorOptions, MasterDetector, MasterLocation } from './detector';
 import { formatHost } from './master-info';
 import type { MasterEndpoint } from './master-string';
+import type { DetectorOptions, MasterDetector, MasterLocation } from './types';
 
 const log = createLogger('detector:list');
 

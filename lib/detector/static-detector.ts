@@ -1,7 +1,7 @@
 /** The standalone detector: one fixed master that never changes. */
 import { MesosAbortError } from '../common/errors';
-import type { MasterDetector, MasterLocation } from './detector';
 import { LeaderState } from './leader-state';
+import type { MasterDetector, MasterLocation } from './types';
 
 /** Detects one fixed master: detect(null) resolves at once; detect(same) waits until aborted or closed. */
 export class StaticDetector implements MasterDetector {

@@ -7,16 +7,11 @@
 import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
 import { MesosAbortError, type MesosError } from '../common/errors';
 import { createLogger } from '../common/logger';
-import {
-  DEFAULT_ZK_SESSION_TIMEOUT_MS,
-  type DetectorOptions,
-  type MasterDetector,
-  type MasterLocation,
-} from './detector';
 import { MesosZooKeeperError } from './errors';
 import { LeaderState } from './leader-state';
 import { masterUrl } from './master-info';
 import type { ZooKeeperUrl } from './master-string';
+import { DEFAULT_ZK_SESSION_TIMEOUT_MS, type DetectorOptions, type MasterDetector, type MasterLocation } from './types';
 import { decodeMemberData, leadingMember } from './zk-members';
 import { closeZooKeeperClient, createZooKeeperClient, type RawZkClient, ZkOps, type ZkWatchEvent } from './zookeeper';
 
