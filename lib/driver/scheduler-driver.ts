@@ -38,6 +38,7 @@ import {
 } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { createDetector } from '../detector/detector';
+import { redactUrl } from '../detector/master-string';
 import { SchedulerClient } from '../transport/scheduler-client';
 import { CallbackQueue, isThenable } from './callback-queue';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
@@ -256,7 +257,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     } catch (error) {
       this.fatal(
         'detectorFailed',
-        `Failed to create a master detector for '${this.master}': ${messageOf(error)}`,
+        // A zk:// string may carry a ZooKeeper password: never echo it.
+        `Failed to create a master detector for '${redactUrl(this.master)}': ${messageOf(error)}`,
         error,
       );
       return this.status;
