@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { EventEmitter } from 'eventemitter3';
+import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type {
   AgentID,
   Credential,
@@ -221,6 +222,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.joined = new Promise<Status>((resolve) => {
       this.settleJoin = resolve;
     });
+    // A FrameworkInfo that cannot be encoded would fail every SUBSCRIBE: say so now.
+    this.checkEncodable(this.subscribeCall());
   }
 
   /** The driver's current libmesos status. */
@@ -476,12 +479,23 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       );
       return this.status;
     }
-    this.framework = { ...fillFrameworkDefaults(frameworkInfo), id: currentId };
+    const framework: FrameworkInfo = { ...fillFrameworkDefaults(frameworkInfo), id: currentId };
     // Without suppressedRoles the set is kept, limited to the roles the framework still has.
-    const roles = new Set(rolesOf(this.framework));
-    this.suppressedRoles = new Set(
+    const roles = new Set(rolesOf(framework));
+    const suppressed = new Set(
       (suppressedRoles ?? [...this.suppressedRoles]).filter((r) => suppressedRoles || roles.has(r)),
     );
+    // Checked before it is kept: every later SUBSCRIBE carries it.
+    this.checkEncodable({
+      type: 'UPDATE_FRAMEWORK',
+      update_framework: {
+        framework_info: framework,
+        suppressed_roles: [...suppressed],
+        ...(offerConstraints ? { offer_constraints: offerConstraints } : {}),
+      },
+    });
+    this.framework = framework;
+    this.suppressedRoles = suppressed;
     this.offerConstraints = offerConstraints;
     if (!this.connected) {
       this.log('updateFramework while not subscribed: the next SUBSCRIBE carries the new FrameworkInfo');
@@ -522,11 +536,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.dropped('ACCEPT', 'not subscribed');
       return this.status;
     }
+    const call: scheduler.Call = { type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) };
+    this.checkEncodable(call);
     for (const id of offerIds) {
       if (!this.heldOffers.delete(id.value))
         this.log('accepting offer %s, which this subscription does not hold', id.value);
     }
-    this.send({ type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) });
+    this.send(call);
     return this.status;
   }
 
@@ -537,8 +553,22 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.dropped(type, 'not subscribed');
       return this.status;
     }
-    this.send(build());
+    const call = build();
+    this.checkEncodable(call);
+    this.send(call);
     return this.status;
+  }
+
+  /**
+   * Encodes a call of the user's once, so that a malformed argument is a MesosEncodeError naming
+   * the field, thrown to the caller, rather than a call that fails later in the background (a
+   * launch silently lost).
+   */
+  private checkEncodable(call: scheduler.Call): void {
+    getCodec<scheduler.Call>(
+      TYPE_NAMES.SchedulerCall,
+      this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
+    ).encode(call);
   }
 
   private rejectIfConfigured(type: scheduler.Call.Type): void {
@@ -698,6 +728,11 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       const error = outcome.error;
       if (error instanceof MesosAuthenticationError) {
         this.fatal('authenticationFailed', 'Master refused authentication', error);
+        return;
+      }
+      if (error instanceof MesosMisuseError) {
+        // The SUBSCRIBE itself is malformed (it cannot be encoded): retrying cannot fix it.
+        this.fatal('misuse', `Cannot subscribe: ${error.message}`, error);
         return;
       }
       if (error instanceof MesosRedirectError) redirectTo = error.leader;

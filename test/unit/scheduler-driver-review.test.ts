@@ -3,13 +3,111 @@
  * its fix.
  */
 import { expect } from 'chai';
-import type { FrameworkInfo } from '../../lib/codec/messages';
+import sinon from 'sinon';
+import { getCodec, TYPE_NAMES } from '../../lib/codec/codec';
+import type { FrameworkInfo, scheduler, TaskInfo } from '../../lib/codec/messages';
+import { MesosMisuseError } from '../../lib/common/errors';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
+import type {
+  LeaderDetector,
+  SchedulerDriverOptions,
+  SchedulerSubscription,
+  SchedulerTransport,
+} from '../../lib/driver/scheduler-options';
+import type { Scheduler } from '../../lib/driver/scheduler-types';
 import { Status } from '../../lib/driver/status';
 
 const FRAMEWORK: FrameworkInfo = { user: 'alice', name: 'review', hostname: 'h', failover_timeout: 3600 };
+const CALL_CODEC = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, 'protobuf');
+
+/** Events the test pushes; ends quietly when closed. */
+class Feed implements AsyncIterable<scheduler.Event> {
+  private readonly buffered: scheduler.Event[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+  push(event: scheduler.Event): void {
+    this.buffered.push(event);
+    this.notify();
+  }
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<scheduler.Event> {
+    for (;;) {
+      const next = this.buffered.shift();
+      if (next) yield next;
+      else if (this.closed) return;
+      else await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+/** A transport that encodes every call as SchedulerClient does (asynchronously) and records it. */
+class EncodingTransport implements SchedulerTransport {
+  readonly sent: scheduler.Call[] = [];
+  readonly subscribes: scheduler.Call[] = [];
+  readonly feed = new Feed();
+  async subscribe(call: scheduler.Call, options: { signal: AbortSignal }): Promise<SchedulerSubscription> {
+    CALL_CODEC.encode(call);
+    this.subscribes.push(call);
+    options.signal.addEventListener('abort', () => this.feed.close(), { once: true });
+    return { streamId: 's1', events: this.feed, close: () => this.feed.close() };
+  }
+  async call(call: scheduler.Call): Promise<scheduler.Response | undefined> {
+    CALL_CODEC.encode(call);
+    this.sent.push(call);
+    return undefined;
+  }
+  close(): void {
+    this.feed.close();
+  }
+}
+
+const staticDetector: LeaderDetector = {
+  detect: async (previous) => (previous ? new Promise<never>(() => undefined) : { url: 'http://m1:5050' }),
+  close: () => undefined,
+};
+
+function driverWith(
+  scheduler: Scheduler,
+  framework: FrameworkInfo = FRAMEWORK,
+  options: SchedulerDriverOptions = {},
+): { driver: MesosSchedulerDriver; transports: EncodingTransport[] } {
+  const transports: EncodingTransport[] = [];
+  const driver = new MesosSchedulerDriver(scheduler, framework, 'm1:5050', true, undefined, {
+    detector: staticDetector,
+    backoff: { initialMs: 10, maxMs: 10, jitter: 0 },
+    reconnectDelayMaxMs: 0,
+    heartbeat: { enabled: false },
+    transportFactory: () => {
+      const transport = new EncodingTransport();
+      transports.push(transport);
+      return transport;
+    },
+    ...options,
+  });
+  return { driver, transports };
+}
+
+const SUBSCRIBED: scheduler.Event = {
+  type: 'SUBSCRIBED',
+  subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 15 },
+};
+
+async function settle(clock: sinon.SinonFakeTimers, ms = 0): Promise<void> {
+  await clock.tickAsync(ms);
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
 
 describe('MesosSchedulerDriver review regressions', () => {
+  afterEach(() => sinon.restore());
+
   it('never puts the ZooKeeper password of the master string in the error of a failed detector', async () => {
     const errors: string[] = [];
     // No znode path: the detector cannot be created, and the driver aborts with an error.
@@ -30,5 +128,74 @@ describe('MesosSchedulerDriver review regressions', () => {
     for (const text of [errors[0], emitted[0]?.message, reason?.message]) {
       expect(text).to.not.include('s3cret-pw');
     }
+  });
+
+  it('rejects a FrameworkInfo that cannot be encoded at construction, instead of retrying SUBSCRIBE for ever', () => {
+    const bad = { ...FRAMEWORK, roles: 'not-a-list' } as unknown as FrameworkInfo;
+    expect(() => driverWith({}, bad)).to.throw(MesosMisuseError, /framework_info\.roles/);
+  });
+
+  it('aborts, rather than retrying for ever, when its SUBSCRIBE can no longer be encoded', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const errors: string[] = [];
+    const capabilities: FrameworkInfo.Capability[] = [];
+    const { driver, transports } = driverWith(
+      { error: (_d, m) => void errors.push(m) },
+      { ...FRAMEWORK, capabilities },
+    );
+    const run = driver.run();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    // The caller's array is shared with the driver's copy: a bad entry reaches the next SUBSCRIBE.
+    capabilities.push({ type: 'NO_SUCH_CAPABILITY' as FrameworkInfo.Capability.Type });
+    transports[0]?.feed.close();
+    let settled: Status | undefined;
+    void run.then((status) => (settled = status));
+    await settle(clock, 1000);
+    expect(settled).to.equal(Status.DRIVER_ABORTED);
+    expect(transports.length).to.be.at.most(2);
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.match(/NO_SUCH_CAPABILITY/);
+  });
+
+  it('throws a typed misuse error from updateFramework() for a FrameworkInfo that cannot be encoded, keeping the old one', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { driver, transports } = driverWith({});
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    const bad = { ...FRAMEWORK, failover_timeout: 'soon' } as unknown as FrameworkInfo;
+    expect(() => driver.updateFramework(bad)).to.throw(MesosMisuseError, /failover_timeout/);
+    expect(driver.status).to.equal(Status.DRIVER_RUNNING);
+    // The SUBSCRIBE after a loss still carries the FrameworkInfo that was valid.
+    transports[0]?.feed.close();
+    await settle(clock, 100);
+    expect(transports[1]?.subscribes[0]?.subscribe?.framework_info.failover_timeout).to.equal(3600);
+    driver.stop(true);
+    await settle(clock);
+  });
+
+  it('throws a typed misuse error naming the field when a launched task cannot be encoded, instead of losing the task', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { driver, transports } = driverWith({});
+    const failed: string[] = [];
+    driver.on('callFailed', ({ type }) => failed.push(type));
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    const noAgent = { name: 't', task_id: { value: 't1' } } as unknown as TaskInfo;
+    expect(() => driver.launchTasks({ value: 'o1' }, [noAgent])).to.throw(MesosMisuseError, /agent_id/);
+    expect(() => driver.killTask({ value: 't1' }, { grace_period: 'x' } as never)).to.throw(
+      MesosMisuseError,
+      /kill_policy/,
+    );
+    await settle(clock);
+    expect(failed).to.deep.equal([]);
+    expect(transports[0]?.sent.map((c) => c.type)).to.deep.equal([]);
+    driver.stop(true);
+    await settle(clock);
   });
 });
