@@ -622,7 +622,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   /**
    * Backpressure: resolves once the callbacks and calls have caught up to half their limits.
    * Until then the caller does not read the stream, so the socket fills and TCP stops the master,
-   * instead of events piling up in memory. The watchdog is paused meanwhile (see HeartbeatWatchdog).
+   * instead of events piling up in memory. The watchdog is paused while the callbacks catch up
+   * (see HeartbeatWatchdog), not while calls wait for the master's answers.
    */
   private async catchUp(attempt: AbortSignal): Promise<void> {
     this.watchdog?.pause();
@@ -637,6 +638,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     try {
       await Promise.race([this.queue.whenPendingAtMost(Math.floor(this.maxPendingEvents / 2)), aborted]);
       if (this.unsettledCalls > this.maxPendingCalls / 2 && !attempt.aborted && !this.lifetime.signal.aborted) {
+        // Unanswered calls are the master's silence, not the framework's: a dead or partitioned
+        // master must still be declared lost (which closes the transport and settles the calls).
+        this.watchdog?.resume();
         await Promise.race([new Promise<void>((resolve) => (this.callsSettled = resolve)), aborted]);
       }
     } finally {

@@ -198,4 +198,36 @@ describe('MesosSchedulerDriver review regressions', () => {
     driver.stop(true);
     await settle(clock);
   });
+
+  it('still declares a silent master lost while the stream is paused for calls that never get an answer', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const log: string[] = [];
+    const { driver, transports } = driverWith(
+      { disconnected: () => void log.push('disconnected'), reregistered: () => void log.push('reregistered') },
+      FRAMEWORK,
+      { heartbeat: { missedIntervals: 2 }, maxPendingCalls: 2 },
+    );
+    driver.start();
+    await settle(clock);
+    const first = transports[0] as EncodingTransport;
+    // A partitioned master: calls reach nothing and are never answered.
+    first.call = (call) => {
+      first.sent.push(call);
+      return new Promise<never>(() => undefined);
+    };
+    first.feed.push({ ...SUBSCRIBED, subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 1 } });
+    await settle(clock);
+    driver.killTask({ value: 't1' });
+    driver.killTask({ value: 't2' });
+    // The next event finds two unanswered calls: the driver stops reading until they settle.
+    first.feed.push({ type: 'HEARTBEAT' });
+    await settle(clock, 2500);
+    expect(log).to.deep.equal(['disconnected']);
+    await settle(clock, 100);
+    transports[1]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    expect(log).to.deep.equal(['disconnected', 'reregistered']);
+    driver.stop(true);
+    await settle(clock);
+  });
 });
