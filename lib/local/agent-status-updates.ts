@@ -5,6 +5,7 @@
  * reach the framework in order. Duplicates (same uuid) are ignored.
  */
 import type { TaskStatus } from '../codec/messages';
+import { isTerminalTaskState } from '../codec/task-states';
 import { ExponentialBackoff } from '../common/backoff';
 import { createLogger } from '../common/logger';
 
@@ -24,22 +25,6 @@ export interface AgentStatusUpdatesOptions {
   retryMs: number;
   /** Largest retry interval in ms (Mesos: 10 min). */
   retryMaxMs: number;
-}
-
-const TERMINAL_STATES = new Set<string>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
-
-/** True for the states Mesos's `isTerminalState` calls terminal. */
-export function isTerminalTaskState(state: string): boolean {
-  return TERMINAL_STATES.has(state);
 }
 
 interface TaskStream {

@@ -21,9 +21,10 @@ import type {
   TaskState,
   TaskStatus,
 } from '../codec/messages';
+import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
-import { AgentStatusUpdates, isTerminalTaskState } from './agent-status-updates';
+import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';

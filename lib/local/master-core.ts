@@ -17,6 +17,7 @@ import type {
   TaskState,
   TaskStatus,
 } from '../codec/messages';
+import { TERMINAL_TASK_STATES } from '../codec/task-states';
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
 import { allocatedTo, withoutAllocation } from './allocation-info';
@@ -34,18 +35,6 @@ import { addResources, containsResources, isEmptyResources, ResourceTotals, subt
 const log = createLogger('local:master');
 /** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
 const MAX_COMPLETED_FRAMEWORKS = 50;
-
-/** Task states after which a task holds no resources. */
-export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
 
 /** A task the master knows. */
 export interface TaskRecord {
