@@ -112,6 +112,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private readonly backoff: BackoffStrategy;
   private readonly watchdog: HeartbeatWatchdog | undefined;
   private readonly lifetime = new AbortController();
+  /** Cancels calls in flight; aborted only when the connections close, so stop() can let them finish. */
+  private readonly calls = new AbortController();
+  private drainWaiter: (() => void) | undefined;
   private readonly joined: Promise<Status>;
   private settleJoin!: (status: Status) => void;
 
@@ -158,6 +161,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     super();
     // Every in-flight call listens on this signal; many queued calls are normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
+    setMaxListeners(0, this.calls.signal);
     if (typeof scheduler !== 'object' || scheduler === null) {
       throw new MesosMisuseError('MesosSchedulerDriver: scheduler must be an object with callback methods');
     }
@@ -595,14 +599,14 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     const body: scheduler.Call = { ...call, framework_id: this.framework.id };
     const streamId = this.streamId;
     this.unsettledCalls++;
-    transport.call(body, streamId ? { signal: this.lifetime.signal, streamId } : { signal: this.lifetime.signal }).then(
+    transport.call(body, streamId ? { signal: this.calls.signal, streamId } : { signal: this.calls.signal }).then(
       () => {
         this.callSettled();
         if (this.log.enabled) this.log('%s sent', type);
       },
       (error: unknown) => {
         this.callSettled();
-        if (error instanceof MesosAbortError && this.lifetime.signal.aborted) return;
+        if (error instanceof MesosAbortError && this.calls.signal.aborted) return;
         const err = toError(error);
         this.log('%s failed: %s', type, err.message);
         this.emit('callFailed', { type, error: err });
@@ -612,6 +616,11 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   private callSettled(): void {
     this.unsettledCalls--;
+    if (this.unsettledCalls === 0 && this.drainWaiter !== undefined) {
+      const done = this.drainWaiter;
+      this.drainWaiter = undefined;
+      done();
+    }
     if (this.callsSettled !== undefined && this.unsettledCalls <= this.maxPendingCalls / 2) {
       const resume = this.callsSettled;
       this.callsSettled = undefined;
@@ -1157,8 +1166,10 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   ): Promise<void> {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.lingering = false;
+    const timeoutMs = this.options.teardownTimeoutMs ?? SCHEDULER_DRIVER_DEFAULTS.teardownTimeoutMs;
+    // As in libmesos, calls made before stop() still go out (a KILL then stop(true) must not lose the KILL).
+    await this.drainCalls(timeoutMs);
     if (teardown && this.framework.id) {
-      const timeoutMs = this.options.teardownTimeoutMs ?? SCHEDULER_DRIVER_DEFAULTS.teardownTimeoutMs;
       const signal = AbortSignal.timeout(timeoutMs);
       const call: scheduler.Call = { type: 'TEARDOWN', framework_id: this.framework.id };
       try {
@@ -1175,7 +1186,25 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.settleJoin(Status.DRIVER_STOPPED);
   }
 
+  /** Resolves when every call handed to the transport has been answered, or after `ms`. */
+  private drainCalls(ms: number): Promise<void> {
+    if (this.unsettledCalls === 0) return Promise.resolve();
+    this.log('waiting for %d call(s) in flight before closing', this.unsettledCalls);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiter = undefined;
+        resolve();
+      }, ms);
+      timer.unref?.();
+      this.drainWaiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   private closeConnections(): void {
+    if (!this.calls.signal.aborted) this.calls.abort(new MesosAbortError('The scheduler driver stopped'));
     this.attempt?.abort(new MesosAbortError('The scheduler driver stopped'));
     this.subscription?.close();
     this.transport?.close();

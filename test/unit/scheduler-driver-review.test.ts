@@ -231,3 +231,83 @@ describe('MesosSchedulerDriver review regressions', () => {
     await settle(clock);
   });
 });
+
+describe('MesosSchedulerDriver stop() lets calls already made finish, as libmesos does', () => {
+  afterEach(() => sinon.restore());
+
+  /** A transport whose calls are answered only when the test says so. */
+  class SlowTransport extends EncodingTransport {
+    readonly answers: Array<() => void> = [];
+    readonly signals: AbortSignal[] = [];
+    override async call(
+      call: scheduler.Call,
+      options?: { signal?: AbortSignal },
+    ): Promise<scheduler.Response | undefined> {
+      this.sent.push(call);
+      if (options?.signal) this.signals.push(options.signal);
+      if (call.type === 'TEARDOWN') return undefined;
+      await new Promise<void>((resolve) => this.answers.push(resolve));
+      return undefined;
+    }
+  }
+
+  function slowDriver(options: SchedulerDriverOptions = {}) {
+    const transports: SlowTransport[] = [];
+    const driver = new MesosSchedulerDriver({}, FRAMEWORK, 'm1:5050', true, undefined, {
+      detector: staticDetector,
+      reconnectDelayMaxMs: 0,
+      heartbeat: { enabled: false },
+      transportFactory: () => {
+        const transport = new SlowTransport();
+        transports.push(transport);
+        return transport;
+      },
+      ...options,
+    });
+    return { driver, transports };
+  }
+
+  it('a KILL made right before stop(true) is answered before the connections close', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { driver, transports } = slowDriver();
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    driver.killTask({ value: 't1' });
+    await settle(clock);
+    let settled: Status | undefined;
+    void driver.join().then((s) => (settled = s));
+    expect(driver.stop(true)).to.equal(Status.DRIVER_STOPPED);
+    await settle(clock, 100);
+    const transport = transports[0] as SlowTransport;
+    expect(transport.sent.map((c) => c.type)).to.deep.equal(['KILL']);
+    expect(transport.signals[0]?.aborted).to.equal(false);
+    expect(settled).to.equal(undefined);
+    transport.answers.shift()?.();
+    await settle(clock);
+    expect(settled).to.equal(Status.DRIVER_STOPPED);
+    expect(transport.signals[0]?.aborted).to.equal(true); // closed after, not before
+  });
+
+  it('stop(false) sends TEARDOWN after the calls made before it, and gives up on them after teardownTimeoutMs', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { driver, transports } = slowDriver({ teardownTimeoutMs: 2000 });
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    driver.declineOffer({ value: 'o1' });
+    await settle(clock);
+    let settled: Status | undefined;
+    void driver.join().then((s) => (settled = s));
+    driver.stop();
+    await settle(clock, 1999);
+    const transport = transports[0] as SlowTransport;
+    expect(transport.sent.map((c) => c.type)).to.deep.equal(['DECLINE']);
+    expect(settled).to.equal(undefined);
+    await settle(clock, 1);
+    expect(transport.sent.map((c) => c.type)).to.deep.equal(['DECLINE', 'TEARDOWN']);
+    expect(settled).to.equal(Status.DRIVER_STOPPED);
+  });
+});
