@@ -119,7 +119,7 @@ export interface SchedulerDriverOptions {
    * made. @default 16
    */
   maxConcurrentAcknowledgements?: number;
-  /** Time limit for sending TEARDOWN on `stop()`. @default 10000 */
+  /** In `stop()`: how long calls made before it may take to be answered, then the time limit for TEARDOWN, in ms. @default 10000 */
   teardownTimeoutMs?: number;
   /**
    * After `abort()` the subscription stays open this long, so that `stop()` called right after
@@ -157,7 +157,7 @@ export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
   maxPendingCalls: 1024,
   /** Cap of the re-subscription delay bound, in ms (`backoff.maxMs`; lowered to failover_timeout/10 when that is positive). */
   backoffMaxMs: 60_000,
-  /** Time limit for sending TEARDOWN on `stop()`, in ms (`teardownTimeoutMs`). */
+  /** In `stop()`, the time limit for calls made before it to be answered, and then for TEARDOWN, in ms (`teardownTimeoutMs`). */
   teardownTimeoutMs: 10_000,
   /** How long the subscription stays open after `abort()`, in ms (`abortLingerMs`). */
   abortLingerMs: 1000,
