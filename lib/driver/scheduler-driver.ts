@@ -84,6 +84,9 @@ const FRAMEWORK_REMOVED = 'Framework has been removed';
 /** The message the master sends on the old stream when another scheduler subscribes with the id. */
 const FRAMEWORK_FAILED_OVER = 'Framework failed over';
 
+/** Pause before watching the leader again after the detector failed, in ms. */
+const LEADER_WATCH_RETRY_MS = 1000;
+
 /**
  * The libmesos scheduler driver over the v1 HTTP API. Construct it with your {@link Scheduler},
  * the FrameworkInfo and a master string (`host:port`, `http(s)://host:port[/prefix]`, a list,
@@ -599,7 +602,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     const body: scheduler.Call = { ...call, framework_id: this.framework.id };
     const streamId = this.streamId;
     this.unsettledCalls++;
-    transport.call(body, streamId ? { signal: this.calls.signal, streamId } : { signal: this.calls.signal }).then(
+    let answer: Promise<unknown>;
+    try {
+      answer = transport.call(body, streamId ? { signal: this.calls.signal, streamId } : { signal: this.calls.signal });
+    } catch (error) {
+      answer = Promise.reject(error); // a custom transport that throws instead of rejecting
+    }
+    answer.then(
       () => {
         this.callSettled();
         if (this.log.enabled) this.log('%s sent', type);
@@ -901,7 +910,16 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         );
       },
       (error: unknown) => {
-        if (!watch.signal.aborted) this.log('leader watch failed: %s', messageOf(error));
+        if (watch.signal.aborted) return;
+        // A detector failure (e.g. malformed znode content) must not end the watch for good:
+        // report it and watch again, or a later leader change would go unnoticed.
+        this.log('leader watch failed: %s; watching again in %d ms', messageOf(error), LEADER_WATCH_RETRY_MS);
+        delay(LEADER_WATCH_RETRY_MS, watch.signal).then(
+          () => {
+            if (this.leaderWatch === watch && this.connected) this.watchLeader(detected);
+          },
+          () => undefined,
+        );
       },
     );
   }

@@ -311,3 +311,65 @@ describe('MesosSchedulerDriver stop() lets calls already made finish, as libmeso
     expect(settled).to.equal(Status.DRIVER_STOPPED);
   });
 });
+
+describe('MesosSchedulerDriver leader watch and custom transports', () => {
+  afterEach(() => sinon.restore());
+
+  it('keeps watching the leader after the detector fails once, so a later leader change still reconnects', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    let watches = 0;
+    let changeLeader: ((next: { url: string }) => void) | undefined;
+    const detector: LeaderDetector = {
+      detect: (previous) => {
+        if (!previous) return Promise.resolve({ url: 'http://m1:5050' });
+        watches++;
+        if (watches === 1) return Promise.reject(new Error('Malformed znode content'));
+        return new Promise((resolve) => (changeLeader = resolve));
+      },
+      close: () => undefined,
+    };
+    const calls: string[] = [];
+    const { driver, transports } = driverWith(
+      { disconnected: () => void calls.push('disconnected'), reregistered: () => void calls.push('reregistered') },
+      FRAMEWORK,
+      { detector },
+    );
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    expect(watches).to.equal(1);
+    await settle(clock, 1000);
+    expect(watches).to.equal(2); // watching again after the failure
+    changeLeader?.({ url: 'http://m2:5050' });
+    await settle(clock, 1000);
+    expect(calls).to.deep.equal(['disconnected']);
+    transports[1]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    expect(calls).to.deep.equal(['disconnected', 'reregistered']);
+    driver.stop(true);
+    await settle(clock);
+  });
+
+  it('counts a call whose custom transport throws synchronously as failed, not as pending for ever', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { driver, transports } = driverWith({});
+    driver.start();
+    await settle(clock);
+    transports[0]?.feed.push(SUBSCRIBED);
+    await settle(clock);
+    (transports[0] as EncodingTransport).call = () => {
+      throw new Error('transport exploded');
+    };
+    const failed: string[] = [];
+    driver.on('callFailed', ({ type, error }) => failed.push(`${type}: ${error.message}`));
+    driver.killTask({ value: 't1' });
+    await settle(clock);
+    expect(failed).to.deep.equal(['KILL: transport exploded']);
+    let settled: Status | undefined;
+    void driver.join().then((s) => (settled = s));
+    driver.stop(true);
+    await settle(clock); // no pending call to wait for: stops at once
+    expect(settled).to.equal(Status.DRIVER_STOPPED);
+  });
+});
