@@ -17,6 +17,7 @@ import { CallQueue } from './call-queue';
 import { exchangeCall } from './call-request';
 import { bodyText, type CancelReason, errorFromFailure, errorFromStatus, type RequestContext } from './errors';
 import { basicAuthorization, type HttpClientOptions, type ResolvedHttpOptions, resolveHttpOptions } from './options';
+import { PipelinedLane } from './pipelined-lane';
 import { parseEndpointUrl } from './url';
 
 /** Largest error body read from a failed SUBSCRIBE before the connection is dropped. */
@@ -95,6 +96,7 @@ export abstract class MesosHttpClient {
   private readonly streamAgent: http.Agent;
   private readonly makeAgent: (extra: http.AgentOptions) => http.Agent;
   private readonly lanes: CallLane[] = [];
+  private readonly pipelinedLanes: PipelinedLane[] = [];
   /** The lane of every call that must keep its order: `maxConcurrentCalls` at a time. */
   private readonly orderedLane: CallLane;
   private readonly closeController = new AbortController();
@@ -179,6 +181,7 @@ export abstract class MesosHttpClient {
       lane.queue.rejectAll(new MesosAbortError('The call was aborted: the client was closed'));
       lane.agent.destroy();
     }
+    for (const lane of this.pipelinedLanes) lane.close();
     this.streamAgent.destroy();
   }
 
@@ -191,6 +194,57 @@ export abstract class MesosHttpClient {
     const lane: CallLane = { queue: new CallQueue(limit), agent: this.makeAgent({ maxSockets: limit }) };
     this.lanes.push(lane);
     return lane;
+  }
+
+  /**
+   * A new pipelined lane: at most `limit` calls written and not yet answered, over at most
+   * `maxConnections` connections of its own. For calls whose order does not matter.
+   * @internal
+   */
+  protected createPipelinedLane(limit: number, maxConnections: number): PipelinedLane {
+    const lane = new PipelinedLane({
+      url: this.url,
+      headers: this.commonHeaders,
+      tls: this.options.tls,
+      limit,
+      maxConnections,
+      timeoutMs: this.options.requestTimeoutMs,
+      log: this.log,
+    });
+    this.pipelinedLanes.push(lane);
+    return lane;
+  }
+
+  /**
+   * Sends a call on a pipelined lane and reads the whole answer; statuses and failures are typed
+   * as on the other lanes.
+   * @internal
+   */
+  protected sendPipelined(
+    body: Buffer,
+    what: string,
+    streamId: string | undefined,
+    signal: AbortSignal | undefined,
+    lane: PipelinedLane,
+  ): Promise<BufferedResponse> {
+    this.ensureOpen(what);
+    const context: RequestContext = { url: this.url, apiPath: this.apiPath, what };
+    if (this.log.enabled) this.log('POST %s (%s, %d bytes, pipelined)', this.url, what, body.length);
+    return lane.send(body, streamId, context, signal).then(
+      (answer) => this.checkAnswer(answer, context),
+      (error: Error) => {
+        this.log('%s failed: %s', what, error.message);
+        throw error;
+      },
+    );
+  }
+
+  /** The answer of a call when its status is 2xx; otherwise throws the typed error of its status. */
+  private checkAnswer(answer: BufferedResponse, context: RequestContext): BufferedResponse {
+    if (this.log.enabled) this.log('%s -> %d', context.what, answer.status);
+    // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
   }
 
   /** @internal Signal that aborts when the client is closed; streams tie their lifetime to it. */
@@ -242,12 +296,7 @@ export abstract class MesosHttpClient {
       track: this.track,
       onAbort,
     }).then(
-      (answer) => {
-        if (this.log.enabled) this.log('%s -> %d', what, answer.status);
-        // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
-        if (answer.status >= 200 && answer.status < 300) return answer;
-        throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
-      },
+      (answer) => this.checkAnswer(answer, context),
       (error: Error) => {
         this.log('%s failed: %s', what, error.message);
         throw error;

@@ -5,6 +5,7 @@ import { MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { EventStream } from './event-stream';
 import { type CallLane, formatOfContentType, MesosHttpClient } from './http-client';
 import { type HttpClientOptions, positiveInteger } from './options';
+import { PipelinedLane } from './pipelined-lane';
 import { SCHEDULER_API_PATH } from './url';
 
 /** An open SUBSCRIBE stream of a scheduler. */
@@ -29,7 +30,16 @@ export interface SchedulerClientOptions extends HttpClientOptions {
    * their own keep-alive connections. Default {@link DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS}.
    */
   maxConcurrentAcknowledgements?: number;
+  /**
+   * Send acknowledgements with HTTP/1.1 pipelining: several requests per write on a few
+   * connections, answers read in order. Default true; turn off for a proxy that mishandles
+   * pipelined requests (acknowledgements then use Node's `http.request`, one per connection at a time).
+   */
+  pipelineAcknowledgements?: boolean;
 }
+
+/** Connections of the pipelined acknowledgement lane. */
+const ACKNOWLEDGEMENT_CONNECTIONS = 2;
 
 /** Default of {@link SchedulerClientOptions.maxConcurrentAcknowledgements}. */
 export const DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS = 16;
@@ -75,14 +85,14 @@ export class SchedulerClient extends MesosHttpClient {
   private lastStreamId: string | undefined;
   private readonly callCodec: MessageCodec<scheduler.Call>;
   private readonly subscriptions = new Set<SchedulerSubscription>();
-  private readonly ackLane: CallLane;
+  private readonly ackLane: CallLane | PipelinedLane;
 
   /**
    * Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`).
    * Throws `MesosConfigError` naming a bad option.
    */
   constructor(masterUrl: string, options: SchedulerClientOptions = {}) {
-    const { maxConcurrentAcknowledgements, ...httpOptions } = options;
+    const { maxConcurrentAcknowledgements, pipelineAcknowledgements, ...httpOptions } = options;
     const ackLimit = positiveInteger(
       'maxConcurrentAcknowledgements',
       maxConcurrentAcknowledgements,
@@ -90,7 +100,10 @@ export class SchedulerClient extends MesosHttpClient {
     );
     super(masterUrl, SCHEDULER_API_PATH, httpOptions, 'transport:scheduler');
     this.callCodec = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, this.options.contentType);
-    this.ackLane = this.createLane(ackLimit);
+    this.ackLane =
+      pipelineAcknowledgements === false
+        ? this.createLane(ackLimit)
+        : this.createPipelinedLane(ackLimit, Math.min(ackLimit, ACKNOWLEDGEMENT_CONNECTIONS));
   }
 
   /** The stream id of the last successful subscription, sent with later calls. */
@@ -163,8 +176,11 @@ export class SchedulerClient extends MesosHttpClient {
     const body = this.callCodec.encode(call);
     const streamId = options.streamId ?? this.lastStreamId;
     const what = `call ${call.type ?? 'UNKNOWN'}`;
-    const lane = ACKNOWLEDGEMENTS.has(call.type) ? this.ackLane : undefined;
-    const response = await this.sendCall(body, what, streamId || undefined, options.signal, lane);
+    const ackLane = ACKNOWLEDGEMENTS.has(call.type) ? this.ackLane : undefined;
+    const response =
+      ackLane instanceof PipelinedLane
+        ? await this.sendPipelined(body, what, streamId || undefined, options.signal, ackLane)
+        : await this.sendCall(body, what, streamId || undefined, options.signal, ackLane);
     if (response.status === 202 || response.body.length === 0) return undefined;
     const format = formatOfContentType(response.headers['content-type']) ?? this.options.contentType;
     return getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, format).decode(response.body);

@@ -1,0 +1,361 @@
+/**
+ * A call lane that pipelines HTTP/1.1 requests over a few plain `net`/`tls` connections: the
+ * queued requests go out back to back in one write, and the answers are read in order. It
+ * carries the scheduler's acknowledgements, where a round trip (and a write syscall) per call
+ * was most of the driver's cost. A request whose connection breaks before its answer fails
+ * with a retryable error: the agent re-sends an update that was not acknowledged.
+ */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { MesosAbortError, type MesosError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { onAbort } from './abort-fanout';
+import type { CallAnswer } from './call-request';
+import { errorFromFailure, type RequestContext } from './errors';
+import { HttpResponseParser, type ParsedResponse } from './http-response-parser';
+import type { TlsOptions } from './options';
+
+/** Where the lane connects and what every request carries. */
+export interface PipelinedLaneOptions {
+  /** The endpoint URL (`http(s)://host:port/path`); requests are POSTs to its path. */
+  url: string;
+  /** Headers of every request (Content-Type, Accept, Authorization...); never logged. */
+  headers: Record<string, string>;
+  /** TLS settings for an `https:` URL. */
+  tls: TlsOptions;
+  /** Requests written and not yet answered, over all connections. */
+  limit: number;
+  /** Most connections opened at once. */
+  maxConnections: number;
+  /** Time limit of one request from its write to its answer, in ms. */
+  timeoutMs: number;
+  /** The client's logger. */
+  log: Logger;
+}
+
+/** How long a connection with nothing outstanding stays open; below common server keep-alive timeouts (Node: 5 s). */
+const IDLE_CLOSE_MS = 2_000;
+
+/** An error code for failures of the connection itself, so errors stay retryable. */
+function connectionError(message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+/** One request, from `send()` until it settles (and, once written, until its answer is read). */
+class PipelinedRequest {
+  settled = false;
+  /** Set once written: the answer must then be read even if the caller gave up. */
+  connection: PipelinedConnection | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  unlisten: (() => void) | undefined;
+
+  constructor(
+    readonly head: string,
+    readonly body: Buffer,
+    readonly context: RequestContext,
+    readonly signal: AbortSignal | undefined,
+    private readonly resolve: (answer: CallAnswer) => void,
+    private readonly reject: (error: MesosError) => void,
+  ) {}
+
+  succeed(answer: CallAnswer): void {
+    if (this.finish()) this.resolve(answer);
+  }
+
+  fail(error: MesosError): void {
+    if (this.finish()) this.reject(error);
+  }
+
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.unlisten?.();
+    return true;
+  }
+}
+
+/** One connection: requests written in batches, answers matched to them in order. */
+class PipelinedConnection {
+  readonly outstanding: PipelinedRequest[] = [];
+  /** No more writes: the connection failed, or the server said it will close it. */
+  retired = false;
+  private readonly parser: HttpResponseParser;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly lane: PipelinedLane,
+    private readonly socket: net.Socket,
+  ) {
+    this.parser = new HttpResponseParser((response) => this.onResponse(response));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.retire(err));
+    socket.on('close', () => this.retire(connectionError('The connection closed before the answer was complete')));
+  }
+
+  /** Writes `batch` back to back: one write syscall for the whole batch. */
+  write(batch: PipelinedRequest[]): void {
+    this.clearIdle();
+    const socket = this.socket;
+    socket.cork();
+    for (const request of batch) {
+      request.connection = this;
+      this.outstanding.push(request);
+      this.lane.startTimer(request);
+      socket.write(request.head, 'latin1');
+      socket.write(request.body);
+    }
+    socket.uncork();
+  }
+
+  /** Drops the connection and fails what is outstanding on it with `reason` (a retryable error unless TLS verification failed). */
+  retire(reason: unknown): void {
+    if (!this.retired) {
+      this.retired = true;
+      this.lane.removeConnection(this);
+    }
+    this.clearIdle();
+    this.socket.destroy();
+    const outstanding = this.outstanding.splice(0);
+    for (const request of outstanding) request.fail(errorFromFailure(reason, undefined, request.context));
+    this.lane.flush();
+  }
+
+  /** Destroys the socket; the caller has settled the outstanding requests. */
+  destroy(): void {
+    this.retired = true;
+    this.clearIdle();
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      this.retire(err);
+      return;
+    }
+    if (this.outstanding.length === 0 && !this.retired) this.armIdle();
+    this.lane.flush();
+  }
+
+  private onEnd(): void {
+    try {
+      this.parser.end();
+    } catch (err) {
+      this.retire(err);
+      return;
+    }
+    this.retire(connectionError('The server closed the connection before answering'));
+  }
+
+  private onResponse(response: ParsedResponse): void {
+    const request = this.outstanding.shift();
+    if (request === undefined) throw connectionError('An answer arrived for no request');
+    request.succeed({ status: response.status, headers: response.headers, body: response.body });
+    if (response.closesConnection) {
+      // The server answers nothing more on this connection: what is still outstanding fails (retryable).
+      this.retire(connectionError('The server closed the connection (Connection: close) before answering'));
+    }
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    this.idleTimer = setTimeout(() => {
+      if (this.outstanding.length === 0) this.retire(connectionError('idle'));
+    }, IDLE_CLOSE_MS);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}
+
+/**
+ * Sends POSTs to one endpoint with HTTP/1.1 pipelining: at most `limit` requests written and not
+ * yet answered, spread over at most `maxConnections` connections (the first connection is filled
+ * first, so batches are as large as possible). Answers resolve whatever their status; failures
+ * are typed as by the `http.request` path (`errorFromFailure`).
+ */
+export class PipelinedLane {
+  private readonly queue: PipelinedRequest[] = [];
+  private queueHead = 0;
+  private readonly connections: PipelinedConnection[] = [];
+  private readonly perConnection: number;
+  private readonly headPrefix: string;
+  private readonly headerError: unknown;
+  private lastStreamId: string | undefined;
+  private flushScheduled = false;
+  private closed = false;
+  private readonly endpoint: URL;
+
+  constructor(private readonly options: PipelinedLaneOptions) {
+    this.endpoint = new URL(options.url);
+    this.perConnection = Math.max(1, Math.ceil(options.limit / options.maxConnections));
+    let headerError: unknown;
+    let lines = '';
+    for (const [name, value] of Object.entries(options.headers)) {
+      try {
+        validateHeaderName(name);
+        validateHeaderValue(name, value);
+      } catch (err) {
+        headerError ??= err;
+      }
+      lines += `${name}: ${value}\r\n`;
+    }
+    this.headerError = headerError;
+    this.headPrefix = `POST ${this.endpoint.pathname}${this.endpoint.search} HTTP/1.1\r\nHost: ${this.endpoint.host}\r\n${lines}`;
+  }
+
+  /** Queues one POST of `body`; resolves with its answer, or rejects with a typed `MesosError`. */
+  send(body: Buffer, streamId: string | undefined, context: RequestContext, signal?: AbortSignal): Promise<CallAnswer> {
+    if (signal?.aborted) {
+      return Promise.reject(new MesosAbortError(`${context.what} was aborted`, { cause: signal.reason }));
+    }
+    if (this.closed) return Promise.reject(errorFromFailure(undefined, 'closed', context));
+    let head = this.headPrefix;
+    try {
+      if (this.headerError !== undefined) throw this.headerError;
+      if (streamId !== undefined) {
+        if (streamId !== this.lastStreamId) {
+          validateHeaderValue('Mesos-Stream-Id', streamId);
+          this.lastStreamId = streamId;
+        }
+        head += `Mesos-Stream-Id: ${streamId}\r\n`;
+      }
+    } catch (err) {
+      return Promise.reject(errorFromFailure(err, undefined, context));
+    }
+    head += `Content-Length: ${body.length}\r\n\r\n`;
+    return new Promise<CallAnswer>((resolve, reject) => {
+      const request = new PipelinedRequest(head, body, context, signal, resolve, reject);
+      if (signal !== undefined) request.unlisten = onAbort(signal, () => this.abort(request));
+      this.queue.push(request);
+      this.scheduleFlush();
+    });
+  }
+
+  /** Fails every queued and outstanding request (`MesosAbortError`: closed) and drops the connections. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of this.connections.splice(0)) {
+      for (const request of connection.outstanding.splice(0)) {
+        request.fail(errorFromFailure(undefined, 'closed', request.context));
+      }
+      connection.destroy();
+    }
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const request = this.queue[i] as PipelinedRequest;
+      request.fail(errorFromFailure(undefined, 'closed', request.context));
+    }
+    this.queue.length = 0;
+    this.queueHead = 0;
+  }
+
+  /** @internal Starts the time limit of a request being written. */
+  startTimer(request: PipelinedRequest): void {
+    request.timer = setTimeout(() => this.timeout(request), this.options.timeoutMs);
+    request.timer.unref();
+  }
+
+  /** @internal Forgets a retired connection. */
+  removeConnection(connection: PipelinedConnection): void {
+    const at = this.connections.indexOf(connection);
+    if (at >= 0) this.connections.splice(at, 1);
+  }
+
+  /** @internal Writes queued requests to connections with room, opening connections as needed. */
+  flush(): void {
+    if (this.closed) return;
+    let index = 0;
+    while (this.queueHead < this.queue.length) {
+      let connection = this.connections[index];
+      if (connection === undefined) {
+        if (this.connections.length >= this.options.maxConnections) break;
+        connection = this.connect();
+      }
+      index++;
+      const room = Math.min(
+        this.perConnection - connection.outstanding.length,
+        this.options.limit - this.outstanding(),
+      );
+      if (room <= 0 || connection.retired) continue;
+      const batch: PipelinedRequest[] = [];
+      while (batch.length < room && this.queueHead < this.queue.length) {
+        const request = this.queue[this.queueHead++] as PipelinedRequest;
+        if (!request.settled) batch.push(request);
+      }
+      if (batch.length > 0) connection.write(batch);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** Requests written and not yet answered, over all connections. */
+  private outstanding(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.outstanding.length;
+    return count;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // After the current I/O callbacks: acknowledgements made for one read of events share a write.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private connect(): PipelinedConnection {
+    const { endpoint, options } = this;
+    const secure = endpoint.protocol === 'https:';
+    const host = endpoint.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(endpoint.port || (secure ? 443 : 80));
+    let socket: net.Socket;
+    if (secure) {
+      const settings = options.tls;
+      socket = tls.connect({
+        host,
+        port,
+        rejectUnauthorized: settings.rejectUnauthorized ?? true,
+        ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+        ...(settings.cert !== undefined ? { cert: settings.cert } : {}),
+        ...(settings.key !== undefined ? { key: settings.key } : {}),
+        ...(settings.passphrase !== undefined ? { passphrase: settings.passphrase } : {}),
+        servername: settings.servername ?? (net.isIP(host) ? '' : host),
+      });
+    } else {
+      socket = net.connect({ host, port });
+    }
+    const connection = new PipelinedConnection(this, socket);
+    this.connections.push(connection);
+    if (options.log.enabled) options.log('pipelined connection %d to %s', this.connections.length, endpoint.host);
+    return connection;
+  }
+
+  private abort(request: PipelinedRequest): void {
+    // A written request stays outstanding (its answer must still be read, then dropped); a queued one is skipped.
+    request.fail(new MesosAbortError(`${request.context.what} was aborted`, { cause: request.signal?.reason }));
+  }
+
+  private timeout(request: PipelinedRequest): void {
+    if (request.settled) return;
+    const connection = request.connection;
+    request.fail(errorFromFailure(undefined, 'timeout', request.context, this.options.timeoutMs));
+    // The answers behind a silent one cannot be told apart: the connection goes, the rest fail retryably.
+    connection?.retire(connectionError(`The connection was dropped: an earlier call on it timed out`));
+  }
+}
