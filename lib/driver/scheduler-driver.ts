@@ -884,6 +884,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     if (this.options.maxConcurrentAcknowledgements !== undefined) {
       options.maxConcurrentAcknowledgements = this.options.maxConcurrentAcknowledgements;
     }
+    if (this.options.pipelineAcknowledgements !== undefined) {
+      options.pipelineAcknowledgements = this.options.pipelineAcknowledgements;
+    }
     const factory =
       this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
     return factory(url, options);

@@ -65,6 +65,9 @@ export function validateSchedulerDriverOptions(options: SchedulerDriverOptions):
       if (typeof value !== 'string') fail(`headers['${name}']`, 'a string', `[${typeof value}]`);
     }
   }
+  if (options.pipelineAcknowledgements !== undefined && typeof options.pipelineAcknowledgements !== 'boolean') {
+    fail('pipelineAcknowledgements', 'a boolean', options.pipelineAcknowledgements);
+  }
   if (
     options.loggerNamespace !== undefined &&
     (typeof options.loggerNamespace !== 'string' || options.loggerNamespace === '')

@@ -52,6 +52,7 @@ export interface SchedulerTransportOptions {
   headers?: Record<string, string>;
   requestTimeoutMs?: number;
   maxConcurrentAcknowledgements?: number;
+  pipelineAcknowledgements?: boolean;
 }
 
 /** Heartbeat watchdog settings. */
@@ -119,6 +120,11 @@ export interface SchedulerDriverOptions {
    * made. @default 16
    */
   maxConcurrentAcknowledgements?: number;
+  /**
+   * Send acknowledgements with HTTP/1.1 pipelining (several per write, answers read in order).
+   * Turn off for a proxy in front of the master that mishandles pipelined requests. @default true
+   */
+  pipelineAcknowledgements?: boolean;
   /** In `stop()`: how long calls made before it may take to be answered, then the time limit for TEARDOWN, in ms. @default 10000 */
   teardownTimeoutMs?: number;
   /**

@@ -35,6 +35,7 @@ describe('MesosSchedulerDriver options are checked at construction', () => {
     ['maxPendingCalls', { maxPendingCalls: '10' }, /maxPendingCalls/],
     ['backoff.initialMs', { backoff: { initialMs: -5 } }, /backoff\.initialMs/],
     ['loggerNamespace', { loggerNamespace: '' }, /loggerNamespace/],
+    ['pipelineAcknowledgements', { pipelineAcknowledgements: 'no' }, /pipelineAcknowledgements must be a boolean/],
   ];
   for (const [name, options, message] of bad) {
     it(`rejects a bad ${name} with a MesosConfigError naming it`, () => {
@@ -63,5 +64,30 @@ describe('MesosSchedulerDriver options are checked at construction', () => {
       headers: { 'X-Trace': 'on' },
     });
     expect(driver.status).to.equal(1);
+  });
+});
+
+describe('MesosSchedulerDriver passes transport options to its HTTP client', () => {
+  it('hands maxConcurrentAcknowledgements and pipelineAcknowledgements to the transport it builds', async () => {
+    const seen: unknown[] = [];
+    const driver = new MesosSchedulerDriver({}, { name: 'fw', user: 'u' }, '127.0.0.1:5050', true, undefined, {
+      maxConcurrentAcknowledgements: 4,
+      pipelineAcknowledgements: false,
+      reconnectDelayMaxMs: 0,
+      heartbeat: { enabled: false },
+      detector: { detect: async () => ({ url: 'http://127.0.0.1:5050' }), close: () => undefined },
+      transportFactory: (_url, options) => {
+        seen.push(options);
+        return {
+          subscribe: () => new Promise(() => undefined),
+          call: async () => undefined,
+          close: () => undefined,
+        };
+      },
+    });
+    driver.start();
+    for (let i = 0; i < 20 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    driver.stop(true);
+    expect(seen[0]).to.include({ maxConcurrentAcknowledgements: 4, pipelineAcknowledgements: false });
   });
 });
