@@ -26,6 +26,8 @@ export class HttpResponseParseError extends Error {
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Largest body accepted (acknowledgements are answered with an empty body; errors with a short text). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Longest chunk-size line (size plus extensions) accepted. */
+const MAX_CHUNK_SIZE_LINE = 1024;
 const CRLF = Buffer.from('\r\n', 'latin1');
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: .*)?$/;
@@ -94,11 +96,11 @@ export class HttpResponseParser {
       case State.Head: {
         if (this.offset === buffer.length) return false;
         const end = buffer.indexOf(HEAD_END, this.offset);
-        if (end < 0) {
-          if (buffer.length - this.offset > MAX_HEAD_BYTES)
-            throw new HttpResponseParseError('Response headers too large');
-          return false;
+        // The cap holds however the head was split into reads: unterminated, up to 3 bytes may be the terminator's.
+        if (end < 0 ? buffer.length - this.offset > MAX_HEAD_BYTES + 3 : end - this.offset > MAX_HEAD_BYTES) {
+          throw new HttpResponseParseError('Response headers too large');
         }
+        if (end < 0) return false;
         const head = buffer.toString('latin1', this.offset, end);
         this.offset = end + 4;
         this.startResponse(head);
@@ -129,10 +131,11 @@ export class HttpResponseParser {
       }
       case State.ChunkSize: {
         const end = buffer.indexOf(CRLF, this.offset);
-        if (end < 0) {
-          if (buffer.length - this.offset > 1024) throw new HttpResponseParseError('Malformed chunk size');
-          return false;
+        // As for the head, unterminated the last byte may be the CR.
+        if (end < 0 ? buffer.length - this.offset > MAX_CHUNK_SIZE_LINE + 1 : end - this.offset > MAX_CHUNK_SIZE_LINE) {
+          throw new HttpResponseParseError('Malformed chunk size');
         }
+        if (end < 0) return false;
         const text = buffer.toString('latin1', this.offset, end).split(';', 1)[0]?.trim() ?? '';
         if (!/^[0-9a-fA-F]{1,8}$/.test(text)) throw new HttpResponseParseError('Malformed chunk size');
         this.offset = end + 2;
@@ -148,10 +151,10 @@ export class HttpResponseParser {
       }
       case State.Trailers: {
         const end = buffer.indexOf(CRLF, this.offset);
-        if (end < 0) {
-          if (buffer.length - this.offset > MAX_HEAD_BYTES) throw new HttpResponseParseError('Trailers too large');
-          return false;
+        if (end < 0 ? buffer.length - this.offset > MAX_HEAD_BYTES + 1 : end - this.offset > MAX_HEAD_BYTES) {
+          throw new HttpResponseParseError('Trailers too large');
         }
+        if (end < 0) return false;
         const empty = end === this.offset;
         this.offset = end + 2;
         if (empty) this.complete();
