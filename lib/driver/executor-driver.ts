@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { executor, TaskID, TaskStatus } from '../codec/messages';
+import { isTaskState } from '../codec/task-states';
 import { delay } from '../common/abort';
 import { MesosConfigError, MesosError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { createLogger } from '../common/logger';
@@ -28,22 +29,6 @@ const FALLBACK_BACKOFF_MAX_MS = 2_000;
 const FALLBACK_RECOVERY_TIMEOUT_MS = 15 * 60_000;
 /** Default per-call time limit of UPDATE, MESSAGE and HEARTBEAT. */
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-const TASK_STATES = new Set([
-  'TASK_STARTING',
-  'TASK_RUNNING',
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_STAGING',
-  'TASK_ERROR',
-  'TASK_KILLING',
-  'TASK_DROPPED',
-  'TASK_UNREACHABLE',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-  'TASK_UNKNOWN',
-]);
 
 /** The open subscription stream, as the transport hands it over. */
 export interface AgentSubscription {
@@ -590,7 +575,7 @@ function validateStatus(status: TaskStatus): void {
   if (!taskId || typeof taskId.value !== 'string' || taskId.value === '') {
     throw new MesosMisuseError('sendStatusUpdate: status.task_id.value is missing');
   }
-  if (!TASK_STATES.has(status.state)) {
+  if (!isTaskState(status.state)) {
     throw new MesosMisuseError(`sendStatusUpdate: status.state '${String(status.state)}' is not a TaskState`);
   }
   if (status.state === 'TASK_STAGING') {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadSchemaRoot } from '../../lib/codec/schema';
-import { isTerminalTaskState, TERMINAL_TASK_STATES } from '../../lib/codec/task-states';
+import { isTaskState, isTerminalTaskState, TERMINAL_TASK_STATES } from '../../lib/codec/task-states';
 
 describe('terminal task states', () => {
   it('are exactly the states Mesos calls terminal, all of them real TaskState names', () => {
@@ -26,6 +26,17 @@ describe('terminal task states', () => {
       'TASK_UNKNOWN',
     ]) {
       expect(isTerminalTaskState(live), live).to.equal(false);
+    }
+  });
+});
+
+describe('isTaskState', () => {
+  it('accepts every TaskState name of the schema and nothing else', () => {
+    const names = Object.keys(loadSchemaRoot().lookupEnum('mesos.v1.TaskState').values);
+    expect(names).to.include('TASK_GONE_BY_OPERATOR');
+    for (const name of names) expect(isTaskState(name), name).to.equal(true);
+    for (const other of ['TASK_BOGUS', 'task_running', '', 1, undefined, null, {}]) {
+      expect(isTaskState(other), String(other)).to.equal(false);
     }
   });
 });
