@@ -4,6 +4,7 @@
  * chunked encoding or the end of the connection. Only what a client of the Mesos API meets is
  * supported; anything else is a parse error, after which the connection must be dropped.
  */
+import { MesosTransportError } from '../common/errors';
 
 /** One complete response. */
 export interface ParsedResponse {
@@ -17,9 +18,14 @@ export interface ParsedResponse {
   closesConnection: boolean;
 }
 
-/** A response that breaks HTTP/1.1 framing; its `code` lets error mapping name it. */
-export class HttpResponseParseError extends Error {
-  readonly code = 'HPE_INVALID_RESPONSE';
+/**
+ * A response that breaks HTTP/1.1 framing; its `code` lets error mapping name it. Retryable: the
+ * connection is dropped and a repeat goes over a fresh one.
+ */
+export class HttpResponseParseError extends MesosTransportError {
+  constructor(message: string) {
+    super(message, { code: 'HPE_INVALID_RESPONSE', retryable: true });
+  }
 }
 
 /** Longest status line plus headers accepted. */

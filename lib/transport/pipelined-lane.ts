@@ -12,8 +12,8 @@ import { MesosAbortError, type MesosError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { onAbort } from './abort-fanout';
 import type { CallAnswer } from './call-request';
-import { errorFromFailure, type RequestContext } from './errors';
-import { HttpResponseParser, type ParsedResponse } from './http-response-parser';
+import { errorFromFailure, type RequestContext, sanitizeCause } from './errors';
+import { HttpResponseParseError, HttpResponseParser, type ParsedResponse } from './http-response-parser';
 import type { TlsOptions } from './options';
 
 /** Where the lane connects and what every request carries. */
@@ -120,7 +120,9 @@ class PipelinedConnection {
     this.clearIdle();
     this.socket.destroy();
     const outstanding = this.outstanding.splice(0);
-    for (const request of outstanding) request.fail(errorFromFailure(reason, undefined, request.context));
+    // A parse error is already typed, but each request still gets an error naming it and its URL.
+    const failure = reason instanceof HttpResponseParseError ? sanitizeCause(reason) : reason;
+    for (const request of outstanding) request.fail(errorFromFailure(failure, undefined, request.context));
     this.lane.flush();
   }
 

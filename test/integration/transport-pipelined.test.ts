@@ -261,6 +261,7 @@ describe('transport: pipelined acknowledgement lane', function () {
     expect(error).to.be.instanceOf(MesosTransportError);
     expect((error as MesosTransportError).retryable).to.equal(true);
     expect((error as MesosTransportError).code).to.equal('HPE_INVALID_RESPONSE');
+    expect((error as MesosTransportError).message).to.match(/^c to .* failed: Malformed status line/);
   });
 
   it('an aborted queued request is never written; an aborted written one leaves the others in order', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { MesosTransportError } from '../../lib/common/errors';
 import {
   HttpResponseParseError,
   HttpResponseParser,
@@ -30,6 +31,9 @@ function expectParseError(chunks: Array<Buffer | string>, message: RegExp, optio
   }
   expect(caught, 'expected a parse error').to.be.instanceOf(HttpResponseParseError);
   expect((caught as HttpResponseParseError).code).to.equal('HPE_INVALID_RESPONSE');
+  expect(caught).to.be.instanceOf(MesosTransportError);
+  expect((caught as HttpResponseParseError).retryable).to.equal(true);
+  expect((caught as HttpResponseParseError).name).to.equal('HttpResponseParseError');
   expect((caught as Error).message).to.match(message);
 }
 
