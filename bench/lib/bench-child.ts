@@ -4,7 +4,16 @@
  * the parent sends commands on stdin and closes stdin to tell the child to finish.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+
+/** How {@link BenchChild} starts its script. */
+export interface BenchChildOptions {
+  /** 'tsx' (default): `--import tsx`, for a .ts script; 'none': plain `node`, for a compiled .js script. */
+  loader?: 'tsx' | 'none';
+}
 
 /** A running child with line-oriented JSON messaging. */
 export class BenchChild {
@@ -15,7 +24,22 @@ export class BenchChild {
   private readonly exited: Promise<number | null>;
   private stderrTail = '';
 
-  private constructor(child: ChildProcess) {
+  /**
+   * Starts `node [nodeArgs] [--import tsx] <script> <json argument>` with the project root as cwd;
+   * `options.loader: 'none'` runs `script` as it is (a compiled .js file), without the tsx loader.
+   */
+  protected constructor(
+    script: string,
+    argument: unknown,
+    nodeArgs: readonly string[] = [],
+    options: BenchChildOptions = {},
+  ) {
+    const loader = options.loader === 'none' ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...nodeArgs, ...loader, script, JSON.stringify(argument)], {
+      cwd: PROJECT_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env },
+    });
     this.child = child;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -44,16 +68,16 @@ export class BenchChild {
   }
 
   /**
-   * Starts `node [nodeArgs] --import tsx <script> <json argument>` with the project root as cwd.
-   * `nodeArgs` carries flags such as `--expose-gc`.
+   * Starts `node [nodeArgs] --import tsx <script> <json argument>` with the project root as cwd
+   * (without the loader when `options.loader` is `'none'`). `nodeArgs` carries flags such as `--expose-gc`.
    */
-  static start(script: string, argument: unknown, nodeArgs: string[] = []): BenchChild {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, JSON.stringify(argument)], {
-      cwd: `${__dirname}/../..`,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env },
-    });
-    return new BenchChild(child);
+  static start(
+    script: string,
+    argument: unknown,
+    nodeArgs: readonly string[] = [],
+    options: BenchChildOptions = {},
+  ): BenchChild {
+    return new BenchChild(script, argument, nodeArgs, options);
   }
 
   /** The next JSON line from the child; rejects if the child exits first or `timeoutMs` passes. */

@@ -5,10 +5,10 @@
  * (`npm run build`'s tsc) when a source is newer than it; without a usable build the children
  * run under tsx and the result says so.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { BenchChild } from './bench-child';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SOURCE_DIRS = ['lib', 'bench/lib', 'proto'];
@@ -65,76 +65,11 @@ export function prepareCompiledChildren(scripts: readonly string[]): ChildMode {
     : { kind: 'tsx', reason: 'no usable build in dist/ (tsc failed)' };
 }
 
-/** A child process speaking the benchmarks' JSON-lines protocol (see bench-child.ts), started in either mode. */
-export class ScaleChild {
-  private readonly child: ChildProcess;
-  private readonly queue: unknown[] = [];
-  private waiters: Array<(message: unknown) => void> = [];
-  private exitCode: number | null | undefined;
-  private readonly exited: Promise<number | null>;
-  private stderrTail = '';
-
+/** A benchmark child (see bench-child.ts) started in either mode: the compiled .js under dist/, or the .ts under tsx. */
+export class ScaleChild extends BenchChild {
   /** Starts `script` (a .ts path relative to the project root) with a JSON argument, in `mode`. */
   constructor(script: string, argument: unknown, mode: ChildMode, nodeArgs: readonly string[] = []) {
-    const entry = mode.kind === 'compiled' ? [compiledPath(script)] : ['--import', 'tsx', script];
-    this.child = spawn(process.execPath, [...nodeArgs, ...entry, JSON.stringify(argument)], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let message: unknown;
-      try {
-        message = JSON.parse(line);
-      } catch {
-        process.stderr.write(`[child ${this.child.pid}] ${line}\n`);
-        return;
-      }
-      const waiter = this.waiters.shift();
-      if (waiter) waiter(message);
-      else this.queue.push(message);
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.on('close', (code) => {
-        this.exitCode = code;
-        for (const waiter of this.waiters.splice(0)) waiter(undefined);
-        resolve(code);
-      });
-    });
-  }
-
-  /** The next JSON line from the child; rejects if the child exits first or `timeoutMs` passes. */
-  async next<T>(timeoutMs: number): Promise<T> {
-    if (this.queue.length > 0) return this.queue.shift() as T;
-    if (this.exitCode !== undefined) throw this.exitError();
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`child ${this.child.pid} sent nothing for ${timeoutMs} ms\n${this.stderrTail}`));
-      }, timeoutMs);
-      timer.unref();
-      const waiter = (message: unknown) => {
-        clearTimeout(timer);
-        if (message === undefined) reject(this.exitError());
-        else resolve(message as T);
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Closes stdin (the child's cue to finish) and waits for it to exit, killing it after `graceMs`. */
-  async finish(graceMs = 5000): Promise<number | null> {
-    this.child.stdin?.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    timer.unref();
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  private exitError(): Error {
-    return new Error(`child ${this.child.pid} exited with ${this.exitCode}\n${this.stderrTail}`);
+    if (mode.kind === 'compiled') super(compiledPath(script), argument, nodeArgs, { loader: 'none' });
+    else super(script, argument, nodeArgs, { loader: 'tsx' });
   }
 }
