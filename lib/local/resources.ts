@@ -305,22 +305,9 @@ export function ranges(resources: Resource[], name: string): Value.Range[] {
   );
 }
 
-/** The resources reserved to `role` (`'*'` for the unreserved ones). */
-export function filterByRole(resources: Resource[], role: string): Resource[] {
-  return resources.filter((r) => reservationRole(r) === role);
-}
-
 /** Copies of `resources` marked as allocated to `role` (as offers and tasks carry them). */
 export function allocateTo(resources: Resource[], role: string): Resource[] {
   return resources.map((r) => ({ ...cloneResource(r), allocation_info: { role } }));
-}
-
-/** Copies of `resources` without `allocation_info` (the agent's view). */
-export function unallocated(resources: Resource[]): Resource[] {
-  return resources.map((r) => {
-    const { allocation_info: _ignored, ...rest } = cloneResource(r);
-    return rest;
-  });
 }
 
 /** Resources in the format frameworks without RESERVATION_REFINEMENT expect: `role` (+ `reservation`) instead of `reservations`. */
@@ -338,15 +325,6 @@ export function toPreRefinementFormat(resources: Resource[]): Resource[] {
       delete converted.reservation;
     }
     return converted;
-  });
-}
-
-/** Resources in the post-refinement format: `reservations` stack, no deprecated `role`/`reservation`. */
-export function toPostRefinementFormat(resources: Resource[]): Resource[] {
-  return resources.map((r) => {
-    const { role: _role, reservation: _reservation, reservations: _stack, ...rest } = cloneResource(r);
-    const stack = reservationsOf(r);
-    return stack.length > 0 ? { ...rest, reservations: stack.map((s) => ({ ...s })) } : rest;
   });
 }
 
@@ -560,9 +538,4 @@ export function parseAttributes(text: string): Attribute[] {
     attributes.push({ name, ...value });
   }
   return attributes;
-}
-
-/** Mesos's text form of attributes, e.g. `rack:r1;level:5`. */
-export function formatAttributes(attributes: Attribute[]): string {
-  return attributes.map((a) => `${a.name}:${formatValue(a)}`).join(';');
 }
