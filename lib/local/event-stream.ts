@@ -6,11 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EventEmitter } from 'eventemitter3';
-import { getCodec, TYPE_NAMES } from '../codec/codec';
+import { getCodec, MEDIA_TYPES, TYPE_NAMES, type WireFormat } from '../codec/codec';
 import type { scheduler } from '../codec/messages';
 import { encodeRecord } from '../codec/recordio';
 import { createLogger } from '../common/logger';
-import { LOCAL_MEDIA_TYPES, type LocalWireFormat } from './media-types';
 
 const log = createLogger('local:stream');
 
@@ -22,7 +21,7 @@ export interface SubscriptionStreamEvents {
 
 /** Options of a {@link SubscriptionStream}. */
 export interface SubscriptionStreamOptions {
-  format: LocalWireFormat;
+  format: WireFormat;
   heartbeatIntervalMs: number;
   /** Consulted before each heartbeat; false skips it (fault injection). */
   heartbeatsEnabled?: () => boolean;
@@ -32,7 +31,7 @@ export interface SubscriptionStreamOptions {
 export class SubscriptionStream extends EventEmitter<SubscriptionStreamEvents> {
   /** The `Mesos-Stream-Id` of this subscription. */
   readonly streamId = randomUUID();
-  readonly format: LocalWireFormat;
+  readonly format: WireFormat;
   private readonly res: ServerResponse;
   private readonly heartbeatIntervalMs: number;
   private readonly heartbeatsEnabled: () => boolean;
@@ -46,7 +45,7 @@ export class SubscriptionStream extends EventEmitter<SubscriptionStreamEvents> {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.heartbeatsEnabled = options.heartbeatsEnabled ?? (() => true);
     res.statusCode = 200;
-    res.setHeader('Content-Type', LOCAL_MEDIA_TYPES[this.format]);
+    res.setHeader('Content-Type', MEDIA_TYPES[this.format]);
     res.setHeader('Mesos-Stream-Id', this.streamId);
     res.setHeader('Cache-Control', 'no-cache');
     res.flushHeaders();

@@ -4,11 +4,10 @@
  * executor environment.
  */
 import type { ServerResponse } from 'node:http';
-import { getCodec, TYPE_NAMES } from '../codec/codec';
+import { getCodec, MEDIA_TYPES, TYPE_NAMES, type WireFormat } from '../codec/codec';
 import type { executor } from '../codec/messages';
 import { encodeRecord } from '../codec/recordio';
 import { createLogger } from '../common/logger';
-import { LOCAL_MEDIA_TYPES, type LocalWireFormat } from './media-types';
 
 const log = createLogger('local:agent:executor-api');
 
@@ -58,18 +57,18 @@ export function formatDuration(ms: number): string {
 
 /** The live SUBSCRIBE response of one executor. */
 export class ExecutorEventStream {
-  readonly format: LocalWireFormat;
+  readonly format: WireFormat;
   private readonly res: ServerResponse;
   private isClosed = false;
   private readonly onClosed: () => void;
 
   /** Starts the 200 streaming response; `onClosed` runs once when the connection goes away. */
-  constructor(res: ServerResponse, format: LocalWireFormat, onClosed: () => void) {
+  constructor(res: ServerResponse, format: WireFormat, onClosed: () => void) {
     this.res = res;
     this.format = format;
     this.onClosed = onClosed;
     res.statusCode = 200;
-    res.setHeader('Content-Type', LOCAL_MEDIA_TYPES[format]);
+    res.setHeader('Content-Type', MEDIA_TYPES[format]);
     res.setHeader('Cache-Control', 'no-cache');
     res.flushHeaders();
     res.socket?.setNoDelay(true);

@@ -2,20 +2,12 @@
  * Content-Type and Accept rules of the master's scheduler endpoint (§1.2): exact-match
  * Content-Type, and Accept negotiation that prefers JSON.
  */
-
-/** The two encodings of the v1 API, named as in the codec layer. */
-export type LocalWireFormat = 'json' | 'protobuf';
-
-/** Media type of each encoding. */
-export const LOCAL_MEDIA_TYPES: Readonly<Record<LocalWireFormat, string>> = {
-  json: 'application/json',
-  protobuf: 'application/x-protobuf',
-};
+import { MEDIA_TYPES, type WireFormat } from '../codec/codec';
 
 /** The request format named by a Content-Type, compared byte for byte as Mesos does; undefined when neither. */
-export function formatOfContentType(contentType: string): LocalWireFormat | undefined {
-  if (contentType === LOCAL_MEDIA_TYPES.json) return 'json';
-  if (contentType === LOCAL_MEDIA_TYPES.protobuf) return 'protobuf';
+export function formatOfContentType(contentType: string): WireFormat | undefined {
+  if (contentType === MEDIA_TYPES.json) return 'json';
+  if (contentType === MEDIA_TYPES.protobuf) return 'protobuf';
   return undefined;
 }
 
@@ -62,8 +54,8 @@ export function acceptsMediaType(accept: string | undefined, mediaType: string):
 }
 
 /** The response format for a SUBSCRIBE/RECONCILE_OPERATIONS: JSON first, then protobuf, else undefined (406). */
-export function negotiateResponseFormat(accept: string | undefined): LocalWireFormat | undefined {
-  if (acceptsMediaType(accept, LOCAL_MEDIA_TYPES.json)) return 'json';
-  if (acceptsMediaType(accept, LOCAL_MEDIA_TYPES.protobuf)) return 'protobuf';
+export function negotiateResponseFormat(accept: string | undefined): WireFormat | undefined {
+  if (acceptsMediaType(accept, MEDIA_TYPES.json)) return 'json';
+  if (acceptsMediaType(accept, MEDIA_TYPES.protobuf)) return 'protobuf';
   return undefined;
 }
