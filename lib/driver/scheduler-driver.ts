@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { EventEmitter } from 'eventemitter3';
-import { getCodec, TYPE_NAMES } from '../codec/codec';
+import { getCodec, type MessageCodec, TYPE_NAMES } from '../codec/codec';
 import type {
   AgentID,
   Credential,
@@ -73,6 +73,12 @@ import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, State
 import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
 import { Status } from './status';
 
+/** A call with the framework id set, and its bytes in the driver's wire format. */
+interface EncodedCall {
+  body: scheduler.Call;
+  encoded: Buffer;
+}
+
 type SubscribeOutcome =
   | { kind: 'lost'; error: Error }
   | { kind: 'failed'; error: Error }
@@ -122,6 +128,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private settleJoin!: (status: Status) => void;
 
   private framework: FrameworkInfo;
+  private readonly callCodec: MessageCodec<scheduler.Call>;
   private suppressedRoles = new Set<string>();
   private offerConstraints: scheduler.OfferConstraints | undefined;
   private detector: LeaderDetector | undefined;
@@ -229,8 +236,12 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.joined = new Promise<Status>((resolve) => {
       this.settleJoin = resolve;
     });
+    this.callCodec = getCodec<scheduler.Call>(
+      TYPE_NAMES.SchedulerCall,
+      this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
+    );
     // A FrameworkInfo that cannot be encoded would fail every SUBSCRIBE: say so now.
-    this.checkEncodable(this.subscribeCall());
+    this.callCodec.encode(this.subscribeCall());
   }
 
   /** The driver's current libmesos status. */
@@ -492,8 +503,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     const suppressed = new Set(
       (suppressedRoles ?? [...this.suppressedRoles]).filter((r) => suppressedRoles || roles.has(r)),
     );
-    // Checked before it is kept: every later SUBSCRIBE carries it.
-    this.checkEncodable({
+    // Encoded before it is kept (every later SUBSCRIBE carries it); these bytes are also the call sent.
+    const update = this.encodeCall({
       type: 'UPDATE_FRAMEWORK',
       update_framework: {
         framework_info: framework,
@@ -508,7 +519,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.log('updateFramework while not subscribed: the next SUBSCRIBE carries the new FrameworkInfo');
       return this.status;
     }
-    this.send({ type: 'UPDATE_FRAMEWORK', update_framework: this.updateFrameworkBody() });
+    this.send(update);
     return this.status;
   }
 
@@ -543,8 +554,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.dropped('ACCEPT', 'not subscribed');
       return this.status;
     }
-    const call: scheduler.Call = { type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) };
-    this.checkEncodable(call);
+    const call = this.encodeCall({ type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) });
     for (const id of offerIds) {
       if (!this.heldOffers.delete(id.value))
         this.log('accepting offer %s, which this subscription does not hold', id.value);
@@ -560,22 +570,19 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.dropped(type, 'not subscribed');
       return this.status;
     }
-    const call = build();
-    this.checkEncodable(call);
-    this.send(call);
+    this.send(this.encodeCall(build()));
     return this.status;
   }
 
   /**
-   * Encodes a call of the user's once, so that a malformed argument is a MesosEncodeError naming
-   * the field, thrown to the caller, rather than a call that fails later in the background (a
-   * launch silently lost).
+   * Sets the framework id and encodes the call, once: a malformed argument of the user's is a
+   * MesosEncodeError naming the field, thrown to the caller, rather than a call that fails later
+   * in the background (a launch silently lost); the transport then sends these bytes as they are.
    */
-  private checkEncodable(call: scheduler.Call): void {
-    getCodec<scheduler.Call>(
-      TYPE_NAMES.SchedulerCall,
-      this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
-    ).encode(call);
+  private encodeCall(call: scheduler.Call): EncodedCall {
+    const id = this.framework.id;
+    const body: scheduler.Call = id ? { ...call, framework_id: id } : call;
+    return { body, encoded: this.callCodec.encode(body) };
   }
 
   private rejectIfConfigured(type: scheduler.Call.Type): void {
@@ -591,20 +598,24 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.emit('callDropped', { type, reason });
   }
 
-  /** Sends a call on the current subscription; failures are logged and emitted, never fatal. */
-  private send(call: scheduler.Call): void {
+  /**
+   * Sends a call on the current subscription, encoding it unless `encodeCall` already did;
+   * failures (an encode error of the driver's own calls included) are logged and emitted, never fatal.
+   */
+  private send(call: scheduler.Call | EncodedCall): void {
     const transport = this.transport;
-    const type = call.type ?? 'UNKNOWN';
+    const type = ('encoded' in call ? call.body : call).type ?? 'UNKNOWN';
     if (!this.connected || !transport) {
       this.dropped(type, 'not subscribed');
       return;
     }
-    const body: scheduler.Call = { ...call, framework_id: this.framework.id };
     const streamId = this.streamId;
     this.unsettledCalls++;
     let answer: Promise<unknown>;
     try {
-      answer = transport.call(body, streamId ? { signal: this.calls.signal, streamId } : { signal: this.calls.signal });
+      const { body, encoded } = 'encoded' in call ? call : this.encodeCall(call);
+      const signal = this.calls.signal;
+      answer = transport.call(body, streamId ? { signal, streamId, encoded } : { signal, encoded });
     } catch (error) {
       answer = Promise.reject(error); // a custom transport that throws instead of rejecting
     }
@@ -679,15 +690,6 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     // Re-subscribing: the master wants the id in both places.
     if (this.framework.id) call.framework_id = this.framework.id;
     return call;
-  }
-
-  private updateFrameworkBody(): scheduler.Call.UpdateFramework {
-    const body: scheduler.Call.UpdateFramework = {
-      framework_info: this.framework,
-      suppressed_roles: [...this.suppressedRoles],
-    };
-    if (this.offerConstraints) body.offer_constraints = this.offerConstraints;
-    return body;
   }
 
   // ---------------------------------------------------------------- connect loop

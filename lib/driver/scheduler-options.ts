@@ -35,10 +35,14 @@ export interface SchedulerSubscription {
 export interface SchedulerTransport {
   /** Sends SUBSCRIBE and opens its event stream. */
   subscribe(call: scheduler.Call, options: { signal: AbortSignal }): Promise<SchedulerSubscription>;
-  /** Sends any other call, with the stream id of the last subscription. */
+  /**
+   * Sends any other call, with the stream id of the last subscription. The driver passes
+   * `encoded`, the call already encoded in the factory's `contentType`: send those bytes rather
+   * than encoding `call` again (a transport may ignore it and encode `call` itself).
+   */
   call(
     call: scheduler.Call,
-    options: { signal: AbortSignal; streamId?: string },
+    options: { signal: AbortSignal; streamId?: string; encoded?: Buffer },
   ): Promise<scheduler.Response | undefined>;
   /** Closes every connection. */
   close(): void;
