@@ -26,6 +26,7 @@ import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
+import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';
 import {
@@ -168,10 +169,6 @@ function taskKey(frameworkId: string, taskId: string): string {
 
 function durationMs(duration: { nanoseconds: number } | undefined): number | undefined {
   return duration === undefined ? undefined : Math.max(0, duration.nanoseconds / 1e6);
-}
-
-function isPartitionAware(framework: FrameworkInfo): boolean {
-  return (framework.capabilities ?? []).some((c) => c.type === 'PARTITION_AWARE');
 }
 
 /** A simulated Mesos agent on 127.0.0.1. */
@@ -542,7 +539,7 @@ export class LocalAgent {
     let record = framework.executors.get(executorId);
     if (record && (record.phase === 'TERMINATING' || record.phase === 'TERMINATED')) {
       for (const task of records) {
-        this.sendUpdate(task, isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST', {
+        this.sendUpdate(task, hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST', {
           source: 'SOURCE_AGENT',
           reason: 'REASON_EXECUTOR_TERMINATED',
           message: 'Executor terminating',
@@ -698,7 +695,7 @@ export class LocalAgent {
     if (this.stopping || record.forgotten || !framework) return;
     log('executor %s of framework %s %s', record.id, record.frameworkId, describeWaitStatus(exit));
 
-    const partitionAware = isPartitionAware(framework.info);
+    const partitionAware = hasCapability(framework.info, 'PARTITION_AWARE');
     for (const task of this.tasks.values()) {
       if (task.frameworkId !== record.frameworkId || task.executorId !== record.id || task.kind !== 'executor')
         continue;
@@ -756,7 +753,7 @@ export class LocalAgent {
       // Mesos: no executor runs this task, so it is reported lost (dropped for partition-aware frameworks).
       const status: TaskStatus = {
         task_id: { value: taskId },
-        state: isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST',
+        state: hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',
         source: 'SOURCE_AGENT',
         reason: 'REASON_EXECUTOR_TERMINATED',
         message: 'Cannot find executor',
@@ -1106,7 +1103,7 @@ export class LocalAgent {
     for (const taskId of record.launched) {
       const task = this.tasks.get(taskKey(record.frameworkId, taskId));
       if (task?.state !== 'TASK_STAGING' || known.has(taskId)) continue;
-      this.sendUpdate(task, isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST', {
+      this.sendUpdate(task, hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST', {
         source: 'SOURCE_AGENT',
         reason: 'REASON_AGENT_RESTARTED',
         message: 'Task launched during agent restart',
