@@ -7,15 +7,16 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import type { AgentID, ExecutorID, MasterInfo, Offer, OperationStatus, TaskStatus } from '../../lib/codec/messages';
 import { Status } from '../../lib/driver/status';
-import { LocalCluster } from '../../lib/local/cluster';
 import {
   CallRecorder,
   commandTask,
-  DriverPool,
+  launchOnce,
   masterState,
   RecordingScheduler,
   sleep,
   smallTaskResources,
+  useDriverCluster,
+  uuidHex,
   waitFor,
 } from './helpers/driver-harness';
 
@@ -23,23 +24,12 @@ const REPO = join(__dirname, '..', '..');
 const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const FIXTURE_EXECUTOR = join(__dirname, 'helpers', 'executor-fixture.ts');
 
-function uuidHex(status: TaskStatus): string {
-  return status.uuid ? Buffer.from(status.uuid).toString('hex') : '';
-}
-
 describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', function () {
   this.timeout(15_000);
-  let cluster: LocalCluster | undefined;
-  const pool = new DriverPool();
-
-  afterEach(async () => {
-    await pool.stopAll();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const { pool, startCluster } = useDriverCluster();
 
   it('registered (with the SUBSCRIBED master_info), resourceOffers, heartbeat; the framework is active in /master/state', async () => {
-    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 0.2, taskMode: 'simulated' });
+    const cluster = await startCluster({ heartbeatIntervalSeconds: 0.2, taskMode: 'simulated' });
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { name: 'callbacks' }, cluster.masterString);
     expect(driver.start()).to.equal(Status.DRIVER_RUNNING);
@@ -59,57 +49,39 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('reregistered after faults.dropSubscription(): disconnected then reregistered, same framework id', async () => {
-    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 1, taskMode: 'simulated' });
+    const cluster = await startCluster({ heartbeatIntervalSeconds: 1, taskMode: 'simulated' });
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString);
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1);
+    await scheduler.waitForCallback('registered');
     const id = driver.frameworkId?.value;
     expect(cluster.faults.dropSubscription()).to.equal(1);
-    await waitFor(
-      'reregistered',
-      () => scheduler.count('reregistered') === 1,
-      5000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('reregistered');
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
     expect(driver.frameworkId?.value).to.equal(id);
     expect(cluster.leader?.core?.frameworks.size).to.equal(1);
   });
 
   it('reregistered after cluster.failover() with one master: the new master identity is in masterInfo', async () => {
-    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 1, taskMode: 'simulated' });
+    const cluster = await startCluster({ heartbeatIntervalSeconds: 1, taskMode: 'simulated' });
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString);
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1);
+    await scheduler.waitForCallback('registered');
     const oldId = cluster.leader?.info.id;
     const leader = await cluster.failover();
     expect(leader.info.id).to.not.equal(oldId);
-    await waitFor(
-      'reregistered',
-      () => scheduler.count('reregistered') === 1,
-      5000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('reregistered');
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
     expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(leader.info.id);
     expect(leader.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
   it('statusUpdate with implicit acknowledgements: each update once, the agent stops re-sending and forgets the finished task', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 100, statusUpdateRetryMs: 250 });
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [commandTask(offer, 'implicit', 'true')]);
-      },
-    });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 100, statusUpdateRetryMs: 250 });
+    const scheduler = launchOnce((offer) => commandTask(offer, 'implicit', 'true'));
     pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor('TASK_FINISHED', () => scheduler.updates.some((s) => s.state === 'TASK_FINISHED'));
+    await scheduler.waitForUpdate('TASK_FINISHED');
     const agent = cluster.agents[0];
     await waitFor('the agent to forget the acknowledged task', () => agent?.state().length === 0);
     const seen = scheduler.updates.length;
@@ -123,16 +95,8 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('statusUpdate with explicit acknowledgements: without acknowledgeStatusUpdate the agent re-sends; once acked the next update comes', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 50, statusUpdateRetryMs: 100 });
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [commandTask(offer, 'explicit', 'true')]);
-      },
-    });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 50, statusUpdateRetryMs: 100 });
+    const scheduler = launchOnce((offer) => commandTask(offer, 'explicit', 'true'));
     const driver = pool.create(scheduler, {}, cluster.masterString, { implicitAcknowledgements: false });
     driver.start();
     // TASK_RUNNING is re-sent (100, 200, 400 ms backoff) while unacknowledged; TASK_FINISHED waits behind it.
@@ -149,14 +113,14 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
     );
     expect(() => driver.reconcileTasks([])).to.not.throw();
     expect(driver.acknowledgeStatusUpdate(running)).to.equal(Status.DRIVER_RUNNING);
-    const finished = await waitFor('TASK_FINISHED', () => scheduler.updates.find((s) => s.state === 'TASK_FINISHED'));
+    const finished = await scheduler.waitForUpdate('TASK_FINISHED');
     expect(cluster.agents[0]?.state()).to.have.length(1); // Terminal but unacknowledged: still known.
     driver.acknowledgeStatusUpdate(finished);
-    await waitFor('the agent to forget the acknowledged task', () => cluster?.agents[0]?.state().length === 0);
+    await waitFor('the agent to forget the acknowledged task', () => cluster.agents[0]?.state().length === 0);
   });
 
   it('offerRescinded when the master times an offer out (offerTimeoutSeconds)', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', offerTimeoutSeconds: 0.3 });
+    const cluster = await startCluster({ taskMode: 'simulated', offerTimeoutSeconds: 0.3 });
     const scheduler = new RecordingScheduler();
     pool.create(scheduler, {}, cluster.masterString).start();
     await waitFor('offerRescinded', () => scheduler.count('offerRescinded') > 0);
@@ -166,7 +130,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('slaveLost, offerRescinded and TASK_LOST when an agent is lost (faults.loseAgent)', async () => {
-    cluster = await LocalCluster.start({ agents: 2, taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const cluster = await startCluster({ agents: 2, taskMode: 'simulated', simulatedTaskMs: 60_000 });
     const lostAgent = cluster.agents[0]?.id as string;
     let launched = false;
     const scheduler = new RecordingScheduler({
@@ -179,22 +143,17 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
       },
     });
     pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     // An offer of the agent to lose is outstanding (what the launch left).
     await waitFor('a fresh offer from the agent', () =>
-      cluster?.leader?.core?.outstandingOffers().some((o) => o.agent_id.value === lostAgent),
+      cluster.leader?.core?.outstandingOffers().some((o) => o.agent_id.value === lostAgent),
     );
     const outstanding = cluster.leader?.core
       ?.outstandingOffers()
       .filter((o) => o.agent_id.value === lostAgent)
       .map((o) => o.id.value);
     await cluster.faults.loseAgent(0);
-    await waitFor(
-      'slaveLost',
-      () => scheduler.count('slaveLost') === 1,
-      5000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('slaveLost');
     const names = scheduler.names();
     expect((scheduler.argsOf('slaveLost')[0] as AgentID).value).to.equal(lostAgent);
     const lost = scheduler.updates.find((s) => s.state === 'TASK_LOST');
@@ -210,53 +169,30 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('executorLost when a custom executor exits, with the wait status; its task fails', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'process' });
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [
-          {
-            name: 'exits-3',
-            task_id: { value: 'exits-3' },
-            agent_id: offer.agent_id,
-            resources: smallTaskResources(offer),
-            // An executor that dies before subscribing: the agent reports its exit.
-            executor: { executor_id: { value: 'dies' }, command: { value: 'exit 3', shell: true } },
-          },
-        ]);
-      },
-    });
+    const cluster = await startCluster({ taskMode: 'process' });
+    const scheduler = launchOnce((offer) => ({
+      name: 'exits-3',
+      task_id: { value: 'exits-3' },
+      agent_id: offer.agent_id,
+      resources: smallTaskResources(offer),
+      // An executor that dies before subscribing: the agent reports its exit.
+      executor: { executor_id: { value: 'dies' }, command: { value: 'exit 3', shell: true } },
+    }));
     pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor(
-      'executorLost',
-      () => scheduler.count('executorLost') === 1,
-      8000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('executorLost', { timeoutMs: 8000 });
     const [executorId, agentId, status] = scheduler.argsOf('executorLost') as [ExecutorID, AgentID, number];
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
     expect(executorId.value).to.equal('dies');
     expect(status).to.equal(3 << 8); // waitpid's word for exit(3)
-    const failed = await waitFor('TASK_FAILED', () => scheduler.updates.find((s) => s.state === 'TASK_FAILED'));
+    const failed = await scheduler.waitForUpdate('TASK_FAILED');
     expect(failed?.task_id.value).to.equal('exits-3');
   });
 
   it("no executorLost for a command task: its command executor is the agent's own", async () => {
-    cluster = await LocalCluster.start({ taskMode: 'process' });
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [commandTask(offer, 'exits-3', 'exit 3')]);
-      },
-    });
+    const cluster = await startCluster({ taskMode: 'process' });
+    const scheduler = launchOnce((offer) => commandTask(offer, 'exits-3', 'exit 3'));
     pool.create(scheduler, {}, cluster.masterString).start();
-    const failed = await waitFor('TASK_FAILED', () => scheduler.updates.find((s) => s.state === 'TASK_FAILED'), 8000);
+    const failed = await scheduler.waitForUpdate('TASK_FAILED', 8000);
     expect(failed?.task_id.value).to.equal('exits-3');
     // FAILURE would not wait behind acknowledgements: had one been sent, it would be here by now.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -265,39 +201,28 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
 
   it('frameworkMessage: a message sent to a custom executor comes back as a Buffer from the right executor and agent', async function () {
     this.timeout(20_000);
-    cluster = await LocalCluster.start({ taskMode: 'process' });
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [
-          {
-            name: 'with-executor',
-            task_id: { value: 'with-executor' },
-            agent_id: offer.agent_id,
-            resources: smallTaskResources(offer),
-            executor: {
-              executor_id: { value: 'fixture' },
-              command: { value: `"${process.execPath}" --import "${TSX_LOADER}" "${FIXTURE_EXECUTOR}"`, shell: true },
-              resources: smallTaskResources(offer, 0.1, 32),
-            },
-          },
-        ]);
+    const cluster = await startCluster({ taskMode: 'process' });
+    const scheduler = launchOnce(
+      (offer) => ({
+        name: 'with-executor',
+        task_id: { value: 'with-executor' },
+        agent_id: offer.agent_id,
+        resources: smallTaskResources(offer),
+        executor: {
+          executor_id: { value: 'fixture' },
+          command: { value: `"${process.execPath}" --import "${TSX_LOADER}" "${FIXTURE_EXECUTOR}"`, shell: true },
+          resources: smallTaskResources(offer, 0.1, 32),
+        },
+      }),
+      {
+        statusUpdate(driver, status) {
+          if (status.state === 'TASK_RUNNING')
+            driver.sendFrameworkMessage({ value: 'fixture' }, status.agent_id as AgentID, 'ping');
+        },
       },
-      statusUpdate(driver, status) {
-        if (status.state === 'TASK_RUNNING')
-          driver.sendFrameworkMessage({ value: 'fixture' }, status.agent_id as AgentID, 'ping');
-      },
-    });
-    pool.create(scheduler, {}, cluster.masterString).start();
-    await waitFor(
-      'frameworkMessage',
-      () => scheduler.count('frameworkMessage') === 1,
-      15_000,
-      () => scheduler.names(),
     );
+    pool.create(scheduler, {}, cluster.masterString).start();
+    await scheduler.waitForCallback('frameworkMessage', { timeoutMs: 15_000 });
     const [executorId, agentId, data] = scheduler.argsOf('frameworkMessage') as [ExecutorID, AgentID, Buffer];
     expect(executorId.value).to.equal('fixture');
     expect(agentId.value).to.equal(cluster.agents[0]?.id);
@@ -306,7 +231,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('operationStatusUpdate for a RESERVE with an operation id (OPERATION_FINISHED, acknowledged implicitly)', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', resources: 'cpus:2;mem:512' });
+    const cluster = await startCluster({ taskMode: 'simulated', resources: 'cpus:2;mem:512' });
     let reserved = false;
     const scheduler = new RecordingScheduler({
       resourceOffers(driver, offers) {
@@ -329,12 +254,7 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
         transportFactory: recorder.factory,
       })
       .start();
-    await waitFor(
-      'operationStatusUpdate',
-      () => scheduler.count('operationStatusUpdate') === 1,
-      5000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('operationStatusUpdate');
     const status = scheduler.argsOf('operationStatusUpdate')[0] as OperationStatus;
     expect(status.operation_id?.value).to.equal('reserve-1');
     expect(status.state).to.equal('OPERATION_FINISHED');
@@ -348,16 +268,16 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('error "Framework has been removed" after failover_timeout expiry; the driver aborts and tells it apart', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated' });
+    const cluster = await startCluster({ taskMode: 'simulated' });
     const first = new RecordingScheduler();
     const driver1 = pool.create(first, { failover_timeout: 0.2 }, cluster.masterString);
     driver1.start();
-    await waitFor('registered', () => first.count('registered') === 1);
+    await first.waitForCallback('registered');
     const frameworkId = driver1.frameworkId;
     driver1.stop(true);
     expect(await driver1.join()).to.equal(Status.DRIVER_STOPPED);
     await waitFor('the master to remove the framework', () =>
-      cluster?.leader?.core?.removedFrameworks.has(frameworkId?.value ?? ''),
+      cluster.leader?.core?.removedFrameworks.has(frameworkId?.value ?? ''),
     );
     const second = new RecordingScheduler();
     const driver2 = pool.create(second, { failover_timeout: 0.2, id: frameworkId }, cluster.masterString);
@@ -373,11 +293,11 @@ describe('MesosSchedulerDriver on LocalCluster: every Scheduler callback', funct
   });
 
   it('error "Framework failed over" when a second driver subscribes with the same id; the second gets registered', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated' });
+    const cluster = await startCluster({ taskMode: 'simulated' });
     const first = new RecordingScheduler();
     const driver1 = pool.create(first, { failover_timeout: 60 }, cluster.masterString);
     driver1.start();
-    await waitFor('registered', () => first.count('registered') === 1);
+    await first.waitForCallback('registered');
     const second = new RecordingScheduler();
     const driver2 = pool.create(second, { failover_timeout: 60, id: driver1.frameworkId }, cluster.masterString);
     driver2.start();

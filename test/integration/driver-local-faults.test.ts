@@ -8,12 +8,15 @@ import type { Offer, TaskStatus } from '../../lib/codec/messages';
 import type { BackoffStrategy } from '../../lib/common/backoff';
 import { MesosDecodeError, MesosNoLeaderError, MesosProtocolError, MesosTimeoutError } from '../../lib/common/errors';
 import { Status } from '../../lib/driver/status';
-import { LocalCluster } from '../../lib/local/cluster';
-import { commandTask, DriverPool, RecordingScheduler, sleep, waitFor } from './helpers/driver-harness';
-
-function uuidHex(status: TaskStatus): string {
-  return status.uuid ? Buffer.from(status.uuid).toString('hex') : '';
-}
+import {
+  commandTask,
+  launchOnce,
+  RecordingScheduler,
+  sleep,
+  useDriverCluster,
+  uuidHex,
+  waitFor,
+} from './helpers/driver-harness';
 
 /** A backoff that always waits `ms` (so a test can tell that it waited). */
 function fixedBackoff(ms: number): BackoffStrategy & { calls: number } {
@@ -27,51 +30,20 @@ function fixedBackoff(ms: number): BackoffStrategy & { calls: number } {
   };
 }
 
-/** A recording scheduler that launches one long task on its first offer. */
-function launchOnce(
-  taskId: string,
-  handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {},
-): RecordingScheduler {
-  let launched = false;
-  return new RecordingScheduler({
-    ...handlers,
-    resourceOffers(driver, offers) {
-      const offer = offers[0] as Offer;
-      if (launched) return;
-      launched = true;
-      driver.launchTasks(offer.id, [commandTask(offer, taskId, 'sleep 60')]);
-    },
-  });
-}
-
 describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   this.timeout(15_000);
-  let cluster: LocalCluster | undefined;
-  const pool = new DriverPool();
-
-  afterEach(async () => {
-    await pool.stopAll();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const { pool, startCluster } = useDriverCluster();
 
   for (const contentType of ['protobuf', 'json'] as const) {
     it(`${contentType}: stream cut in the middle of a record -> disconnected, reregistered, the unacknowledged update is re-sent and then acknowledged`, async () => {
-      cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000, statusUpdateRetryMs: 200 });
-      let launched = false;
+      const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000, statusUpdateRetryMs: 200 });
       let cut = false;
-      const scheduler = new RecordingScheduler({
-        resourceOffers(driver, offers) {
-          const offer = offers[0] as Offer;
-          if (launched) return;
-          launched = true;
-          driver.launchTasks(offer.id, [commandTask(offer, 'survivor', 'sleep 60')]);
-        },
+      const scheduler = launchOnce('survivor', {
         statusUpdate(driver, status) {
           if (!cut) {
             // Not acknowledged: the agent must re-send it on the next subscription.
             cut = true;
-            expect(cluster?.faults.dropSubscription({ midRecord: true })).to.equal(1);
+            expect(cluster.faults.dropSubscription({ midRecord: true })).to.equal(1);
             return;
           }
           driver.acknowledgeStatusUpdate(status);
@@ -111,13 +83,13 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
 
   it('re-subscribing makes the agent re-send the unacknowledged update at once, not at its next retry (Mesos: UpdateFrameworkMessage)', async () => {
     // The agent's retry interval is Mesos's 10 s: only the re-subscription can bring the update back in time.
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
     let cut = false;
     const scheduler = launchOnce('pending', {
       statusUpdate(driver, status) {
         if (!cut) {
           cut = true;
-          cluster?.faults.dropSubscription();
+          cluster.faults.dropSubscription();
           return;
         }
         driver.acknowledgeStatusUpdate(status);
@@ -141,7 +113,7 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   });
 
   it('heartbeats stopped -> the watchdog declares the subscription lost -> disconnected -> reregistered', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.2 });
+    const cluster = await startCluster({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.2 });
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, {
       heartbeat: { missedIntervals: 2 },
@@ -155,12 +127,7 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
     );
     cluster.faults.stopHeartbeats();
     const stoppedAt = Date.now();
-    await waitFor(
-      'disconnected',
-      () => scheduler.count('disconnected') === 1,
-      5000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('disconnected');
     // The watchdog counts from the last event (at most one 200 ms interval before the stop): not at once.
     expect(Date.now() - stoppedAt).to.be.at.least(150);
     expect(causes[0]).to.be.instanceOf(MesosTimeoutError);
@@ -181,20 +148,15 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
 
   for (const contentType of ['protobuf', 'json'] as const) {
     it(`${contentType}: a malformed record -> decode error -> disconnected -> reregistered`, async () => {
-      cluster = await LocalCluster.start({ taskMode: 'simulated', heartbeatIntervalSeconds: 1 });
+      const cluster = await startCluster({ taskMode: 'simulated', heartbeatIntervalSeconds: 1 });
       const scheduler = new RecordingScheduler();
       const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, { contentType });
       const causes: Error[] = [];
       driver.on('disconnected', ({ cause }) => causes.push(cause));
       driver.start();
-      await waitFor('registered', () => scheduler.count('registered') === 1);
+      await scheduler.waitForCallback('registered');
       expect(cluster.faults.sendMalformedRecord()).to.equal(1);
-      await waitFor(
-        'reregistered',
-        () => scheduler.count('reregistered') === 1,
-        5000,
-        () => scheduler.names(),
-      );
+      await scheduler.waitForCallback('reregistered');
       expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
       expect(causes[0]).to.be.instanceOf(MesosDecodeError);
       expect(driver.status).to.equal(Status.DRIVER_RUNNING);
@@ -203,7 +165,7 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
 
   it('a 400 on an ACCEPT: callFailed with the master message, the driver keeps running and later launches work', async () => {
     // The refused ACCEPT never reached the master's logic, so its offer stays outstanding until the offer timeout.
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000, offerTimeoutSeconds: 0.3 });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000, offerTimeoutSeconds: 0.3 });
     cluster.faults.failNextCalls({
       status: 400,
       body: 'Failed to validate scheduler::Call: injected',
@@ -242,7 +204,7 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   });
 
   it('503 on SUBSCRIBE twice: subscribeFailed with MesosNoLeaderError and a backoff each time, then registered', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated' });
+    const cluster = await startCluster({ taskMode: 'simulated' });
     cluster.faults.failNextCalls({ status: 503, body: 'No leader elected', callType: 'SUBSCRIBE', count: 2 });
     const backoff = fixedBackoff(150);
     const scheduler = new RecordingScheduler();
@@ -267,25 +229,17 @@ describe('MesosSchedulerDriver on LocalCluster: faults', function () {
   });
 
   it('latency on every call: SUBSCRIBE and calls are slower but succeed; a call slower than requestTimeoutMs fails alone', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000, heartbeatIntervalSeconds: 1 });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000, heartbeatIntervalSeconds: 1 });
     cluster.faults.setLatency(300);
-    let launched = false;
-    const scheduler = new RecordingScheduler({
-      resourceOffers(driver, offers) {
-        const offer = offers[0] as Offer;
-        if (launched) return;
-        launched = true;
-        driver.launchTasks(offer.id, [commandTask(offer, 'slow', 'sleep 60')]);
-      },
-    });
+    const scheduler = launchOnce('slow');
     const driver = pool.create(scheduler, {}, cluster.masterString, { requestTimeoutMs: 1000 });
     const failed: Array<{ type: string; error: Error }> = [];
     driver.on('callFailed', (info) => failed.push(info));
     const startedAt = Date.now();
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1);
+    await scheduler.waitForCallback('registered');
     expect(Date.now() - startedAt).to.be.at.least(300);
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     await sleep(700); // its implicit ACKNOWLEDGE, slowed down too, completes
     expect(failed).to.deep.equal([]);
     // Now slower than the driver's request time limit: that one call fails, the subscription stays.

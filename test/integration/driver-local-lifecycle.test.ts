@@ -7,51 +7,27 @@ import { expect } from 'chai';
 import type { MasterInfo, Offer } from '../../lib/codec/messages';
 import { MesosRedirectError } from '../../lib/common/errors';
 import { Status } from '../../lib/driver/status';
-import { LocalCluster } from '../../lib/local/cluster';
 import {
   CallRecorder,
   commandTask,
-  DriverPool,
+  launchOnce,
   masterState,
   RecordingScheduler,
   sleep,
+  useDriverCluster,
   waitFor,
 } from './helpers/driver-harness';
 
-/** A scheduler that launches one long simulated task on its first offer. */
-function launchingScheduler(
-  taskId: string,
-  handlers: ConstructorParameters<typeof RecordingScheduler>[0] = {},
-): RecordingScheduler {
-  let launched = false;
-  return new RecordingScheduler({
-    ...handlers,
-    resourceOffers(driver, offers) {
-      const offer = offers[0] as Offer;
-      if (launched) return;
-      launched = true;
-      driver.launchTasks(offer.id, [commandTask(offer, taskId, 'sleep 60')]);
-    },
-  });
-}
-
 describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   this.timeout(15_000);
-  let cluster: LocalCluster | undefined;
-  const pool = new DriverPool();
-
-  afterEach(async () => {
-    await pool.stopAll();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const { pool, startCluster } = useDriverCluster();
 
   it('stop(false) sends TEARDOWN: the framework leaves /master/state, its tasks are killed, run() resolves DRIVER_STOPPED', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
-    const scheduler = launchingScheduler('doomed');
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const scheduler = launchOnce('doomed');
     const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString);
     const done = driver.run();
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     const id = driver.frameworkId?.value as string;
     expect(cluster.agents[0]?.state()).to.have.length(1);
     expect(driver.stop()).to.equal(Status.DRIVER_STOPPED);
@@ -66,17 +42,17 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   });
 
   it('stop(true) leaves the framework and its tasks; a second driver with the id gets registered and the reconciliation update', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
-    const first = launchingScheduler('kept');
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const first = launchOnce('kept');
     const driver1 = pool.create(first, { failover_timeout: 3600 }, cluster.masterString);
     const done = driver1.run();
-    await waitFor('TASK_RUNNING', () => first.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await first.waitForUpdate('TASK_RUNNING');
     const frameworkId = driver1.frameworkId;
     expect(driver1.stop(true)).to.equal(Status.DRIVER_STOPPED);
     expect(await done).to.equal(Status.DRIVER_STOPPED);
     await waitFor(
       'the master to see the framework disconnected',
-      () => cluster?.leader?.core?.frameworks.get(frameworkId?.value ?? '')?.stream === undefined,
+      () => cluster.leader?.core?.frameworks.get(frameworkId?.value ?? '')?.stream === undefined,
     );
     const state = await masterState(cluster.masterUrl);
     const framework = state.frameworks.find((f) => f.id === frameworkId?.value);
@@ -112,39 +88,39 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   });
 
   it('abort() then stop() still tears the framework down; join() settles DRIVER_ABORTED', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
-    const scheduler = launchingScheduler('aborted');
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const scheduler = launchOnce('aborted');
     const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString);
     driver.start();
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     const id = driver.frameworkId?.value as string;
     expect(driver.abort()).to.equal(Status.DRIVER_ABORTED);
     expect(driver.stop()).to.equal(Status.DRIVER_ABORTED);
     expect(await driver.join()).to.equal(Status.DRIVER_ABORTED);
-    await waitFor('the framework removed', () => cluster?.leader?.core?.removedFrameworks.has(id));
+    await waitFor('the framework removed', () => cluster.leader?.core?.removedFrameworks.has(id));
     expect(cluster.agents[0]?.state()).to.deep.equal([]);
   });
 
   it('abort() alone keeps the framework registered (failover_timeout) with its task', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
-    const scheduler = launchingScheduler('orphan');
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const scheduler = launchOnce('orphan');
     const driver = pool.create(scheduler, { failover_timeout: 3600 }, cluster.masterString);
     const done = driver.run();
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     driver.abort();
     expect(await done).to.equal(Status.DRIVER_ABORTED);
     const id = driver.frameworkId?.value as string;
     // After the linger the subscription closes; the framework stays, disconnected.
     await waitFor(
       'the master to see it disconnected',
-      () => cluster?.leader?.core?.frameworks.get(id)?.stream === undefined,
+      () => cluster.leader?.core?.frameworks.get(id)?.stream === undefined,
     );
     expect(cluster.leader?.core?.removedFrameworks.has(id)).to.equal(false);
     expect(cluster.agents[0]?.state()).to.have.length(1);
   });
 
   it('stop() from inside the registered callback: TEARDOWN is sent, no callback after it, run() resolves DRIVER_STOPPED', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.1 });
+    const cluster = await startCluster({ taskMode: 'simulated', heartbeatIntervalSeconds: 0.1 });
     const scheduler = new RecordingScheduler({
       registered(driver) {
         expect(driver.stop()).to.equal(Status.DRIVER_STOPPED);
@@ -162,8 +138,8 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   });
 
   it('abort() from inside statusUpdate: run() resolves DRIVER_ABORTED and the update is not acknowledged', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
-    const scheduler = launchingScheduler('unacked', {
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const scheduler = launchOnce('unacked', {
       statusUpdate(driver) {
         expect(driver.abort()).to.equal(Status.DRIVER_ABORTED);
       },
@@ -178,7 +154,7 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   });
 
   it('a throwing callback aborts the driver: error emitted with the cause, run() resolves DRIVER_ABORTED', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated' });
+    const cluster = await startCluster({ taskMode: 'simulated' });
     const scheduler = new RecordingScheduler({
       resourceOffers() {
         throw new Error('framework bug');
@@ -194,7 +170,7 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
   });
 
   it('launchTasks while disconnected: a synthetic TASK_LOST "Master disconnected", nothing reaches the master', async () => {
-    cluster = await LocalCluster.start({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
+    const cluster = await startCluster({ taskMode: 'simulated', simulatedTaskMs: 60_000 });
     let held: Offer | undefined;
     const scheduler = new RecordingScheduler({
       resourceOffers(_driver, offers) {
@@ -209,7 +185,7 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
     driver.start();
     const offer = await waitFor('an offer', () => held);
     cluster.faults.dropSubscription();
-    await waitFor('disconnected', () => scheduler.count('disconnected') === 1);
+    await scheduler.waitForCallback('disconnected');
     expect(driver.connected).to.equal(false);
     expect(driver.launchTasks(offer.id, [commandTask(offer, 'too-late', 'sleep 60')])).to.equal(Status.DRIVER_RUNNING);
     await waitFor('the synthetic update', () => scheduler.updates.length === 1);
@@ -217,7 +193,7 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
     expect(update?.state).to.equal('TASK_LOST');
     expect(update?.message).to.equal('Master disconnected');
     expect(update?.uuid).to.equal(undefined);
-    await waitFor('reregistered', () => scheduler.count('reregistered') === 1);
+    await scheduler.waitForCallback('reregistered');
     expect(recorder.ofType('ACCEPT')).to.deep.equal([]);
     expect(cluster.leader?.core?.tasks.size).to.equal(0);
   });
@@ -225,48 +201,36 @@ describe('MesosSchedulerDriver on LocalCluster: lifecycle', function () {
 
 describe('MesosSchedulerDriver on LocalCluster: several masters without ZooKeeper', function () {
   this.timeout(15_000);
-  let cluster: LocalCluster | undefined;
-  const pool = new DriverPool();
-
-  afterEach(async () => {
-    await pool.stopAll();
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const { pool, startCluster } = useDriverCluster();
 
   it('given the comma list, registers with the leader; cluster.failover() -> disconnected, reregistered on the new leader', async () => {
-    cluster = await LocalCluster.start({ masters: 3, taskMode: 'simulated', heartbeatIntervalSeconds: 1 });
+    const cluster = await startCluster({ masters: 3, taskMode: 'simulated', heartbeatIntervalSeconds: 1 });
     expect(cluster.masterString.split(',')).to.have.length(3);
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, {
       detectorOptions: { pollIntervalMs: 100, probeTimeoutMs: 1000 },
     });
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1);
+    await scheduler.waitForCallback('registered');
     const firstLeader = cluster.leader;
     expect((scheduler.argsOf('registered')[1] as MasterInfo).id).to.equal(firstLeader?.info.id);
     const next = await cluster.failover();
     expect(next).to.not.equal(firstLeader);
-    await waitFor(
-      'reregistered',
-      () => scheduler.count('reregistered') === 1,
-      8000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('reregistered', { timeoutMs: 8000 });
     expect(scheduler.names()).to.deep.equal(['registered', 'disconnected', 'reregistered']);
     expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(next.info.id);
     expect(next.core?.frameworks.get(driver.frameworkId?.value ?? '')?.stream?.closed).to.equal(false);
   });
 
   it("given a standby's URL, follows its 307 to the leader", async () => {
-    cluster = await LocalCluster.start({ masters: 2, taskMode: 'simulated' });
+    const cluster = await startCluster({ masters: 2, taskMode: 'simulated' });
     const standby = cluster.masters.find((m) => !m.isLeader);
     const leader = cluster.leader;
     const recorder = new CallRecorder();
     const scheduler = new RecordingScheduler();
     const driver = pool.create(scheduler, {}, standby?.url as string, { transportFactory: recorder.factory });
     driver.start();
-    await waitFor('registered', () => scheduler.count('registered') === 1);
+    await scheduler.waitForCallback('registered');
     const subscribes = recorder.ofType('SUBSCRIBE');
     expect(subscribes.map((c) => [c.master, c.outcome])).to.deep.equal([
       [standby?.url, 'failed'],
@@ -277,27 +241,22 @@ describe('MesosSchedulerDriver on LocalCluster: several masters without ZooKeepe
   });
 
   it('faults.killLeader(): the driver finds the next leader through the list and reregisters', async () => {
-    cluster = await LocalCluster.start({
+    const cluster = await startCluster({
       masters: 3,
       taskMode: 'simulated',
       simulatedTaskMs: 60_000,
       heartbeatIntervalSeconds: 1,
     });
-    const scheduler = launchingScheduler('lives-on');
+    const scheduler = launchOnce('lives-on');
     const driver = pool.create(scheduler, { failover_timeout: 60 }, cluster.masterString, {
       detectorOptions: { pollIntervalMs: 100, probeTimeoutMs: 1000 },
     });
     driver.start();
-    await waitFor('TASK_RUNNING', () => scheduler.updates.some((s) => s.state === 'TASK_RUNNING'));
+    await scheduler.waitForUpdate('TASK_RUNNING');
     const killed = cluster.leader;
     await cluster.faults.killLeader();
     const next = await cluster.waitForLeader((m) => m !== killed);
-    await waitFor(
-      'reregistered',
-      () => scheduler.count('reregistered') === 1,
-      8000,
-      () => scheduler.names(),
-    );
+    await scheduler.waitForCallback('reregistered', { timeoutMs: 8000 });
     expect((scheduler.argsOf('reregistered')[0] as MasterInfo).id).to.equal(next.info.id);
     // The new leader learned the task from the agent.
     expect(next.core?.tasks.size).to.equal(1);

@@ -1,7 +1,8 @@
 /**
  * Harness for MesosSchedulerDriver end-to-end tests on LocalCluster: a scheduler that records
  * every callback in order, a bounded `waitFor`, a transport wrapper that records the calls the
- * driver sent and their outcome, and a small helper to read `/master/state`.
+ * driver sent and their outcome, per-test cluster and driver teardown, a scheduler that launches
+ * one task from its first offer, and a small helper to read `/master/state`.
  */
 import type { FrameworkInfo, Offer, Resource, TaskInfo, TaskStatus } from '../../../lib/codec/messages';
 import { MesosSchedulerDriver } from '../../../lib/driver/scheduler-driver';
@@ -11,6 +12,7 @@ import type {
   SchedulerTransportOptions,
 } from '../../../lib/driver/scheduler-options';
 import type { Scheduler } from '../../../lib/driver/scheduler-types';
+import { LocalCluster, type LocalClusterOptions } from '../../../lib/local/cluster';
 import { SchedulerClient } from '../../../lib/transport/scheduler-client';
 
 /** One scheduler callback as the driver invoked it (the driver argument left out). */
@@ -72,6 +74,23 @@ export class RecordingScheduler implements Scheduler {
   /** How many times a callback ran. */
   count(name: keyof Scheduler): number {
     return this.entries.filter((e) => e.name === name).length;
+  }
+
+  /** Waits until `name` has run exactly `count` times (default once), naming the callbacks so far on timeout. */
+  waitForCallback(name: keyof Scheduler, options: { count?: number; timeoutMs?: number } = {}): Promise<true> {
+    const { count = 1, timeoutMs = 5000 } = options;
+    const what = count === 1 ? name : `${count} calls of ${name}`;
+    return waitFor(
+      what,
+      () => this.count(name) === count,
+      timeoutMs,
+      () => this.names(),
+    );
+  }
+
+  /** Waits for the first status update in `state` and returns it. */
+  waitForUpdate(state: TaskStatus['state'], timeoutMs = 5000): Promise<TaskStatus> {
+    return waitFor(state, () => this.updates.find((s) => s.state === state), timeoutMs);
   }
 
   /** Every status update received, in order. */
@@ -188,6 +207,56 @@ export class DriverPool {
       await driver.join();
     }
   }
+}
+
+/**
+ * Registers an `afterEach` (call it in a `describe` body) that stops every driver of the returned
+ * pool and then the cluster the test started with `startCluster`.
+ */
+export function useDriverCluster(): {
+  pool: DriverPool;
+  startCluster(options?: LocalClusterOptions): Promise<LocalCluster>;
+} {
+  const pool = new DriverPool();
+  let cluster: LocalCluster | undefined;
+  afterEach(async () => {
+    await pool.stopAll();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  return {
+    pool,
+    async startCluster(options) {
+      cluster = await LocalCluster.start(options);
+      return cluster;
+    },
+  };
+}
+
+/**
+ * A recording scheduler that launches one task on its first offer and ignores later offers: `task`
+ * builds it from the offer, or is the id of a `sleep 60` command task.
+ */
+export function launchOnce(
+  task: string | ((offer: Offer) => TaskInfo),
+  handlers: Partial<Scheduler> = {},
+): RecordingScheduler {
+  const build = typeof task === 'string' ? (offer: Offer) => commandTask(offer, task, 'sleep 60') : task;
+  let launched = false;
+  return new RecordingScheduler({
+    ...handlers,
+    resourceOffers(driver, offers) {
+      const offer = offers[0] as Offer;
+      if (launched) return;
+      launched = true;
+      driver.launchTasks(offer.id, [build(offer)]);
+    },
+  });
+}
+
+/** A status update's uuid as hex ('' when it has none), to compare updates. */
+export function uuidHex(status: TaskStatus): string {
+  return status.uuid ? Buffer.from(status.uuid).toString('hex') : '';
 }
 
 /** `cpus` and `mem` taken from an offer's unreserved resources, for a small task. */
