@@ -1,5 +1,7 @@
 /**
  * mesos-driver: libmesos-shaped scheduler and executor drivers for Apache Mesos over the v1 HTTP API.
+ * The simulator (LocalCluster) is a separate entry, mesos-driver/local (lib/local-entry.ts): this one
+ * loads no lib/local module.
  * @packageDocumentation
  */
 
@@ -57,20 +59,6 @@ export {
   SCHEDULER_DRIVER_DEFAULTS,
 } from './driver/index';
 export { Status } from './driver/status';
-export type { AgentEvents, AgentTaskState, LocalAgentOptions } from './local/agent';
-export * from './local/index';
-export type { LocalMasterEvents } from './local/master';
-export {
-  addResources,
-  containsResources,
-  formatResources,
-  isEmptyResources,
-  parseAttributes,
-  parseResources,
-  ResourceTotals,
-  scalar as scalarResource,
-  subtractResources,
-} from './local/resources';
 export type {
   ExecutorClientOptions,
   ExecutorRequestOptions,

@@ -9,7 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { LocalCluster, type TaskStatus } from '../lib';
+import type { TaskStatus } from '../lib';
+import { LocalCluster } from '../lib/local-entry';
 import type { SampleHooks, SampleOutcome } from './lib/run';
 import { TERMINAL_STATES } from './lib/run';
 import { runNoExecutorFramework } from './no-executor-framework';

@@ -3,7 +3,8 @@
  * (an embedded LocalCluster unless `--master` names one), the credential, and the CLI wrapper.
  */
 import type { Credential, TaskState, TaskStatus } from '../../lib';
-import { LocalCluster, type LocalClusterOptions, TERMINAL_TASK_STATES } from '../../lib';
+import { TERMINAL_TASK_STATES } from '../../lib';
+import { LocalCluster, type LocalClusterOptions } from '../../lib/local-entry';
 import { type FlagValues, readSecret, stringFlag } from './flags';
 
 /** Ways for a caller (a test, the demo) to watch and steer a sample run in-process. */

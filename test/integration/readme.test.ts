@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import ts from 'typescript';
-import { LocalCluster } from '../../lib';
+import { LocalCluster } from '../../lib/local-entry';
 
 const REPO = join(__dirname, '..', '..');
 const LIB_INDEX = join(REPO, 'lib', 'index.ts');
+const LIB_LOCAL = join(REPO, 'lib', 'local-entry.ts');
 
 interface CodeBlock {
   lang: string;
@@ -46,7 +47,7 @@ function typecheck(files: Map<string, string>): string[] {
     ...config.options,
     noEmit: true,
     baseUrl: REPO,
-    paths: { 'mesos-driver': [LIB_INDEX] },
+    paths: { 'mesos-driver': [LIB_INDEX], 'mesos-driver/local': [LIB_LOCAL] },
   };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);

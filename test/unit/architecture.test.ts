@@ -1,7 +1,9 @@
 /**
  * The layering of lib/ holds: common -> codec -> transport -> detector -> driver -> index, with
  * local/ (the simulator) beside the driver; a lower layer never imports a higher one, nothing but
- * the index imports local/, and there are no import cycles between files.
+ * the public entries (lib/*.ts) imports local/, the main entry (lib/index.ts) reaches no local/
+ * file through static imports (the "local" master string loads the simulator lazily), and there
+ * are no import cycles between files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -67,6 +69,22 @@ describe('architecture of lib/', () => {
       }
     }
     expect(violations).to.deep.equal([]);
+  });
+
+  it('the main entry reaches no local/ file through static imports; mesos-driver/local does', () => {
+    const reached = (entry: string) => {
+      const seen = new Set<string>();
+      const stack = [join(LIB, entry)];
+      while (stack.length > 0) {
+        const file = stack.pop() as string;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        stack.push(...(graph.get(file) ?? []));
+      }
+      return [...seen].map((f) => relative(LIB, f));
+    };
+    expect(reached('index.ts').filter((f) => f.startsWith('local/'))).to.deep.equal([]);
+    expect(reached('local-entry.ts')).to.include('local/cluster.ts');
   });
 
   it('has no import cycles', () => {

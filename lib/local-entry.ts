@@ -1,0 +1,21 @@
+/**
+ * mesos-driver/local: LocalCluster, the embedded simulated Mesos cluster (masters, agents, task
+ * processes, fault injection) for tests, demos and local development, with its resource helpers.
+ * A separate entry so that a production framework importing 'mesos-driver' loads none of it.
+ * @packageDocumentation
+ */
+
+export type { AgentEvents, AgentTaskState, LocalAgentOptions } from './local/agent';
+export * from './local/index';
+export type { LocalMasterEvents } from './local/master';
+export {
+  addResources,
+  containsResources,
+  formatResources,
+  isEmptyResources,
+  parseAttributes,
+  parseResources,
+  ResourceTotals,
+  scalar as scalarResource,
+  subtractResources,
+} from './local/resources';
