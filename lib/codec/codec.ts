@@ -40,6 +40,18 @@ export const TYPE_NAMES = Object.freeze({
   ExecutorEvent: 'mesos.v1.executor.Event',
   /** A master's identity, as published in ZooKeeper (JSON) and sent in SUBSCRIBED. */
   MasterInfo: 'mesos.v1.MasterInfo',
+  /** An operator call to a master (`POST /api/v1`). */
+  MasterCall: 'mesos.v1.master.Call',
+  /** The body of a master's answer to an operator call that returns data. */
+  MasterResponse: 'mesos.v1.master.Response',
+  /** One record of a master's operator event stream (SUBSCRIBE). */
+  MasterEvent: 'mesos.v1.master.Event',
+  /** An operator call to an agent (`POST /api/v1`); also each record of ATTACH_CONTAINER_INPUT. */
+  AgentCall: 'mesos.v1.agent.Call',
+  /** The body of an agent's answer to an operator call that returns data. */
+  AgentResponse: 'mesos.v1.agent.Response',
+  /** One record of a container's input or output stream (agent streaming calls). */
+  ProcessIO: 'mesos.v1.agent.ProcessIO',
 } as const);
 
 /** Encodes and decodes one message type in one wire format. */

@@ -8,6 +8,8 @@ export const PROTO_FILES = [
   'mesos/v1/mesos.proto',
   'mesos/v1/scheduler/scheduler.proto',
   'mesos/v1/executor/executor.proto',
+  'mesos/v1/master/master.proto',
+  'mesos/v1/agent/agent.proto',
 ] as const;
 
 /** Absolute path of the proto/ folder, from source (lib/codec) or from the build (dist/lib/codec). */
