@@ -49,9 +49,10 @@ export interface HttpClientOptions {
   /** Largest event record accepted from the stream, in bytes. Default 64 MiB. */
   maxRecordBytes?: number;
   /**
-   * How many calls of the ordered lane may be in flight at once. Default 1: calls go one after
-   * another over one keep-alive connection, so they reach the master in the order they were
-   * made, like libmesos. A higher value raises throughput when the master is far away, but calls
+   * How many calls of the ordered lane may be in flight at once. Default 1: calls go over one
+   * keep-alive connection in the order they were made, so they reach the master in that order,
+   * like libmesos (the scheduler client pipelines them on it, see `pipelineCalls`; the executor
+   * client sends each after the answer to the one before). A higher value raises throughput when the master is far away, but calls
    * then travel over several connections and may be processed out of order (an ACCEPT may
    * overtake the DECLINE before it); use it only for calls whose order does not matter. The
    * scheduler's acknowledgements have a lane of their own (see `SchedulerClientOptions`).

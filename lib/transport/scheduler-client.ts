@@ -1,7 +1,7 @@
 /** Low-level client of the Mesos v1 scheduler API (`POST /api/v1/scheduler` on the master). */
 import { getCodec, type MessageCodec, TYPE_NAMES, type WireFormat } from '../codec/codec';
 import type { scheduler } from '../codec/messages';
-import { MesosMisuseError, MesosProtocolError } from '../common/errors';
+import { MesosConfigError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { EventStream } from './event-stream';
 import { type CallLane, formatOfContentType, MesosHttpClient } from './http-client';
 import { type HttpClientOptions, positiveInteger } from './options';
@@ -36,7 +36,21 @@ export interface SchedulerClientOptions extends HttpClientOptions {
    * pipelined requests (acknowledgements then use Node's `http.request`, one per connection at a time).
    */
   pipelineAcknowledgements?: boolean;
+  /**
+   * Send the ordered calls (every call but the acknowledgements) with HTTP/1.1 pipelining on one
+   * connection, as libprocess does: up to {@link ORDERED_PIPELINE_DEPTH} calls written before
+   * their answers arrive, in the order `call()` was invoked. The master reads one connection's
+   * requests in order, so the calls keep their order without waiting for each answer. With
+   * `maxConcurrentCalls` above 1, that many are pipelined over two connections (no order kept
+   * between them). Default: true, or false when
+   * `pipelineAcknowledgements` is false (a proxy that mishandles pipelining); off, each ordered
+   * call waits for the answer of the one before it.
+   */
+  pipelineCalls?: boolean;
 }
+
+/** Ordered calls written and not yet answered on the ordered pipelined connection. */
+export const ORDERED_PIPELINE_DEPTH = 64;
 
 /** Connections of the pipelined acknowledgement lane. */
 const ACKNOWLEDGEMENT_CONNECTIONS = 2;
@@ -79,8 +93,11 @@ export interface SchedulerCallOptions {
  * of its own.
  *
  * Ordering guarantee: every call except ACKNOWLEDGE and ACKNOWLEDGE_OPERATION_STATUS goes on the
- * ordered lane, sent one at a time (by default; see `maxConcurrentCalls`) in the order `call()`
- * was invoked, so such calls reach the master in that order. Acknowledgements go on the
+ * ordered lane, written in the order `call()` was invoked on one connection (pipelined by
+ * default, see `pipelineCalls`; one at a time with `pipelineCalls: false`; unordered over
+ * two or more connections with `maxConcurrentCalls` above 1), so such calls reach the master in that
+ * order. An answer settles only its own call; when the connection breaks, the calls written on
+ * it and not yet answered fail with a retryable error, and later calls go on a new connection. Acknowledgements go on the
  * acknowledgement lane, up to `maxConcurrentAcknowledgements` at once: they are not ordered with
  * each other nor with the calls of the ordered lane (an ACKNOWLEDGE may reach the master before
  * a DECLINE made earlier, and two acknowledgements may arrive in either order). Every failure is
@@ -91,13 +108,15 @@ export class SchedulerClient extends MesosHttpClient {
   private readonly callCodec: MessageCodec<scheduler.Call>;
   private readonly subscriptions = new Set<SchedulerSubscription>();
   private readonly ackLane: CallLane | PipelinedLane;
+  /** The ordered lane's pipelined connection(s); undefined when `pipelineCalls` is off. */
+  private readonly orderedPipeline: PipelinedLane | undefined;
 
   /**
    * Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`).
    * Throws `MesosConfigError` naming a bad option.
    */
   constructor(masterUrl: string, options: SchedulerClientOptions = {}) {
-    const { maxConcurrentAcknowledgements, pipelineAcknowledgements, ...httpOptions } = options;
+    const { maxConcurrentAcknowledgements, pipelineAcknowledgements, pipelineCalls, ...httpOptions } = options;
     const ackLimit = positiveInteger(
       'maxConcurrentAcknowledgements',
       maxConcurrentAcknowledgements,
@@ -109,6 +128,18 @@ export class SchedulerClient extends MesosHttpClient {
       pipelineAcknowledgements === false
         ? this.createLane(ackLimit)
         : this.createPipelinedLane(ackLimit, Math.min(ackLimit, ACKNOWLEDGEMENT_CONNECTIONS));
+    if (pipelineCalls !== undefined && typeof pipelineCalls !== 'boolean') {
+      throw new MesosConfigError(`Option pipelineCalls must be a boolean, got ${String(pipelineCalls)}`);
+    }
+    // One connection, so the order of the writes is the order the master reads the calls in;
+    // with maxConcurrentCalls above 1 (unordered by choice), that many over a few connections.
+    const pipelined = pipelineCalls ?? pipelineAcknowledgements !== false;
+    const width = this.options.maxConcurrentCalls;
+    this.orderedPipeline = !pipelined
+      ? undefined
+      : width === 1
+        ? this.createPipelinedLane(ORDERED_PIPELINE_DEPTH, 1)
+        : this.createPipelinedLane(width, Math.min(width, ACKNOWLEDGEMENT_CONNECTIONS));
   }
 
   /** The stream id of the last successful subscription, sent with later calls. */
@@ -181,11 +212,11 @@ export class SchedulerClient extends MesosHttpClient {
     const body = options.encoded ?? this.callCodec.encode(call);
     const streamId = options.streamId ?? this.lastStreamId;
     const what = `call ${call.type ?? 'UNKNOWN'}`;
-    const ackLane = ACKNOWLEDGEMENTS.has(call.type) ? this.ackLane : undefined;
+    const lane = ACKNOWLEDGEMENTS.has(call.type) ? this.ackLane : this.orderedPipeline;
     const response =
-      ackLane instanceof PipelinedLane
-        ? await this.sendPipelined(body, what, streamId || undefined, options.signal, ackLane)
-        : await this.sendCall(body, what, streamId || undefined, options.signal, ackLane);
+      lane instanceof PipelinedLane
+        ? await this.sendPipelined(body, what, streamId || undefined, options.signal, lane)
+        : await this.sendCall(body, what, streamId || undefined, options.signal, lane);
     if (response.status === 202 || response.body.length === 0) return undefined;
     const format = formatOfContentType(response.headers['content-type']) ?? this.options.contentType;
     return getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, format).decode(response.body);

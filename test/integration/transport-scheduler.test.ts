@@ -153,8 +153,8 @@ describe('SchedulerClient (loopback HTTP)', function () {
     subscription.close();
   });
 
-  it('sends calls one at a time, in order, over one kept-alive connection', async () => {
-    client = new SchedulerClient(master.url, { contentType: 'json' });
+  it('with pipelineCalls off, sends calls one at a time, in order, over one kept-alive connection', async () => {
+    client = new SchedulerClient(master.url, { contentType: 'json', pipelineCalls: false });
     let inFlight = 0;
     let maxInFlight = 0;
     master.handle(async (_req, res) => {
@@ -230,8 +230,8 @@ describe('SchedulerClient (loopback HTTP)', function () {
       return `o${call.acknowledge_operation_status?.operation_id.value.slice(3)}`;
     };
 
-    it('overlaps acknowledgements while other calls keep their order, one at a time', async () => {
-      client = new SchedulerClient(master.url, { contentType: 'json' });
+    it('overlaps acknowledgements while other calls keep their order, one at a time (pipelineCalls off)', async () => {
+      client = new SchedulerClient(master.url, { contentType: 'json', pipelineCalls: false });
       const inFlight = { ordered: 0, acks: 0 };
       const peak = { ordered: 0, acks: 0 };
       let acksBesideOrdered = 0;
@@ -562,8 +562,8 @@ describe('SchedulerClient (loopback HTTP)', function () {
       expect(master.requests).to.have.length(1);
     });
 
-    it('aborts a call still waiting behind another one', async () => {
-      client = new SchedulerClient(master.url);
+    it('aborts a call still waiting behind another one (pipelineCalls off)', async () => {
+      client = new SchedulerClient(master.url, { pipelineCalls: false });
       let release: () => void = () => {};
       master.handle((_req, res) => {
         release = () => res.writeHead(202).end();
