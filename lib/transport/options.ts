@@ -51,9 +51,8 @@ export interface HttpClientOptions {
   /**
    * How many calls of the ordered lane may be in flight at once. Default 1: calls go over one
    * keep-alive connection in the order they were made, so they reach the master in that order,
-   * like libmesos (the scheduler client pipelines them on it, see `pipelineCalls`; the executor
-   * client sends each after the answer to the one before). A higher value raises throughput when the master is far away, but calls
-   * then travel over several connections and may be processed out of order (an ACCEPT may
+   * like libmesos (pipelined on it unless the client's `pipelineCalls` is off). A higher value
+   * raises throughput when the master is far away, but calls then travel over several connections and may be processed out of order (an ACCEPT may
    * overtake the DECLINE before it); use it only for calls whose order does not matter. The
    * scheduler's acknowledgements have a lane of their own (see `SchedulerClientOptions`).
    */
