@@ -26,6 +26,7 @@ import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
+import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';
@@ -102,9 +103,6 @@ export interface AgentTaskState {
 }
 
 type ExecutorPhase = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
-
-/** Why an executor is being torn down; decides the state of its remaining tasks. */
-type TerminationCause = 'shutdown' | 'registration-timeout' | 'reregistration-timeout' | 'agent-restart';
 
 interface FrameworkRecord {
   info: FrameworkInfo;
@@ -694,43 +692,29 @@ export class LocalAgent {
     if (framework?.executors.get(record.id) === record) framework.executors.delete(record.id);
     if (this.stopping || record.forgotten || !framework) return;
     log('executor %s of framework %s %s', record.id, record.frameworkId, describeWaitStatus(exit));
-
+    if (framework.terminating) {
+      // As Mesos: no updates and no executor exit for a framework being removed; its tasks go too.
+      for (const [key, task] of this.tasks)
+        if (task.frameworkId === framework.id && task.executorId === record.id) this.deleteTask(key);
+      this.maybeRemoveFramework(framework.id);
+      return;
+    }
     const partitionAware = hasCapability(framework.info, 'PARTITION_AWARE');
     for (const task of this.tasks.values()) {
       if (task.frameworkId !== record.frameworkId || task.executorId !== record.id || task.kind !== 'executor')
         continue;
       if (isTerminalTaskState(task.state)) continue;
-      if (task.killRequested) {
-        this.sendUpdate(task, 'TASK_KILLED', {
-          source: 'SOURCE_AGENT',
-          reason: 'REASON_EXECUTOR_TERMINATED',
-          message: 'Executor terminated',
-        });
-      } else if (record.cause === 'registration-timeout') {
-        this.sendUpdate(task, 'TASK_FAILED', {
-          source: 'SOURCE_AGENT',
-          reason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT',
-          message: `Executor did not register within ${formatDuration(this.options.executorRegistrationTimeoutMs)}`,
-        });
-      } else if (record.cause === 'reregistration-timeout') {
-        this.sendUpdate(task, partitionAware ? 'TASK_GONE' : 'TASK_LOST', {
-          source: 'SOURCE_AGENT',
-          reason: 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT',
-          message: 'Executor did not re-register within the timeout',
-        });
-      } else if (wasTerminating) {
-        this.sendUpdate(task, partitionAware ? 'TASK_GONE' : 'TASK_LOST', {
-          source: 'SOURCE_AGENT',
-          reason: 'REASON_EXECUTOR_TERMINATED',
-          message: 'Executor terminated',
-        });
-      } else {
-        this.sendUpdate(task, 'TASK_FAILED', {
-          source: 'SOURCE_AGENT',
-          reason: 'REASON_EXECUTOR_TERMINATED',
-          message: `Executor ${describeWaitStatus(exit)}`,
-        });
-      }
+      const { killRequested } = task;
+      const registrationTimeoutMs = this.options.executorRegistrationTimeoutMs;
+      const update = executorGoneUpdate({
+        killRequested,
+        cause: record.cause,
+        wasTerminating,
+        partitionAware,
+        exit,
+        registrationTimeoutMs,
+      });
+      this.sendUpdate(task, update.state, { source: 'SOURCE_AGENT', ...update });
     }
     this.emit('executorExited', () =>
       this.events.executorExited(this.options.id, record.frameworkId, record.id, exit.waitStatus),
@@ -813,6 +797,12 @@ export class LocalAgent {
       return;
     }
     record.stream.send({ type: 'MESSAGE', message: { data } });
+  }
+
+  /** The live processes of custom executors on this agent (for `cluster.faults.killExecutor` and tests). */
+  executorProcesses(): ExecutorProcess[] {
+    const all = [...this.frameworks.values()];
+    return all.flatMap((f) => [...f.executors.values()].flatMap((e) => liveExecutor(this.id, f.id, e)));
   }
 
   /** Kills every task and executor of a framework and forgets it. */

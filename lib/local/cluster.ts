@@ -116,6 +116,7 @@ export class LocalCluster {
       killLeader: () => this.killLeader(),
       loseAgent: (agent, mode) => this.loseAgent(agent, mode),
       restartAgent: (agent) => this.restartAgent(agent),
+      executorProcesses: () => this.agents.flatMap((agent) => agent.executorProcesses()),
     };
     this.faults = new ClusterFaults(target);
   }

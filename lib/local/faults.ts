@@ -2,7 +2,10 @@
  * Fault injection: the switches masters consult on every request and stream, and the
  * `cluster.faults` API that flips them or acts on masters, streams and agents.
  */
+import { constants } from 'node:os';
 import type { scheduler } from '../codec/messages';
+import { MesosConfigError } from '../common/errors';
+import type { ExecutorProcess } from './executor-termination';
 
 /** One armed "answer the next calls with this" rule. */
 export interface CallFailureRule {
@@ -73,6 +76,29 @@ export interface FaultTarget {
   killLeader(): Promise<void>;
   loseAgent(agent: number | string, mode: 'removed' | 'unreachable'): Promise<void>;
   restartAgent(agent: number | string): Promise<void>;
+  /** The running custom executors of every live agent. */
+  executorProcesses(): ExecutorProcess[];
+}
+
+/** A running custom executor, as {@link ClusterFaults.executors} lists it. */
+export interface LocalExecutorProcess {
+  agentId: string;
+  frameworkId: string;
+  executorId: string;
+  /** Pid of the executor's process (the leader of its process group). */
+  pid: number;
+  /** Its sandbox, the working directory it was started in. */
+  directory: string;
+}
+
+/** Options of {@link ClusterFaults.killExecutor}. */
+export interface KillExecutorOptions {
+  /** The executor's framework; needed only when several frameworks use the same executor id. */
+  frameworkId?: string;
+  /** The agent it runs on; needed only when the framework runs that executor id on several agents. */
+  agentId?: string;
+  /** Signal sent to the executor's process group; default `SIGKILL` (a crash). */
+  signal?: NodeJS.Signals;
 }
 
 /** `cluster.faults`: fault injection for tests of schedulers and drivers. */
@@ -144,8 +170,48 @@ export class ClusterFaults {
     return this.target.restartAgent(agent);
   }
 
+  /** Every running custom executor (ExecutorInfo with a command) of the live agents, with its pid. */
+  executors(): LocalExecutorProcess[] {
+    return this.target.executorProcesses().map(describeExecutor);
+  }
+
+  /**
+   * Signals a running custom executor's process group (default SIGKILL), as a crash would; the
+   * agent then reports its tasks and the executor's exit as Mesos does. Returns the executor signalled.
+   * Throws MesosConfigError when no running executor matches, when several do, or for an unknown signal.
+   */
+  killExecutor(executorId: string, options: KillExecutorOptions = {}): LocalExecutorProcess {
+    const signal = options.signal ?? 'SIGKILL';
+    if (!Object.hasOwn(constants.signals, signal))
+      throw new MesosConfigError(`killExecutor: unknown signal '${String(signal)}'`);
+    const { frameworkId, agentId } = options;
+    const found = this.target
+      .executorProcesses()
+      .filter(
+        (e) =>
+          e.executorId === executorId &&
+          (frameworkId ?? e.frameworkId) === e.frameworkId &&
+          (agentId ?? e.agentId) === e.agentId,
+      );
+    if (found.length !== 1) {
+      const which = `'${executorId}'${frameworkId ? ` of framework ${frameworkId}` : ''}${agentId ? ` on agent ${agentId}` : ''}`;
+      if (found.length === 0) throw new MesosConfigError(`killExecutor: no running executor ${which}`);
+      const places = found.map((e) => `framework ${e.frameworkId} on agent ${e.agentId}`).join('; ');
+      throw new MesosConfigError(
+        `killExecutor: several executors ${which} run (${places}); give frameworkId or agentId`,
+      );
+    }
+    const executor = found[0] as ExecutorProcess;
+    executor.signal(signal);
+    return describeExecutor(executor);
+  }
+
   /** Disarms latency, heartbeat stop and pending call failures. */
   reset(): void {
     this.target.switches.reset();
   }
+}
+
+function describeExecutor({ agentId, frameworkId, executorId, pid, directory }: ExecutorProcess): LocalExecutorProcess {
+  return { agentId, frameworkId, executorId, pid, directory };
 }
