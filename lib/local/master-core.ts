@@ -31,6 +31,7 @@ import {
   validateFrameworkInfo,
 } from './master-frameworks';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
+import { recordTaskStatus } from './task-statuses';
 
 const log = createLogger('local:master');
 /** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
@@ -874,7 +875,7 @@ export class MasterCore {
     const key = taskKey(frameworkId, status.task_id.value);
     const task = this.tasks.get(key);
     if (task) {
-      task.lastStatus = status;
+      recordTaskStatus(task, status);
       if (TERMINAL_TASK_STATES.has(status.state)) this.finishTask(key, task, status);
       else task.state = status.state;
     }
@@ -911,7 +912,7 @@ export class MasterCore {
 
   private finishTask(key: string, task: TaskRecord, status: TaskStatus): void {
     task.state = status.state;
-    task.lastStatus = status;
+    recordTaskStatus(task, status);
     this.dropTask(key);
     this.completedTasks.push(task);
     if (this.completedTasks.length > 1000) this.completedTasks.shift();

@@ -3,6 +3,7 @@ import type { MasterInfo, Resource } from '../codec/messages';
 import { scalarTotal } from './allocation-info';
 import type { MasterCore, TaskRecord } from './master-core';
 import { type FrameworkRecord, isConnected } from './master-frameworks';
+import { taskStatusesJson } from './task-statuses';
 
 function resourceSummary(resources: readonly Resource[]): Record<string, number | string> {
   const summary: Record<string, number | string> = {
@@ -29,7 +30,7 @@ function taskJson(task: TaskRecord): Record<string, unknown> {
     agent_id: task.agentId,
     state: task.state,
     resources: resourceSummary(task.resources),
-    statuses: task.lastStatus ? [{ state: task.lastStatus.state, timestamp: task.lastStatus.timestamp }] : [],
+    statuses: taskStatusesJson(task),
   };
 }
 

@@ -22,6 +22,8 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all (e.g. the executable does not exist). */
   readonly error?: Error;
+  /** Set when the container never started (its URIs could not be fetched): Mesos's message for it. */
+  readonly launchFailure?: string;
 }
 
 /** A started process, owned by the agent. */
@@ -42,6 +44,80 @@ export interface SpawnOptions {
   sandbox: string;
   /** The complete environment of the child (nothing is inherited implicitly). */
   env: Record<string, string>;
+}
+
+/** Options of {@link startInSandbox}. */
+export interface StartOptions extends SpawnOptions {
+  /**
+   * Work to finish before the process starts (fetching its URIs); a rejection is a failed
+   * container launch, reported as `launchFailure` with `describe(err)`. Omitted: start at once.
+   */
+  prepare?: (signal: AbortSignal) => Promise<void>;
+  /** How a failed `prepare` reads in the task status (Mesos's "Failed to launch container: ..."). */
+  describe?: (err: Error) => string;
+  /** Called once the process runs (synchronously when there is nothing to prepare). */
+  onSpawn?: (child: SandboxedProcess) => void;
+}
+
+function signalExit(signal: NodeJS.Signals): ProcessExit {
+  return { waitStatus: waitStatusOf(null, signal), code: null, signal };
+}
+
+/**
+ * Starts `command` in its sandbox once `prepare` is done. Until then the returned handle stands
+ * for the process: a signal aborts the preparation (the handle then exits with that signal), so
+ * a kill or a teardown during a fetch needs nothing special from the agent.
+ */
+export function startInSandbox(command: CommandInfo, options: StartOptions): SandboxedProcess {
+  const { prepare, onSpawn } = options;
+  if (!prepare) {
+    const child = spawnInSandbox(command, options);
+    if (child.pid !== undefined) onSpawn?.(child);
+    return child;
+  }
+  const controller = new AbortController();
+  let child: SandboxedProcess | undefined;
+  let killedWith: NodeJS.Signals | undefined;
+  let exitedFlag = false;
+  const run = async (): Promise<ProcessExit> => {
+    try {
+      mkdirSync(options.sandbox, { recursive: true });
+      await prepare(controller.signal);
+    } catch (err) {
+      if (killedWith) return signalExit(killedWith);
+      const error = err as Error;
+      const launchFailure = options.describe ? options.describe(error) : error.message;
+      return { waitStatus: waitStatusOf(1, null), code: 1, signal: null, error, launchFailure };
+    }
+    if (killedWith) return signalExit(killedWith);
+    try {
+      child = spawnInSandbox(command, options);
+    } catch (err) {
+      return { waitStatus: waitStatusOf(127, null), code: 127, signal: null, error: err as Error };
+    }
+    if (child.pid !== undefined) onSpawn?.(child);
+    return child.exited;
+  };
+  const exited = run().then((exit) => {
+    exitedFlag = true;
+    return exit;
+  });
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    exited,
+    get hasExited() {
+      return exitedFlag;
+    },
+    signalGroup(signal: NodeJS.Signals): boolean {
+      if (child) return child.signalGroup(signal);
+      if (exitedFlag) return false;
+      killedWith ??= signal;
+      controller.abort();
+      return true;
+    },
+  };
 }
 
 /** The `waitpid`-style status word for an exit code or a terminating signal. */
