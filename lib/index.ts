@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+import { setEmbeddedClusterLauncher } from './driver/local-master';
+
 export type { MessageCodec, WireFormat } from './codec/codec';
 export { decodeJsonValue, getCodec, MEDIA_TYPES, MesosEncodeError, TYPE_NAMES } from './codec/codec';
 export type * from './codec/messages';
@@ -58,6 +60,8 @@ export {
   MesosSchedulerError,
   SCHEDULER_DRIVER_DEFAULTS,
 } from './driver/index';
+
+export { MesosLocalClusterError } from './driver/local-master';
 export { Status } from './driver/status';
 export type {
   ExecutorClientOptions,
@@ -82,3 +86,6 @@ export {
   SCHEDULER_API_PATH,
   SchedulerClient,
 } from './transport/index';
+
+// The master string "local" starts a LocalCluster, loaded only then (this entry imports no lib/local module).
+setEmbeddedClusterLauncher((config) => import('./local-launcher.js').then((m) => m.launchEmbeddedCluster(config)));

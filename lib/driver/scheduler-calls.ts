@@ -16,6 +16,14 @@ export function checkArray(value: unknown, what: string): asserts value is reado
   if (!Array.isArray(value)) throw new MesosMisuseError(`${what} must be an array, got ${describe(value)}`);
 }
 
+/** Throws MesosMisuseError unless `roles` is an array of strings. */
+export function checkRoles(roles: unknown, what: string): asserts roles is readonly string[] {
+  checkArray(roles, what);
+  (roles as unknown[]).forEach((r, i) => {
+    if (typeof r !== 'string') throw new MesosMisuseError(`${what}[${i}] must be a string`);
+  });
+}
+
 /** One OfferID or a list of them, checked and copied into an array. */
 export function toOfferIds(offerIds: OfferIds, what = 'offerIds'): OfferID[] {
   const list = Array.isArray(offerIds) ? [...(offerIds as readonly OfferID[])] : [offerIds as OfferID];

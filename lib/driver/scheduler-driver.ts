@@ -30,7 +30,6 @@ import { type BackoffStrategy, ExponentialBackoff } from '../common/backoff';
 import {
   MesosAbortError,
   MesosAuthenticationError,
-  type MesosError,
   MesosMisuseError,
   MesosNoLeaderError,
   MesosRedirectError,
@@ -38,20 +37,24 @@ import {
   MesosTimeoutError,
 } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
-import { createDetector } from '../detector/detector';
 import { redactUrl } from '../detector/master-string';
 import { SchedulerClient } from '../transport/scheduler-client';
 import { CallbackQueue, isThenable } from './callback-queue';
+import { FatalErrorReporter } from './fatal-error';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
+import { JoinGate } from './join-gate';
+import { createMasterDetector, MesosLocalClusterError } from './local-master';
 import {
   checkArray,
   checkId,
+  checkRoles,
   isPartitionAware,
   masterDisconnectedUpdate,
   rolesOf,
   tasksOfOperations,
   toOfferIds,
 } from './scheduler-calls';
+import { type SchedulerDriverArgs, schedulerDriverConfig } from './scheduler-constructor';
 import {
   MesosLeaderChangedError,
   MesosNotSubscribedError,
@@ -68,7 +71,6 @@ import {
   type SchedulerTransport,
   type SchedulerTransportOptions,
 } from './scheduler-options';
-import { validateSchedulerDriverOptions } from './scheduler-options-validation';
 import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, StateMachine } from './scheduler-state';
 import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
 import { Status } from './status';
@@ -124,8 +126,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   /** Cancels calls in flight; aborted only when the connections close, so stop() can let them finish. */
   private readonly calls = new AbortController();
   private drainWaiter: (() => void) | undefined;
-  private readonly joined: Promise<Status>;
-  private settleJoin!: (status: Status) => void;
+  private readonly joinGate = new JoinGate<Status>();
+  private readonly fatalReporter: FatalErrorReporter;
 
   private framework: FrameworkInfo;
   private readonly callCodec: MessageCodec<scheduler.Call>;
@@ -144,7 +146,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private lingering = false;
-  private abortError: MesosError | undefined;
+  private abortError: MesosSchedulerError | undefined;
   /** Calls sent and not yet answered; the stream is not read while there are too many. */
   private unsettledCalls = 0;
   private callsSettled: (() => void) | undefined;
@@ -155,7 +157,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   /**
    * @param scheduler - your callbacks (a class instance or an object literal).
    * @param framework - the FrameworkInfo; with an `id` the driver re-subscribes as that framework.
-   * @param master - where the master is (see the class comment).
+   * @param master - where the master is (see the class comment; `local` starts an embedded LocalCluster).
    * @param implicitAcknowledgements - acknowledge updates after `statusUpdate` (default true).
    * @param credential - principal and secret, sent as HTTP Basic on every request.
    * @param options - see {@link SchedulerDriverOptions}.
@@ -164,34 +166,44 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     scheduler: Scheduler,
     framework: FrameworkInfo,
     master: string,
-    implicitAcknowledgements = true,
+    implicitAcknowledgements?: boolean,
     credential?: Credential,
-    options: SchedulerDriverOptions = {},
-  ) {
+    options?: SchedulerDriverOptions,
+  );
+  /**
+   * libmesos's constructor with suppressed roles (Mesos 1.9): the framework subscribes with
+   * offers for `suppressedRoles` suppressed (`subscribe.suppressed_roles`), and re-subscribes so
+   * until `reviveOffers` revives them.
+   */
+  constructor(
+    scheduler: Scheduler,
+    framework: FrameworkInfo,
+    suppressedRoles: readonly string[],
+    master: string,
+    implicitAcknowledgements: boolean,
+    credential?: Credential,
+    options?: SchedulerDriverOptions,
+  );
+  constructor(scheduler: Scheduler, framework: FrameworkInfo, ...args: SchedulerDriverArgs) {
     super();
     // Every in-flight call listens on this signal; many queued calls are normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
     setMaxListeners(0, this.calls.signal);
-    if (typeof scheduler !== 'object' || scheduler === null) {
-      throw new MesosMisuseError('MesosSchedulerDriver: scheduler must be an object with callback methods');
-    }
-    if (typeof framework !== 'object' || framework === null || typeof framework.name !== 'string') {
-      throw new MesosMisuseError('MesosSchedulerDriver: framework must be a FrameworkInfo with a string name');
-    }
-    if (typeof master !== 'string' || master.trim() === '') {
-      throw new MesosMisuseError('MesosSchedulerDriver: master must be a non-empty string');
-    }
-    if (credential !== undefined && (typeof credential !== 'object' || typeof credential?.principal !== 'string')) {
-      throw new MesosMisuseError('MesosSchedulerDriver: credential must be { principal: string, secret?: string }');
-    }
-    validateSchedulerDriverOptions(options);
+    const { master, implicitAcknowledgements, credential, options, suppressedRoles } = schedulerDriverConfig(
+      scheduler,
+      framework,
+      args,
+    );
     this.scheduler = scheduler;
     this.framework = fillFrameworkDefaults(framework);
-    this.master = master.trim();
+    this.master = master;
     this.implicitAcknowledgements = implicitAcknowledgements;
     this.credential = credential;
     this.options = options;
+    this.suppressedRoles = new Set(suppressedRoles);
     this.log = createLogger(options.loggerNamespace ?? SCHEDULER_DRIVER_DEFAULTS.loggerNamespace);
+    const reportUnhandled = options.reportUnhandledErrors ?? SCHEDULER_DRIVER_DEFAULTS.reportUnhandledErrors;
+    this.fatalReporter = new FatalErrorReporter('MesosSchedulerDriver', reportUnhandled, this.log);
     this.statusMachine = new StateMachine<Status>(
       Status.DRIVER_NOT_STARTED,
       STATUS_TRANSITIONS,
@@ -206,25 +218,13 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       this.emit('state', { from, to });
     });
     this.queue = new CallbackQueue((error) => this.onCallbackFailure(error));
-    this.maxPendingEvents = positiveOption(
-      'maxPendingEvents',
-      options.maxPendingEvents,
-      SCHEDULER_DRIVER_DEFAULTS.maxPendingEvents,
-    );
-    this.maxPendingCalls = positiveOption(
-      'maxPendingCalls',
-      options.maxPendingCalls,
-      SCHEDULER_DRIVER_DEFAULTS.maxPendingCalls,
-    );
-    const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? SCHEDULER_DRIVER_DEFAULTS.reconnectDelayMaxMs;
-    if (!(reconnectDelayMaxMs >= 0) || !Number.isFinite(reconnectDelayMaxMs)) {
-      throw new MesosMisuseError(`reconnectDelayMaxMs must be a finite number >= 0, got ${reconnectDelayMaxMs}`);
-    }
-    this.reconnectDelayMaxMs = reconnectDelayMaxMs;
+    // validateSchedulerDriverOptions checked these (positive integers, a finite number >= 0).
+    this.maxPendingEvents = options.maxPendingEvents ?? SCHEDULER_DRIVER_DEFAULTS.maxPendingEvents;
+    this.maxPendingCalls = options.maxPendingCalls ?? SCHEDULER_DRIVER_DEFAULTS.maxPendingCalls;
+    this.reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? SCHEDULER_DRIVER_DEFAULTS.reconnectDelayMaxMs;
     this.backoff = makeBackoff(options.backoff, this.framework.failover_timeout);
     const heartbeat = options.heartbeat ?? {};
     const missed = heartbeat.missedIntervals ?? SCHEDULER_DRIVER_DEFAULTS.missedHeartbeats;
-    if (!(missed > 0)) throw new MesosMisuseError(`heartbeat.missedIntervals must be > 0, got ${missed}`);
     this.watchdog =
       heartbeat.enabled === false
         ? undefined
@@ -233,9 +233,6 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
               new MesosTimeoutError(`No event from the master for ${silentMs} ms (missed heartbeats)`),
             ),
           );
-    this.joined = new Promise<Status>((resolve) => {
-      this.settleJoin = resolve;
-    });
     this.callCodec = getCodec<scheduler.Call>(
       TYPE_NAMES.SchedulerCall,
       this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
@@ -264,8 +261,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     return this.framework.id;
   }
 
-  /** Why the driver aborted, when an error made it abort. */
-  get abortReason(): MesosError | undefined {
+  /** Why the driver aborted, when an error made it abort; its `code` tells the cases apart. */
+  get abortReason(): MesosSchedulerError | undefined {
     return this.abortError;
   }
 
@@ -274,7 +271,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   start(): Status {
     if (this.status !== Status.DRIVER_NOT_STARTED) return this.status;
     try {
-      this.detector = this.options.detector ?? createDetector(this.master, this.options.detectorOptions);
+      this.detector =
+        this.options.detector ?? createMasterDetector(this.master, this.options.detectorOptions, this.joinGate);
     } catch (error) {
       this.fatal(
         'detectorFailed',
@@ -313,15 +311,14 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     return Status.DRIVER_ABORTED;
   }
 
+  /** Settles once the driver stopped or aborted, after a fatal error's `error` callback has run. */
   join(): Promise<Status> {
     if (this.status === Status.DRIVER_NOT_STARTED) return Promise.resolve(Status.DRIVER_NOT_STARTED);
-    return this.joined;
+    return this.joinGate.promise;
   }
 
   run(): Promise<Status> {
-    const status = this.start();
-    if (status !== Status.DRIVER_RUNNING)
-      return this.status === Status.DRIVER_NOT_STARTED ? Promise.resolve(status) : this.joined;
+    this.start();
     return this.join();
   }
 
@@ -728,6 +725,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
           master = await (this.detector as LeaderDetector).detect(null, { signal: lifetime });
         } catch (error) {
           if (lifetime.aborted) return;
+          if (error instanceof MesosLocalClusterError) return this.fatal('detectorFailed', error.message, error);
           delayMs = this.reportFailure(toError(error), undefined, ++failures);
           continue;
         }
@@ -1134,15 +1132,17 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.emit('error', fatal);
   }
 
-  /** libmesos's error path: abort first, then report, then the `error` callback. */
+  /** libmesos's error path: abort first, then report, then the `error` callback (join() waits for it). */
   private fatal(code: SchedulerErrorCode, message: string, cause?: unknown): void {
     const error = new MesosSchedulerError(code, message, cause === undefined ? {} : { cause });
+    const release = this.joinGate.hold();
     if (this.status === Status.DRIVER_RUNNING || this.status === Status.DRIVER_NOT_STARTED) this.abortNow(error);
     this.emit('error', error);
-    this.queue.push(() => this.invoke('error', message));
+    this.queue.push(() => this.reportFatal(message, release));
   }
 
   private fatalInQueue(error: MesosSchedulerError): unknown {
+    const release = this.joinGate.hold();
     this.abortNow(error);
     this.emit('error', error);
     if (error.code === 'frameworkRemoved')
@@ -1150,7 +1150,12 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         'frameworkRemoved',
         this.framework.id ? { frameworkId: this.framework.id, message: error.message } : { message: error.message },
       );
-    return this.invoke('error', error.message);
+    return this.reportFatal(error.message, release);
+  }
+
+  private reportFatal(message: string, release: () => void): Promise<void> {
+    const callback = typeof this.scheduler.error === 'function' ? () => this.invoke('error', message) : undefined;
+    return this.fatalReporter.report(message, callback, this.listenerCount('error') > 0).finally(release);
   }
 
   private abortNow(reason: MesosSchedulerError | undefined): void {
@@ -1160,7 +1165,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.statusMachine.transition(Status.DRIVER_ABORTED);
     this.emit('abort', reason ? { reason } : {});
     this.haltActivity();
-    this.settleJoin(Status.DRIVER_ABORTED);
+    this.joinGate.settle(Status.DRIVER_ABORTED);
     if (wasConnected && this.transport) {
       // Keep the subscription briefly so that stop() right after abort() can still tear down.
       this.lingering = true;
@@ -1206,7 +1211,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       }
     }
     this.closeConnections();
-    this.settleJoin(Status.DRIVER_STOPPED);
+    this.joinGate.settle(Status.DRIVER_STOPPED);
   }
 
   /** Resolves when every call handed to the transport has been answered, or after `ms`. */
@@ -1273,13 +1278,6 @@ function withFilters<T extends object>(body: T, filters: Filters | undefined): T
   return filters === undefined ? body : { ...body, filters };
 }
 
-function checkRoles(roles: unknown, what: string): asserts roles is readonly string[] {
-  checkArray(roles, what);
-  (roles as unknown[]).forEach((r, i) => {
-    if (typeof r !== 'string') throw new MesosMisuseError(`${what}[${i}] must be a string`);
-  });
-}
-
 /** libmesos fills an empty `user` with the OS user and an empty `hostname` with the host name. */
 function fillFrameworkDefaults(framework: FrameworkInfo): FrameworkInfo {
   const filled: FrameworkInfo = { ...framework };
@@ -1308,13 +1306,6 @@ function makeBackoff(
     maxMs = Math.min(maxMs, (failoverTimeoutSeconds * 1000) / 10);
   }
   return new ExponentialBackoff({ initialMs: SCHEDULER_DRIVER_DEFAULTS.backoffInitialMs, ...given, maxMs });
-}
-
-function positiveOption(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new MesosMisuseError(`${name} must be a positive integer, got ${value}`);
-  return value;
 }
 
 function masterInfoFromUrl(url: string): MasterInfo {

@@ -65,8 +65,8 @@ export function validateSchedulerDriverOptions(options: SchedulerDriverOptions):
       if (typeof value !== 'string') fail(`headers['${name}']`, 'a string', `[${typeof value}]`);
     }
   }
-  if (options.pipelineAcknowledgements !== undefined && typeof options.pipelineAcknowledgements !== 'boolean') {
-    fail('pipelineAcknowledgements', 'a boolean', options.pipelineAcknowledgements);
+  for (const name of ['pipelineAcknowledgements', 'reportUnhandledErrors'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(name, 'a boolean', options[name]);
   }
   if (
     options.loggerNamespace !== undefined &&

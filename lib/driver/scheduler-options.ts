@@ -136,6 +136,12 @@ export interface SchedulerDriverOptions {
    * (as libmesos examples do) can still send TEARDOWN; v1 has no "deactivate". @default 1000
    */
   abortLingerMs?: number;
+  /**
+   * Write a fatal error (refused credentials, a malformed master string, an ERROR event …) to
+   * stderr, once, when nothing else reports it: the scheduler has no `error` callback and the
+   * driver no 'error' listener. The driver aborts either way. @default true
+   */
+  reportUnhandledErrors?: boolean;
   /** Debug namespace of the driver's log. @default 'mesos-driver:scheduler' */
   loggerNamespace?: string;
   /** A detector to use instead of one built from the master string (not closed by the driver). */
@@ -171,6 +177,8 @@ export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
   teardownTimeoutMs: 10_000,
   /** How long the subscription stays open after `abort()`, in ms (`abortLingerMs`). */
   abortLingerMs: 1000,
+  /** Write a fatal error nobody handles to stderr, once (`reportUnhandledErrors`). */
+  reportUnhandledErrors: true,
   /** Debug namespace of the driver's log, under `mesos-driver:` (`loggerNamespace`). */
   loggerNamespace: 'scheduler',
 });
