@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import type { Offer, TaskStatus } from '../../lib/codec/messages';
 import { childArgument, epochMs, tellParent, untilParentCloses } from './bench-child';
 import { MesosSchedulerDriver } from './library-under-test';
+import { profileClockUs } from './profile-breakdown';
 
 /** Which consumer this process runs. */
-export type ContenderKind = 'null' | 'baseline' | 'driver-json' | 'driver-protobuf' | 'peer';
+export type ContenderKind = 'null' | 'baseline' | 'baseline-protobuf' | 'driver-json' | 'driver-protobuf' | 'peer';
 
 /** What the parent passes. */
 export interface ContenderArgument {
@@ -46,6 +47,11 @@ export interface ContenderResult {
   lastEventAt: number;
   /** Bytes the `null` contender read. */
   bytes: number;
+  /** Peak resident set size of the process (kernel high-water mark), in bytes. */
+  peakRssBytes: number;
+  /** SUBSCRIBED and the last counted event in the CPU profile's clock (monotonic µs). */
+  subscribedUs: number;
+  lastEventUs: number;
 }
 
 const arg = childArgument<ContenderArgument>();
@@ -60,6 +66,9 @@ const result: ContenderResult = {
   subscribedAt: 0,
   lastEventAt: 0,
   bytes: 0,
+  peakRssBytes: 0,
+  subscribedUs: 0,
+  lastEventUs: 0,
 };
 
 let idleTimer: NodeJS.Timeout | undefined;
@@ -71,6 +80,8 @@ function report(): void {
   if (reported) return;
   reported = true;
   if (idleTimer) clearTimeout(idleTimer);
+  result.lastEventUs = profileClockUs();
+  result.peakRssBytes = process.resourceUsage().maxRSS * 1024;
   tellParent(result);
 }
 
@@ -112,7 +123,8 @@ function offersIntact(offers: readonly Offer[] | undefined): boolean {
 
 /** Intact = a task id stamped with a sequence, a state, and a 16-byte uuid (raw or base64). */
 function updateIntact(status: TaskStatus | undefined): boolean {
-  if (!status || !/^web-frontend\.\d{12}$/.test(status.task_id?.value ?? '') || !status.state) return false;
+  // protobufjs gives enums as numbers (TASK_STARTING is 0); the library gives names.
+  if (!status || !/^web-frontend\.\d{12}$/.test(status.task_id?.value ?? '') || status.state == null) return false;
   const uuid = status.uuid as unknown;
   if (typeof uuid === 'string') return uuid.length === 24;
   return uuid instanceof Uint8Array && uuid.length === 16;
@@ -139,11 +151,35 @@ const SUBSCRIBE_BODY = JSON.stringify({
   subscribe: { framework_info: { user: 'bench', name: 'ingest-baseline' } },
 });
 
-/** Node http, a minimal correct RecordIO splitter and JSON.parse: the physical floor of JSON ingest. */
-function runBaseline(discard: boolean): void {
+/** An event as either floor reads it (JSON.parse's objects, or protobufjs's messages with enums as numbers). */
+interface FloorEvent {
+  type: string | number;
+  offers?: { offers?: Offer[] };
+  update?: { status?: TaskStatus };
+}
+
+/** scheduler.proto's Event.Type numbers of the events the floors count. */
+const EVENT_NUMBERS: Record<number, string> = { 1: 'SUBSCRIBED', 2: 'OFFERS', 3: 'RESCIND', 4: 'UPDATE', 8: 'HEARTBEAT' };
+
+/** A plain protobufjs decode of an Event record (the library's schema, reflection-generated decoder). */
+function protobufjsDecoder(): (record: Buffer) => FloorEvent {
+  const { loadSchemaRoot } = require('../../lib/codec/schema') as typeof import('../../lib/codec/schema');
+  const eventType = loadSchemaRoot().lookupType('mesos.v1.scheduler.Event');
+  return (record) => eventType.decode(record) as unknown as FloorEvent;
+}
+
+/**
+ * Node http, a minimal correct RecordIO splitter and JSON.parse (or a plain protobufjs decode):
+ * the physical floor of ingest in each format.
+ */
+function runBaseline(discard: boolean, format: 'json' | 'protobuf' = 'json'): void {
+  const media = format === 'json' ? 'application/json' : 'application/x-protobuf';
+  const decode =
+    format === 'json' ? (record: Buffer) => JSON.parse(record.toString('utf8')) as FloorEvent : protobufjsDecoder();
   const req = http.request(`${arg.url}/api/v1/scheduler`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    // The SUBSCRIBE call is sent as JSON; Accept picks the events' format.
+    headers: { 'Content-Type': 'application/json', Accept: media },
   });
   req.on('response', (res) => {
     let pending: Buffer | undefined;
@@ -167,16 +203,16 @@ function runBaseline(discard: boolean): void {
           at = newline + 1;
         }
         if (buf.length - at < expected) break;
-        const event = JSON.parse(buf.toString('utf8', at, at + expected)) as {
-          type: string;
-          offers?: { offers?: Offer[] };
-          update?: { status?: TaskStatus };
-        };
+        const event = decode(buf.subarray(at, at + expected));
         at += expected;
         expected = -1;
-        if (event.type === 'OFFERS') countOffers(event.offers?.offers);
-        else if (event.type === 'UPDATE') countUpdate(event.update?.status);
-        else if (event.type === 'SUBSCRIBED') result.subscribedAt = epochMs();
+        const type = typeof event.type === 'number' ? EVENT_NUMBERS[event.type] : event.type;
+        if (type === 'OFFERS') countOffers(event.offers?.offers);
+        else if (type === 'UPDATE') countUpdate(event.update?.status);
+        else if (type === 'SUBSCRIBED') {
+          result.subscribedAt = epochMs();
+          result.subscribedUs = profileClockUs();
+        }
       }
       if (at < buf.length) pending = buf.subarray(at);
       buf = Buffer.alloc(0);
@@ -194,6 +230,7 @@ function runDriver(contentType: 'json' | 'protobuf'): void {
     {
       registered() {
         result.subscribedAt = epochMs();
+        result.subscribedUs = profileClockUs();
       },
       resourceOffers(_driver, offers) {
         countOffers(offers);
@@ -234,6 +271,7 @@ function runPeer(): void {
     handlers: {
       SUBSCRIBED(_subscribed: unknown) {
         result.subscribedAt = epochMs();
+        result.subscribedUs = profileClockUs();
       },
       OFFERS(offers: { offers?: Offer[] }) {
         countOffers(offers?.offers);
@@ -276,6 +314,9 @@ async function main(): Promise<void> {
       break;
     case 'baseline':
       runBaseline(false);
+      break;
+    case 'baseline-protobuf':
+      runBaseline(false, 'protobuf');
       break;
     case 'driver-json':
       runDriver('json');
