@@ -1,97 +1,65 @@
 #!/usr/bin/env node
 /**
- * `mesos-local`: serves a LocalCluster on 127.0.0.1 until SIGINT/SIGTERM, for clients in any language.
- * Prints the master URL (and the master string to give drivers) on stdout.
+ * `mesos-local`: serves a LocalCluster on 127.0.0.1 until SIGINT/SIGTERM, for clients in any language,
+ * with a token-protected control endpoint for fault injection (lib/local/control/). Prints the master
+ * URL, the master string, the work directory and the control endpoint with its token on stdout.
+ * Options are parsed in lib/local/cli-options.ts (`mesos-local --help` lists them).
  */
-import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { MesosConfigError } from '../common/errors';
-import { LocalCluster, type LocalClusterOptions } from './cluster';
+import { type CliOptions, parseCliArgs, USAGE } from './cli-options';
+import { LocalCluster } from './cluster';
+import { LocalControlServer } from './control/server';
 
-const USAGE = `Usage: mesos-local [options]
-  --port N                 port of the first master (default: a free port)
-  --masters N              number of masters (default 1)
-  --agents N               number of agents (default 1)
-  --resources TEXT         agent resources, Mesos --resources syntax
-  --attributes TEXT        agent attributes, Mesos --attributes syntax
-  --roles a,b              the master's role whitelist
-  --zk zk://host:port/path elect masters through ZooKeeper
-  --heartbeat-interval S   seconds between HEARTBEAT events (default 15)
-  --offer-timeout S        rescind unanswered offers after S seconds
-  --task-mode MODE         process (default) or simulated
-  --help                   show this help`;
+export { parseCliArgs } from './cli-options';
 
-function integer(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new MesosConfigError(`--${name} must be a number, got '${text}'`);
-  return value;
+function print(line: string): void {
+  process.stdout.write(`mesos-local: ${line}\n`);
 }
 
-/** Turns command-line arguments into LocalCluster options; throws MesosConfigError on bad input. */
-export function parseCliArgs(argv: string[]): LocalClusterOptions | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      masters: { type: 'string' },
-      agents: { type: 'string' },
-      resources: { type: 'string' },
-      attributes: { type: 'string' },
-      roles: { type: 'string' },
-      zk: { type: 'string' },
-      'heartbeat-interval': { type: 'string' },
-      'offer-timeout': { type: 'string' },
-      'task-mode': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) return 'help';
-  const options: LocalClusterOptions = {};
-  const port = integer('port', values.port);
-  if (port !== undefined) options.port = port;
-  const masters = integer('masters', values.masters);
-  if (masters !== undefined) options.masters = masters;
-  const agents = integer('agents', values.agents);
-  if (agents !== undefined) options.agents = agents;
-  if (values.resources !== undefined) options.resources = values.resources;
-  if (values.attributes !== undefined) options.attributes = values.attributes;
-  if (values.roles !== undefined)
-    options.roles = values.roles
-      .split(',')
-      .map((role) => role.trim())
-      .filter(Boolean);
-  if (values.zk !== undefined) options.zk = values.zk;
-  const heartbeat = integer('heartbeat-interval', values['heartbeat-interval']);
-  if (heartbeat !== undefined) options.heartbeatIntervalSeconds = heartbeat;
-  const offerTimeout = integer('offer-timeout', values['offer-timeout']);
-  if (offerTimeout !== undefined) options.offerTimeoutSeconds = offerTimeout;
-  if (values['task-mode'] !== undefined) options.taskMode = values['task-mode'] as 'process' | 'simulated';
-  return options;
-}
-
-async function main(): Promise<void> {
-  let options: LocalClusterOptions | 'help';
+async function serve(options: CliOptions): Promise<void> {
+  if (options.cluster.workDir) mkdirSync(options.cluster.workDir, { recursive: true });
+  const cluster = await LocalCluster.start(options.cluster);
+  let control: LocalControlServer | undefined;
   try {
-    options = parseCliArgs(process.argv.slice(2));
+    if (options.control.enabled) {
+      const token = process.env.MESOS_LOCAL_CONTROL_TOKEN || undefined;
+      control = await LocalControlServer.start(cluster, { port: options.control.port, ...(token ? { token } : {}) });
+    }
   } catch (err) {
-    process.stderr.write(`mesos-local: ${(err as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
+    await cluster.stop();
+    throw err;
   }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+  print(`master at ${cluster.masterUrl}`);
+  print(`master string ${cluster.masterString}`);
+  if (options.cluster.credentials)
+    print(`frameworks must authenticate (${options.cluster.credentials.length} principal(s))`);
+  print(
+    options.cluster.workDir
+      ? `work dir ${options.cluster.workDir} (sandboxes are kept after exit)`
+      : 'work dir: a temporary folder, removed at exit (keep sandboxes with --work-dir DIR)',
+  );
+  if (control) {
+    print(`control at ${control.url}`);
+    print(`control token ${control.token}`);
   }
-  const cluster = await LocalCluster.start(options);
-  process.stdout.write(`mesos-local: master at ${cluster.masterUrl}\n`);
-  process.stdout.write(`mesos-local: master string ${cluster.masterString}\n`);
+  if (options.readyFile) {
+    const ready = {
+      master: cluster.masterUrl,
+      masterString: cluster.masterString,
+      workDir: options.cluster.workDir ?? null,
+      control: control?.url ?? null,
+      token: control?.token ?? null,
+    };
+    writeFileSync(options.readyFile, `${JSON.stringify(ready)}\n`, { mode: 0o600 });
+  }
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`mesos-local: ${signal}, stopping\n`);
-    cluster.stop().then(
+    print(`${signal}, stopping`);
+    Promise.all([control?.stop(), cluster.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`mesos-local: stop failed: ${(err as Error).message}\n`);
@@ -102,6 +70,23 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   // Keep serving: the servers' sockets keep the event loop alive.
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseCliArgs(process.argv.slice(2));
+  } catch (err) {
+    const usage = err instanceof MesosConfigError ? '' : `\n${USAGE}`;
+    process.stderr.write(`mesos-local: ${(err as Error).message}${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  await serve(options);
 }
 
 if (require.main === module) {

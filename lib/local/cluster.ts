@@ -12,6 +12,8 @@ import { delay } from '../common/abort';
 import { MesosConfigError, MesosTimeoutError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { LocalAgent } from './agent';
+import type { FetchLimits } from './agent-launch';
+import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
 import { parseAttributes, parseResources } from './resources';
@@ -61,8 +63,18 @@ export interface LocalClusterOptions {
   credentials?: Credential[];
   /** How often agents resend unacknowledged status updates, in ms. */
   statusUpdateRetryMs?: number;
-  /** Folder for agents' work directories (default a new temporary folder, removed on stop). */
+  /** Folder for agents' work directories and sandboxes (default a new temporary folder, removed on stop; a given one is kept). */
   workDir?: string;
+  /**
+   * Where the agents report, without any DEBUG setting, a custom executor's abnormal exit or a
+   * failed command task, with its sandbox and the last lines of its stderr: a function given
+   * one line at a time, or `false` for silence. Default: process.stderr.
+   */
+  log?: LogOption;
+  /** Bounds of the agents' fetcher of `CommandInfo.uris`: download timeout (ms) and size (bytes). */
+  fetch?: FetchLimits;
+  /** Extra environment of every executor and command task (Mesos `--executor_environment_variables`). */
+  executorEnvironment?: Record<string, string>;
 }
 
 /** What lib/local/zk-membership.ts provides (loaded only when `zk` is given). */
@@ -103,11 +115,15 @@ export class LocalCluster {
   private readonly clusterId = randomUUID();
   private workDir = '';
   private ownsWorkDir = false;
+  /** The diagnostics sink; `reported` is set once something was written to it. */
+  private readonly sink: ((line: string) => void) | undefined;
+  private reported = false;
   private agentCounter = 0;
   private stopped = false;
 
   private constructor(options: LocalClusterOptions) {
     this.options = options;
+    this.sink = sinkOf(options.log);
     const target: FaultTarget = {
       switches: this.switches,
       dropSubscriptions: (frameworkId, midRecord) =>
@@ -207,6 +223,9 @@ export class LocalCluster {
           ? { statusUpdateRetryMs: this.options.statusUpdateRetryMs }
           : {}),
         workDir: join(this.workDir, `agent-${this.agentCounter - 1}`),
+        log: this.agentLog(),
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        ...(this.options.executorEnvironment ? { executorEnvironment: this.options.executorEnvironment } : {}),
       },
       NO_MASTER_EVENTS,
     );
@@ -276,7 +295,22 @@ export class LocalCluster {
     await Promise.all(this.masters.map((master) => master.stop()));
     await Promise.all(this.agents.map((agent) => agent.stop().catch((err: unknown) => log('agent stop: %O', err))));
     this.agents.length = 0;
-    if (this.ownsWorkDir) await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+    if (!this.ownsWorkDir) return;
+    if (this.reported)
+      this.sink?.(
+        `[LocalCluster] removing ${this.workDir} and its sandboxes (give LocalCluster a workDir to keep them)`,
+      );
+    await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** The agents' diagnostics sink: the cluster's, noting that something was reported. */
+  private agentLog(): LogOption {
+    const sink = this.sink;
+    if (!sink) return false;
+    return (line) => {
+      this.reported = true;
+      sink(line);
+    };
   }
 
   // ------------------------------------------------------------------ leadership
@@ -391,6 +425,13 @@ function validateOptions(options: LocalClusterOptions): void {
       `LocalCluster option 'allocationIntervalMs' must be >= 1, got ${options.allocationIntervalMs}`,
     );
   }
+  for (const [name, value] of Object.entries(options.executorEnvironment ?? {}))
+    if (typeof value !== 'string')
+      throw new MesosConfigError(
+        `LocalCluster option 'executorEnvironment' must map names to strings; '${name}' is not`,
+      );
+  if (options.log !== undefined && options.log !== false && typeof options.log !== 'function')
+    throw new MesosConfigError(`LocalCluster option 'log' must be a function or false`);
   if (options.zk !== undefined && !options.zk.startsWith('zk://'))
     throw new MesosConfigError(`LocalCluster option 'zk' must be a zk:// URL`);
   if (options.taskMode !== undefined && options.taskMode !== 'process' && options.taskMode !== 'simulated') {

@@ -3,6 +3,11 @@
 export { LocalAgent } from './agent';
 export type { AgentSpec, LocalClusterOptions } from './cluster';
 export { DEFAULT_AGENT_RESOURCES, LocalCluster } from './cluster';
-export type { DropSubscriptionOptions, FailNextCallsOptions } from './faults';
+export type {
+  DropSubscriptionOptions,
+  FailNextCallsOptions,
+  KillExecutorOptions,
+  LocalExecutorProcess,
+} from './faults';
 export { ClusterFaults } from './faults';
 export { LOCAL_MESOS_VERSION, LocalMaster } from './master';

@@ -27,13 +27,16 @@ describe('mesos-local CLI', () => {
         'zk://127.0.0.1:2181/mesos',
       ]),
     ).to.deep.equal({
-      port: 5050,
-      agents: 3,
-      masters: 2,
-      resources: 'cpus:1',
-      heartbeatIntervalSeconds: 2,
-      roles: ['a', 'b'],
-      zk: 'zk://127.0.0.1:2181/mesos',
+      cluster: {
+        port: 5050,
+        agents: 3,
+        masters: 2,
+        resources: 'cpus:1',
+        heartbeatIntervalSeconds: 2,
+        roles: ['a', 'b'],
+        zk: 'zk://127.0.0.1:2181/mesos',
+      },
+      control: { enabled: true, port: 0 },
     });
     expect(parseCliArgs(['--help'])).to.equal('help');
     expect(() => parseCliArgs(['--agents', 'many'])).to.throw('--agents must be a number');
