@@ -159,7 +159,13 @@ interface FloorEvent {
 }
 
 /** scheduler.proto's Event.Type numbers of the events the floors count. */
-const EVENT_NUMBERS: Record<number, string> = { 1: 'SUBSCRIBED', 2: 'OFFERS', 3: 'RESCIND', 4: 'UPDATE', 8: 'HEARTBEAT' };
+const EVENT_NUMBERS: Record<number, string> = {
+  1: 'SUBSCRIBED',
+  2: 'OFFERS',
+  3: 'RESCIND',
+  4: 'UPDATE',
+  8: 'HEARTBEAT',
+};
 
 /** A plain protobufjs decode of an Event record (the library's schema, reflection-generated decoder). */
 function protobufjsDecoder(): (record: Buffer) => FloorEvent {

@@ -120,8 +120,8 @@ export interface SchedulerDriverOptions {
    * How many ACKNOWLEDGE / ACKNOWLEDGE_OPERATION_STATUS calls may be in flight at once. They
    * travel on connections of their own and are not ordered with each other nor with other
    * calls (an agent sends a task's next update only once the previous one is acknowledged, so
-   * their order does not matter); every other call is sent one at a time, in the order it was
-   * made. @default 16
+   * their order does not matter); every other call is sent in the order it was made, pipelined
+   * on one connection. @default 128 (16 with `pipelineAcknowledgements` false)
    */
   maxConcurrentAcknowledgements?: number;
   /**

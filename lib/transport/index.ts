@@ -10,5 +10,10 @@ export type {
   SchedulerSubscription,
   SubscribeOptions,
 } from './scheduler-client';
-export { DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS, ORDERED_PIPELINE_DEPTH, SchedulerClient } from './scheduler-client';
+export {
+  DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS,
+  DEFAULT_PIPELINED_ACKNOWLEDGEMENTS,
+  ORDERED_PIPELINE_DEPTH,
+  SchedulerClient,
+} from './scheduler-client';
 export { EXECUTOR_API_PATH, leaderFromLocation, parseEndpointUrl, SCHEDULER_API_PATH } from './url';
