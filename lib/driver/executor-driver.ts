@@ -1,10 +1,14 @@
 /**
  * MesosExecutorDriver: libmesos's ExecutorDriver over the v1 executor HTTP API (/api/v1/executor).
  *
- * One connection loop subscribes to the agent and feeds events to the user's `Executor`, one
- * callback at a time. Status updates are reliable: each is kept until the agent acknowledges it
- * and re-sent in the next SUBSCRIBE. When the agent goes away, a checkpointing executor reconnects
- * within MESOS_RECOVERY_TIMEOUT; otherwise the executor shuts down, as Mesos executors do.
+ * One connection loop subscribes to the agent and feeds events to the user's `Executor` in event
+ * order, through an ExecutorDispatcher (executor-dispatch.ts says which callback promises are
+ * awaited: not those of launchTask, launchTaskGroup, killTask and frameworkMessage, so tasks run
+ * concurrently and kills arrive while launches are pending). Status updates are reliable: each is
+ * kept until the agent acknowledges it and re-sent in the next SUBSCRIBE; `sendStatusUpdate`
+ * hands the call to the connection before it returns. When the agent goes away, a checkpointing
+ * executor reconnects within MESOS_RECOVERY_TIMEOUT; otherwise the executor shuts down, as Mesos
+ * executors do.
  */
 import { randomUUID } from 'node:crypto';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
@@ -14,6 +18,7 @@ import { delay } from '../common/abort';
 import { MesosConfigError, MesosError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { ExecutorClient } from '../transport';
+import { type ExecutorCallbackName, ExecutorDispatcher } from './executor-dispatch';
 import { type ExecutorEnvironment, parseExecutorEnvironment } from './executor-env';
 import type { Executor, ExecutorDriver, ExecutorDriverOptions } from './executor-types';
 import { UnacknowledgedLedger } from './executor-unacknowledged';
@@ -42,7 +47,11 @@ export interface AgentSubscription {
 export interface ExecutorConnection {
   /** Sends SUBSCRIBE; resolves once the agent answered 200. */
   subscribe(call: executor.Call, options: { signal?: AbortSignal }): Promise<AgentSubscription>;
-  /** Sends a non-subscribe call; resolves on 202. */
+  /**
+   * Sends a non-subscribe call; resolves on 202. Calls are written in the order `call()` is
+   * invoked (the driver relies on it for the order of a task's updates), and ExecutorClient
+   * starts writing before `call()` returns when its call connection is open.
+   */
   call(call: executor.Call, options: { signal?: AbortSignal }): Promise<void>;
   /** Releases sockets. */
   close(): void;
@@ -53,8 +62,6 @@ export interface ExecutorDriverInternals {
   /** Builds the connection to the agent. @internal */
   createConnection?: (env: ExecutorEnvironment) => ExecutorConnection;
 }
-
-type CallbackName = Exclude<keyof Executor, 'error'>;
 
 /** Ends the process as the C++ library's shutdown timer does: SIGKILL to our process group, else exit. */
 function terminateProcessGroup(): void {
@@ -115,8 +122,15 @@ export class MesosExecutorDriver implements ExecutorDriver {
   private recoveryExpired = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
-  private callbacks: Promise<void> = Promise.resolve();
-  private outbox: Promise<void> = Promise.resolve();
+  private readonly dispatcher = new ExecutorDispatcher({
+    isRunning: () => this.state === Status.DRIVER_RUNNING,
+    onFailure: (name, err) => {
+      log('executor callback %s threw: %s', name, describe(err));
+      return this.reportError(`Executor callback ${name} threw: ${describe(err)}`);
+    },
+  });
+  /** Calls handed to the connection and not yet answered (stop() lets them finish). */
+  private readonly inFlight = new Set<Promise<void>>();
   private joiners: Array<(status: Status) => void> = [];
 
   constructor(executor: Executor, options?: ExecutorDriverOptions);
@@ -260,6 +274,9 @@ export class MesosExecutorDriver implements ExecutorDriver {
       const signal = AbortSignal.any([this.lifetime.signal, attempt.signal]);
       const sentUpdates = new Set(this.ledger.updates);
       let subscription: AgentSubscription;
+      // libmesos's v1 library connects its call connection before it subscribes; so does this
+      // driver, so the first updates of the first tasks find it open (see sendStatusUpdate).
+      this.sendHeartbeat(true);
       try {
         log(
           'subscribing (%d unacknowledged updates, %d unacknowledged tasks)',
@@ -414,7 +431,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
         return this.fail(event.error?.message ?? 'The agent sent ERROR without a message');
       case 'SHUTDOWN':
         this.beginShutdown('the agent asked (SHUTDOWN)');
-        return this.callbacks;
+        return;
       case 'HEARTBEAT':
         return;
       default:
@@ -424,27 +441,16 @@ export class MesosExecutorDriver implements ExecutorDriver {
 
   // ---- callbacks ----------------------------------------------------------------------------
 
-  /** Runs one executor callback after every earlier one; a throw aborts the driver and is reported. */
-  private invoke(name: CallbackName, ...args: unknown[]): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.state !== Status.DRIVER_RUNNING) return;
-      const callback = this.executor[name] as ((...a: unknown[]) => unknown) | undefined;
-      if (typeof callback !== 'function') return;
-      try {
-        await callback.call(this.executor, this, ...args);
-      } catch (err) {
-        log('executor callback %s threw: %s', name, describe(err));
-        await this.reportError(`Executor callback ${name} threw: ${describe(err)}`);
-      }
-    };
-    this.callbacks = this.callbacks.then(run);
-    return this.callbacks;
+  /** Invokes one executor callback in event order; a throw or rejection aborts the driver and is reported. */
+  private invoke(name: ExecutorCallbackName, ...args: unknown[]): Promise<void> {
+    const callback = this.executor[name] as ((...a: unknown[]) => unknown) | undefined;
+    if (typeof callback !== 'function') return this.dispatcher.enqueue(() => undefined);
+    return this.dispatcher.invoke(name, () => callback.call(this.executor, this, ...args));
   }
 
   /** A fatal error: abort the driver, then tell the executor (libmesos order). */
   private fail(message: string): Promise<void> {
-    this.callbacks = this.callbacks.then(() => this.reportError(message));
-    return this.callbacks;
+    return this.dispatcher.enqueue(() => this.reportError(message));
   }
 
   private async reportError(message: string): Promise<void> {
@@ -478,7 +484,12 @@ export class MesosExecutorDriver implements ExecutorDriver {
       }, graceMs);
       timer.unref();
     }
-    void this.invoke('shutdown').then(() => this.stop());
+    // shutdown is delivered at once, even while launches are pending; once it settles, the driver
+    // waits (within the grace period) for those launches, so the updates they send as their tasks
+    // end still go out, then stops.
+    void this.invoke('shutdown')
+      .then(() => this.dispatcher.settled(this.environment.shutdownGracePeriodMs))
+      .then(() => this.stop());
   }
 
   // ---- outgoing calls -----------------------------------------------------------------------
@@ -496,9 +507,13 @@ export class MesosExecutorDriver implements ExecutorDriver {
     this.enqueue(this.makeCall('UPDATE', { update }));
   }
 
-  /** Sends calls one after another, so the agent sees updates in the order they were made. */
+  /**
+   * Hands the call to the connection now (not after a microtask), so its bytes are on their way
+   * even if the caller then blocks the event loop; the connection keeps the order of the calls.
+   */
   private enqueue(call: executor.Call): void {
-    this.outbox = this.outbox.then(() => this.send(call));
+    const sending = this.send(call).finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
   }
 
   private async send(call: executor.Call): Promise<void> {
@@ -523,8 +538,9 @@ export class MesosExecutorDriver implements ExecutorDriver {
     }
   }
 
-  private sendHeartbeat(): void {
-    if (!this.subscribed || this.state !== Status.DRIVER_RUNNING) return;
+  /** HEARTBEAT, answered at once by the agent; `early` sends it before subscribing, to open the connection. */
+  private sendHeartbeat(early = false): void {
+    if ((!early && !this.subscribed) || this.state !== Status.DRIVER_RUNNING) return;
     this.connection.call(this.makeCall('HEARTBEAT'), { signal: this.callsLifetime.signal }).catch((err: unknown) => {
       log('HEARTBEAT call failed: %s', describe(err));
     });
@@ -544,8 +560,8 @@ export class MesosExecutorDriver implements ExecutorDriver {
     this.clearRecoveryTimer();
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
-    // Let queued updates go out (stop) or be dropped (abort), then release the sockets.
-    void this.outbox.then(() => this.connection.close());
+    // Let calls in flight finish (stop) or be dropped (abort), then release the sockets.
+    void Promise.all([...this.inFlight]).then(() => this.connection.close());
   }
 
   /** Resolves join() callers once the driver is stopped or aborted. */

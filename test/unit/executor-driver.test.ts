@@ -1,117 +1,16 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { executor, TaskInfo } from '../../lib/codec/messages';
+import type { executor } from '../../lib/codec/messages';
 import {
   MesosAuthenticationError,
   MesosMisuseError,
   MesosNoLeaderError,
-  MesosStreamEndedError,
   MesosTransportError,
 } from '../../lib/common/errors';
-import { type AgentSubscription, type ExecutorConnection, MesosExecutorDriver } from '../../lib/driver/executor-driver';
+import { MesosExecutorDriver } from '../../lib/driver/executor-driver';
 import type { Executor, ExecutorDriverOptions } from '../../lib/driver/executor-types';
 import { Status } from '../../lib/driver/status';
-
-/** A scripted event stream: the test pushes events and ends it. */
-class FakeStream implements AgentSubscription {
-  private readonly queue: executor.Event[] = [];
-  private wake: (() => void) | undefined;
-  private ending: { error?: Error } | undefined;
-  closed = false;
-
-  push(event: executor.Event): void {
-    this.queue.push(event);
-    this.wake?.();
-  }
-
-  /** Ends the stream as the transport does when the agent goes away. */
-  fail(error: Error = new MesosStreamEndedError('agent went away')): void {
-    this.ending = { error };
-    this.wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.ending ??= {};
-    this.wake?.();
-  }
-
-  readonly events: AsyncIterable<executor.Event> = {
-    [Symbol.asyncIterator]: () => ({
-      next: async (): Promise<IteratorResult<executor.Event>> => {
-        for (;;) {
-          const event = this.queue.shift();
-          if (event) return { value: event, done: false };
-          if (this.ending) {
-            if (this.ending.error && !this.closed) throw this.ending.error;
-            return { value: undefined, done: true };
-          }
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-          });
-        }
-      },
-    }),
-  };
-}
-
-/** A fake agent connection: answers SUBSCRIBE from a script and records every call. */
-class FakeConnection implements ExecutorConnection {
-  readonly subscribeCalls: executor.Call[] = [];
-  readonly calls: executor.Call[] = [];
-  readonly streams: FakeStream[] = [];
-  /** What the next SUBSCRIBE attempts do: a stream (default) or an error. */
-  readonly script: Array<Error | 'stream'> = [];
-  closed = false;
-
-  async subscribe(call: executor.Call): Promise<AgentSubscription> {
-    this.subscribeCalls.push(structuredClone(call));
-    const next = this.script.shift() ?? 'stream';
-    if (next instanceof Error) throw next;
-    const stream = new FakeStream();
-    this.streams.push(stream);
-    return stream;
-  }
-
-  async call(call: executor.Call): Promise<void> {
-    this.calls.push(call);
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
-  get stream(): FakeStream {
-    const last = this.streams[this.streams.length - 1];
-    if (!last) throw new Error('no stream yet');
-    return last;
-  }
-}
-
-const ENV = {
-  MESOS_AGENT_ENDPOINT: '127.0.0.1:5051',
-  MESOS_FRAMEWORK_ID: 'fw-1',
-  MESOS_EXECUTOR_ID: 'exec-1',
-  MESOS_DIRECTORY: '/tmp/sandbox',
-  MESOS_SLAVE_ID: 'agent-env',
-  MESOS_CHECKPOINT: '1',
-  MESOS_RECOVERY_TIMEOUT: '10secs',
-  MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
-  MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '3secs',
-};
-
-const SUBSCRIBED: executor.Event = {
-  type: 'SUBSCRIBED',
-  subscribed: {
-    executor_info: { executor_id: { value: 'exec-1' } },
-    framework_info: { user: 'u', name: 'fw', id: { value: 'fw-1' } },
-    agent_info: { hostname: 'agent-host', id: { value: 'agent-A' } },
-  },
-};
-
-function task(id: string): TaskInfo {
-  return { name: `Task ${id}`, task_id: { value: id }, agent_id: { value: 'agent-A' } };
-}
+import { ENV, FakeConnection, SUBSCRIBED, task } from './helpers/executor-fakes';
 
 describe('MesosExecutorDriver (unit, fake agent connection)', () => {
   let clock: sinon.SinonFakeTimers;
@@ -381,35 +280,6 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(connection.closed).to.equal(true);
   });
 
-  it('runs callbacks one at a time, in order, awaiting each', async () => {
-    const order: string[] = [];
-    let release!: () => void;
-    const exec: Executor = {
-      launchTask: async (_d, t) => {
-        order.push(`launch ${t.task_id.value} start`);
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        order.push(`launch ${t.task_id.value} end`);
-      },
-      killTask: (_d, id) => void order.push(`kill ${id.value}`),
-      frameworkMessage: (_d, data) => void order.push(`message ${data.toString()}`),
-    };
-    const driver = makeDriver(exec);
-    driver.start();
-    await flush();
-    connection.stream.push(SUBSCRIBED);
-    connection.stream.push({ type: 'LAUNCH', launch: { task: task('t1') } });
-    connection.stream.push({ type: 'KILL', kill: { task_id: { value: 't1' } } });
-    connection.stream.push({ type: 'MESSAGE', message: { data: Buffer.from('hi') } });
-    await flush();
-    expect(order).to.deep.equal(['launch t1 start']);
-    release();
-    await flush();
-    expect(order).to.deep.equal(['launch t1 start', 'launch t1 end', 'kill t1', 'message hi']);
-    driver.stop();
-  });
-
   it('aborts and reports when a callback throws; no further callbacks run', async () => {
     const error = sinon.spy();
     const killTask = sinon.spy();
@@ -458,12 +328,15 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     driver.sendFrameworkMessage('hello');
     driver.sendFrameworkMessage(new Uint8Array([1, 2]));
     await clock.tickAsync(120_000);
-    expect(connection.calls.map((c) => c.type)).to.deep.equal(['MESSAGE', 'MESSAGE', 'HEARTBEAT', 'HEARTBEAT']);
+    expect(connection.calls.map((c) => c.type)).to.deep.equal(['MESSAGE', 'MESSAGE']);
     expect(Buffer.from(connection.calls[0]?.message?.data ?? []).toString()).to.equal('hello');
     expect([...(connection.calls[1]?.message?.data ?? [])]).to.deep.equal([1, 2]);
+    // One before the SUBSCRIBE (it opens the call connection), then one a minute.
+    expect(connection.heartbeats).to.deep.equal([0, 1, 1]);
     driver.stop();
     await clock.tickAsync(120_000);
-    expect(connection.calls).to.have.length(4);
+    expect(connection.heartbeats).to.have.length(3);
+    expect(connection.calls).to.have.length(2);
   });
 
   it('follows libmesos Status rules for start/stop/abort/join', async () => {
