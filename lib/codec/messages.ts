@@ -5,9 +5,15 @@
  * maintenance, quota and allocator sub-packages, and `google.protobuf.Duration`).
  *
  * Objects are shaped like Mesos's JSON: proto field names, enum values as names, `bytes` as
- * Uint8Array (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).
+ * {@link Bytes} (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).
  * @module
  */
+
+/**
+ * A `bytes` field: a Uint8Array (a Buffer is one), or a string, which the codecs encode as UTF-8.
+ * Decoded messages always carry Buffers here; narrow with `typeof x === "string"` where it matters.
+ */
+export type Bytes = Uint8Array | string;
 
 /** Message `mesos.v1.Address`. */
 export interface Address {
@@ -315,7 +321,7 @@ export namespace agent {
       /** Field 1, optional `.mesos.v1.agent.ProcessIO.Data.Type`. */
       type?: agent.ProcessIO.Data.Type;
       /** Field 2, optional `bytes`. */
-      data?: Uint8Array;
+      data?: Bytes;
     }
     /** Types nested in `mesos.v1.agent.ProcessIO.Data`. */
     export namespace Data {
@@ -528,7 +534,7 @@ export namespace agent {
       /** Field 1, required `uint64`. */
       size: number;
       /** Field 2, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Enum `mesos.v1.agent.Response.Type`: its value names, as Mesos writes them in JSON. */
@@ -1223,7 +1229,7 @@ export namespace executor {
     /** Message `mesos.v1.executor.Call.Message`. */
     export interface Message {
       /** Field 2, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Message `mesos.v1.executor.Call.Subscribe`. */
@@ -1275,7 +1281,7 @@ export namespace executor {
       /** Field 1, required `.mesos.v1.TaskID`. */
       task_id: TaskID;
       /** Field 2, required `bytes`. */
-      uuid: Uint8Array;
+      uuid: Bytes;
     }
 
     /** Message `mesos.v1.executor.Event.Error`. */
@@ -1307,7 +1313,7 @@ export namespace executor {
     /** Message `mesos.v1.executor.Event.Message`. */
     export interface Message {
       /** Field 1, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Message `mesos.v1.executor.Event.Subscribed`. */
@@ -1348,7 +1354,7 @@ export interface ExecutorInfo {
   /** Field 1, required `.mesos.v1.ExecutorID`. */
   executor_id: ExecutorID;
   /** Field 4, optional `bytes`. */
-  data?: Uint8Array;
+  data?: Bytes;
   /** Field 5, repeated `.mesos.v1.Resource`. */
   resources?: Resource[];
   /** Field 7, optional `.mesos.v1.CommandInfo`. */
@@ -2386,7 +2392,7 @@ export namespace master {
       /** Field 1, required `uint64`. */
       size: number;
       /** Field 2, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Enum `mesos.v1.master.Response.Type`: its value names, as Mesos writes them in JSON. */
@@ -3447,7 +3453,7 @@ export namespace scheduler {
       /** Field 2, required `.mesos.v1.TaskID`. */
       task_id: TaskID;
       /** Field 3, required `bytes`. */
-      uuid: Uint8Array;
+      uuid: Bytes;
     }
 
     /** Message `mesos.v1.scheduler.Call.AcknowledgeOperationStatus`. */
@@ -3457,7 +3463,7 @@ export namespace scheduler {
       /** Field 2, optional `.mesos.v1.ResourceProviderID`. */
       resource_provider_id?: ResourceProviderID;
       /** Field 3, required `bytes`. */
-      uuid: Uint8Array;
+      uuid: Bytes;
       /** Field 4, required `.mesos.v1.OperationID`. */
       operation_id: OperationID;
     }
@@ -3495,7 +3501,7 @@ export namespace scheduler {
       /** Field 2, required `.mesos.v1.ExecutorID`. */
       executor_id: ExecutorID;
       /** Field 3, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Message `mesos.v1.scheduler.Call.Reconcile`. */
@@ -3656,7 +3662,7 @@ export namespace scheduler {
       /** Field 2, required `.mesos.v1.ExecutorID`. */
       executor_id: ExecutorID;
       /** Field 3, required `bytes`. */
-      data: Uint8Array;
+      data: Bytes;
     }
 
     /** Message `mesos.v1.scheduler.Event.Offers`. */
@@ -3795,7 +3801,7 @@ export namespace Secret {
   /** Message `mesos.v1.Secret.Value`. */
   export interface Value {
     /** Field 1, required `bytes`. */
-    data: Uint8Array;
+    data: Bytes;
   }
 }
 
@@ -3832,7 +3838,7 @@ export interface Task {
   /** Field 9, optional `.mesos.v1.TaskState`. */
   status_update_state?: TaskState;
   /** Field 10, optional `bytes`. */
-  status_update_uuid?: Uint8Array;
+  status_update_uuid?: Bytes;
   /** Field 11, optional `.mesos.v1.Labels`. */
   labels?: Labels;
   /** Field 12, optional `.mesos.v1.DiscoveryInfo`. */
@@ -3874,7 +3880,7 @@ export interface TaskInfo {
   /** Field 5, optional `.mesos.v1.ExecutorInfo`. */
   executor?: ExecutorInfo;
   /** Field 6, optional `bytes`. */
-  data?: Uint8Array;
+  data?: Bytes;
   /** Field 7, optional `.mesos.v1.CommandInfo`. */
   command?: CommandInfo;
   /** Field 8, optional `.mesos.v1.HealthCheck`. */
@@ -3925,7 +3931,7 @@ export interface TaskStatus {
   /** Field 2, required `.mesos.v1.TaskState`. */
   state: TaskState;
   /** Field 3, optional `bytes`. */
-  data?: Uint8Array;
+  data?: Bytes;
   /** Field 4, optional `string`. */
   message?: string;
   /** Field 5, optional `.mesos.v1.AgentID`. */
@@ -3941,7 +3947,7 @@ export interface TaskStatus {
   /** Field 10, optional `.mesos.v1.TaskStatus.Reason`. */
   reason?: TaskStatus.Reason;
   /** Field 11, optional `bytes`. */
-  uuid?: Uint8Array;
+  uuid?: Bytes;
   /** Field 12, optional `.mesos.v1.Labels`. */
   labels?: Labels;
   /** Field 13, optional `.mesos.v1.ContainerStatus`. */
@@ -4125,7 +4131,7 @@ export interface URL {
 /** Message `mesos.v1.UUID`. */
 export interface UUID {
   /** Field 1, required `bytes`. */
-  value: Uint8Array;
+  value: Bytes;
 }
 
 /** Message `mesos.v1.Value`. */

@@ -3,10 +3,11 @@
  * launched tasks none of whose updates has been acknowledged. Both lists go into every
  * re-SUBSCRIBE, as the executor API requires (protocol digest §2.2).
  */
-import type { executor, TaskInfo } from '../codec/messages';
+import { bytesToBuffer } from '../codec/bytes';
+import type { Bytes, executor, TaskInfo } from '../codec/messages';
 
-function uuidKey(uuid: Uint8Array): string {
-  return Buffer.from(uuid.buffer, uuid.byteOffset, uuid.byteLength).toString('hex');
+function uuidKey(uuid: Bytes): string {
+  return bytesToBuffer(uuid).toString('hex');
 }
 
 /** Unacknowledged updates (by uuid) and unacknowledged tasks (by task id), in insertion order. */
@@ -30,7 +31,7 @@ export class UnacknowledgedLedger {
    * Handles ACKNOWLEDGED: drops the update with `uuid` and the task it belongs to.
    * Returns false when no such update was pending (a duplicate or stray acknowledgement).
    */
-  acknowledge(uuid: Uint8Array): boolean {
+  acknowledge(uuid: Bytes): boolean {
     const key = uuidKey(uuid);
     const update = this.updatesByUuid.get(key);
     if (!update) return false;

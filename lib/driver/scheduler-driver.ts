@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { EventEmitter } from 'eventemitter3';
+import { bytesToBuffer } from '../codec/bytes';
 import { getCodec, type MessageCodec, TYPE_NAMES } from '../codec/codec';
 import type {
   AgentID,
@@ -991,7 +992,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       case 'MESSAGE': {
         const message = event.message;
         if (!message) break;
-        const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+        const data = bytesToBuffer(message.data);
         // libmesos delivers framework messages even while disconnected.
         this.deliver('frameworkMessage', undefined, () =>
           this.invoke('frameworkMessage', message.executor_id, message.agent_id, data),

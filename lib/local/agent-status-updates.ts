@@ -4,7 +4,8 @@
  * the framework's acknowledgement comes back. Newer updates wait behind it, so a task's updates
  * reach the framework in order. Duplicates (same uuid) are ignored.
  */
-import type { TaskStatus } from '../codec/messages';
+import { bytesToBuffer } from '../codec/bytes';
+import type { Bytes, TaskStatus } from '../codec/messages';
 import { isTerminalTaskState } from '../codec/task-states';
 import { ExponentialBackoff } from '../common/backoff';
 import { createLogger } from '../common/logger';
@@ -37,8 +38,8 @@ interface TaskStream {
   timer: NodeJS.Timeout | undefined;
 }
 
-function uuidHex(uuid: Uint8Array | undefined): string {
-  return uuid ? Buffer.from(uuid).toString('hex') : '';
+function uuidHex(uuid: Bytes | undefined): string {
+  return uuid ? bytesToBuffer(uuid).toString('hex') : '';
 }
 
 /** Reliable, ordered delivery of task status updates from one agent. */
@@ -88,7 +89,7 @@ export class AgentStatusUpdates {
   }
 
   /** Handles the framework's ACK; true when it matched the oldest pending update of the task. */
-  acknowledge(frameworkId: string, taskId: string, uuid: Uint8Array): boolean {
+  acknowledge(frameworkId: string, taskId: string, uuid: Bytes): boolean {
     const stream = this.streams.get(streamKey(frameworkId, taskId));
     const head = stream?.pending[0];
     if (!stream || !head) return false;

@@ -1,5 +1,6 @@
 /** The master's `validation::scheduler::call::validate` (§1.4 row 6), as plain messages. */
-import type { scheduler } from '../codec/messages';
+import { bytesToBuffer } from '../codec/bytes';
+import type { Bytes, scheduler } from '../codec/messages';
 
 const SUB_MESSAGE: Partial<Record<scheduler.Call.Type, keyof scheduler.Call>> = {
   ACCEPT: 'accept',
@@ -47,8 +48,9 @@ export function validateSchedulerCall(call: scheduler.Call, principal: string | 
   }
 }
 
-function checkUuid(uuid: Uint8Array | undefined): string | undefined {
-  if (uuid?.length !== 16) return `Invalid UUID: expected 16 bytes, got ${uuid?.length ?? 0}`;
+function checkUuid(uuid: Bytes | undefined): string | undefined {
+  const length = uuid === undefined ? 0 : bytesToBuffer(uuid).length;
+  if (length !== 16) return `Invalid UUID: expected 16 bytes, got ${length}`;
   return undefined;
 }
 

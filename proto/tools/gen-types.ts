@@ -2,8 +2,9 @@
  * Writes lib/codec/messages.ts: TypeScript types for every message and enum in proto/.
  * Run with `npm run gen:types`; test/unit/generated-types.test.ts fails when the file is stale.
  *
- * Shapes follow Mesos's JSON: proto field names, enums as their names, bytes as Uint8Array,
- * every 64-bit integer as a JS number, map fields as plain objects.
+ * Shapes follow Mesos's JSON: proto field names, enums as their names, bytes as `Bytes` (a
+ * Uint8Array, or a string the codecs encode as UTF-8: what the encoders accept; decoded messages
+ * carry Buffers), every 64-bit integer as a JS number, map fields as plain objects.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { loadSchemaRoot } from '../../lib/codec/schema';
 const SCALARS: Record<string, string> = {
   string: 'string',
   bool: 'boolean',
-  bytes: 'Uint8Array',
+  bytes: 'Bytes',
   double: 'number',
   float: 'number',
   int32: 'number',
@@ -29,6 +30,12 @@ const SCALARS: Record<string, string> = {
 };
 
 const TOP = 'mesos.v1';
+
+/** The type of every `bytes` field: what the encoders accept (decoders always give Buffers). */
+const BYTES_TYPE =
+  '/**\n * A `bytes` field: a Uint8Array (a Buffer is one), or a string, which the codecs encode as UTF-8.\n' +
+  ' * Decoded messages always carry Buffers here; narrow with `typeof x === "string"` where it matters.\n */\n' +
+  'export type Bytes = Uint8Array | string;\n\n';
 
 /** The TypeScript path of a proto type, e.g. `mesos.v1.Offer.Operation` -> `Offer.Operation`. */
 function tsPath(fullName: string): string {
@@ -160,8 +167,9 @@ export function generateMessagesSource(): string {
     '/**\n * Types of the Mesos v1 messages (packages `mesos.v1` and its scheduler, executor, master, agent,\n' +
     ' * maintenance, quota and allocator sub-packages, and `google.protobuf.Duration`).\n' +
     " *\n * Objects are shaped like Mesos's JSON: proto field names, enum values as names, `bytes` as\n" +
-    ' * Uint8Array (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).\n' +
+    ' * {@link Bytes} (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).\n' +
     ' * @module\n */\n\n' +
+    BYTES_TYPE +
     body +
     googleBody +
     (aliasLines ? `\n${aliasLines}` : '')
