@@ -45,20 +45,31 @@ function control(
   }).then((response) => ({ ...response, json: JSON.parse(response.text || '{}') as Record<string, unknown> }));
 }
 
-/** Launches one task with a custom executor that never subscribes (`exec sleep 30`): a process to kill. */
-async function launchSleepingExecutor(url: string, subscription: Subscription, extra: string[] = []): Promise<void> {
+/**
+ * Launches one task on a custom executor `executorId` that never subscribes (it runs `command`,
+ * then sleeps): a process to kill. `headers` go with the ACCEPT (e.g. Authorization).
+ */
+async function launchSleepingExecutor(
+  url: string,
+  subscription: Subscription,
+  executorId: string,
+  command = '',
+  headers: Record<string, string> = {},
+): Promise<void> {
   const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
   const task: TaskInfo = {
     name: 'sleeper',
     task_id: { value: 'sleeper' },
     agent_id: offer.agent_id,
     resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }],
-    executor: { executor_id: { value: 'sleepy' }, command: { value: [...extra, 'exec sleep 30'].join('; ') } },
+    executor: { executor_id: { value: executorId }, command: { value: `${command}exec sleep 30` } },
   };
-  const accepted = await subscription.call(url, {
-    type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] },
-  });
+  const operations = [{ type: 'LAUNCH' as const, launch: { task_infos: [task] } }];
+  const accepted = await subscription.call(
+    url,
+    { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations } },
+    headers,
+  );
   expect(accepted.status, accepted.text).to.equal(202);
 }
 
@@ -168,7 +179,7 @@ describe('mesos-local control endpoint (LocalControlServer)', function () {
 
     const subscription = await Subscription.open(cluster.masterUrl, subscribeCall({ name: 'control-check' }));
     try {
-      await launchSleepingExecutor(cluster.masterUrl, subscription);
+      await launchSleepingExecutor(cluster.masterUrl, subscription, 'sleepy');
       await waitFor('the executor to run', () => cluster.faults.executors().length === 1);
       const [executor] = (await control(url, token, '/local/state')).json.executors as Array<{ pid: number }>;
       expect(executor?.pid).to.equal(cluster.faults.executors()[0]?.pid);
@@ -242,36 +253,15 @@ describe('mesos-local with --work-dir, --credentials, --executor-env and the con
       });
       try {
         expect(subscription.status).to.equal(200);
-        const master = ready.master as string;
-        const call = (body: Parameters<Subscription['call']>[1]) =>
-          subscription.call(master, body, { Authorization: basic });
-        const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
-        const accepted = await call({
-          type: 'ACCEPT',
-          accept: {
-            offer_ids: [offer.id],
-            operations: [
-              {
-                type: 'LAUNCH',
-                launch: {
-                  task_infos: [
-                    {
-                      name: 'env',
-                      task_id: { value: 'env' },
-                      agent_id: offer.agent_id,
-                      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }],
-                      executor: {
-                        executor_id: { value: 'env-exec' },
-                        command: { value: 'echo "$PORTED" > ported.txt; exec sleep 30' },
-                      },
-                    },
-                  ],
-                },
-              },
-            ],
+        await launchSleepingExecutor(
+          ready.master as string,
+          subscription,
+          'env-exec',
+          'echo "$PORTED" > ported.txt; ',
+          {
+            Authorization: basic,
           },
-        });
-        expect(accepted.status, accepted.text).to.equal(202);
+        );
         const token = ready.token as string;
         let executors: Array<{ executorId: string; directory: string }> = [];
         await waitFor('the executor in /local/state', async () => {
