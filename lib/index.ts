@@ -62,6 +62,8 @@ export {
 } from './driver/index';
 
 export { MesosLocalClusterError } from './driver/local-master';
+export type { NodeExecutorInfoOptions, NodeExecutorOptions, TypeScriptLoader } from './driver/node-executor';
+export { findNodePath, nodeExecutorCommand, nodeExecutorInfo } from './driver/node-executor';
 export { Status } from './driver/status';
 export type {
   ExecutorClientOptions,
