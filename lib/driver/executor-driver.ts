@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
+import { bytesToBuffer } from '../codec/bytes';
 import type { executor, TaskID, TaskStatus } from '../codec/messages';
 import { isTaskState } from '../codec/task-states';
 import { delay } from '../common/abort';
@@ -20,6 +21,7 @@ import { createLogger } from '../common/logger';
 import { ExecutorClient } from '../transport';
 import { type ExecutorCallbackName, ExecutorDispatcher } from './executor-dispatch';
 import { type ExecutorEnvironment, parseExecutorEnvironment } from './executor-env';
+import { FatalErrorReporter } from './fatal-error';
 import type { Executor, ExecutorDriver, ExecutorDriverOptions } from './executor-types';
 import { UnacknowledgedLedger } from './executor-unacknowledged';
 import { Status } from './status';
@@ -425,7 +427,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
       case 'MESSAGE': {
         if (!event.message) return this.fail('The agent sent MESSAGE without its `message` field');
         const data = event.message.data;
-        return this.invoke('frameworkMessage', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        return this.invoke('frameworkMessage', bytesToBuffer(data));
       }
       case 'ERROR':
         return this.fail(event.error?.message ?? 'The agent sent ERROR without a message');
@@ -459,12 +461,12 @@ export class MesosExecutorDriver implements ExecutorDriver {
       return;
     }
     log('aborting: %s', message);
+    // join() settles once the error callback is done (the status is ABORTED inside it); none: stderr.
+    const joiners = this.joiners.splice(0);
     this.abort();
-    try {
-      await this.executor.error?.(this, message);
-    } catch (err) {
-      log('executor callback error threw: %s', describe(err));
-    }
+    const callback = this.executor.error ? () => this.executor.error?.(this, message) : undefined;
+    await new FatalErrorReporter('MesosExecutorDriver', true, log).report(message, callback, false);
+    for (const resolve of joiners) resolve(Status.DRIVER_ABORTED);
   }
 
   /** Calls `shutdown`, then stops; the process ends when the grace period expires (exitOnShutdown). */

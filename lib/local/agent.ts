@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { bytesToBuffer } from '../codec/bytes';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type {
   AgentInfo,
   Attribute,
+  Bytes,
   ExecutorInfo,
   executor,
   FrameworkInfo,
@@ -392,7 +394,7 @@ export class LocalAgent {
   }
 
   /** Passes on the framework's ACK of an update (Call ACKNOWLEDGE at the master). */
-  acknowledge(frameworkId: string, taskId: string, uuid: Uint8Array): void {
+  acknowledge(frameworkId: string, taskId: string, uuid: Bytes): void {
     if (!this.updates.acknowledge(frameworkId, taskId, uuid))
       log('unexpected ACK for task %s of framework %s', taskId, frameworkId);
   }
@@ -790,7 +792,7 @@ export class LocalAgent {
   }
 
   /** Delivers a framework message to an executor (best effort: dropped when it is not connected). */
-  sendFrameworkMessage(frameworkId: string, executorId: string, data: Uint8Array): void {
+  sendFrameworkMessage(frameworkId: string, executorId: string, data: Bytes): void {
     const record = this.frameworks.get(frameworkId)?.executors.get(executorId);
     if (record?.phase !== 'RUNNING' || !record.stream || record.stream.closed) {
       log('dropping framework message for executor %s of framework %s: not connected', executorId, frameworkId);
@@ -1019,7 +1021,7 @@ export class LocalAgent {
       }
       case 'MESSAGE': {
         reply(res, 202, '');
-        const data = call.message?.data ?? new Uint8Array();
+        const data = bytesToBuffer(call.message?.data ?? new Uint8Array());
         this.emit('frameworkMessage', () =>
           this.events.frameworkMessage(this.options.id, record.frameworkId, record.id, data),
         );

@@ -28,7 +28,7 @@ class Recorder implements AgentEvents {
   statusUpdate(_agentId: string, frameworkId: string, status: TaskStatus): void {
     this.seen.updates.push({ frameworkId, status });
     if (this.autoAck && status.uuid) {
-      const uuid = status.uuid;
+      const uuid = Buffer.from(status.uuid as Uint8Array);
       setImmediate(() => this.agent?.acknowledge(frameworkId, status.task_id.value, uuid));
     }
     this.poke();

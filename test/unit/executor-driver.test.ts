@@ -84,7 +84,7 @@ describe('MesosExecutorDriver (unit, fake agent connection)', () => {
     expect(status?.uuid).to.have.length(16);
     expect(Buffer.from(status?.uuid ?? []).equals(Buffer.alloc(16, 1))).to.equal(false);
     // RFC 4122 version 4.
-    expect((status?.uuid?.[6] ?? 0) >> 4).to.equal(4);
+    expect(((status?.uuid as Uint8Array | undefined)?.[6] ?? 0) >> 4).to.equal(4);
     expect(status?.timestamp).to.equal(1_700_000_000);
     expect(status?.source).to.equal('SOURCE_EXECUTOR');
     expect(status?.executor_id).to.deep.equal({ value: 'exec-1' });
