@@ -521,6 +521,9 @@ describe('LocalAgent (integration)', function () {
       expect(env.PATH).to.equal(process.env.PATH);
       expect(env).to.not.have.property('MESOS_RECOVERY_TIMEOUT');
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      // The agent reports the same pid (what cluster.faults.executors() and killExecutor use).
+      const listed = agent.executorProcesses().map((e) => [e.frameworkId, e.executorId, e.pid, e.directory]);
+      expect(listed).to.deep.equal([['fw-1', 'exec-1', pid, env.MESOS_SANDBOX]]);
 
       // Protobuf on the stream this time (the Accept header follows the Content-Type here).
       const raw = rawExecutor('fw-1', 'exec-1');
