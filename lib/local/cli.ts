@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   try {
     options = parseCliArgs(process.argv.slice(2));
   } catch (err) {
-    const usage = err instanceof MesosConfigError ? '' : `\n${USAGE}`;
+    const usage = err instanceof MesosConfigError ? ' (mesos-local --help lists the options)' : `\n${USAGE}`;
     process.stderr.write(`mesos-local: ${(err as Error).message}${usage}\n`);
     process.exitCode = 2;
     return;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Offer, TaskInfo } from '../../lib/codec/messages';
+import { MesosConfigError } from '../../lib/common/errors';
 import { LocalCluster } from '../../lib/local/cluster';
 import { LocalControlServer } from '../../lib/local/control/server';
 import { type RawResponse, rawRequest, Subscription, subscribeCall } from './local-master-helpers';
@@ -87,6 +88,17 @@ describe('mesos-local control endpoint (LocalControlServer)', function () {
   afterEach(async () => {
     await server.stop();
     await cluster.stop();
+  });
+
+  it('refuses a short token', async () => {
+    let error: unknown;
+    await LocalControlServer.start(cluster, { token: 'short' }).catch((err: unknown) => {
+      error = err;
+    });
+    expect(error)
+      .to.be.instanceOf(MesosConfigError)
+      .with.property('message')
+      .that.matches(/at least 16 characters/);
   });
 
   it('listens on 127.0.0.1 only and refuses what a web page could send', async () => {
@@ -227,7 +239,11 @@ describe('mesos-local with --work-dir, --credentials, --executor-env and the con
     writeFileSync(join(dir, 'credentials'), 'porter s3cret\n');
     const args = ['--work-dir', workDir, '--credentials', join(dir, 'credentials'), '--ready-file', readyFile];
     args.push('--executor-env', '{"PORTED":"yes"}', '--status-update-retry-ms', '200', '--heartbeat-interval', '1');
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, MESOS_LOCAL_CONTROL_TOKEN: 'a-token-chosen-by-the-harness' };
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -242,6 +258,7 @@ describe('mesos-local with --work-dir, --credentials, --executor-env and the con
       const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as Record<string, string>;
       expect(output).to.include(`master at ${ready.master}`);
       expect(output).to.include(`control at ${ready.control}`);
+      expect(ready.token).to.equal('a-token-chosen-by-the-harness');
       expect(output).to.include(`control token ${ready.token}`);
       expect(output).to.include(`work dir ${workDir} (sandboxes are kept after exit)`);
       expect(output).not.to.include('s3cret');
