@@ -62,8 +62,11 @@ export function executorGoneUpdate(context: ExecutorGoneContext): ExecutorGoneUp
 
 /** A running custom executor's process, as `LocalAgent.executorProcesses()` lists it. */
 export interface ExecutorProcess {
+  /** The agent running it. */
   readonly agentId: string;
+  /** The framework it belongs to. */
   readonly frameworkId: string;
+  /** Its ExecutorInfo's executor_id. */
   readonly executorId: string;
   /** Pid of the executor's process; it leads its own process group. */
   readonly pid: number;

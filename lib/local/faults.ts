@@ -82,8 +82,11 @@ export interface FaultTarget {
 
 /** A running custom executor, as {@link ClusterFaults.executors} lists it. */
 export interface LocalExecutorProcess {
+  /** The agent it runs on. */
   agentId: string;
+  /** The framework it belongs to. */
   frameworkId: string;
+  /** Its ExecutorInfo's executor_id. */
   executorId: string;
   /** Pid of the executor's process (the leader of its process group). */
   pid: number;

@@ -3,6 +3,7 @@
 export { LocalAgent } from './agent';
 export type { AgentSpec, LocalClusterOptions } from './cluster';
 export { DEFAULT_AGENT_RESOURCES, LocalCluster } from './cluster';
+export type { ExecutorProcess } from './executor-termination';
 export type {
   DropSubscriptionOptions,
   FailNextCallsOptions,
