@@ -92,7 +92,7 @@ describe('LocalCluster framework teardown with a custom executor', function () {
 
   /** Subscribes, launches the executor's task (and a command task), waits for both TASK_RUNNING. */
   async function launch(executor: ExecutorInfo, data?: string): Promise<{ frameworkId: string; url: string }> {
-    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 1 });
+    cluster = await LocalCluster.start({ log: false, heartbeatIntervalSeconds: 1 });
     const url = cluster.masterUrl;
     subscription = await Subscription.open(url, subscribeCall({ name: 'teardown-check' }));
     const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0];
@@ -182,6 +182,28 @@ describe('LocalCluster framework teardown with a custom executor', function () {
     );
     expect(Date.now() - teardownAt).to.be.at.least(450);
     await expectGoneEverywhere(frameworkId, url, pid);
+  });
+
+  it('TEARDOWN: an executor that never subscribed is killed at once and forgotten', async () => {
+    const silent: ExecutorInfo = { executor_id: { value: 'fixture' }, command: { value: 'exec sleep 30' } };
+    cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 1 });
+    const url = cluster.masterUrl;
+    subscription = await Subscription.open(url, subscribeCall({ name: 'teardown-check' }));
+    const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0] as Offer;
+    const tasks = [
+      task(offer, 'on-executor', { executor: silent }),
+      task(offer, 'command', { command: { value: 'exec sleep 30' } }),
+    ];
+    const operations = [{ type: 'LAUNCH' as const, launch: { task_infos: tasks } }];
+    await subscription.call(url, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations } });
+    await waitFor('the executor to start', () => (cluster?.faults.executors().length ?? 0) === 1);
+    const pid = cluster?.faults.executors()[0]?.pid as number;
+    await waitFor('the command task to be staged on the agent', async () =>
+      (await agentState()).frameworks.some((f) => f.tasks.length === 2),
+    );
+    logs = captureLocalLogs();
+    expect((await subscription.call(url, { type: 'TEARDOWN' })).status).to.equal(202);
+    await expectGoneEverywhere(subscription.frameworkId, url, pid);
   });
 
   it('failover timeout expiry (a disconnect with failover_timeout 0) removes the framework the same way', async () => {
