@@ -26,19 +26,15 @@ import type {
 import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
+import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
+import { agentStateJson } from './agent-state-json';
 import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';
-import {
-  commandEnvironment,
-  describeWaitStatus,
-  type ProcessExit,
-  type SandboxedProcess,
-  spawnInSandbox,
-} from './task-process';
+import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess } from './task-process';
 
 const log = createLogger('local:agent');
 
@@ -88,6 +84,10 @@ export interface LocalAgentOptions {
   killGracePeriodMs?: number;
   /** Extra environment variables for every executor and command task (`--executor_environment_variables`). */
   executorEnvironment?: Record<string, string>;
+  /** Where an executor's death or a failed command task is reported (sandbox, stderr tail); false: nowhere. Default stderr. */
+  log?: LogOption;
+  /** Bounds of the fetcher of `CommandInfo.uris` (download timeout and size). */
+  fetch?: FetchLimits;
 }
 
 /** One task as the agent reports it to a (new) master. */
@@ -173,7 +173,9 @@ function durationMs(duration: { nanoseconds: number } | undefined): number | und
 
 /** A simulated Mesos agent on 127.0.0.1. */
 export class LocalAgent {
-  private readonly options: Required<Omit<LocalAgentOptions, 'port' | 'attributes' | 'executorEnvironment'>> & {
+  private readonly options: Required<
+    Omit<LocalAgentOptions, 'port' | 'attributes' | 'executorEnvironment' | 'log' | 'fetch'>
+  > & {
     attributes: Attribute[];
     executorEnvironment: Record<string, string>;
   };
@@ -192,6 +194,7 @@ export class LocalAgent {
   private recovering = false;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private readonly processes = new Set<SandboxedProcess>();
+  private readonly launcher: AgentLaunchSupport;
 
   constructor(options: LocalAgentOptions, events: AgentEvents) {
     if (!options || typeof options.id !== 'string' || options.id === '')
@@ -225,6 +228,12 @@ export class LocalAgent {
     }
     this.port = options.port ?? 0;
     this.events = events;
+    this.launcher = new AgentLaunchSupport({
+      agentId: options.id,
+      workDir: options.workDir,
+      log: options.log,
+      fetch: options.fetch,
+    });
     this.updates = new AgentStatusUpdates(
       {
         retryMs: this.options.statusUpdateRetryMs,
@@ -454,7 +463,10 @@ export class LocalAgent {
     };
     let child: SandboxedProcess;
     try {
-      child = spawnInSandbox(command, { sandbox, env });
+      child = this.launcher.start(command, { sandbox, env, containerId }, () => {
+        this.sendUpdate(record, 'TASK_STARTING');
+        this.sendUpdate(record, 'TASK_RUNNING');
+      });
     } catch (err) {
       this.sendUpdate(record, 'TASK_FAILED', {
         source: 'SOURCE_AGENT',
@@ -465,10 +477,13 @@ export class LocalAgent {
     }
     record.process = child;
     this.processes.add(child);
-    if (child.pid !== undefined) {
-      this.sendUpdate(record, 'TASK_STARTING');
-      this.sendUpdate(record, 'TASK_RUNNING');
-    }
+    this.launcher.commandStarted({
+      frameworkId: framework.id,
+      executorId,
+      taskId: task.task_id.value,
+      containerId,
+      sandbox,
+    });
     void child.exited.then((exit) => this.commandTaskExited(record, exit));
   }
 
@@ -477,14 +492,12 @@ export class LocalAgent {
     if (child) this.processes.delete(child);
     child?.signalGroup('SIGKILL'); // leftovers of the task's process group
     this.clearTaskTimers(record);
-    if (
-      this.stopping ||
-      isTerminalTaskState(record.state) ||
-      !this.tasks.has(taskKey(record.frameworkId, record.task.task_id.value))
-    )
-      return;
-    const description = `Command ${describeWaitStatus(exit)}`;
-    if (exit.error) {
+    const key = taskKey(record.frameworkId, record.task.task_id.value);
+    const live = !this.stopping && !isTerminalTaskState(record.state) && this.tasks.has(key);
+    const description = exit.launchFailure ?? `Command ${describeWaitStatus(exit)}`;
+    if (!live) {
+      // The agent is stopping, or the task has ended or been forgotten already: nothing to report.
+    } else if (exit.error) {
       this.sendUpdate(record, 'TASK_FAILED', {
         source: 'SOURCE_AGENT',
         reason: 'REASON_CONTAINER_LAUNCH_FAILED',
@@ -497,6 +510,8 @@ export class LocalAgent {
     } else {
       this.sendUpdate(record, 'TASK_FAILED', { message: description });
     }
+    const failed = live && record.state === 'TASK_FAILED' ? description : undefined;
+    this.launcher.commandEnded(record, exit, this.frameworks.get(record.frameworkId)?.info.name, failed);
     // No executorExited here: a Mesos agent reports executor exits (FAILURE events) only for the
     // executors frameworks give, never for the command executors it makes for command tasks.
   }
@@ -582,25 +597,27 @@ export class LocalAgent {
       awaitingReregistration: false,
       forgotten: false,
     };
+    const env = this.executorEnvironment(framework, record);
     let child: SandboxedProcess;
     try {
-      child = spawnInSandbox(info.command, { sandbox, env: this.executorEnvironment(framework, record) });
+      // The registration timeout starts once the process runs (after its URIs are fetched).
+      child = this.launcher.start(info.command, { sandbox, env, containerId }, (started) => {
+        log('launched executor %s of framework %s (pid %d)', executorId, framework.id, started.pid);
+        record.registrationTimer = setTimeout(() => {
+          if (record.phase !== 'REGISTERING') return;
+          log('executor %s did not subscribe within %d ms', executorId, this.options.executorRegistrationTimeoutMs);
+          this.destroyExecutor(record, 'registration-timeout');
+        }, this.options.executorRegistrationTimeoutMs);
+        record.registrationTimer.unref();
+      });
     } catch (err) {
       log('cannot start executor %s: %s', executorId, (err as Error).message);
       return undefined;
     }
-    if (child.pid === undefined) return undefined;
     record.process = child;
     this.processes.add(child);
     framework.executors.set(executorId, record);
-    record.registrationTimer = setTimeout(() => {
-      if (record.phase !== 'REGISTERING') return;
-      log('executor %s did not subscribe within %d ms', executorId, this.options.executorRegistrationTimeoutMs);
-      this.destroyExecutor(record, 'registration-timeout');
-    }, this.options.executorRegistrationTimeoutMs);
-    record.registrationTimer.unref();
     void child.exited.then((exit) => this.executorProcessExited(record, exit));
-    log('launched executor %s of framework %s (pid %d)', executorId, framework.id, child.pid);
     return record;
   }
 
@@ -694,6 +711,7 @@ export class LocalAgent {
     if (framework?.executors.get(record.id) === record) framework.executors.delete(record.id);
     if (this.stopping || record.forgotten || !framework) return;
     log('executor %s of framework %s %s', record.id, record.frameworkId, describeWaitStatus(exit));
+    this.launcher.executorEnded(record, exit, framework.info.name, abnormalEnd(record.cause, wasTerminating, exit));
     if (framework.terminating) {
       // As Mesos: no updates and no executor exit for a framework being removed; its tasks go too.
       for (const [key, task] of this.tasks)
@@ -708,14 +726,16 @@ export class LocalAgent {
       if (isTerminalTaskState(task.state)) continue;
       const { killRequested } = task;
       const registrationTimeoutMs = this.options.executorRegistrationTimeoutMs;
-      const update = executorGoneUpdate({
-        killRequested,
-        cause: record.cause,
-        wasTerminating,
-        partitionAware,
-        exit,
-        registrationTimeoutMs,
-      });
+      const update =
+        launchFailedUpdate(exit) ??
+        executorGoneUpdate({
+          killRequested,
+          cause: record.cause,
+          wasTerminating,
+          partitionAware,
+          exit,
+          registrationTimeoutMs,
+        });
       this.sendUpdate(task, update.state, { source: 'SOURCE_AGENT', ...update });
     }
     this.emit('executorExited', () =>
@@ -1126,37 +1146,9 @@ export class LocalAgent {
   }
 
   private stateJson(): Record<string, unknown> {
-    const frameworks = [...this.frameworks.values()].map((f) => ({
-      id: f.id,
-      name: f.info.name,
-      user: f.info.user,
-      checkpoint: f.info.checkpoint ?? false,
-      executors: [...f.executors.values()].map((e) => ({
-        id: e.id,
-        name: e.info.name ?? '',
-        container: e.containerId,
-        directory: e.sandbox,
-        state: e.phase,
-      })),
-      tasks: [...this.tasks.values()]
-        .filter((t) => t.frameworkId === f.id)
-        .map((t) => ({
-          id: t.task.task_id.value,
-          name: t.task.name,
-          state: t.state,
-          executor_id: t.executorId,
-          resources: t.task.resources ?? [],
-        })),
-    }));
-    return {
-      id: this.options.id,
-      hostname: this.options.hostname,
-      port: this.port,
-      pid: `slave(1)@127.0.0.1:${this.port}`,
-      resources: this.options.resources,
-      attributes: this.options.attributes,
-      frameworks,
-    };
+    const { id, hostname, resources, attributes } = this.options;
+    const view = { id, hostname, port: this.port, resources, attributes, launcher: this.launcher };
+    return agentStateJson({ ...view, frameworks: this.frameworks.values(), tasks: this.tasks.values() });
   }
 
   private emit(what: string, call: () => void): void {

@@ -118,7 +118,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
   });
 
   it('runs 5 tasks to TASK_FINISHED through the custom executor; run() returns DRIVER_STOPPED', async () => {
-    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
     const scheduler = new TestScheduler(executorInfo(), 5, true);
     driver = new MesosSchedulerDriver(
       scheduler,
@@ -138,7 +138,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
   });
 
   it('with checkpointing the executor survives an agent restart and runs later tasks', async () => {
-    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
     const scheduler = new TestScheduler(executorInfo(), 1, false);
     const lost: string[] = [];
     const withLoss: Scheduler = {
@@ -175,7 +175,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (test_framework + test-
   });
 
   it('without checkpointing the agent restart ends the executor; a later task gets a new one', async () => {
-    cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
     const scheduler = new TestScheduler(executorInfo(), 1, false);
     driver = new MesosSchedulerDriver(
       scheduler,
@@ -273,7 +273,7 @@ describe('MesosExecutorDriver end to end on LocalCluster (fixture executor)', fu
   });
 
   async function startFramework(scheduler: Scheduler, checkpoint = false): Promise<{ frameworkId: string }> {
-    const started = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+    const started = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
     cluster = started;
     let frameworkId = '';
     const registered = new Promise<void>((resolve) => {

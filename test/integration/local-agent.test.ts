@@ -250,6 +250,7 @@ describe('LocalAgent (integration)', function () {
         executorShutdownGracePeriodMs: 300,
         executorReregistrationTimeoutMs: 1000,
         killGracePeriodMs: 1000,
+        log: false,
         ...options,
       },
       recorder,

@@ -268,7 +268,11 @@ describe('LocalCluster interop', () => {
 
     it('subscribes, launches a command task from an offer, sees it finish, and its acknowledgements reach the agent', async () => {
       const workDir = await mkdtemp(join(tmpdir(), 'mesos-interop-'));
-      const cluster = await LocalCluster.start({ heartbeatIntervalSeconds: 1, workDir: join(workDir, 'cluster') });
+      const cluster = await LocalCluster.start({
+        log: false,
+        heartbeatIntervalSeconds: 1,
+        workDir: join(workDir, 'cluster'),
+      });
       const agent = cluster.agents[0]!;
       const acknowledge = sinon.spy(agent, 'acknowledge');
       let scheduler: MesosFrameworkScheduler | undefined;

@@ -35,7 +35,7 @@ describe('samples on LocalCluster', function () {
 
   describe('no-executor-framework', () => {
     it('runs --num_tasks command tasks to TASK_FINISHED, then tears the framework down', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const outcome = (await runNoExecutorFramework(
         [`--master=${cluster.masterString}`, '--num_tasks=4', '--command=true'],
         quiet,
@@ -55,7 +55,7 @@ describe('samples on LocalCluster', function () {
     });
 
     it('takes its flags from MESOS_EXAMPLE_* variables, and fails (exit 1) when tasks end abnormally', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const env = {
         MESOS_EXAMPLE_MASTER: cluster.masterString,
         MESOS_EXAMPLE_NUM_TASKS: '2',
@@ -70,6 +70,7 @@ describe('samples on LocalCluster', function () {
 
     it('packs as many tasks into an offer as --task_resources allow', async () => {
       cluster = await LocalCluster.start({
+        log: false,
         agents: 1,
         heartbeatIntervalSeconds: 1,
         resources: 'cpus:1;mem:256;disk:1024',
@@ -103,7 +104,7 @@ describe('samples on LocalCluster', function () {
 
   describe('test-framework', () => {
     it('runs five tasks through the TypeScript test executor and stops', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const updates: string[] = [];
       const outcome = (await runTestFramework([`--master=${cluster.masterString}`], {
         ...quiet,
@@ -121,7 +122,7 @@ describe('samples on LocalCluster', function () {
     });
 
     it('acknowledges explicitly when MESOS_EXPLICIT_ACKNOWLEDGEMENTS is set', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const env = { MESOS_EXPLICIT_ACKNOWLEDGEMENTS: '1' };
       const outcome = (await runTestFramework([`--master=${cluster.masterString}`], {
         ...quiet,
@@ -161,7 +162,7 @@ describe('samples on LocalCluster', function () {
     const allRunning = (s: ServiceScheduler) => s.instances().every((i) => i.state === 'TASK_RUNNING');
 
     it('keeps N instances running, relaunches a failed one, survives a master failover, and stop(true) leaves the tasks running', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       // Exactly one instance (the one whose atomic mkdir wins) exits 1; every other keeps running.
       const command = `if mkdir ${marker} 2>/dev/null; then exit 1; else exec sleep 30; fi`;
       const { scheduler, stop } = await startService([
@@ -192,7 +193,7 @@ describe('samples on LocalCluster', function () {
     });
 
     it('a new scheduler started with --framework_id adopts the running instances', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const first = await startService(['--instances=2', '--command=sleep 30']);
       await first.scheduler.until(allRunning, AbortSignal.timeout(10_000));
       const tasks = first.scheduler.instances().map((i) => i.taskId);
@@ -211,7 +212,7 @@ describe('samples on LocalCluster', function () {
     });
 
     it('with --teardown, stopping removes the framework and its tasks', async () => {
-      cluster = await LocalCluster.start({ agents: 1, heartbeatIntervalSeconds: 1 });
+      cluster = await LocalCluster.start({ log: false, agents: 1, heartbeatIntervalSeconds: 1 });
       const { scheduler, stop } = await startService(['--instances=2', '--command=sleep 30', '--teardown']);
       await scheduler.until(allRunning, AbortSignal.timeout(10_000));
       const outcome = await stop();

@@ -227,7 +227,8 @@ export function useDriverCluster(): {
   return {
     pool,
     async startCluster(options) {
-      cluster = await LocalCluster.start(options);
+      // Quiet by default: the tests that read LocalCluster's diagnostics pass their own `log`.
+      cluster = await LocalCluster.start({ log: false, ...options });
       return cluster;
     },
   };
