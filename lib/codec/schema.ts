@@ -12,9 +12,13 @@ export const PROTO_FILES = [
   'mesos/v1/agent/agent.proto',
 ] as const;
 
-/** Absolute path of the proto/ folder, from source (lib/codec) or from the build (dist/lib/codec). */
+/**
+ * Absolute path of the proto/ folder, from source (lib/codec) or from the build (dist/lib/codec);
+ * in a bundle (one .js file holding the library, e.g. an executor shipped through URIs), the
+ * proto/ folder beside the bundle.
+ */
 export function protoRoot(): string {
-  for (const up of ['../..', '../../..']) {
+  for (const up of ['../..', '../../..', '.']) {
     const candidate = join(__dirname, up, 'proto');
     if (existsSync(join(candidate, PROTO_FILES[0]))) return candidate;
   }
