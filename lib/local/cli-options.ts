@@ -218,7 +218,11 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const cluster: LocalClusterOptions = {};
   for (const [flag, option] of Object.entries(NUMBER_OPTIONS)) {
     const value = numberOption(flag, text(flag));
-    if (value !== undefined) cluster[option] = value;
+    if (value === undefined) continue;
+    // LocalCluster checks the others; these two it takes as given.
+    const least = flag === 'status-update-retry-ms' ? 1 : flag === 'simulated-task-ms' ? 0 : -Infinity;
+    if (value < least) throw new MesosConfigError(`--${flag} must be >= ${least}, got ${value}`);
+    cluster[option] = value;
   }
   for (const flag of ['resources', 'attributes', 'zk'] as const) {
     const value = text(flag);

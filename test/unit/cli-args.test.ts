@@ -108,6 +108,8 @@ describe('mesos-local command line', () => {
       "--status-update-retry-ms must be a number, got 'soon'",
     );
     expect(() => parseCliArgs(['--agents', ''])).to.throw(MesosConfigError, '--agents must be a number');
+    expect(() => parseCliArgs(['--status-update-retry-ms', '0'])).to.throw(MesosConfigError, 'must be >= 1, got 0');
+    expect(() => parseCliArgs(['--simulated-task-ms=-1'])).to.throw(MesosConfigError, 'must be >= 0, got -1');
     expect(() => parseCliArgs(['--task-mode', 'docker'])).to.throw(MesosConfigError, /--task-mode/);
     expect(() => parseCliArgs(['--control-port', '70000'])).to.throw(MesosConfigError, /--control-port/);
     expect(() => parseCliArgs(['stray'])).to.throw(TypeError);
