@@ -36,7 +36,12 @@ export class LocalControlServer {
   private constructor(cluster: LocalCluster, token: string) {
     this.cluster = cluster;
     this.token = token;
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        log('control request failed: %O', err);
+        answer(res, 500, { error: 'Internal error' });
+      });
+    });
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
