@@ -65,6 +65,7 @@ export { MesosLocalClusterError } from './driver/local-master';
 export type { NodeExecutorInfoOptions, NodeExecutorOptions, TypeScriptLoader } from './driver/node-executor';
 export { findNodePath, nodeExecutorCommand, nodeExecutorInfo } from './driver/node-executor';
 export { Status } from './driver/status';
+export * from './operator/index';
 export type {
   ExecutorClientOptions,
   ExecutorRequestOptions,

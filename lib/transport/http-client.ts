@@ -57,7 +57,8 @@ function plainHeaders(response: AxiosResponse): Record<string, string | undefine
   return out;
 }
 
-async function readBounded(body: Readable, limit: number): Promise<Buffer> {
+/** Reads at most `limit` bytes of an error body, then destroys it. @internal */
+export async function readBounded(body: Readable, limit: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   try {

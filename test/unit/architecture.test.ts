@@ -10,7 +10,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { expect } from 'chai';
 
 const LIB = resolve(__dirname, '..', '..', 'lib');
-const RANK: Record<string, number> = { common: 0, codec: 1, transport: 2, detector: 3, driver: 4, local: 4 };
+// operator/ (the operator API clients) sits on the driver level, just above it: it uses the driver's callback queue and heartbeat watchdog.
+const RANK: Record<string, number> = {
+  common: 0,
+  codec: 1,
+  transport: 2,
+  detector: 3,
+  driver: 4,
+  local: 4,
+  operator: 4.5,
+};
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
