@@ -1,9 +1,27 @@
 /**
- * Mesos's JSON mapping (stout's protobuf<->JSON, not proto3 canonical JSON): compiled per-type
- * converters from parsed JSON to plain message objects, and the writer for canonical messages.
+ * Mesos's JSON mapping (stout's protobuf<->JSON, not proto3 canonical JSON): converters from
+ * parsed JSON to plain message objects, and the writer for canonical messages.
+ *
+ * Decoding rules: unknown keys are ignored and null means absent; numbers may come as numeric
+ * strings ("Infinity", "NaN" too); bytes are standard base64 (padding optional); an unknown enum
+ * name drops an optional or repeated value and fails a required one; empty repeated fields and
+ * maps are left out; absent fields with a default get it; a missing required field is flagged.
+ *
+ * The message types reachable from TYPE_NAMES use the straight-line converters generated into
+ * json-converters.ts (proto/tools/gen-json-converters.ts), which build a new object per message
+ * from the fields they know; any other type, or a generated one whose schema changed since,
+ * uses the reflective converter below, which applies the same rules in place.
  */
 import { describeValue, FieldPathError } from './errors';
-import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
+import {
+  createJsonConverters,
+  ENUM_FIELDS,
+  type JsonConverterRuntime,
+  MAP_FIELDS,
+  SHAPES,
+  TYPES,
+} from './json-converters';
+import { type FieldInfo, getMessageInfo, type MessageInfo, type ScalarType, type ValueKind } from './reflect';
 import { decodeState, fillDefault } from './shared';
 import type { Canonical } from './validate';
 
@@ -36,6 +54,24 @@ function toInteger(value: unknown, min: number, max: number, what: string): numb
   if (Number.isInteger(n) && n >= min && n <= max) return n;
   throw new FieldPathError(`expected ${what}, got ${describeValue(value)}`);
 }
+
+const SCALAR_TYPES: readonly ScalarType[] = [
+  'double',
+  'float',
+  'int32',
+  'uint32',
+  'sint32',
+  'fixed32',
+  'sfixed32',
+  'int64',
+  'uint64',
+  'sint64',
+  'fixed64',
+  'sfixed64',
+  'bool',
+  'string',
+  'bytes',
+];
 
 function scalarConverter(scalar: ScalarType): JsonConverter {
   switch (scalar) {
@@ -79,23 +115,26 @@ function scalarConverter(scalar: ScalarType): JsonConverter {
   }
 }
 
+/** Checks an enum value: its name, or undefined when it is to be dropped; throws when it cannot be. */
+function enumValue(v: unknown, numberByName: ReadonlyMap<string, number>, fullName: string, required: boolean) {
+  if (typeof v !== 'string') {
+    throw new FieldPathError(`expected an enum name of ${fullName} (a string), got ${describeValue(v)}`);
+  }
+  if (numberByName.has(v)) return v;
+  // proto2: an unknown name in an optional field is dropped; in a required one it is an error.
+  if (required) throw new FieldPathError(`unknown value ${JSON.stringify(v)} for enum ${fullName}`);
+  return undefined;
+}
+
 function valueConverter(kind: ValueKind, required: boolean): JsonConverter {
   if (kind.kind === 'scalar') return scalarConverter(kind.scalar);
   if (kind.kind === 'enum') {
     const { numberByName, fullName } = kind.enumInfo;
-    return (v) => {
-      if (typeof v !== 'string') {
-        throw new FieldPathError(`expected an enum name of ${fullName} (a string), got ${describeValue(v)}`);
-      }
-      if (numberByName.has(v)) return v;
-      // proto2: an unknown name in an optional field is dropped; in a required one it is an error.
-      if (required) throw new FieldPathError(`unknown value ${JSON.stringify(v)} for enum ${fullName}`);
-      return undefined;
-    };
+    return (v) => enumValue(v, numberByName, fullName, required);
   }
   const sub = kind.messageInfo;
   let decodeSub: JsonConverter | undefined;
-  return (v) => (decodeSub ??= jsonMessageDecoder(sub))(v);
+  return (v) => (decodeSub ??= reflectiveDecoder(sub))(v);
 }
 
 function fieldConverter(field: FieldInfo): JsonConverter {
@@ -126,28 +165,106 @@ function fieldConverter(field: FieldInfo): JsonConverter {
       return count > 0 ? map : undefined;
     };
   }
-  if (field.repeated) {
-    return (v) => {
-      if (!Array.isArray(v)) throw new FieldPathError(`expected an array for repeated field, got ${describeValue(v)}`);
-      let dropped = false;
-      for (let i = 0; i < v.length; i++) {
-        const item: unknown = v[i];
-        let converted: unknown;
-        try {
-          if (item === null) throw new FieldPathError('expected a value, got null');
-          converted = convert(item);
-        } catch (err) {
-          if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
-          throw err;
-        }
-        if (converted === undefined) dropped = true;
-        else if (converted !== item) v[i] = converted;
-      }
-      const list = dropped ? v.filter((item) => item !== undefined) : v;
-      return list.length > 0 ? list : undefined;
-    };
-  }
+  if (field.repeated) return (v) => convertList(v, convert);
   return convert;
+}
+
+/** A repeated field, converted in place (the array is fresh from JSON.parse); undefined when empty. */
+function convertList(v: unknown, convert: JsonConverter): unknown[] | undefined {
+  if (!Array.isArray(v)) throw new FieldPathError(`expected an array for repeated field, got ${describeValue(v)}`);
+  let dropped = false;
+  for (let i = 0; i < v.length; i++) {
+    const item: unknown = v[i];
+    let converted: unknown;
+    try {
+      if (item === null) throw new FieldPathError('expected a value, got null');
+      converted = convert(item);
+    } catch (err) {
+      if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
+      throw err;
+    }
+    if (converted === undefined) dropped = true;
+    else if (converted !== item) v[i] = converted;
+  }
+  const list = dropped ? v.filter((item) => item !== undefined) : v;
+  return list.length > 0 ? list : undefined;
+}
+
+/**
+ * A type's shape as the generated converters depend on it: field ids, names, rules, value types
+ * and defaults. The generator records it; a type whose shape changed is not decoded by stale code.
+ */
+export function jsonShapeOf(info: MessageInfo): string {
+  return info.fields
+    .map((f) => {
+      const rule = f.map ? 'map' : f.repeated ? 'repeated' : f.required ? 'required' : 'optional';
+      const kind = f.value;
+      const type =
+        kind.kind === 'scalar'
+          ? kind.scalar
+          : kind.kind === 'enum'
+            ? kind.enumInfo.fullName
+            : kind.messageInfo.fullName;
+      const fallback = f.defaultValue === undefined ? '' : `=${String(f.defaultValue)}`;
+      return `${f.id}:${f.name}:${rule}:${type}${fallback}`;
+    })
+    .join(',');
+}
+
+let generated: Map<string, JsonConverter> | undefined;
+
+/** The generated converters whose shape still matches the schema, by type name (built once). */
+function generatedConverters(): Map<string, JsonConverter> {
+  if (generated) return generated;
+  const byName = new Map<string, JsonConverter>();
+  generated = byName;
+  const infos = TYPES.map((name) => {
+    try {
+      return getMessageInfo(name);
+    } catch {
+      return undefined; // a type no longer in the schema
+    }
+  });
+  const fresh = infos.map((info, t) => info !== undefined && jsonShapeOf(info) === SHAPES[t]);
+  const fieldOf = ([t, name]: readonly [number, string]) => (fresh[t] ? infos[t]?.fieldByName.get(name) : undefined);
+  const enumFields = ENUM_FIELDS.map((pair) => {
+    const kind = fieldOf(pair)?.value;
+    return kind?.kind === 'enum' ? kind.enumInfo : undefined;
+  });
+  const scalars: Record<string, JsonConverter> = {};
+  for (const scalar of SCALAR_TYPES) scalars[scalar] = scalarConverter(scalar);
+  const converters: JsonConverter[] = [];
+  const runtime: JsonConverterRuntime = {
+    scalars,
+    converters,
+    enumNames: enumFields.map((e) => e?.numberByName ?? new Map<string, number>()),
+    enumItems: enumFields.map((e) =>
+      e === undefined ? () => undefined : (v: unknown) => enumValue(v, e.numberByName, e.fullName, false),
+    ),
+    maps: MAP_FIELDS.map((pair) => {
+      const field = fieldOf(pair);
+      return field ? fieldConverter(field) : () => undefined;
+    }),
+    state: decodeState,
+    list: convertList,
+    badEnum(value, enumField, required) {
+      const e = enumFields[enumField];
+      if (e !== undefined) enumValue(value, e.numberByName, e.fullName, required);
+    },
+    notObject: (t, value) => new FieldPathError(`expected a JSON object for ${TYPES[t]}, got ${describeValue(value)}`),
+    at(error, field) {
+      if (error instanceof FieldPathError) error.segments.unshift(field);
+      return error;
+    },
+  };
+  const made = createJsonConverters(runtime);
+  TYPES.forEach((name, t) => {
+    const info = infos[t];
+    if (fresh[t]) byName.set(name, made[t] as JsonConverter);
+    // A stale type's slot goes to the reflective converter (generated callers reach it there).
+    converters[t] = fresh[t] ? (made[t] as JsonConverter) : info ? (v) => reflectiveDecoder(info)(v) : () => undefined;
+  });
+  return byName;
 }
 
 interface CompiledJson {
@@ -155,14 +272,28 @@ interface CompiledJson {
 }
 
 /**
- * The compiled JSON decoder of a message type (built on first use, then cached on the type).
- * It converts the parsed JSON value in place and returns it.
+ * The JSON decoder of a message type (built on first use, then cached on the type): the generated
+ * straight-line converter when there is a fresh one, else the reflective one, which converts the
+ * parsed JSON value in place and returns it.
  */
 export function jsonMessageDecoder(info: MessageInfo): JsonConverter {
   const cached = info.compiled.json as CompiledJson | undefined;
   if (cached) return cached.decode;
+  const decode = generatedConverters().get(info.fullName) ?? reflectiveDecoder(info);
+  info.compiled.json = { decode } satisfies CompiledJson;
+  return decode;
+}
+
+/**
+ * The reflective JSON decoder of a message type, and of its fields' types (built on first use,
+ * then cached on the type): the fallback for types without a fresh generated converter, and the
+ * reference the generated converters are tested against.
+ */
+export function reflectiveDecoder(info: MessageInfo): JsonConverter {
+  const cached = info.compiled.jsonReflective as CompiledJson | undefined;
+  if (cached) return cached.decode;
   const compiled: CompiledJson = { decode: () => undefined };
-  info.compiled.json = compiled;
+  info.compiled.jsonReflective = compiled;
   // Converters are looked up by key so decoding walks only the keys present (Mesos messages are sparse).
   const converters = new Map<string, JsonConverter>();
   for (const field of info.fields) converters.set(field.name, fieldConverter(field));
