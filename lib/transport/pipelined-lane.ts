@@ -304,6 +304,15 @@ export class PipelinedLane {
     }
   }
 
+  /** True when no more connections may be opened and each open one has answers outstanding. */
+  private busy(): boolean {
+    if (this.connections.length < this.options.maxConnections) return false;
+    for (const connection of this.connections) {
+      if (connection.outstanding.length === 0 && !connection.retired) return false;
+    }
+    return true;
+  }
+
   /** Requests written and not yet answered, over all connections. */
   private outstanding(): number {
     let count = 0;
@@ -313,6 +322,9 @@ export class PipelinedLane {
 
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
+    // While every connection waits for answers, the next answer read flushes (see onData): a busy
+    // lane then writes once per answer, in larger batches, instead of once per event-loop turn.
+    if (this.busy()) return;
     this.flushScheduled = true;
     // After the current I/O callbacks: acknowledgements made for one read of events share a write.
     setImmediate(() => {

@@ -146,6 +146,29 @@ describe('transport: pipelined acknowledgement lane', function () {
     expect(server.reads[0]).to.equal(8);
   });
 
+  it('while every connection awaits answers, holds new requests until an answer arrives, then writes them as one batch', async () => {
+    let release: () => void = () => {};
+    server.handle((socket, requests, all) => {
+      if (all.length === 1) release = () => socket.write(answer(202));
+      else socket.write(requests.map(() => answer(202)).join(''));
+    });
+    lane = makeLane(server.url);
+    const first = lane.send(Buffer.from('first'), 'sid', context('call ACKNOWLEDGE', server.url));
+    while (server.reads.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Six requests made over six event-loop turns while the first answer is outstanding.
+    const later: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 6; i++) {
+      later.push(lane.send(Buffer.from(`later-${i}`), 'sid', context('call ACKNOWLEDGE', server.url)));
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(server.reads).to.deep.equal([1]);
+    release();
+    await Promise.all([first, ...later]);
+    // Written together once the answer came: one read of six requests.
+    expect(server.reads).to.deep.equal([1, 6]);
+  });
+
   it('sends the configured headers, the stream id, Host and Content-Length', async () => {
     let head = '';
     server.handle((socket, requests) => {
