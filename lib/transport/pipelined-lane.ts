@@ -304,9 +304,9 @@ export class PipelinedLane {
     }
   }
 
-  /** True when no more connections may be opened and each open one has answers outstanding. */
+  /** True when a connection is open and each open one has answers outstanding. */
   private busy(): boolean {
-    if (this.connections.length < this.options.maxConnections) return false;
+    if (this.connections.length === 0) return false;
     for (const connection of this.connections) {
       if (connection.outstanding.length === 0 && !connection.retired) return false;
     }
