@@ -7,6 +7,7 @@
 
 import { setEmbeddedClusterLauncher } from './driver/local-master';
 
+export { bytesToBuffer } from './codec/bytes';
 export type { MessageCodec, WireFormat } from './codec/codec';
 export { decodeJsonValue, getCodec, MEDIA_TYPES, MesosEncodeError, TYPE_NAMES } from './codec/codec';
 export type * from './codec/messages';
