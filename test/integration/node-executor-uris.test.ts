@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import type { ExecutorInfo, Offer, TaskStatus } from '../../lib/codec/messages';
 import { nodeExecutorInfo } from '../../lib/driver/node-executor';
 import { launchOnce, smallTaskResources, useDriverCluster } from './helpers/driver-harness';
+import { installMesosDriverShim } from './helpers/mesos-driver-shim';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -86,14 +87,7 @@ describe('Node executors shipped through uris (nodeExecutorInfo on LocalCluster)
 
   it("runs a plain .js script that require()s 'mesos-driver' through the NODE_PATH it is given", async () => {
     // An installed mesos-driver, as node_modules/mesos-driver would hold it (here: the sources).
-    const modules = join(dir, 'node_modules');
-    mkdirSync(join(modules, 'mesos-driver'), { recursive: true });
-    writeFileSync(join(modules, 'mesos-driver', 'package.json'), '{"name":"mesos-driver","main":"index.js"}');
-    writeFileSync(
-      join(modules, 'mesos-driver', 'index.js'),
-      `require(${JSON.stringify(require.resolve('tsx/cjs'))});\n` +
-        `module.exports = require(${JSON.stringify(join(REPO, 'lib', 'index.ts'))});\n`,
-    );
+    const modules = installMesosDriverShim(dir);
     mkdirSync(join(dir, 'app'));
     writeFileSync(
       join(dir, 'app', 'executor.js'),
