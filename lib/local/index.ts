@@ -1,8 +1,10 @@
 /** LocalCluster: an embedded, simulated Mesos cluster for tests, demos and local development. */
 
 export { LocalAgent } from './agent';
+export type { FetchLimits } from './agent-launch';
 export type { AgentSpec, LocalClusterOptions } from './cluster';
 export { DEFAULT_AGENT_RESOURCES, LocalCluster } from './cluster';
+export type { LogOption } from './diagnostics';
 export type { ExecutorProcess } from './executor-termination';
 export type {
   DropSubscriptionOptions,
