@@ -13,7 +13,7 @@ import type {
 } from '../codec/messages';
 import type { Status } from './status';
 
-/** A value or a promise of it: callbacks may be sync or async, the driver awaits them either way. */
+/** A value or a promise of it: callbacks may be sync or async (see {@link Executor} for which promises are awaited). */
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
@@ -33,7 +33,10 @@ export interface ExecutorDriver {
   run(): Promise<Status>;
   /**
    * Sends a status update reliably: the driver sets a fresh uuid, the timestamp, the source, the
-   * executor and agent ids, and keeps the update until the agent acknowledges it.
+   * executor and agent ids, and keeps the update until the agent acknowledges it. The update is
+   * written to the agent connection before this returns when that connection is open (it is
+   * opened before subscribing and kept while calls flow), so blocking the event loop right after
+   * does not hold it back; updates reach the agent in the order they were sent.
    * @throws MesosMisuseError for TASK_STAGING, a status without task_id/state, or (its subclass
    * MesosEncodeError) a malformed field.
    */
@@ -43,9 +46,13 @@ export interface ExecutorDriver {
 }
 
 /**
- * The callbacks of a custom executor (libmesos's `Executor`). All are optional; they run one at a
- * time, each awaited before the next. A callback that throws aborts the driver and is reported
- * through `error`.
+ * The callbacks of a custom executor (libmesos's `Executor`). All are optional. They are invoked
+ * one at a time in event order; the promise of `registered`, `reregistered`, `disconnected`,
+ * `shutdown` and `error` is awaited before the next callback, but not that of `launchTask`,
+ * `launchTaskGroup`, `killTask` and `frameworkMessage`: those start work and return (libmesos runs
+ * each task on a thread of its own), so tasks run concurrently and a kill, a message or a shutdown
+ * is delivered while launches are pending. A callback that throws, or whose promise rejects,
+ * aborts the driver and is reported through `error`.
  */
 export interface Executor {
   /** First successful subscription with the agent. */
@@ -59,7 +66,11 @@ export interface Executor {
   reregistered?(driver: ExecutorDriver, agentInfo: AgentInfo): MaybePromise<void>;
   /** The connection to the agent was lost; the driver is trying to reconnect (checkpointing only). */
   disconnected?(driver: ExecutorDriver): MaybePromise<void>;
-  /** A task to run. Reply with a status update, normally TASK_RUNNING. */
+  /**
+   * A task to run: start it and reply with a status update, normally TASK_RUNNING. A returned
+   * promise (e.g. the task's whole life, ending with its terminal update) is not awaited before
+   * the next event; after `shutdown` the driver waits for it, within the grace period, then stops.
+   */
   launchTask?(driver: ExecutorDriver, task: TaskInfo): MaybePromise<void>;
   /** A group of tasks to run together (LAUNCH_GROUP). */
   launchTaskGroup?(driver: ExecutorDriver, taskGroup: TaskGroupInfo): MaybePromise<void>;
@@ -69,7 +80,10 @@ export interface Executor {
   frameworkMessage?(driver: ExecutorDriver, data: Buffer): MaybePromise<void>;
   /**
    * Kill every task and send their terminal updates: the agent asked (SHUTDOWN), the agent is gone
-   * without checkpointing, or recovery timed out. The driver stops when this returns.
+   * without checkpointing, or recovery timed out. Delivered at once, even while launches are
+   * pending. When it returns (its promise settles), the driver waits for the pending launchTask,
+   * launchTaskGroup, killTask and frameworkMessage promises, at most the shutdown grace period,
+   * then stops.
    */
   shutdown?(driver: ExecutorDriver): MaybePromise<void>;
   /** A fatal error; the driver is already aborted when this is called. */

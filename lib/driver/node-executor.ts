@@ -34,6 +34,8 @@ export interface NodeExecutorOptions {
    * Ship the script through `CommandInfo.uris`: the URI (an `http(s)://` URL, `file://` URL or a
    * path the agent can read) is fetched into the sandbox and the command runs the script there,
    * relative to the sandbox. A string becomes `{ value, extract: false }` unless it names an archive.
+   * A bundle (one .js file holding the library) needs the library's `proto/` folder beside it:
+   * ship both in one archive (`executor.js` and `proto/` at its top, `script: 'executor.js'`).
    */
   uri?: string | CommandInfo.URI;
   /** More URIs to fetch into the sandbox (data files, a `node_modules` archive...). */
