@@ -286,4 +286,33 @@ describe('LocalCluster fetcher (CommandInfo.uris)', function () {
     );
     expect(logs).to.deep.equal([]);
   });
+
+  it('a kill of a task queued on an executor during its fetch: TASK_KILLED, the unused executor is never started', async () => {
+    files.routes.set('/never', { hang: true });
+    const { scheduler, driver } = await launch((offer) => {
+      const executor = fixtureExecutor(offer, 'idle', {
+        command: { value: './never', uris: [{ value: `${files.url}/never`, executable: true }] },
+      });
+      return [{ ...task(offer, 'queued', undefined), executor }];
+    });
+    await waitFor('the download to start', () => files.requests.some((r) => r.path === '/never'));
+    driver.killTask({ value: 'queued' });
+    const status = await terminal(scheduler, 'queued');
+    expect(status).to.include({ state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH' });
+    await waitFor('the abandoned download', () => files.abandoned.includes('/never'));
+    await scheduler.waitForCallback('executorLost');
+    expect(logs).to.deep.equal([]);
+  });
+
+  it('stopping the cluster during a fetch aborts it and leaves nothing running', async () => {
+    files.routes.set('/never', { hang: true });
+    const { cluster } = await launch((offer) => [
+      task(offer, 'pending', { value: 'true', uris: [{ value: `${files.url}/never` }] }),
+    ]);
+    await waitFor('the download to start', () => files.requests.some((r) => r.path === '/never'));
+    const started = Date.now();
+    await cluster.stop();
+    expect(Date.now() - started).to.be.below(2000);
+    await waitFor('the abandoned download', () => files.abandoned.includes('/never'));
+  });
 });
