@@ -218,34 +218,38 @@ describe('LocalCluster fetcher (CommandInfo.uris)', function () {
 
   it("keeps launches that arrive during an executor's fetch, in order", async () => {
     const start = `#!/bin/sh\nexec "${process.execPath}" --import "${TSX_LOADER}" "${FIXTURE_EXECUTOR}"\n`;
-    files.routes.set('/slow-start', { body: start, delayMs: 800 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    files.routes.set('/slow-start', { body: start, gate });
     let executor: ExecutorInfo | undefined;
-    const launchedAt: Record<string, number> = {};
-    const { scheduler } = await launch(
+    const { cluster, scheduler } = await launch(
       (offer) => {
         executor = fixtureExecutor(offer, 'slow', {
           command: { value: './slow-start', uris: [{ value: `${files.url}/slow-start`, executable: true }] },
         });
-        launchedAt.first = Date.now();
         return [{ ...task(offer, 'first', undefined), executor }];
       },
       {},
-      (offer) => {
-        launchedAt.second = Date.now();
-        return [
-          { ...task(offer, 'second', undefined), executor: executor as ExecutorInfo },
-          { ...task(offer, 'third', undefined), executor: executor as ExecutorInfo },
-        ];
-      },
+      (offer) => [
+        { ...task(offer, 'second', undefined), executor: executor as ExecutorInfo },
+        { ...task(offer, 'third', undefined), executor: executor as ExecutorInfo },
+      ],
     );
+    // The executor's file is held back until the agent has all three tasks waiting on the fetch.
+    await eventually('three tasks staged on the agent', async () => {
+      const tasks = (await agentState(cluster.agents[0]?.url)).frameworks[0]?.tasks ?? [];
+      return tasks.length === 3 && tasks.every((t) => t.state === 'TASK_STAGING');
+    });
+    expect(files.answered.filter((a) => a.path === '/slow-start')).to.deep.equal([]);
+    release();
     await waitFor(
       'three tasks running',
       () => scheduler.updates.filter((s) => s.state === 'TASK_RUNNING').length === 3,
       15_000,
       () => logs,
     );
-    const answered = files.answered.find((a) => a.path === '/slow-start')?.at as number;
-    expect(launchedAt.second).to.be.below(answered);
     expect(scheduler.updates.filter((s) => s.state === 'TASK_RUNNING').map((s) => s.task_id.value)).to.deep.equal([
       'first',
       'second',

@@ -8,7 +8,12 @@ export interface AgentExecutorJson {
 }
 
 export interface AgentStateJson {
-  frameworks: { id: string; executors: AgentExecutorJson[]; completed_executors: AgentExecutorJson[] }[];
+  frameworks: {
+    id: string;
+    executors: AgentExecutorJson[];
+    completed_executors: AgentExecutorJson[];
+    tasks: { id: string; state: string }[];
+  }[];
   completed_frameworks: { id: string; completed_executors: AgentExecutorJson[] }[];
 }
 

@@ -15,6 +15,8 @@ export interface Route {
   delayMs?: number;
   /** Never answers (until the client goes away or the server stops). */
   hang?: boolean;
+  /** Answers once this settles. */
+  gate?: Promise<unknown>;
 }
 
 export class FileServer {
@@ -76,7 +78,8 @@ export class FileServer {
         res.end(route.body ?? '');
       }
     };
-    if (route?.delayMs) setTimeout(answer, route.delayMs);
+    if (route?.gate) void route.gate.then(answer);
+    else if (route?.delayMs) setTimeout(answer, route.delayMs);
     else answer();
   }
 }
