@@ -13,6 +13,7 @@ import type { BackoffStrategy } from '../common/backoff';
 import {
   MesosAbortError,
   MesosError,
+  MesosMisuseError,
   MesosProtocolError,
   MesosStreamEndedError,
   MesosTimeoutError,
@@ -75,7 +76,8 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
   private readonly queue: CallbackQueue;
   private readonly watchdog: HeartbeatWatchdog;
   private current: EventStream<master.Event> | undefined;
-  private silence: MesosTimeoutError | undefined;
+  /** Why the current subscription was closed from this side (silence, a leader change). */
+  private ended: MesosError | undefined;
   private readonly buffer: master.Event[] = [];
   private waiter: (() => void) | undefined;
   private iterating = false;
@@ -94,7 +96,7 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
   ) {
     this.queue = new CallbackQueue((error) => this.report(error));
     this.watchdog = new HeartbeatWatchdog(options.missedHeartbeats ?? 5, (silentMs) => {
-      this.silence = new MesosTimeoutError(`No operator event (not even a heartbeat) for ${silentMs} ms`);
+      this.ended ??= new MesosTimeoutError(`No operator event (not even a heartbeat) for ${silentMs} ms`);
       this.current?.close();
     });
     this.done = this.run();
@@ -225,24 +227,47 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
       this.log,
     );
     this.current = events;
-    this.silence = undefined;
+    this.ended = undefined;
     if (signal.aborted) events.close();
     this.watchdog.start(DEFAULT_HEARTBEAT_SECONDS);
-    for await (const event of events) {
-      this.watchdog.touch();
-      if (event.type === 'SUBSCRIBED') {
-        this.isSubscribed = true;
-        backoff.reset();
-        this.watchdog.start(event.subscribed?.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_SECONDS);
+    const watch = new AbortController();
+    try {
+      for await (const event of events) {
+        this.watchdog.touch();
+        if (event.type === 'SUBSCRIBED') {
+          if (!this.isSubscribed) this.watchLeader(events, watch.signal);
+          this.isSubscribed = true;
+          backoff.reset();
+          this.watchdog.start(event.subscribed?.heartbeat_interval_seconds ?? DEFAULT_HEARTBEAT_SECONDS);
+        }
+        this.deliverEvent(event);
       }
-      this.options.mirror?.apply(event);
-      if (this.iterating) {
-        this.buffer.push(event);
-        this.wake();
-      }
-      this.deliver(() => this.dispatch(event));
+    } finally {
+      watch.abort();
     }
-    return this.silence ?? new MesosAbortError('The operator event stream was stopped');
+    return this.ended ?? new MesosAbortError('The operator event stream was stopped');
+  }
+
+  /** Ends the subscription when the detector reports another leader (the old one may keep the stream open). */
+  private watchLeader(events: EventStream<master.Event>, signal: AbortSignal): void {
+    this.session.leaderChange(AbortSignal.any([signal, this.abort.signal])).then(
+      (leader) => {
+        this.ended ??= new MesosStreamEndedError(`The leading master changed (now ${leader})`);
+        events.close();
+      },
+      (err: unknown) => {
+        if (!signal.aborted && !this.abort.signal.aborted) this.log('leader watch failed: %s', (err as Error)?.message);
+      },
+    );
+  }
+
+  private deliverEvent(event: master.Event): void {
+    this.options.mirror?.apply(event);
+    if (this.iterating) {
+      this.buffer.push(event);
+      this.wake();
+    }
+    this.deliver(() => this.dispatch(event));
   }
 
   private deliver(task: () => unknown): void {
@@ -291,5 +316,6 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
 
 /** Failures that another subscription cannot fix: 4xx answers (authentication, a bad request). */
 function isPermanent(error: MesosError): boolean {
+  if (error instanceof MesosMisuseError) return true;
   return error instanceof MesosProtocolError && error.status >= 400 && error.status < 500;
 }

@@ -61,6 +61,8 @@ export class OperatorSession {
   private readonly endpoints = new Map<string, OperatorEndpoint>();
   private readonly closeController = new AbortController();
   private current: string | undefined;
+  /** What `locate` reported last: a leader change is a change of this. */
+  private located: string | undefined;
 
   constructor(
     /** Finds the server's base URL (the detector for masters, the fixed URL for agents). */
@@ -150,6 +152,29 @@ export class OperatorSession {
     }
   }
 
+  /**
+   * Resolves with the new leader's base URL once the detector reports a leader other than the one
+   * it reported last (never, for a single fixed master or an agent); rejects when `signal` aborts.
+   */
+  async leaderChange(signal: AbortSignal): Promise<string> {
+    const detector = this.detector;
+    if (!detector || this.located === undefined) {
+      return new Promise((_resolve, reject) => {
+        const onAbort = () => reject(new MesosAbortError('The leader watch was stopped'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    const previous = this.located;
+    let seen: string | null = previous;
+    for (;;) {
+      const found = await detector.detect(seen === null ? null : { url: seen }, { signal });
+      if (found && found.url !== previous) return found.url;
+      // No leader for now (or the old one back): wait for the next change from there.
+      seen = found?.url ?? null;
+    }
+  }
+
   /** Closes every endpoint and the detector; calls in flight reject with MesosAbortError. */
   async close(): Promise<void> {
     this.closeController.abort();
@@ -161,7 +186,9 @@ export class OperatorSession {
   private async find(what: string, deadline: number, stop: AbortSignal): Promise<string> {
     const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
     try {
-      return await this.locate(AbortSignal.any([stop, timeout]));
+      const url = await this.locate(AbortSignal.any([stop, timeout]));
+      this.located = url;
+      return url;
     } catch (err) {
       if (timeout.aborted && !stop.aborted) {
         throw new MesosTimeoutError(`${what}: no leading master was found within ${this.options.retryTimeoutMs} ms`, {

@@ -55,12 +55,21 @@ const UPDATE: master.Event = {
   },
 };
 
-/** A stub whose SUBSCRIBE answers are handed to the test, one FakeStream per subscription. */
-async function streamingMaster(): Promise<{ fake: FakeHttpMaster; next: () => Promise<FakeStream> }> {
+/**
+ * A stub whose SUBSCRIBE answers are handed to the test, one FakeStream per subscription; with
+ * `leaderOf`, it also answers list-detection probes (`/master/redirect`) with that leader.
+ */
+async function streamingMaster(
+  leaderOf?: () => FakeHttpMaster,
+): Promise<{ fake: FakeHttpMaster; next: () => Promise<FakeStream> }> {
   const fake = await FakeHttpMaster.start();
   const opened: FakeStream[] = [];
   const waiting: Array<(s: FakeStream) => void> = [];
-  fake.handle((_req, res: http.ServerResponse) => {
+  fake.handle((req, res: http.ServerResponse) => {
+    if (leaderOf && req.path.startsWith('/master/redirect')) {
+      reply(res, 307, '', { Location: `${leaderOf().url.slice(5)}/master/redirect` });
+      return;
+    }
     const stream = openStream(res, 'application/json', undefined);
     const waiter = waiting.shift();
     if (waiter) waiter(stream);
@@ -218,6 +227,33 @@ describe('operator event stream', () => {
     await until(() => seen.length === 3);
     expect(seen).to.deep.equal(['subscribed:0', 'disconnected', 'subscribed:1']);
     expect(c.leader).to.equal(newLeader.fake.url);
+  });
+
+  it('resubscribes to the new leader when the detector reports a change while the old stream stays open', async () => {
+    let leader: FakeHttpMaster | undefined;
+    const a = await streamingMaster(() => leader as FakeHttpMaster);
+    const b = await streamingMaster(() => leader as FakeHttpMaster);
+    leader = a.fake;
+    fakes.push(a.fake, b.fake);
+    const seen: string[] = [];
+    const c = client(`${a.fake.url.slice(7)},${b.fake.url.slice(7)}`, { detector: { pollIntervalMs: 20 } });
+    c.subscribe({
+      subscribed: () => void seen.push(`subscribed:${c.leader}`),
+      disconnected: (error) => void seen.push(`disconnected:${error.message}`),
+    });
+    const first = await a.next();
+    await first.send([encode(subscribed())]);
+    await until(() => seen.length === 1);
+    leader = b.fake;
+    const second = await b.next();
+    await second.send([encode(subscribed())]);
+    await until(() => seen.length === 3);
+    expect(seen).to.deep.equal([
+      `subscribed:${a.fake.url}`,
+      `disconnected:The leading master changed (now ${b.fake.url})`,
+      `subscribed:${b.fake.url}`,
+    ]);
+    await first.gone;
   });
 
   it('keeps a state mirror from SUBSCRIBED and the events, with change events', async () => {
