@@ -6,15 +6,16 @@
  *   npx tsx samples/test-framework.ts --master=10.0.0.1:5050  # a real master (the agents must be able to run node)
  *
  * Where it differs from the C++ example: without `--master` (or with `local`) it starts an
- * embedded LocalCluster; the executor command is `node dist/samples/test-executor.js` when built,
- * else `node --import tsx samples/test-executor.ts` (`MESOS_HELPER_DIR` may name the folder that
- * holds either); task resources are taken from the offer keeping their reservations, which covers
+ * embedded LocalCluster; the executor command, built by nodeExecutorInfo, is
+ * `node dist/samples/test-executor.js` when built, else `node --import tsx samples/test-executor.ts`
+ * (`MESOS_HELPER_DIR` may name the folder that holds either); task resources are taken from the offer keeping their reservations, which covers
  * the C++ example's "statically reserved to the role" case.
  */
 import {
   type ExecutorInfo,
   type FrameworkInfo,
   MesosSchedulerDriver,
+  nodeExecutorInfo,
   type Offer,
   type Scheduler,
   type SchedulerDriver,
@@ -23,7 +24,7 @@ import {
   type TaskState,
   type TaskStatus,
 } from '../lib';
-import { testExecutorCommand } from './lib/executor-command';
+import { testExecutorScript } from './lib/executor-command';
 import { COMMON_FLAGS, type FlagSpec, parseFlags, stringFlag, usage } from './lib/flags';
 import { takeScalars } from './lib/resources';
 import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, withMaster } from './lib/run';
@@ -134,11 +135,10 @@ export async function runTestFramework(
   }
   const role = stringFlag(values, 'role') ?? '*';
   const credential = credentialFrom(values);
-  const executor: ExecutorInfo = {
-    executor_id: { value: 'default' },
+  const executor: ExecutorInfo = nodeExecutorInfo('default', {
     name: 'Test Executor (TypeScript)',
-    command: { value: testExecutorCommand(env.MESOS_HELPER_DIR), shell: true },
-  };
+    script: testExecutorScript(env.MESOS_HELPER_DIR),
+  });
   // As the C++ example: explicit acknowledgements when MESOS_EXPLICIT_ACKNOWLEDGEMENTS is set.
   const implicitAcknowledgements = env.MESOS_EXPLICIT_ACKNOWLEDGEMENTS === undefined;
 
