@@ -7,6 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -14,6 +16,7 @@ import type { ExecutorInfo } from '../../lib/codec/messages';
 import { agentState, completedExecutors, eventually } from './helpers/agent-state';
 import { waitFor } from './helpers/driver-harness';
 import { FileServer } from './helpers/file-server';
+import { makeSelfSignedCert } from './helpers/http-tls';
 import { FIXTURE_EXECUTOR, fixtureExecutor, TSX_LOADER, task, useLaunchHarness } from './helpers/launch-harness';
 
 describe('LocalCluster fetcher (CommandInfo.uris)', function () {
@@ -318,5 +321,23 @@ describe('LocalCluster fetcher (CommandInfo.uris)', function () {
     await cluster.stop();
     expect(Date.now() - started).to.be.below(2000);
     await waitFor('the abandoned download', () => files.abandoned.includes('/never'));
+  });
+
+  it('speaks TLS to https:// URLs, checking the certificate (an untrusted one fails the fetch, naming it)', async () => {
+    const tls = makeSelfSignedCert();
+    const server = createHttpsServer(tls, (_req, res) => res.end('secret bytes'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/tool.sh`;
+      const { scheduler } = await launch((offer) => [task(offer, 'tls', { value: 'true', uris: [{ value: url }] })]);
+      const status = await terminal(scheduler, 'tls');
+      expect(status).to.include({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+      expect(status.message).to.match(
+        new RegExp(`Failed to fetch '${url}': Error downloading resource: .*certificate`),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
