@@ -11,8 +11,8 @@
  * executors do.
  */
 import { randomUUID } from 'node:crypto';
-import { getCodec, TYPE_NAMES } from '../codec/codec';
 import { bytesToBuffer } from '../codec/bytes';
+import { getCodec, TYPE_NAMES } from '../codec/codec';
 import type { executor, TaskID, TaskStatus } from '../codec/messages';
 import { isTaskState } from '../codec/task-states';
 import { delay } from '../common/abort';
@@ -21,9 +21,9 @@ import { createLogger } from '../common/logger';
 import { ExecutorClient } from '../transport';
 import { type ExecutorCallbackName, ExecutorDispatcher } from './executor-dispatch';
 import { type ExecutorEnvironment, parseExecutorEnvironment } from './executor-env';
-import { FatalErrorReporter } from './fatal-error';
 import type { Executor, ExecutorDriver, ExecutorDriverOptions } from './executor-types';
 import { UnacknowledgedLedger } from './executor-unacknowledged';
+import { FatalErrorReporter } from './fatal-error';
 import { Status } from './status';
 
 const log = createLogger('executor');
