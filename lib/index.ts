@@ -13,7 +13,13 @@ export { decodeJsonValue, getCodec, MEDIA_TYPES, MesosEncodeError, TYPE_NAMES } 
 export type * from './codec/messages';
 export type { RecordIOOptions } from './codec/recordio';
 export { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, readRecords } from './codec/recordio';
-export { isTerminalTaskState, TERMINAL_TASK_STATES } from './codec/task-states';
+export {
+  isTaskState,
+  isTerminalTaskState,
+  TERMINAL_TASK_STATES,
+  taskStateFromNumber,
+  taskStateNumber,
+} from './codec/task-states';
 export type { BackoffOptions, BackoffStrategy } from './common/backoff';
 export { ExponentialBackoff } from './common/backoff';
 export * from './common/errors';

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
+import type { TaskState } from '../../lib/codec/messages';
 import { loadSchemaRoot } from '../../lib/codec/schema';
-import { isTaskState, isTerminalTaskState, TERMINAL_TASK_STATES } from '../../lib/codec/task-states';
+import {
+  isTaskState,
+  isTerminalTaskState,
+  TERMINAL_TASK_STATES,
+  taskStateFromNumber,
+  taskStateNumber,
+} from '../../lib/codec/task-states';
+import { MesosMisuseError } from '../../lib/common/errors';
 
 describe('terminal task states', () => {
   it('are exactly the states Mesos calls terminal, all of them real TaskState names', () => {
@@ -38,5 +46,28 @@ describe('isTaskState', () => {
     for (const other of ['TASK_BOGUS', 'task_running', '', 1, undefined, null, {}]) {
       expect(isTaskState(other), String(other)).to.equal(false);
     }
+  });
+});
+
+describe('taskStateNumber / taskStateFromNumber', () => {
+  it("give mesos.proto's numbers both ways, for every state", () => {
+    expect(taskStateNumber('TASK_STARTING')).to.equal(0);
+    expect(taskStateNumber('TASK_RUNNING')).to.equal(1);
+    expect(taskStateNumber('TASK_FINISHED')).to.equal(2);
+    expect(taskStateNumber('TASK_STAGING')).to.equal(6);
+    expect(taskStateNumber('TASK_UNKNOWN')).to.equal(13);
+    const names = Object.keys(loadSchemaRoot().lookupEnum('mesos.v1.TaskState').values);
+    for (const name of names) expect(taskStateFromNumber(taskStateNumber(name as TaskState)), name).to.equal(name);
+    expect(taskStateFromNumber(99)).to.equal(undefined);
+    expect(taskStateFromNumber(-1)).to.equal(undefined);
+  });
+
+  it('refuses a name that is not a state, naming it', () => {
+    expect(() => taskStateNumber('TASK_BOGUS' as TaskState)).to.throw(MesosMisuseError, "'TASK_BOGUS'");
+  });
+
+  it('show why libmesos-style numeric comparisons mislead: TASK_STAGING is above TASK_FINISHED', () => {
+    expect(taskStateNumber('TASK_STAGING')).to.be.greaterThan(taskStateNumber('TASK_FINISHED'));
+    expect(isTerminalTaskState('TASK_STAGING')).to.equal(false);
   });
 });
