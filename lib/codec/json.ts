@@ -22,6 +22,7 @@ import {
   TYPES,
 } from './json-converters';
 import { type FieldInfo, getMessageInfo, type MessageInfo, type ScalarType, type ValueKind } from './reflect';
+import { enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
 import { decodeState, fillDefault } from './shared';
 import type { Canonical } from './validate';
 
@@ -54,24 +55,6 @@ function toInteger(value: unknown, min: number, max: number, what: string): numb
   if (Number.isInteger(n) && n >= min && n <= max) return n;
   throw new FieldPathError(`expected ${what}, got ${describeValue(value)}`);
 }
-
-const SCALAR_TYPES: readonly ScalarType[] = [
-  'double',
-  'float',
-  'int32',
-  'uint32',
-  'sint32',
-  'fixed32',
-  'sfixed32',
-  'int64',
-  'uint64',
-  'sint64',
-  'fixed64',
-  'sfixed64',
-  'bool',
-  'string',
-  'bytes',
-];
 
 function scalarConverter(scalar: ScalarType): JsonConverter {
   switch (scalar) {
@@ -190,27 +173,6 @@ function convertList(v: unknown, convert: JsonConverter): unknown[] | undefined 
   return list.length > 0 ? list : undefined;
 }
 
-/**
- * A type's shape as the generated converters depend on it: field ids, names, rules, value types
- * and defaults. The generator records it; a type whose shape changed is not decoded by stale code.
- */
-export function jsonShapeOf(info: MessageInfo): string {
-  return info.fields
-    .map((f) => {
-      const rule = f.map ? 'map' : f.repeated ? 'repeated' : f.required ? 'required' : 'optional';
-      const kind = f.value;
-      const type =
-        kind.kind === 'scalar'
-          ? kind.scalar
-          : kind.kind === 'enum'
-            ? kind.enumInfo.fullName
-            : kind.messageInfo.fullName;
-      const fallback = f.defaultValue === undefined ? '' : `=${String(f.defaultValue)}`;
-      return `${f.id}:${f.name}:${rule}:${type}${fallback}`;
-    })
-    .join(',');
-}
-
 let generated: Map<string, JsonConverter> | undefined;
 
 /** The generated converters whose shape still matches the schema, by type name (built once). */
@@ -218,19 +180,8 @@ function generatedConverters(): Map<string, JsonConverter> {
   if (generated) return generated;
   const byName = new Map<string, JsonConverter>();
   generated = byName;
-  const infos = TYPES.map((name) => {
-    try {
-      return getMessageInfo(name);
-    } catch {
-      return undefined; // a type no longer in the schema
-    }
-  });
-  const fresh = infos.map((info, t) => info !== undefined && jsonShapeOf(info) === SHAPES[t]);
-  const fieldOf = ([t, name]: readonly [number, string]) => (fresh[t] ? infos[t]?.fieldByName.get(name) : undefined);
-  const enumFields = ENUM_FIELDS.map((pair) => {
-    const kind = fieldOf(pair)?.value;
-    return kind?.kind === 'enum' ? kind.enumInfo : undefined;
-  });
+  const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
+  const enumFields = enumsAt(ENUM_FIELDS, infos, fresh);
   const scalars: Record<string, JsonConverter> = {};
   for (const scalar of SCALAR_TYPES) scalars[scalar] = scalarConverter(scalar);
   const converters: JsonConverter[] = [];
@@ -241,10 +192,7 @@ function generatedConverters(): Map<string, JsonConverter> {
     enumItems: enumFields.map((e) =>
       e === undefined ? () => undefined : (v: unknown) => enumValue(v, e.numberByName, e.fullName, false),
     ),
-    maps: MAP_FIELDS.map((pair) => {
-      const field = fieldOf(pair);
-      return field ? fieldConverter(field) : () => undefined;
-    }),
+    maps: fieldsAt(MAP_FIELDS, infos, fresh).map((field) => (field ? fieldConverter(field) : () => undefined)),
     state: decodeState,
     list: convertList,
     badEnum(value, enumField, required) {

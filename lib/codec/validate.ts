@@ -4,8 +4,17 @@
  * Both encoders write from the canonical form, so they accept and reject exactly the same input.
  */
 import { describeValue, FieldPathError, MesosEncodeError } from './errors';
-import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
-import { joinPath } from './reflect';
+import {
+  CANONICAL_ENUM_FIELDS,
+  CANONICAL_MAP_FIELDS,
+  type CanonicalRuntime,
+  createCanonicalizers,
+  SHAPES,
+  TYPES,
+} from './json-converters';
+import type { EnumInfo, FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
+import { getMessageInfo, joinPath } from './reflect';
+import { enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
 
 /** A canonical message: only fields that are set, each already checked. */
 export type Canonical = Record<string, unknown>;
@@ -68,17 +77,36 @@ function checkScalar(scalar: ScalarType, value: unknown): unknown {
   );
 }
 
+function checkEnum(info: EnumInfo, value: unknown): unknown {
+  if (typeof value === 'string' && info.numberByName.has(value)) return value;
+  const names = [...info.numberByName.keys()];
+  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
+  const what =
+    typeof value === 'number' ? 'enum values are given by name, not number' : `unknown value ${describeValue(value)}`;
+  throw new FieldPathError(`${what} for enum ${info.fullName} (one of ${shown})`);
+}
+
 function checkValue(kind: ValueKind, value: unknown, missing: string[], prefix: string): unknown {
   if (kind.kind === 'scalar') return checkScalar(kind.scalar, value);
-  if (kind.kind === 'enum') {
-    if (typeof value === 'string' && kind.enumInfo.numberByName.has(value)) return value;
-    const names = [...kind.enumInfo.numberByName.keys()];
-    const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
-    const what =
-      typeof value === 'number' ? 'enum values are given by name, not number' : `unknown value ${describeValue(value)}`;
-    throw new FieldPathError(`${what} for enum ${kind.enumInfo.fullName} (one of ${shown})`);
-  }
+  if (kind.kind === 'enum') return checkEnum(kind.enumInfo, value);
   return canonicalizeMessage(kind.messageInfo, value, missing, prefix);
+}
+
+/** A repeated field: an array, each element checked by `check` (no null or undefined); undefined when empty. */
+function checkElements(value: unknown, check: (item: unknown, index: number) => unknown): unknown[] | undefined {
+  if (!Array.isArray(value))
+    throw new FieldPathError(`expected an array for repeated field, got ${describeValue(value)}`);
+  if (value.length === 0) return undefined;
+  return value.map((item, i) => {
+    try {
+      if (item === null || item === undefined)
+        throw new FieldPathError('a repeated element cannot be null or undefined');
+      return check(item, i);
+    } catch (err) {
+      if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
+      throw err;
+    }
+  });
 }
 
 function checkField(field: FieldInfo, value: unknown, missing: string[], prefix: string): unknown {
@@ -103,34 +131,35 @@ function checkField(field: FieldInfo, value: unknown, missing: string[], prefix:
     return count > 0 ? out : undefined;
   }
   if (field.repeated) {
-    if (!Array.isArray(value))
-      throw new FieldPathError(`expected an array for repeated field, got ${describeValue(value)}`);
-    if (value.length === 0) return undefined;
-    return value.map((item, i) => {
-      try {
-        if (item === null || item === undefined)
-          throw new FieldPathError('a repeated element cannot be null or undefined');
-        return checkValue(field.value, item, missing, `${prefix}${field.name}[${i}].`);
-      } catch (err) {
-        if (err instanceof FieldPathError) err.segments.unshift(`[${i}]`);
-        throw err;
-      }
-    });
+    return checkElements(value, (item, i) => checkValue(field.value, item, missing, `${prefix}${field.name}[${i}].`));
   }
   return checkValue(field.value, value, missing, `${prefix}${field.name}.`);
 }
 
-function canonicalizeMessage(info: MessageInfo, message: unknown, missing: string[], prefix: string): Canonical {
-  if (!isPlainObject(message)) {
-    throw new FieldPathError(`expected a plain object for message ${info.fullName}, got ${describeValue(message)}`);
-  }
+function notPlain(info: MessageInfo, message: unknown): FieldPathError {
+  return new FieldPathError(`expected a plain object for message ${info.fullName}, got ${describeValue(message)}`);
+}
+
+/** The error for the first key of `message` that is not a field of its type (and is not undefined), if any. */
+function unknownKey(info: MessageInfo, message: Record<string, unknown>): FieldPathError | undefined {
   for (const key of Object.keys(message)) {
     if (info.fieldByName.has(key) || message[key] === undefined) continue;
     const hint = info.fieldByName.has(snakeCase(key))
       ? ` (did you mean '${snakeCase(key)}'? fields use proto names)`
       : '';
-    throw new FieldPathError(`unknown field '${key}' for message ${info.fullName}${hint}`);
+    return new FieldPathError(`unknown field '${key}' for message ${info.fullName}${hint}`);
   }
+  return undefined;
+}
+
+/**
+ * The reflective canonicalizer: the fallback for types without a fresh generated one, and the
+ * reference the generated ones are tested against.
+ */
+export function canonicalizeMessage(info: MessageInfo, message: unknown, missing: string[], prefix: string): Canonical {
+  if (!isPlainObject(message)) throw notPlain(info, message);
+  const unknown = unknownKey(info, message);
+  if (unknown) throw unknown;
   const out: Canonical = {};
   for (const field of info.fields) {
     const value = message[field.name];
@@ -149,6 +178,72 @@ function canonicalizeMessage(info: MessageInfo, message: unknown, missing: strin
   return out;
 }
 
+type Canonicalizer = (message: unknown, missing: string[], prefix: string) => Canonical;
+
+let generated: Map<string, Canonicalizer> | undefined;
+
+/** The generated canonicalizers whose type's shape still matches the schema, by type name (built once). */
+function generatedCanonicalizers(): Map<string, Canonicalizer> {
+  if (generated) return generated;
+  const byName = new Map<string, Canonicalizer>();
+  generated = byName;
+  const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
+  const enums = enumsAt(CANONICAL_ENUM_FIELDS, infos, fresh);
+  const scalars: Record<string, (value: unknown) => unknown> = {};
+  for (const scalar of SCALAR_TYPES) scalars[scalar] = (value) => checkScalar(scalar, value);
+  const canonicalizers: Canonicalizer[] = [];
+  const infoAt = (t: number) => infos[t] as MessageInfo;
+  const runtime: CanonicalRuntime = {
+    scalars,
+    canonicalizers,
+    enumNames: enums.map((e) => e?.numberByName ?? new Map<string, number>()),
+    enumChecks: enums.map((e) => (e === undefined ? () => undefined : (value: unknown) => checkEnum(e, value))),
+    maps: fieldsAt(CANONICAL_MAP_FIELDS, infos, fresh).map((field) =>
+      field
+        ? (value: unknown, missing: string[], prefix: string) => checkField(field, value, missing, prefix)
+        : () => undefined,
+    ),
+    isPlainObject,
+    notPlain: (t, value) => notPlain(infoAt(t), value),
+    definedKeys(value) {
+      let count = 0;
+      for (const key of Object.keys(value)) if (value[key] !== undefined) count++;
+      return count;
+    },
+    checked(error, field, t, value) {
+      const unknown = unknownKey(infoAt(t), value);
+      if (unknown) return unknown;
+      if (error instanceof FieldPathError) error.segments.unshift(field);
+      return error ?? new FieldPathError(`a key of ${infoAt(t).fullName} could not be checked`);
+    },
+    messages: (value, canonicalizeItem, missing, prefix) =>
+      checkElements(value, (item, i) => canonicalizeItem(item, missing, `${prefix}[${i}].`)),
+    values: (value, check) => checkElements(value, check),
+  };
+  const made = createCanonicalizers(runtime);
+  TYPES.forEach((name, t) => {
+    const info = infos[t];
+    if (fresh[t]) byName.set(name, made[t] as Canonicalizer);
+    canonicalizers[t] = fresh[t]
+      ? (made[t] as Canonicalizer)
+      : info
+        ? (message, missing, prefix) => canonicalizeMessage(info, message, missing, prefix)
+        : () => ({});
+  });
+  return byName;
+}
+
+/** The canonicalizer of a type: the generated one when fresh, else the reflective one. */
+export function canonicalizerOf(info: MessageInfo): Canonicalizer {
+  const cached = info.compiled.canonical as Canonicalizer | undefined;
+  if (cached) return cached;
+  const made =
+    generatedCanonicalizers().get(info.fullName) ??
+    ((message: unknown, missing: string[], prefix: string) => canonicalizeMessage(info, message, missing, prefix));
+  info.compiled.canonical = made;
+  return made;
+}
+
 /**
  * Checks `message` against its type and returns the canonical form; throws `MesosEncodeError`
  * naming the path of a wrong value or listing every missing required field.
@@ -157,7 +252,7 @@ export function canonicalize(info: MessageInfo, message: unknown): Canonical {
   const missing: string[] = [];
   let canonical: Canonical;
   try {
-    canonical = canonicalizeMessage(info, message, missing, '');
+    canonical = canonicalizerOf(info)(message, missing, '');
   } catch (err) {
     if (!(err instanceof FieldPathError)) throw err;
     const path = joinPath(err.segments);

@@ -1,7 +1,8 @@
 /**
- * Writes lib/codec/json-converters.ts: one straight-line function per message type that turns a
+ * Writes lib/codec/json-converters.ts: per message type, one straight-line function that turns a
  * value parsed by `JSON.parse` into the decoded message (Mesos's JSON rules, as lib/codec/json.ts
- * states them), reading each field by name instead of walking the keys with a map lookup per key.
+ * states them), reading each field by name instead of walking the keys with a map lookup per key,
+ * and one that checks a message before encoding (lib/codec/validate.ts's rules), the same way.
  * Run with `npm run gen:converters` after the .proto files change. The types generated are every
  * message reachable from the codec's `TYPE_NAMES`, read from proto/ through the codec's schema.
  *
@@ -13,8 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TYPE_NAMES } from '../../lib/codec/codec';
-import { jsonShapeOf } from '../../lib/codec/json';
 import { type FieldInfo, getMessageInfo, type MessageInfo, type ScalarType } from '../../lib/codec/reflect';
+import { jsonShapeOf } from '../../lib/codec/shape';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, 'lib', 'codec', 'json-converters.ts');
@@ -136,23 +137,114 @@ function messageCode(info: MessageInfo, t: number, tables: Tables): string[] {
   return lines;
 }
 
+/** The check of a single scalar `x` before encoding (validate.ts's checkScalar, fast paths inline). */
+function checkExpression(scalar: ScalarType): string {
+  switch (scalar) {
+    case 'string':
+      return `typeof x === 'string' ? x : V.string(x)`;
+    case 'bool':
+      return `typeof x === 'boolean' ? x : V.bool(x)`;
+    case 'double':
+      return `typeof x === 'number' ? x : V.double(x)`;
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return `typeof x === 'number' && (x | 0) === x ? x : V.${scalar}(x)`;
+    case 'uint32':
+    case 'fixed32':
+      return `typeof x === 'number' && x >>> 0 === x ? x : V.${scalar}(x)`;
+    default:
+      return `V.${scalar}(x)`;
+  }
+}
+
+function canonicalFieldCode(field: FieldInfo, t: number, tables: CanonicalTables): string[] {
+  const name = field.name;
+  const lines = [`k = ${JSON.stringify(name)};`, `x = i.${name};`, 'if (x !== undefined) n++;'];
+  const kind = field.value;
+  let present: string[];
+  if (field.map) {
+    tables.mapFields.push([t, name]);
+    present = [`const m = VF[${tables.mapFields.length - 1}](x, missing, p);`, `if (m !== undefined) o.${name} = m;`];
+  } else if (field.repeated) {
+    let call: string;
+    if (kind.kind === 'message') {
+      call = `rt.messages(x, K[${tables.index.get(kind.messageInfo.fullName)}], missing, p + ${JSON.stringify(name)})`;
+    } else if (kind.kind === 'enum') {
+      tables.enumFields.push([t, name]);
+      call = `rt.values(x, VE[${tables.enumFields.length - 1}])`;
+    } else call = `rt.values(x, V.${kind.scalar})`;
+    present = [`const l = ${call};`, `if (l !== undefined) o.${name} = l;`];
+  } else if (kind.kind === 'message') {
+    present = [
+      `o.${name} = K[${tables.index.get(kind.messageInfo.fullName)}](x, missing, p + ${JSON.stringify(`${name}.`)});`,
+    ];
+  } else if (kind.kind === 'enum') {
+    tables.enumFields.push([t, name]);
+    const e = tables.enumFields.length - 1;
+    present = [`o.${name} = typeof x === 'string' && E2[${e}].has(x) ? x : VE[${e}](x);`];
+  } else {
+    present = [`o.${name} = ${checkExpression(kind.scalar)};`];
+  }
+  if (present.length === 1) lines.push(`if (x != null) ${present[0]}`);
+  else lines.push('if (x != null) {', ...present.map((l) => `  ${l}`), '}');
+  if (field.required) lines.push(`else missing.push(p + ${JSON.stringify(name)});`);
+  return lines;
+}
+
+interface CanonicalTables {
+  index: Map<string, number>;
+  enumFields: Array<[number, string]>;
+  mapFields: Array<[number, string]>;
+}
+
+function canonicalCode(info: MessageInfo, t: number, tables: CanonicalTables): string[] {
+  const body = info.fields.flatMap((field) => canonicalFieldCode(field, t, tables));
+  const lines = [
+    `/** ${info.fullName} */`,
+    `function c${t}(v: unknown, missing: string[], p: string): Obj {`,
+    `  if (!rt.isPlainObject(v)) throw rt.notPlain(${t}, v);`,
+    '  const i = v as Obj;',
+    '  const o: Obj = {};',
+    '  let n = 0;',
+  ];
+  if (body.length > 0) {
+    lines.push(
+      "  let k = '';",
+      '  let x: unknown;',
+      '  try {',
+      ...body.map((l) => `    ${l}`),
+      '  } catch (err) {',
+      `    throw rt.checked(err, k, ${t}, i);`,
+      '  }',
+    );
+  }
+  lines.push(`  if (n !== rt.definedKeys(i)) throw rt.checked(undefined, '', ${t}, i);`, '  return o;', '}');
+  return lines;
+}
+
 /** The whole generated file. */
 export function generate(): string {
+  // (JSON converters first, then the canonicalizers used before encoding.)
   const infos = reachable(Object.values(TYPE_NAMES));
   const tables: Tables = { index: new Map(infos.map((info, t) => [info.fullName, t])), enumFields: [], mapFields: [] };
   const functions = infos.flatMap((info, t) => messageCode(info, t, tables));
+  const canonicalTables: CanonicalTables = { index: tables.index, enumFields: [], mapFields: [] };
+  const canonicals = infos.flatMap((info, t) => canonicalCode(info, t, canonicalTables));
   const list = (items: readonly string[]) => items.map((item) => `  ${item},`).join('\n');
   return `// Generated by proto/tools/gen-json-converters.ts from proto/. Do not edit by hand: run \`npm run gen:converters\`.
 /**
- * Straight-line JSON converters, one per message type reachable from the codec's TYPE_NAMES: each
- * reads its fields by name from a value parsed by JSON.parse and builds the decoded message (see
- * lib/codec/json.ts for the rules and the runtime pieces passed in). Unknown keys are never read,
- * so they are dropped without touching the parsed object.
+ * Straight-line converters, two per message type reachable from the codec's TYPE_NAMES: the JSON
+ * converter reads its fields by name from a value parsed by JSON.parse and builds the decoded
+ * message (see lib/codec/json.ts for the rules and the runtime pieces passed in; unknown keys are
+ * never read, so they are dropped without touching the parsed object), and the canonicalizer
+ * checks a message before encoding (lib/codec/validate.ts).
  * @module
  */
 
 type Obj = Record<string, unknown>;
 type Converter = (value: unknown) => unknown;
+type Canonicalizer = (value: unknown, missing: string[], prefix: string) => Obj;
 
 /** What the generated converters need from lib/codec/json.ts. */
 export interface JsonConverterRuntime {
@@ -198,6 +290,58 @@ export const MAP_FIELDS: ReadonlyArray<readonly [number, string]> = [
 ${list(tables.mapFields.map(([t, f]) => `[${t}, ${JSON.stringify(f)}]`))}
 ];
 
+/** What the generated canonicalizers need from lib/codec/validate.ts. */
+export interface CanonicalRuntime {
+  /** Scalar checks by proto scalar type (they throw on a wrong value, and return the value to encode). */
+  readonly scalars: Readonly<Record<string, Converter>>;
+  /** The canonicalizer of each type in {@link TYPES}, filled by the caller. */
+  readonly canonicalizers: Canonicalizer[];
+  /** Names of each enum field in {@link CANONICAL_ENUM_FIELDS}. */
+  readonly enumNames: ReadonlyArray<ReadonlyMap<string, number>>;
+  /** The check of each enum field in {@link CANONICAL_ENUM_FIELDS} for a value that is not a known name (throws). */
+  readonly enumChecks: readonly Converter[];
+  /** Checks of each map field in {@link CANONICAL_MAP_FIELDS}. */
+  readonly maps: ReadonlyArray<(value: unknown, missing: string[], prefix: string) => unknown>;
+  isPlainObject(value: unknown): boolean;
+  /** The error for a value that is not a plain object where message type number \`type\` was expected. */
+  notPlain(type: number, value: unknown): Error;
+  /** Own enumerable keys of \`value\` whose value is not undefined. */
+  definedKeys(value: Obj): number;
+  /** The error to throw: an unknown key of \`value\` (type number \`type\`) if it has one, else \`error\` with \`field\` added to its path. */
+  checked(error: unknown, field: string, type: number, value: Obj): unknown;
+  /** A repeated message field, each element canonicalized; undefined when empty. */
+  messages(value: unknown, canonicalize: Canonicalizer, missing: string[], prefix: string): unknown[] | undefined;
+  /** A repeated scalar or enum field, each element checked; undefined when empty. */
+  values(value: unknown, check: Converter): unknown[] | undefined;
+}
+
+/** (type index, field name) of every enum field the canonicalizers check. */
+export const CANONICAL_ENUM_FIELDS: ReadonlyArray<readonly [number, string]> = [
+${list(canonicalTables.enumFields.map(([t, f]) => `[${t}, ${JSON.stringify(f)}]`))}
+];
+
+/** (type index, field name) of every map field the canonicalizers check. */
+export const CANONICAL_MAP_FIELDS: ReadonlyArray<readonly [number, string]> = [
+${list(canonicalTables.mapFields.map(([t, f]) => `[${t}, ${JSON.stringify(f)}]`))}
+];
+
+/**
+ * The generated canonicalizers (validation before encoding), by type index: each checks a
+ * caller's message against its type and returns its canonical form (declaration order, only set
+ * fields), pushing the paths of missing required fields onto \`missing\`.
+ */
+export function createCanonicalizers(rt: CanonicalRuntime): Canonicalizer[] {
+  const V = rt.scalars;
+  const K = rt.canonicalizers;
+  const E2 = rt.enumNames;
+  const VE = rt.enumChecks;
+  const VF = rt.maps;
+${canonicals.map((l) => `  ${l}`).join('\n')}
+  return [
+${list(infos.map((_, t) => `  c${t}`))}
+  ];
+}
+
 /** The generated converters, by type index. */
 export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
   const S = rt.scalars;
@@ -216,7 +360,8 @@ ${list(infos.map((_, t) => `  m${t}`))}
 
 function formatted(source: string): string {
   const biome = join(ROOT, 'node_modules', '.bin', 'biome');
-  return execFileSync(biome, ['format', '--config-path=.ci', `--stdin-file-path=${OUT}`], {
+  // Formatted as if it were a source file of lib/codec (the generated file itself is excluded from checks).
+  return execFileSync(biome, ['format', '--config-path=.ci', '--stdin-file-path=lib/codec/generated.ts'], {
     cwd: ROOT,
     input: source,
     encoding: 'utf8',
