@@ -16,6 +16,7 @@ import {
 } from '../../lib/common/errors';
 import { MesosAgentOperator, MesosMasterOperator } from '../../lib/operator';
 import { FakeHttpMaster, type RecordedRequest, reply } from './helpers/http-master';
+import { makeSelfSignedCert } from './helpers/http-tls';
 
 const MEDIA: Record<WireFormat, string> = { json: 'application/json', protobuf: 'application/x-protobuf' };
 const FAST = { retryTimeoutMs: 3000, backoff: () => ({ next: () => 20, reset: () => {} }) };
@@ -129,6 +130,20 @@ describe('operator clients against a scripted stub', () => {
     expect(client.leader).to.equal(c.url);
     await client.getHealth();
     expect([a.requests.length, b.requests.length, c.requests.length]).to.deep.equal([1, 1, 2]);
+  });
+
+  it('over TLS, a protocol-relative 307 keeps https and the credentials', async () => {
+    const cert = makeSelfSignedCert();
+    const a = await FakeHttpMaster.start(cert);
+    const b = await FakeHttpMaster.start(cert);
+    fakes.push(a, b);
+    a.handle((_req, res) => reply(res, 307, '', { Location: `${b.url.replace(/^https:/, '')}/api/v1` }));
+    b.handle((_req, res) => answer(res, { type: 'GET_HEALTH', get_health: { healthy: true } }));
+    const client = masterClient(a.url, { contentType: 'json', credential: CREDENTIAL, tls: { ca: cert.cert } });
+    expect(await client.getHealth()).to.deep.equal({ healthy: true });
+    expect(client.leader).to.equal(b.url);
+    expect(b.url.startsWith('https://')).to.equal(true);
+    expect(b.requests.map((r) => r.headers.authorization)).to.deep.equal([BASIC]);
   });
 
   it('gives up after maxRedirects hops with a typed 307 error naming the hops', async () => {
