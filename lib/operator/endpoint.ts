@@ -139,9 +139,11 @@ export class OperatorEndpoint extends MesosHttpClient {
         }
         this.log('%s -> %d', call.what, res.statusCode);
         if (res.statusCode !== 200) {
-          void readBounded(res, MAX_ERROR_BODY_BYTES).then((text) =>
-            fail(errorFromStatus(res.statusCode ?? 0, bodyText(text), responseHeaders.location, context)),
-          );
+          void readBounded(res, MAX_ERROR_BODY_BYTES).then((text) => {
+            fail(errorFromStatus(res.statusCode ?? 0, bodyText(text), responseHeaders.location, context));
+            // A refused streaming request stops reading its input.
+            req.destroy();
+          });
           return;
         }
         settled = true;

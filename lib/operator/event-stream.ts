@@ -84,6 +84,8 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
   private failure: unknown;
   private readonly done: Promise<void>;
   private isSubscribed = false;
+  /** Callbacks running now (stop() called from one must not wait for the queue to drain). */
+  private inCallback = 0;
 
   /** @internal Created by `MesosMasterOperator.subscribe()`. */
   constructor(
@@ -114,7 +116,8 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
 
   /**
    * Closes the stream for good and resolves once nothing of it is left open (no connection, no
-   * timer) and every queued callback has run.
+   * timer) and every queued callback has run (called from a callback: once the stream is closed,
+   * dropping the callbacks not yet started).
    */
   async stop(): Promise<void> {
     if (!this.abort.signal.aborted) {
@@ -123,8 +126,11 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
       this.current?.close();
       this.watchdog.stop();
     }
+    this.isSubscribed = false;
     await this.done;
-    await this.queue.idle();
+    // From inside a callback, waiting for the queue to drain would wait for that very callback.
+    if (this.inCallback === 0) await this.queue.idle();
+    else this.queue.clear();
     this.wake();
   }
 
@@ -271,7 +277,14 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
   }
 
   private deliver(task: () => unknown): void {
-    this.queue.push(task);
+    this.queue.push(async () => {
+      this.inCallback++;
+      try {
+        await task();
+      } finally {
+        this.inCallback--;
+      }
+    });
   }
 
   private dispatch(event: master.Event): unknown {

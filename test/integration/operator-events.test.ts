@@ -312,6 +312,31 @@ describe('operator event stream', () => {
     expect(fake.requests.length).to.equal(1);
   });
 
+  it('stop() called from inside a callback resolves, and no later callback runs', async () => {
+    const { fake, next } = await streamingMaster();
+    fakes.push(fake);
+    const added: string[] = [];
+    let stopped: Promise<void> | undefined;
+    const stream = client(fake.url).subscribe({
+      taskAdded: async (t) => {
+        added.push(t.task_id.value);
+        stopped = stream.stop();
+        await stopped;
+      },
+    });
+    const server = await next();
+    await server.send([
+      encode(subscribed()),
+      encode({ type: 'TASK_ADDED', task_added: { task: task('t1', 'TASK_STAGING') } }),
+      encode({ type: 'TASK_ADDED', task_added: { task: task('t2', 'TASK_STAGING') } }),
+    ]);
+    await until(() => stopped !== undefined);
+    await stopped;
+    await server.gone;
+    expect(added).to.deep.equal(['t1']);
+    expect(stream.subscribed).to.equal(false);
+  });
+
   it('stops on a 4xx answer to SUBSCRIBE: the error callback hears it and the iterator throws it', async () => {
     const fake = await FakeHttpMaster.start();
     fakes.push(fake);
