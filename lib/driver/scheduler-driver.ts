@@ -44,6 +44,7 @@ import { CallbackQueue, isThenable } from './callback-queue';
 import { FatalErrorReporter } from './fatal-error';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
 import { JoinGate } from './join-gate';
+import { watchForLeaderChange } from './leader-watch';
 import { createMasterDetector, MesosLocalClusterError } from './local-master';
 import {
   checkArray,
@@ -92,9 +93,6 @@ type SubscribeOutcome =
 const FRAMEWORK_REMOVED = 'Framework has been removed';
 /** The message the master sends on the old stream when another scheduler subscribes with the id. */
 const FRAMEWORK_FAILED_OVER = 'Framework failed over';
-
-/** Pause before watching the leader again after the detector failed, in ms. */
-const LEADER_WATCH_RETRY_MS = 1000;
 
 /**
  * The libmesos scheduler driver over the v1 HTTP API. Construct it with your {@link Scheduler},
@@ -900,32 +898,16 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.subscription?.close();
   }
 
-  private watchLeader(detected: DetectedMaster | null): void {
+  private watchLeader(detected: DetectedMaster | null, subscribedUrl: string): void {
     this.leaderWatch?.abort();
     if (!detected || !this.detector) return;
     const watch = new AbortController();
     this.leaderWatch = watch;
-    this.detector.detect(detected, { signal: watch.signal }).then(
-      (next) => {
-        if (watch.signal.aborted || !this.connected) return;
-        const where = next ? `to ${next.url}` : 'to none';
-        this.connectionLost(
-          new MesosLeaderChangedError(`The detector reports that the leading master changed ${where}`),
-        );
-      },
-      (error: unknown) => {
-        if (watch.signal.aborted) return;
-        // A detector failure (e.g. malformed znode content) must not end the watch for good:
-        // report it and watch again, or a later leader change would go unnoticed.
-        this.log('leader watch failed: %s; watching again in %d ms', messageOf(error), LEADER_WATCH_RETRY_MS);
-        delay(LEADER_WATCH_RETRY_MS, watch.signal).then(
-          () => {
-            if (this.leaderWatch === watch && this.connected) this.watchLeader(detected);
-          },
-          () => undefined,
-        );
-      },
-    );
+    void watchForLeaderChange(this.detector, detected, subscribedUrl, watch.signal, this.log).then((next) => {
+      if (watch.signal.aborted || !this.connected) return;
+      const where = next ? `to ${next.url}` : 'to none';
+      this.connectionLost(new MesosLeaderChangedError(`The detector reports that the leading master changed ${where}`));
+    });
   }
 
   // ---------------------------------------------------------------- events
@@ -1081,7 +1063,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.setConnection('subscribed');
     this.backoff.reset();
     this.watchdog?.start(subscribed.heartbeat_interval_seconds ?? SCHEDULER_DRIVER_DEFAULTS.heartbeatIntervalSeconds);
-    this.watchLeader(detected);
+    this.watchLeader(detected, master.url);
     const reregistered = this.registeredOnce;
     this.registeredOnce = true;
     const masterInfo = subscribed.master_info ?? master.info ?? masterInfoFromUrl(master.url);
