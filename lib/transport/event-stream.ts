@@ -6,6 +6,19 @@ import type { Logger } from '../common/logger';
 import { sanitizeCause } from './errors';
 
 /**
+ * Bytes of complete records read ahead of the consumer before the body is paused (TCP then holds
+ * the server back); reading resumes when the consumer has taken half of them.
+ */
+export const READ_AHEAD_BYTES = 1024 * 1024;
+
+/** The error a body that closes without 'end' or 'error' counts as (what Node's stream iterator reports). */
+function prematureClose(): Error & { code: string } {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
  * A single-consumer async iterable over the events of one subscription. It ends normally only
  * after `close()` (or the subscribe call's AbortSignal); every other end is an error:
  * `MesosStreamEndedError` (EOF, reset, truncated record; retryable), `MesosRecordIOError`
@@ -16,6 +29,8 @@ export class EventStream<E> implements AsyncIterable<E> {
   private closed = false;
   private iterated = false;
   private readonly closeListeners: Array<() => void> = [];
+  /** Wakes the reader waiting for bytes (set while it waits). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly body: Readable,
@@ -44,6 +59,7 @@ export class EventStream<E> implements AsyncIterable<E> {
     if (this.closed) return;
     this.closed = true;
     this.body.destroy();
+    this.notify();
     for (const listener of this.closeListeners.splice(0)) {
       try {
         listener();
@@ -59,39 +75,108 @@ export class EventStream<E> implements AsyncIterable<E> {
     return this.read();
   }
 
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * Reads the body's chunks as they come ('data' events, never Readable#read, which joins the
+   * buffered chunks into a copy), cuts them into records (views of the chunks, not copies) and
+   * decodes each record when the consumer asks for it, so a consumer that stops asking stops
+   * the reading once READ_AHEAD_BYTES of records wait.
+   */
   private async *read(): AsyncGenerator<E> {
     const decoder = new RecordIODecoder(
       this.maxRecordBytes === undefined ? {} : { maxRecordBytes: this.maxRecordBytes },
     );
-    try {
+    const body = this.body;
+    const records: Buffer[] = [];
+    let head = 0;
+    let buffered = 0;
+    /** A failure of the body or of the framing, raised once the records before it were taken. */
+    let failure: unknown;
+    let ended = false;
+    let endedCleanly = false;
+    const onData = (chunk: Buffer) => {
+      if (failure !== undefined) return;
       try {
-        for await (const chunk of this.body) {
-          if (this.closed) return;
-          for (const record of decoder.write(chunk as Buffer)) {
-            yield this.decodeRecord(record);
-            if (this.closed) return;
-          }
-          // The decoder hands out the good records before bad framing, then keeps the error.
-          if (decoder.error) throw decoder.error;
+        for (const record of decoder.write(chunk)) {
+          records.push(record);
+          buffered += record.length;
         }
+        // The decoder hands out the good records before bad framing, then keeps the error.
+        if (decoder.error) failure = decoder.error;
       } catch (err) {
+        failure = err;
+      }
+      if (buffered >= READ_AHEAD_BYTES) body.pause();
+      this.notify();
+    };
+    const onEnd = () => {
+      ended = endedCleanly = true;
+      this.notify();
+    };
+    const onError = (err: unknown) => {
+      failure ??= err;
+      this.notify();
+    };
+    const onClose = () => {
+      if (!endedCleanly) failure ??= prematureClose();
+      ended = true;
+      this.notify();
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+    try {
+      for (;;) {
         if (this.closed) return;
-        if (err instanceof MesosError) throw err;
-        const cause = sanitizeCause(err);
-        const partial = decoder.hasPartialRecord ? ' in the middle of a record' : '';
-        throw new MesosStreamEndedError(`The ${this.what} stream broke${partial}: ${cause.message}`, {
-          cause,
-          ...(cause.code !== undefined ? { code: cause.code } : {}),
+        if (head < records.length) {
+          const record = records[head] as Buffer;
+          records[head++] = EMPTY;
+          buffered -= record.length;
+          if (head === records.length) {
+            records.length = 0;
+            head = 0;
+          }
+          if (body.isPaused() && buffered <= READ_AHEAD_BYTES / 2) body.resume();
+          yield this.decodeRecord(record);
+          continue;
+        }
+        if (failure !== undefined) throw this.streamError(failure, decoder.hasPartialRecord);
+        if (ended) {
+          throw new MesosStreamEndedError(
+            decoder.hasPartialRecord
+              ? `The ${this.what} stream ended in the middle of a record`
+              : `The ${this.what} stream was ended by the server`,
+          );
+        }
+        if (body.isPaused()) body.resume();
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
         });
       }
-      if (this.closed) return;
-      if (decoder.hasPartialRecord) {
-        throw new MesosStreamEndedError(`The ${this.what} stream ended in the middle of a record`);
-      }
-      throw new MesosStreamEndedError(`The ${this.what} stream was ended by the server`);
     } finally {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
       this.close();
     }
+  }
+
+  /** A failure of the body (or framing) as the error the iteration throws. */
+  private streamError(err: unknown, partialRecord: boolean): MesosError {
+    if (err instanceof MesosError) return err;
+    const cause = sanitizeCause(err);
+    const partial = partialRecord ? ' in the middle of a record' : '';
+    return new MesosStreamEndedError(`The ${this.what} stream broke${partial}: ${cause.message}`, {
+      cause,
+      ...(cause.code !== undefined ? { code: cause.code } : {}),
+    });
   }
 
   private decodeRecord(record: Buffer): E {
