@@ -23,6 +23,9 @@ export const OPERATOR_API_PATH = '/api/v1';
 /** Media type of a RecordIO stream (agent streaming calls). */
 export const RECORDIO_MEDIA_TYPE = 'application/recordio';
 
+/** Streaming calls open at once to one agent. */
+const MAX_STREAMS = 64;
+
 /** Largest error body read from a failed streaming call. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -41,10 +44,13 @@ export interface StreamCall {
 /** The operator API of one master or agent. */
 export class OperatorEndpoint extends MesosHttpClient {
   private readonly open = new Set<http.ClientRequest>();
+  /** Connections of the streaming calls (TLS settings applied, destroyed by close()). */
+  private readonly streamingCallAgent: http.Agent;
 
   /** `baseUrl` is `http(s)://host:port[/prefix]` (or `host:port`). */
   constructor(baseUrl: string, options: HttpClientOptions) {
     super(baseUrl, OPERATOR_API_PATH, options, 'operator:http');
+    this.streamingCallAgent = this.createLane(MAX_STREAMS).agent;
   }
 
   /** The wire format of requests. */
@@ -78,7 +84,6 @@ export class OperatorEndpoint extends MesosHttpClient {
     if (call.signal?.aborted) return Promise.reject(new MesosAbortError(`${call.what} was aborted`));
     const endpoint = new URL(this.url);
     const secure = endpoint.protocol === 'https:';
-    const tls = this.options.tls;
     const headers: http.OutgoingHttpHeaders = { ...this.options.headers, ...call.headers };
     if (this.options.credential) headers.Authorization = basicAuthorization(this.options.credential);
     if (Buffer.isBuffer(call.body)) headers['Content-Length'] = call.body.length;
@@ -93,17 +98,7 @@ export class OperatorEndpoint extends MesosHttpClient {
         path: `${endpoint.pathname}${endpoint.search}`,
         method: 'POST',
         headers,
-        agent: false,
-        ...(secure
-          ? {
-              rejectUnauthorized: tls.rejectUnauthorized ?? true,
-              ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-              ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-              ...(tls.key !== undefined ? { key: tls.key } : {}),
-              ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
-              ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-            }
-          : {}),
+        agent: this.streamingCallAgent,
       });
       this.open.add(req);
       const timer = setTimeout(() => cancel('timeout'), this.options.connectTimeoutMs);

@@ -12,6 +12,7 @@ import { RecordIODecoder } from '../../lib/codec/recordio';
 import { MesosError, MesosTimeoutError } from '../../lib/common/errors';
 import { MesosAgentOperator, stdinData, stdinEof } from '../../lib/operator';
 import { FakeHttpMaster, type FakeStream, openStream, type RecordedRequest } from './helpers/http-master';
+import { makeSelfSignedCert } from './helpers/http-tls';
 
 const MEDIA: Record<WireFormat, string> = { json: 'application/json', protobuf: 'application/x-protobuf' };
 const CONTAINER = { value: 'c1' };
@@ -73,6 +74,33 @@ describe('agent operator: streaming and long-poll calls', () => {
       expect((await iterator.next()).done).to.equal(true);
     });
   }
+
+  it('streams over TLS with the client TLS settings and credentials', async () => {
+    const cert = makeSelfSignedCert();
+    const tlsFake = await FakeHttpMaster.start(cert);
+    try {
+      tlsFake.handle((_req, res) => {
+        res.setHeader('Message-Content-Type', MEDIA.json);
+        const server = openStream(res, 'application/recordio', undefined);
+        void server.send([out('json', 'secure')]).then(() => server.end());
+      });
+      const client = new MesosAgentOperator(tlsFake.url, {
+        contentType: 'json',
+        tls: { ca: cert.cert },
+        credential: { principal: 'ops', secret: 'pw' },
+      });
+      clients.push(client);
+      const records: string[] = [];
+      for await (const record of await client.attachContainerOutput(CONTAINER)) {
+        records.push(Buffer.from(record.data?.data as Uint8Array).toString());
+      }
+      expect(records).to.deep.equal(['secure']);
+      expect(tlsFake.requests[0]?.headers.authorization).to.equal(`Basic ${Buffer.from('ops:pw').toString('base64')}`);
+      await client.close();
+    } finally {
+      await tlsFake.close();
+    }
+  });
 
   it('LAUNCH_NESTED_CONTAINER_SESSION streams the output; close() drops the connection', async () => {
     let server: FakeStream | undefined;
