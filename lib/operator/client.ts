@@ -41,7 +41,10 @@ export function agentId(id: AgentIdLike): AgentID {
 }
 
 /** A call as the raw `call()` takes it: a message with at least its `type`. */
-export type OperatorCall = { type?: string } & Record<string, unknown>;
+export type OperatorCall = {
+  /** The call type, e.g. `GET_STATE`. */
+  type?: string;
+} & Record<string, unknown>;
 
 /** Default of {@link OperatorClientOptions.retryTimeoutMs}. */
 export const DEFAULT_OPERATOR_RETRY_TIMEOUT_MS = 60_000;
@@ -85,6 +88,7 @@ export abstract class OperatorClient<C extends object, R extends object> {
   /** @internal */
   protected readonly session: OperatorSession;
 
+  /** @internal */
   protected constructor(
     session: OperatorSession,
     private readonly names: { call: string; response: string },

@@ -5,17 +5,48 @@
  */
 import type { AgentID, FrameworkID, master, Task, TaskID, TaskState } from '../codec/messages';
 import { isTerminalTaskState } from '../codec/task-states';
-import type { Logger } from '../common/logger';
 
 type Agent = master.Response.GetAgents.Agent;
 type Framework = master.Response.GetFrameworks.Framework;
 
 /** One change of the mirror. */
 export type MirrorChange =
-  | { kind: 'reset'; state: master.Response.GetState }
-  | { kind: 'task'; id: string; task: Task; previous: Task | undefined }
-  | { kind: 'agent'; id: string; agent: Agent | undefined; previous: Agent | undefined }
-  | { kind: 'framework'; id: string; framework: Framework | undefined; previous: Framework | undefined };
+  | {
+      /** A SUBSCRIBED replaced the whole state. */
+      kind: 'reset';
+      /** The new state. */
+      state: master.Response.GetState;
+    }
+  | {
+      /** A task was added or changed. */
+      kind: 'task';
+      /** Its task id. */
+      id: string;
+      /** The task now. */
+      task: Task;
+      /** The task before, if it was known. */
+      previous: Task | undefined;
+    }
+  | {
+      /** An agent was added, changed or removed. */
+      kind: 'agent';
+      /** Its agent id. */
+      id: string;
+      /** The agent now; undefined when it was removed. */
+      agent: master.Response.GetAgents.Agent | undefined;
+      /** The agent before, if it was known. */
+      previous: master.Response.GetAgents.Agent | undefined;
+    }
+  | {
+      /** A framework was added, changed or removed. */
+      kind: 'framework';
+      /** Its framework id. */
+      id: string;
+      /** The framework now; undefined when it was removed (it is then among the completed ones). */
+      framework: master.Response.GetFrameworks.Framework | undefined;
+      /** The framework before, if it was known. */
+      previous: master.Response.GetFrameworks.Framework | undefined;
+    };
 
 const key = (id: TaskID | AgentID | FrameworkID | undefined): string => id?.value ?? '';
 
@@ -36,7 +67,8 @@ export class OperatorStateMirror {
   private rest: master.Response.GetState = {};
   private readonly listeners = new Set<(change: MirrorChange) => void>();
 
-  constructor(private readonly log?: Logger) {}
+  /** `log` receives debug messages (e.g. an update for an unknown task), printf-style. */
+  constructor(private readonly log?: (formatter: string, ...args: unknown[]) => void) {}
 
   /** Calls `listener` after every change; returns the function that removes it. */
   onChange(listener: (change: MirrorChange) => void): () => void {
