@@ -37,6 +37,9 @@ export interface PipelinedLaneOptions {
 /** How long a connection with nothing outstanding stays open; below common server keep-alive timeouts (Node: 5 s). */
 const IDLE_CLOSE_MS = 2_000;
 
+/** How often the time limits are checked: a tenth of the limit, between 5 ms and 1 s. */
+const SWEEP_MS = (timeoutMs: number) => Math.min(1000, Math.max(5, Math.floor(timeoutMs / 10)));
+
 /** An error code for failures of the connection itself, so errors stay retryable. */
 function connectionError(message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -47,7 +50,8 @@ class PipelinedRequest {
   settled = false;
   /** Set once written: the answer must then be read even if the caller gave up. */
   connection: PipelinedConnection | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the answer is due (performance.now() ms), set when written. */
+  deadline = 0;
   unlisten: (() => void) | undefined;
 
   constructor(
@@ -70,7 +74,6 @@ class PipelinedRequest {
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
     this.unlisten?.();
     return true;
   }
@@ -96,19 +99,22 @@ class PipelinedConnection {
     socket.on('close', () => this.retire(connectionError('The connection closed before the answer was complete')));
   }
 
-  /** Writes `batch` back to back: one write syscall for the whole batch. */
-  write(batch: PipelinedRequest[]): void {
+  /** Writes `batch` back to back: the heads and bodies copied into one buffer, one socket write. */
+  write(batch: PipelinedRequest[], deadline: number): void {
     this.clearIdle();
-    const socket = this.socket;
-    socket.cork();
+    let size = 0;
+    // Heads are latin1 (validated header values), one byte per character.
+    for (const request of batch) size += request.head.length + request.body.length;
+    const bytes = Buffer.allocUnsafe(size);
+    let at = 0;
     for (const request of batch) {
       request.connection = this;
+      request.deadline = deadline;
       this.outstanding.push(request);
-      this.lane.startTimer(request);
-      socket.write(request.head, 'latin1');
-      socket.write(request.body);
+      at += bytes.write(request.head, at, 'latin1');
+      at += request.body.copy(bytes, at);
     }
-    socket.uncork();
+    this.socket.write(bytes);
   }
 
   /** Drops the connection and fails what is outstanding on it with `reason` (a retryable error unless TLS verification failed). */
@@ -194,6 +200,8 @@ export class PipelinedLane {
   private lastStreamId: string | undefined;
   private flushScheduled = false;
   private closed = false;
+  /** Checks the time limits of written requests while any is outstanding (one timer, not one per request). */
+  private sweeper: ReturnType<typeof setInterval> | undefined;
   private readonly endpoint: URL;
 
   constructor(private readonly options: PipelinedLaneOptions) {
@@ -246,6 +254,7 @@ export class PipelinedLane {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopSweeping();
     for (const connection of this.connections.splice(0)) {
       for (const request of connection.outstanding.splice(0)) {
         request.fail(errorFromFailure(undefined, 'closed', request.context));
@@ -260,10 +269,29 @@ export class PipelinedLane {
     this.queueHead = 0;
   }
 
-  /** @internal Starts the time limit of a request being written. */
-  startTimer(request: PipelinedRequest): void {
-    request.timer = setTimeout(() => this.timeout(request), this.options.timeoutMs);
-    request.timer.unref();
+  /**
+   * Fails the oldest written request of each connection whose time limit passed (the requests
+   * behind it on that connection then fail too, see `timeout`); stops when nothing is outstanding.
+   */
+  private sweepTimeouts(): void {
+    const now = performance.now();
+    let outstanding = 0;
+    for (const connection of [...this.connections]) {
+      // Written in order, so deadlines only grow along a connection's list.
+      for (const request of connection.outstanding) {
+        if (request.deadline > now) break;
+        if (request.settled) continue;
+        this.timeout(request);
+        break;
+      }
+      outstanding += connection.outstanding.length;
+    }
+    if (outstanding === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** @internal Forgets a retired connection. */
@@ -293,7 +321,10 @@ export class PipelinedLane {
         const request = this.queue[this.queueHead++] as PipelinedRequest;
         if (!request.settled) batch.push(request);
       }
-      if (batch.length > 0) connection.write(batch);
+      if (batch.length > 0) {
+        connection.write(batch, performance.now() + this.options.timeoutMs);
+        this.sweeper ??= setInterval(() => this.sweepTimeouts(), SWEEP_MS(this.options.timeoutMs)).unref();
+      }
     }
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
