@@ -17,10 +17,11 @@
  * on the agents (default: this one). The original's variables are read as it reads them:
  * MESOS_EXPLICIT_ACKNOWLEDGEMENTS, MESOS_EXAMPLE_AUTHENTICATE, MESOS_EXAMPLE_PRINCIPAL, MESOS_EXAMPLE_SECRET.
  *
- * Where it differs from the Python original: a data mismatch throws from the callback instead of
- * `sys.exit(1)`, which aborts the driver (exit 1); each task's TASK_FINISHED is counted once,
- * because Mesos may deliver an update again (an acknowledgement lost in a failover); the
- * suppressedRoles argument comes third, as in libmesos's C++ and Java constructors (Python takes it last).
+ * Where it differs from the Python original: on a data mismatch the callback aborts the driver
+ * where Python calls `sys.exit(1)` from the callback (the exit code is 1 either way); each task's
+ * TASK_FINISHED is counted once, because Mesos may deliver an update again (an acknowledgement
+ * lost in a failover); suppressedRoles comes third, as in libmesos's C++ and Java constructors
+ * (Python takes it last).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,9 +117,11 @@ export class TestScheduler implements Scheduler {
     // Ensure the binary data came through.
     const data = bytesToBuffer(update.data ?? '');
     if (!data.equals(DATA)) {
-      throw new Error(
-        `The update data did not match! Expected ${JSON.stringify(DATA.toString())}, got ${JSON.stringify(data.toString())}`,
-      );
+      this.print('The update data did not match!');
+      this.print(`  Expected: ${JSON.stringify(DATA.toString())}`);
+      this.print(`  Actual:   ${JSON.stringify(data.toString())}`);
+      driver.abort(); // Python: sys.exit(1) in a callback, which aborts its driver.
+      return;
     }
 
     // Counted once per task: Mesos delivers an update at least once.
@@ -149,13 +152,19 @@ export class TestScheduler implements Scheduler {
 
     // The message bounced back as expected.
     if (!message.equals(DATA)) {
-      throw new Error(`The returned message data did not match! Got ${JSON.stringify(message.toString())}`);
+      this.print('The returned message data did not match!');
+      this.print(`  Expected: ${JSON.stringify(DATA.toString())}`);
+      this.print(`  Actual:   ${JSON.stringify(message.toString())}`);
+      driver.abort();
+      return;
     }
     this.print(`Received message: ${JSON.stringify(message.toString())}`);
 
     if (this.messagesReceived === TOTAL_TASKS) {
       if (this.messagesReceived !== this.messagesSent) {
-        throw new Error(`Sent ${this.messagesSent} but received ${this.messagesReceived}`);
+        this.print(`Sent ${this.messagesSent} but received ${this.messagesReceived}`);
+        driver.abort();
+        return;
       }
       this.print('All tasks done, and all messages received, exiting');
       driver.stop();
