@@ -111,6 +111,9 @@ export abstract class OperatorClient<C extends object, R extends object> {
     if (call === null || typeof call !== 'object' || typeof type !== 'string') {
       throw new MesosMisuseError(`call() takes a ${this.names.call} message with a string 'type'`);
     }
+    if (this.session.closeSignal.aborted) {
+      throw new MesosMisuseError(`Cannot send ${type}: the operator client is closed`);
+    }
     const known = this.knows(type);
     const format: WireFormat = known ? this.format : 'json';
     const body = known

@@ -192,7 +192,7 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
       }
       this.watchdog.stop();
       this.current = undefined;
-      if (signal.aborted) break;
+      if (signal.aborted || this.session.closeSignal.aborted) break;
       if (this.isSubscribed) {
         this.isSubscribed = false;
         this.log('event stream lost: %s', error.message);

@@ -17,6 +17,7 @@ import type {
   WeightInfo,
 } from '../codec/messages';
 import type { BackoffStrategy } from '../common/backoff';
+import { MesosMisuseError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { createDetector, type DetectorOptions, type MasterDetector } from '../detector/detector';
 import {
@@ -97,6 +98,7 @@ export class MesosMasterOperator extends OperatorClient<master.Call, master.Resp
    * `stream.stop()`; `handler`'s callbacks get the events, and the stream is also an async iterator.
    */
   subscribe(handler: OperatorEventHandler = {}, options: SubscribeEventsOptions = {}): OperatorEventStream {
+    if (this.session.closeSignal.aborted) throw new MesosMisuseError('Cannot subscribe: the operator client is closed');
     const { mirror, ...rest } = options;
     const kept = mirror === true ? new OperatorStateMirror(this.log.extend('mirror')) : mirror || undefined;
     const stream = new OperatorEventStream(

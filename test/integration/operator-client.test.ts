@@ -10,6 +10,7 @@ import type { master } from '../../lib/codec/messages';
 import {
   MesosAuthenticationError,
   MesosConfigError,
+  MesosMisuseError,
   MesosNoLeaderError,
   MesosProtocolError,
   MesosRedirectError,
@@ -203,6 +204,15 @@ describe('operator clients against a scripted stub', () => {
     expect((bad as MesosProtocolError).status).to.equal(400);
     expect((bad as Error).message).to.include("Expecting 'type' to be present");
     expect(m.requests.length).to.equal(2);
+  });
+
+  it('refuses calls and subscriptions once closed, with a misuse error', async () => {
+    const m = await fake();
+    const client = masterClient(m.url);
+    await client.close();
+    expect(await client.getHealth().catch((e: unknown) => e)).to.be.instanceOf(MesosMisuseError);
+    expect(() => client.subscribe()).to.throw(MesosMisuseError, /closed/);
+    expect(m.requests.length).to.equal(0);
   });
 
   it('raw call() sends a call type the schema does not know as JSON and returns the parsed answer', async () => {
