@@ -37,6 +37,42 @@ function toNumber(value: LongLike): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
+/**
+ * A uint64 varint as a JS number. Up to seven bytes (49 bits, always exact) are read here, without
+ * the Long that protobufjs builds; longer ones go through protobufjs (same rounding as before).
+ */
+function readUint64(r: Reader): number {
+  const buf = r.buf;
+  let pos = r.pos;
+  const end = Math.min(r.len, pos + 7);
+  let value = 0;
+  let scale = 1;
+  while (pos < end) {
+    const byte = buf[pos++] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      r.pos = pos;
+      return value;
+    }
+    scale *= 128;
+  }
+  return toNumber(r.uint64() as unknown as LongLike);
+}
+
+/** An int64 varint as a JS number: small non-negative values as uint64 (a negative one takes ten bytes). */
+function readInt64(r: Reader): number {
+  const start = r.pos;
+  const buf = r.buf;
+  const end = Math.min(r.len, start + 7);
+  for (let pos = start; pos < end; pos++) if ((buf[pos] as number) < 0x80) return readUint64(r);
+  return toNumber(r.int64() as unknown as LongLike);
+}
+
+/** A bytes field, copied: the reader's view would pin the whole input chunk in memory. */
+function readBytes(r: Reader): Buffer {
+  return Buffer.from(r.bytes());
+}
+
 /** Reads one scalar; 64-bit values become JS numbers (exact up to 2^53). */
 function scalarReader(scalar: ScalarType): (r: Reader) => unknown {
   switch (scalar) {
@@ -55,9 +91,9 @@ function scalarReader(scalar: ScalarType): (r: Reader) => unknown {
     case 'sfixed32':
       return (r) => r.sfixed32();
     case 'int64':
-      return (r) => toNumber(r.int64() as unknown as LongLike);
+      return readInt64;
     case 'uint64':
-      return (r) => toNumber(r.uint64() as unknown as LongLike);
+      return readUint64;
     case 'sint64':
       return (r) => toNumber(r.sint64() as unknown as LongLike);
     case 'fixed64':
@@ -69,8 +105,7 @@ function scalarReader(scalar: ScalarType): (r: Reader) => unknown {
     case 'string':
       return (r) => r.string();
     case 'bytes':
-      // Copied: the reader's view would pin the whole input chunk in memory.
-      return (r) => Buffer.from(r.bytes());
+      return readBytes;
   }
 }
 
@@ -250,7 +285,14 @@ function generateDecoder(
     bool: 'r.bool()',
     int32: 'r.int32()',
     uint32: 'r.uint32()',
+    sint32: 'r.sint32()',
+    fixed32: 'r.fixed32()',
+    sfixed32: 'r.sfixed32()',
     double: 'r.double()',
+    float: 'r.float()',
+    uint64: 'U64(r)',
+    int64: 'I64(r)',
+    bytes: 'BYTES(r)',
   };
   for (const field of info.fields) {
     if (field.map) continue;
@@ -302,13 +344,16 @@ function generateDecoder(
       return FINISH(r, end, out);
     };`;
   const lengthError = (length: number) => new FieldPathError(`length ${length} runs past the end of the data`);
-  return new Function('M', 'N', 'D', 'LEN', 'RETHROW', 'FINISH', source)(
+  return new Function('M', 'N', 'D', 'LEN', 'RETHROW', 'FINISH', 'U64', 'I64', 'BYTES', source)(
     nested,
     enums,
     decoders,
     lengthError,
     rethrow,
     finish,
+    readUint64,
+    readInt64,
+    readBytes,
   ) as MessageDecoder;
 }
 

@@ -80,6 +80,45 @@ describe('protobuf codec', () => {
     expect(() => call.decode('nope' as unknown as Uint8Array)).to.throw(/expects a Uint8Array/);
   });
 
+  it('reads uint64 and int64 varints of every length as protobufjs Long.toNumber does', () => {
+    const range = getCodec<Obj>('mesos.v1.Value.Range', 'protobuf');
+    const Long = protobuf.util.Long as unknown as {
+      fromString(text: string, unsigned: boolean): { toNumber(): number };
+    };
+    const unsigned = [
+      '0',
+      '127',
+      '128',
+      '16383',
+      '16384',
+      '562949953421311',
+      '562949953421312',
+      '9007199254740993',
+      '18446744073709551615',
+    ];
+    for (const text of unsigned) {
+      const w = protobuf.Writer.create();
+      w.uint32(8).uint64(text).uint32(16).uint64(text);
+      const expected = Long.fromString(text, true).toNumber();
+      expect(range.decode(w.finish()), text).to.deep.equal({ begin: expected, end: expected });
+    }
+    // An int64: TimeInfo.nanoseconds (a negative one takes ten bytes).
+    const time = getCodec<Obj>('mesos.v1.TimeInfo', 'protobuf');
+    for (const text of [
+      '0',
+      '1',
+      '562949953421311',
+      '562949953421312',
+      '-1',
+      '-9007199254740993',
+      '9223372036854775807',
+    ]) {
+      const w = protobuf.Writer.create();
+      w.uint32(8).int64(text);
+      expect(time.decode(w.finish()), text).to.deep.equal({ nanoseconds: Long.fromString(text, false).toNumber() });
+    }
+  });
+
   it('decodes a plain Uint8Array as well as a Buffer', () => {
     const bytes = call.encode({ type: 'REVIVE' });
     expect(call.decode(new Uint8Array(bytes))).to.deep.equal({ type: 'REVIVE' });
