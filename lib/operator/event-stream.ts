@@ -200,7 +200,7 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
       }
       if (isPermanent(error)) {
         this.failure = error;
-        this.report(error);
+        this.deliver(() => this.report(error));
         this.abort.abort();
         break;
       }

@@ -17,7 +17,7 @@ import type {
   WeightInfo,
 } from '../codec/messages';
 import type { BackoffStrategy } from '../common/backoff';
-import { MesosMisuseError } from '../common/errors';
+import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { createDetector, type DetectorOptions, type MasterDetector } from '../detector/detector';
 import {
@@ -100,6 +100,10 @@ export class MesosMasterOperator extends OperatorClient<master.Call, master.Resp
   subscribe(handler: OperatorEventHandler = {}, options: SubscribeEventsOptions = {}): OperatorEventStream {
     if (this.session.closeSignal.aborted) throw new MesosMisuseError('Cannot subscribe: the operator client is closed');
     const { mirror, ...rest } = options;
+    const missed = rest.missedHeartbeats;
+    if (missed !== undefined && !(Number.isFinite(missed) && missed > 0)) {
+      throw new MesosConfigError(`Option missedHeartbeats must be a positive number, got ${String(missed)}`);
+    }
     const kept = mirror === true ? new OperatorStateMirror(this.log.extend('mirror')) : mirror || undefined;
     const stream = new OperatorEventStream(
       this.session,

@@ -248,6 +248,7 @@ describe('operator clients against a scripted stub', () => {
       MesosConfigError,
       /retryTimeoutMs/,
     );
+    expect(() => client.subscribe({}, { missedHeartbeats: 0 })).to.throw(MesosConfigError, /missedHeartbeats/);
   });
 
   describe('agent', () => {
