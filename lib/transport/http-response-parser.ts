@@ -18,6 +18,60 @@ export interface ParsedResponse {
   closesConnection: boolean;
 }
 
+/** What a response head says: status, headers (frozen: shared by the responses with the same head) and body framing. */
+interface ParsedHead {
+  status: number;
+  headers: Readonly<Record<string, string | undefined>>;
+  closes: boolean;
+  /** interim: a 1xx to skip; none: no body; length: `length` bytes; chunked; until-close. */
+  body: 'interim' | 'none' | 'length' | 'chunked' | 'until-close';
+  length: number;
+}
+
+function parseHead(head: string): ParsedHead {
+  const lines = head.split('\r\n');
+  const match = STATUS_LINE.exec(lines[0] ?? '');
+  if (!match) throw new HttpResponseParseError('Malformed status line');
+  const minor = match[1];
+  const status = Number(match[2]);
+  const headers: Record<string, string | undefined> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
+    if (!HEADER_NAME.test(name)) throw new HttpResponseParseError('Malformed header line');
+    const value = line.slice(colon + 1).trim();
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  Object.freeze(headers);
+  if (status < 200) {
+    // 100 Continue and other interim answers precede the real one; 101 would switch protocols.
+    if (status === 101) throw new HttpResponseParseError('Unexpected protocol switch');
+    return { status, headers, closes: false, body: 'interim', length: 0 };
+  }
+  const connection = (headers.connection ?? '').toLowerCase();
+  let closes = /(^|,)\s*close\s*(,|$)/.test(connection) || (minor === '0' && !/keep-alive/.test(connection));
+  const encoding = headers['transfer-encoding'];
+  const length = headers['content-length'];
+  if (status === 204 || status === 304) return { status, headers, closes, body: 'none', length: 0 };
+  if (encoding !== undefined) {
+    const codings = encoding.toLowerCase().split(',');
+    // Without chunked as the last coding the body runs until the connection closes.
+    if (codings[codings.length - 1]?.trim() === 'chunked')
+      return { status, headers, closes, body: 'chunked', length: 0 };
+    return { status, headers, closes: true, body: 'until-close', length: 0 };
+  }
+  if (length !== undefined) {
+    const values = new Set(length.split(',').map((value) => value.trim()));
+    const only = values.size === 1 ? [...values][0] : undefined;
+    if (only === undefined || !/^\d{1,15}$/.test(only)) throw new HttpResponseParseError('Malformed Content-Length');
+    return { status, headers, closes, body: 'length', length: Number(only) };
+  }
+  closes = true;
+  return { status, headers, closes, body: 'until-close', length: 0 };
+}
+
 /**
  * A response that breaks HTTP/1.1 framing; its `code` lets error mapping name it. Retryable: the
  * connection is dropped and a repeat goes over a fresh one.
@@ -64,6 +118,8 @@ export class HttpResponseParser {
   private headers: Record<string, string | undefined> = {};
   private closes = false;
   private chunks: Buffer[] = [];
+  private lastHead = '';
+  private lastParsed: ParsedHead | undefined;
 
   constructor(private readonly onResponse: (response: ParsedResponse) => void) {}
 
@@ -182,51 +238,34 @@ export class HttpResponseParser {
   }
 
   private startResponse(head: string): void {
-    const lines = head.split('\r\n');
-    const match = STATUS_LINE.exec(lines[0] ?? '');
-    if (!match) throw new HttpResponseParseError('Malformed status line');
-    const minor = match[1];
-    const status = Number(match[2]);
-    const headers: Record<string, string | undefined> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
-      if (!HEADER_NAME.test(name)) throw new HttpResponseParseError('Malformed header line');
-      const value = line.slice(colon + 1).trim();
-      const previous = headers[name];
-      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    // A server answers a run of calls with the same head (its Date changes once a second): parsed once.
+    let parsed = this.lastHead === head ? this.lastParsed : undefined;
+    if (parsed === undefined) {
+      parsed = parseHead(head);
+      this.lastHead = head;
+      this.lastParsed = parsed;
     }
-    if (status < 200) {
-      // 100 Continue and other interim answers precede the real one; 101 would switch protocols.
-      if (status === 101) throw new HttpResponseParseError('Unexpected protocol switch');
-      return;
-    }
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.status = status;
-    this.headers = headers;
-    this.closes = /(^|,)\s*close\s*(,|$)/.test(connection) || (minor === '0' && !/keep-alive/.test(connection));
+    if (parsed.body === 'interim') return;
+    this.status = parsed.status;
+    this.headers = parsed.headers;
+    this.closes = parsed.closes;
     this.chunks = [];
     this.bodySize = 0;
-    const encoding = headers['transfer-encoding'];
-    const length = headers['content-length'];
-    if (status === 204 || status === 304) {
-      this.complete();
-    } else if (encoding !== undefined) {
-      const codings = encoding.toLowerCase().split(',');
-      // Without chunked as the last coding the body runs until the connection closes.
-      this.state = codings[codings.length - 1]?.trim() === 'chunked' ? State.ChunkSize : State.UntilClose;
-      if (this.state === State.UntilClose) this.closes = true;
-    } else if (length !== undefined) {
-      const values = new Set(length.split(',').map((value) => value.trim()));
-      const only = values.size === 1 ? [...values][0] : undefined;
-      if (only === undefined || !/^\d{1,15}$/.test(only)) throw new HttpResponseParseError('Malformed Content-Length');
-      this.remaining = Number(only);
-      this.addBodySize(this.remaining);
-      this.state = State.LengthBody;
-    } else {
-      this.state = State.UntilClose;
-      this.closes = true;
+    switch (parsed.body) {
+      case 'none':
+        this.complete();
+        return;
+      case 'chunked':
+        this.state = State.ChunkSize;
+        return;
+      case 'until-close':
+        this.state = State.UntilClose;
+        return;
+      case 'length':
+        this.remaining = parsed.length;
+        this.addBodySize(this.remaining);
+        this.state = State.LengthBody;
+        return;
     }
   }
 

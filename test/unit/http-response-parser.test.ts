@@ -57,6 +57,21 @@ function statusAndBody(responses: ParsedResponse[]): Array<[number, string, bool
 }
 
 describe('HttpResponseParser', () => {
+  it('parses a run of identical heads once (shared, frozen headers) and a different head anew', () => {
+    const same = 'HTTP/1.1 202 Accepted\r\nDate: Sat, 05 Dec 2026 04:50:00 GMT\r\nContent-Length: 0\r\n\r\n';
+    const other = 'HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad';
+    const responses = parse([same + same + other + same], { end: false });
+    expect(responses.map((r) => [r.status, r.body.toString(), r.closesConnection])).to.deep.equal([
+      [202, '', false],
+      [202, '', false],
+      [400, 'bad', true],
+      [202, '', false],
+    ]);
+    expect(responses[1]?.headers).to.equal(responses[0]?.headers);
+    expect(Object.isFrozen(responses[0]?.headers)).to.equal(true);
+    expect(responses[2]?.headers).to.deep.equal({ 'content-length': '3', connection: 'close' });
+  });
+
   describe('status line', () => {
     it('accepts HTTP/1.1 and HTTP/1.0 with or without a reason phrase', () => {
       const responses = parse([
