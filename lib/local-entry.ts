@@ -19,3 +19,4 @@ export {
   scalar as scalarResource,
   subtractResources,
 } from './local/resources';
+export type { StatusPageOptions } from './local/status-page/routes';

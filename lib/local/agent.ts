@@ -29,6 +29,7 @@ import { createLogger } from '../common/logger';
 import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
 import { agentStateJson } from './agent-state-json';
 import { AgentStatusUpdates } from './agent-status-updates';
+import { refuseForeignHost } from './control/guard';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { hasCapability } from './master-frameworks';
@@ -898,7 +899,7 @@ export class LocalAgent {
   // HTTP
 
   private async listen(): Promise<void> {
-    const server = createServer((req, res) => this.handleRequest(req, res));
+    const server = createServer((req, res) => refuseForeignHost(req, res) || this.handleRequest(req, res));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -17,6 +17,7 @@ import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
 import { parseAttributes, parseResources } from './resources';
+import { type StatusPageOptions, statusPageRoutes } from './status-page/routes';
 
 const log = createLogger('local:cluster');
 
@@ -75,6 +76,8 @@ export interface LocalClusterOptions {
   fetch?: FetchLimits;
   /** Extra environment of every executor and command task (Mesos `--executor_environment_variables`). */
   executorEnvironment?: Record<string, string>;
+  /** The status page every master serves at `/` (default on, with simulator controls); `false` turns it off. */
+  statusPage?: StatusPageOptions | false;
 }
 
 /** What lib/local/zk-membership.ts provides (loaded only when `zk` is given). */
@@ -120,10 +123,12 @@ export class LocalCluster {
   private reported = false;
   private agentCounter = 0;
   private stopped = false;
+  private readonly statusPage: ReturnType<typeof statusPageRoutes> | undefined;
 
   private constructor(options: LocalClusterOptions) {
     this.options = options;
     this.sink = sinkOf(options.log);
+    if (options.statusPage !== false) this.statusPage = statusPageRoutes(this, options.statusPage);
     const target: FaultTarget = {
       switches: this.switches,
       dropSubscriptions: (frameworkId, midRecord) =>
@@ -193,6 +198,7 @@ export class LocalCluster {
         credentials: this.options.credentials,
         faults: this.switches,
         agents: () => this.agents,
+        ...(this.statusPage ? { routes: this.statusPage } : {}),
       });
       await master.start();
       this.masters.push(master);

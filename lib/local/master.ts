@@ -14,6 +14,7 @@ import { delay } from '../common/abort';
 import { MesosError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import type { LocalAgent } from './agent';
+import { refuseForeignHost } from './control/guard';
 import { SubscriptionStream } from './event-stream';
 import type { FaultSwitches } from './faults';
 import { MasterCore } from './master-core';
@@ -40,6 +41,8 @@ export interface LocalMasterOptions {
   faults: FaultSwitches;
   /** The cluster's live agents, registered with this master when it becomes leader. */
   agents: () => LocalAgent[];
+  /** Routes tried before the master's own (the status page, lib/local/status-page); true when answered. */
+  routes?: (master: LocalMaster, req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Events of a {@link LocalMaster}. */
@@ -64,6 +67,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     super();
     this.options = options;
     this.server = createServer((req, res) => {
+      if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;
       this.handle(req, res).catch((err: unknown) => {
         this.log('request failed: %O', err);
         if (!res.headersSent) respond(res, 500, 'Internal error');

@@ -5,7 +5,21 @@
 import { constants } from 'node:os';
 import type { scheduler } from '../../codec/messages';
 import { MesosConfigError } from '../../common/errors';
-import type { LocalCluster } from '../cluster';
+import type { ClusterFaults } from '../faults';
+
+/**
+ * What the control actions use of a LocalCluster (which satisfies it), named here so that the
+ * cluster can mount these routes on its own masters (the status page) without an import cycle.
+ */
+export interface ControlledCluster {
+  readonly masters: readonly { readonly url: string; readonly isAlive: boolean }[];
+  readonly leader: { readonly url: string } | undefined;
+  readonly masterString: string;
+  readonly agents: readonly { readonly id: string; readonly url: string }[];
+  readonly faults: ClusterFaults;
+  failover(): Promise<{ readonly url: string }>;
+  addAgent(spec: { resources?: string; attributes?: string; hostname?: string }): Promise<{ id: string; url: string }>;
+}
 
 /** Bad input or a target that does not exist: answered with `status` and `{ error: message }`. */
 export class ControlRequestError extends MesosConfigError {
@@ -48,14 +62,14 @@ function fields(body: Body, spec: Record<string, { kind: Kind; required?: boolea
   return body;
 }
 
-function agentOf(cluster: LocalCluster, which: number | string): number | string {
+function agentOf(cluster: ControlledCluster, which: number | string): number | string {
   const found = typeof which === 'number' ? cluster.agents[which] : cluster.agents.find((agent) => agent.id === which);
   if (!found) throw new ControlRequestError(404, `No such agent: ${JSON.stringify(which)}`);
   return which;
 }
 
 /** A snapshot of the cluster for `GET /local/state`. */
-export function clusterState(cluster: LocalCluster): Body {
+export function clusterState(cluster: ControlledCluster): Body {
   const leader = cluster.leader;
   return {
     leader: leader?.url ?? null,
@@ -71,7 +85,7 @@ export function clusterState(cluster: LocalCluster): Body {
 }
 
 /** One control action: takes the checked body, answers a JSON object. */
-type Action = (cluster: LocalCluster, body: Body) => Promise<Body> | Body;
+type Action = (cluster: ControlledCluster, body: Body) => Promise<Body> | Body;
 
 /** The POST routes, by path. */
 export const ACTIONS: Record<string, Action> = {

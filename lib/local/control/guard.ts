@@ -5,7 +5,7 @@
  * can send (and no CORS answer that would let a script send it), and a JSON content type.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 
 /** A request refused: the HTTP status and what was wrong. */
@@ -43,6 +43,26 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(name) === 4 && name.startsWith('127.');
 }
 
+function foreignHostMessage(host: string | undefined): string {
+  return `Host header must name a loopback address (localhost, 127.0.0.1, [::1]); got '${host ?? ''}'`;
+}
+
+/**
+ * The check every LocalCluster HTTP server (masters, agents, control) runs first: a request whose
+ * Host is not a loopback name or address is answered 403 and dropped, so that a web page served
+ * from elsewhere cannot reach the simulator through DNS rebinding. True when it answered.
+ */
+export function refuseForeignHost(req: IncomingMessage, res: ServerResponse): boolean {
+  const host = req.headers.host;
+  if (host !== undefined && isLoopbackHost(host)) return false;
+  req.resume();
+  res.statusCode = 403;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Connection', 'close');
+  res.end(`${foreignHostMessage(host)}\n`);
+  return true;
+}
+
 function loopbackOrigin(origin: string): boolean {
   try {
     const url = new URL(origin);
@@ -73,11 +93,7 @@ function presentedToken(headers: IncomingHttpHeaders): string | undefined {
  */
 export function checkRequest(headers: IncomingHttpHeaders, token: string): Refusal | undefined {
   const host = headers.host;
-  if (host === undefined || !isLoopbackHost(host))
-    return {
-      status: 403,
-      error: `Host header must name a loopback address (localhost, 127.0.0.1, [::1]); got '${host ?? ''}'`,
-    };
+  if (host === undefined || !isLoopbackHost(host)) return { status: 403, error: foreignHostMessage(host) };
   const origin = headers.origin;
   if (origin !== undefined && !loopbackOrigin(origin))
     return { status: 403, error: `Requests from origin '${origin}' are refused` };

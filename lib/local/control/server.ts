@@ -8,8 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { MesosConfigError } from '../../common/errors';
 import { createLogger } from '../../common/logger';
-import type { LocalCluster } from '../cluster';
-import { ACTIONS, ControlRequestError, clusterState } from './actions';
+import { ACTIONS, type ControlledCluster, ControlRequestError, clusterState } from './actions';
 import { checkContentType, checkRequest, MIN_TOKEN_LENGTH, newControlToken } from './guard';
 
 const log = createLogger('local:control');
@@ -29,11 +28,11 @@ export interface LocalControlServerOptions {
 export class LocalControlServer {
   /** The token requests must carry (`Authorization: Bearer <token>`). */
   readonly token: string;
-  private readonly cluster: LocalCluster;
+  private readonly cluster: ControlledCluster;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  private constructor(cluster: LocalCluster, token: string) {
+  private constructor(cluster: ControlledCluster, token: string) {
     this.cluster = cluster;
     this.token = token;
     this.server = createServer((req, res) => {
@@ -49,7 +48,7 @@ export class LocalControlServer {
   }
 
   /** Starts serving `cluster` on 127.0.0.1. */
-  static async start(cluster: LocalCluster, options: LocalControlServerOptions = {}): Promise<LocalControlServer> {
+  static async start(cluster: ControlledCluster, options: LocalControlServerOptions = {}): Promise<LocalControlServer> {
     const token = options.token ?? newControlToken();
     if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))
       throw new MesosConfigError(`The control token must be at least ${MIN_TOKEN_LENGTH} characters without spaces`);
@@ -77,46 +76,59 @@ export class LocalControlServer {
     await closed;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal = checkRequest(req.headers, this.token);
-    if (refusal) {
-      req.resume();
-      answer(res, refusal.status, { error: refusal.error }, refusal.headers);
-      return;
-    }
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/local/state') {
-      if (req.method !== 'GET') answer(res, 405, { error: `${path} expects GET` }, { Allow: 'GET' });
-      else answer(res, 200, clusterState(this.cluster));
-      req.resume();
-      return;
-    }
-    const action = Object.hasOwn(ACTIONS, path) ? ACTIONS[path] : undefined;
-    if (!action) {
-      req.resume();
-      answer(res, 404, { error: `No such control route: ${path} (see mesos-local --help)` });
-      return;
-    }
-    if (req.method !== 'POST') {
-      req.resume();
-      answer(res, 405, { error: `${path} expects POST` }, { Allow: 'POST' });
-      return;
-    }
-    let body: Record<string, unknown>;
-    try {
-      body = await readJsonBody(req);
-      const result = await action(this.cluster, body);
-      answer(res, 200, { ok: true, ...result });
-    } catch (err) {
-      const status =
-        err instanceof ControlRequestError
-          ? err.status
-          : err instanceof MesosConfigError || err instanceof RangeError
-            ? 400
-            : 500;
-      if (status === 500) log('control action %s failed: %O', path, err);
-      answer(res, status, { error: (err as Error).message });
-    }
+  private handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return handleControlRequest(this.cluster, this.token, req, res);
+  }
+}
+
+/**
+ * Answers one control request for `cluster`: the checks of ./guard.ts (Host, Origin, `token`),
+ * then `GET /local/state` or a POST action. Also mounted by the status page on every master.
+ */
+export async function handleControlRequest(
+  cluster: ControlledCluster,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const refusal = checkRequest(req.headers, token);
+  if (refusal) {
+    req.resume();
+    answer(res, refusal.status, { error: refusal.error }, refusal.headers);
+    return;
+  }
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path === '/local/state') {
+    if (req.method !== 'GET') answer(res, 405, { error: `${path} expects GET` }, { Allow: 'GET' });
+    else answer(res, 200, clusterState(cluster));
+    req.resume();
+    return;
+  }
+  const action = Object.hasOwn(ACTIONS, path) ? ACTIONS[path] : undefined;
+  if (!action) {
+    req.resume();
+    answer(res, 404, { error: `No such control route: ${path} (see mesos-local --help)` });
+    return;
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    answer(res, 405, { error: `${path} expects POST` }, { Allow: 'POST' });
+    return;
+  }
+  let body: Record<string, unknown>;
+  try {
+    body = await readJsonBody(req);
+    const result = await action(cluster, body);
+    answer(res, 200, { ok: true, ...result });
+  } catch (err) {
+    const status =
+      err instanceof ControlRequestError
+        ? err.status
+        : err instanceof MesosConfigError || err instanceof RangeError
+          ? 400
+          : 500;
+    if (status === 500) log('control action %s failed: %O', path, err);
+    answer(res, status, { error: (err as Error).message });
   }
 }
 
