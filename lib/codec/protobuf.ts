@@ -6,7 +6,7 @@
 import protobuf from 'protobufjs';
 import { FieldPathError } from './errors';
 import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
-import { decodeState, fillDefault } from './shared';
+import { decodeState } from './shared';
 import type { Canonical } from './validate';
 
 type Reader = protobuf.Reader;
@@ -237,8 +237,6 @@ function compiledOf(info: MessageInfo): CompiledPb {
   // Field decoders indexed by field number (Mesos field numbers are small).
   const decoders: (FieldDecoder | undefined)[] = [];
   for (const field of info.fields) decoders[field.id] = fieldDecoder(field);
-  const required = info.requiredFields.map((f) => f.name);
-  const defaults = info.defaultFields;
   const rethrow = (err: unknown, currentField: number): FieldPathError => {
     const field = info.fieldById.get(currentField);
     if (err instanceof FieldPathError) {
@@ -248,15 +246,7 @@ function compiledOf(info: MessageInfo): CompiledPb {
     // protobufjs throws RangeError/Error for truncated data or bad wire types.
     return new FieldPathError(err instanceof Error ? err.message : String(err), field ? [field.name] : []);
   };
-  const finish = (r: Reader, end: number, out: Record<string, unknown>): Record<string, unknown> => {
-    if (r.pos !== end) throw new FieldPathError(`a field runs past the end of ${info.fullName}`);
-    for (let i = 0; i < required.length; i++) {
-      if (out[required[i] as string] === undefined) decodeState.missingRequired = true;
-    }
-    for (let i = 0; i < defaults.length; i++) fillDefault(out, defaults[i] as FieldInfo);
-    return out;
-  };
-  compiled.decode = generateDecoder(info, decoders, rethrow, finish);
+  compiled.decode = generateDecoder(info, decoders, rethrow);
   const writers = info.fields.map((field) => fieldWriter(field));
   compiled.encode = (message, w) => {
     for (let i = 0; i < writers.length; i++) (writers[i] as (m: Canonical, w: Writer) => void)(message, w);
@@ -275,7 +265,6 @@ function generateDecoder(
   info: MessageInfo,
   decoders: readonly (FieldDecoder | undefined)[],
   rethrow: (err: unknown, currentField: number) => FieldPathError,
-  finish: (r: Reader, end: number, out: Record<string, unknown>) => Record<string, unknown>,
 ): MessageDecoder {
   const nested: CompiledPb[] = [];
   const enums: ReadonlyMap<number, string>[] = [];
@@ -321,6 +310,19 @@ function generateDecoder(
       : `out[${key}] = v;`;
     cases.push(`case ${tag}: { ${pre}const v = ${read}; ${guard ? `if (v !== undefined) ${store}` : store} break; }`);
   }
+  // The message's end: required fields flagged when missing, defaults filled in (bytes copied).
+  const required =
+    info.requiredFields.length === 0
+      ? ''
+      : `if (${info.requiredFields.map((f) => `out[${JSON.stringify(f.name)}] === undefined`).join(' || ')}) STATE.missingRequired = true;`;
+  const defaultValues = info.defaultFields.map((f) => f.defaultValue);
+  const defaults = info.defaultFields
+    .map((f, i) => {
+      const key = JSON.stringify(f.name);
+      const value = f.defaultValue instanceof Uint8Array ? `Buffer.from(DEF[${i}])` : `DEF[${i}]`;
+      return `if (out[${key}] === undefined) out[${key}] = ${value};`;
+    })
+    .join(' ');
   const source = `
     return function decode(r, end, into) {
       const out = into === undefined ? {} : into;
@@ -341,16 +343,23 @@ function generateDecoder(
       } catch (err) {
         throw RETHROW(err, f);
       }
-      return FINISH(r, end, out);
+      if (r.pos !== end) throw PAST();
+      ${required}
+      ${defaults}
+      return out;
     };`;
   const lengthError = (length: number) => new FieldPathError(`length ${length} runs past the end of the data`);
-  return new Function('M', 'N', 'D', 'LEN', 'RETHROW', 'FINISH', 'U64', 'I64', 'BYTES', source)(
+  const past = () => new FieldPathError(`a field runs past the end of ${info.fullName}`);
+  return new Function('M', 'N', 'D', 'LEN', 'RETHROW', 'PAST', 'STATE', 'DEF', 'Buffer', 'U64', 'I64', 'BYTES', source)(
     nested,
     enums,
     decoders,
     lengthError,
     rethrow,
-    finish,
+    past,
+    decodeState,
+    defaultValues,
+    Buffer,
     readUint64,
     readInt64,
     readBytes,
