@@ -32,6 +32,8 @@ import { AgentStatusUpdates } from './agent-status-updates';
 import { refuseForeignHost } from './control/guard';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
+import { TaskChecks } from './health/task-checks';
+import { KillEscalation, killGraceMs } from './kill-escalation';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { addResources } from './resources';
@@ -148,6 +150,8 @@ interface TaskRecord {
   process?: SandboxedProcess;
   killRequested: boolean;
   timers: NodeJS.Timeout[];
+  checks?: TaskChecks;
+  escalation?: KillEscalation;
 }
 
 const EXECUTOR_PATHS = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
@@ -351,17 +355,8 @@ export class LocalAgent {
   }
 
   private sandboxOf(frameworkId: string, executorId: string, containerId: string): string {
-    return join(
-      this.options.workDir,
-      'slaves',
-      this.options.id,
-      'frameworks',
-      frameworkId,
-      'executors',
-      executorId,
-      'runs',
-      containerId,
-    );
+    const { workDir, id } = this.options;
+    return join(workDir, 'slaves', id, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -371,7 +366,7 @@ export class LocalAgent {
   private sendUpdate(
     task: TaskRecord,
     state: TaskState,
-    extra: { source?: TaskStatus.Source; reason?: TaskStatus.Reason; message?: string } = {},
+    extra: Pick<TaskStatus, 'source' | 'reason' | 'message' | 'healthy'> = {},
   ): void {
     const status: TaskStatus = {
       task_id: { value: task.task.task_id.value },
@@ -384,6 +379,8 @@ export class LocalAgent {
     };
     if (extra.reason) status.reason = extra.reason;
     if (extra.message !== undefined) status.message = extra.message;
+    if (extra.healthy !== undefined) status.healthy = extra.healthy;
+    task.checks?.decorate(status, isTerminalTaskState(state));
     this.takeUpdate(task.frameworkId, status);
   }
 
@@ -462,11 +459,17 @@ export class LocalAgent {
       MESOS_TASK_ID: task.task_id.value,
       MESOS_AGENT_ENDPOINT: `127.0.0.1:${this.port}`,
     };
+    const hooks = {
+      update: (f: object) => this.sendUpdate(record, 'TASK_RUNNING', f),
+      kill: () => this.killCommandTask(record, undefined),
+    };
+    record.checks = TaskChecks.of(task, { sandbox, env }, hooks);
     let child: SandboxedProcess;
     try {
       child = this.launcher.start(command, { sandbox, env, containerId }, () => {
         this.sendUpdate(record, 'TASK_STARTING');
         this.sendUpdate(record, 'TASK_RUNNING');
+        record.checks?.start();
       });
     } catch (err) {
       this.sendUpdate(record, 'TASK_FAILED', {
@@ -519,8 +522,11 @@ export class LocalAgent {
 
   private killCommandTask(record: TaskRecord, killPolicy: KillPolicy | undefined): void {
     const framework = this.frameworks.get(record.frameworkId);
+    const graceMs = killGraceMs(killPolicy, record.task.kill_policy, this.options.killGracePeriodMs);
+    record.escalation?.kill(graceMs); // a repeated kill may only shorten the grace period
     if (record.killRequested) return;
     record.killRequested = true;
+    record.checks?.stop();
     if (record.kind === 'simulated') {
       this.clearTaskTimers(record);
       this.sendUpdate(record, 'TASK_KILLED', { message: 'Simulated task killed' });
@@ -528,19 +534,12 @@ export class LocalAgent {
     }
     const child = record.process;
     if (!child || child.hasExited) return;
-    if (framework && (framework.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE'))
-      this.sendUpdate(record, 'TASK_KILLING');
-    const graceMs =
-      durationMs(killPolicy?.grace_period) ??
-      durationMs(record.task.kill_policy?.grace_period) ??
-      this.options.killGracePeriodMs;
-    child.signalGroup('SIGTERM');
-    const escalate = setTimeout(() => child.signalGroup('SIGKILL'), graceMs);
-    escalate.unref();
-    record.timers.push(escalate);
+    if (framework && hasCapability(framework.info, 'TASK_KILLING_STATE')) this.sendUpdate(record, 'TASK_KILLING');
+    (record.escalation ??= new KillEscalation(child)).kill(graceMs);
   }
 
   private clearTaskTimers(record: TaskRecord): void {
+    record.checks?.stop();
     for (const timer of record.timers) clearTimeout(timer);
     record.timers.length = 0;
   }
@@ -844,10 +843,7 @@ export class LocalAgent {
       this.clearTaskTimers(task);
       if (task.process && !task.process.hasExited) {
         task.killRequested = true;
-        task.process.signalGroup('SIGTERM');
-        const escalate = setTimeout(() => task.process?.signalGroup('SIGKILL'), this.options.killGracePeriodMs);
-        escalate.unref();
-        task.timers.push(escalate);
+        (task.escalation ??= new KillEscalation(task.process)).kill(this.options.killGracePeriodMs);
       }
       this.deleteTask(taskKey(frameworkId, task.task.task_id.value));
     }

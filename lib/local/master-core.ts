@@ -23,6 +23,7 @@ import type { AgentEvents, LocalAgent } from './agent';
 import { allocatedTo, withoutAllocation } from './allocation-info';
 import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
+import { taskChecksProblem } from './health/task-checks';
 import {
   type FrameworkRecord,
   frameworkRoles,
@@ -728,6 +729,7 @@ export class MasterCore {
         problem = 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
       else if (groupExecutor && task.executor !== undefined)
         problem = "'TaskInfo.executor' must not be set in a task group";
+      else problem = taskChecksProblem(task);
       if (problem) {
         problems.set(task, problem);
         continue;
@@ -755,12 +757,8 @@ export class MasterCore {
     if (accepted.length === 0) return remaining;
     const needed = neededTotals.toArray();
     if (!containsResources(remaining, needed)) {
-      for (const task of accepted)
-        taskError(
-          task,
-          'Task uses more resources than available in the offers',
-          groupExecutor ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID',
-        );
+      const reason = groupExecutor ? 'REASON_TASK_GROUP_INVALID' : 'REASON_TASK_INVALID';
+      for (const task of accepted) taskError(task, 'Task uses more resources than available in the offers', reason);
       return remaining;
     }
     remaining = subtractResources(remaining, needed);
