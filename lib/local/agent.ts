@@ -366,7 +366,7 @@ export class LocalAgent {
   private sendUpdate(
     task: TaskRecord,
     state: TaskState,
-    extra: Pick<TaskStatus, 'source' | 'reason' | 'message' | 'healthy'> = {},
+    extra: Pick<TaskStatus, 'source' | 'reason' | 'message' | 'healthy' | 'check_status'> = {},
   ): void {
     const status: TaskStatus = {
       task_id: { value: task.task.task_id.value },
@@ -380,6 +380,7 @@ export class LocalAgent {
     if (extra.reason) status.reason = extra.reason;
     if (extra.message !== undefined) status.message = extra.message;
     if (extra.healthy !== undefined) status.healthy = extra.healthy;
+    if (extra.check_status) status.check_status = extra.check_status;
     task.checks?.decorate(status, isTerminalTaskState(state));
     this.takeUpdate(task.frameworkId, status);
   }
@@ -459,11 +460,8 @@ export class LocalAgent {
       MESOS_TASK_ID: task.task_id.value,
       MESOS_AGENT_ENDPOINT: `127.0.0.1:${this.port}`,
     };
-    const hooks = {
-      update: (f: object) => this.sendUpdate(record, 'TASK_RUNNING', f),
-      kill: () => this.killCommandTask(record, undefined),
-    };
-    record.checks = TaskChecks.of(task, { sandbox, env }, hooks);
+    const kill = () => this.killCommandTask(record, undefined);
+    record.checks = TaskChecks.of(task, { sandbox, env }, (f) => this.sendUpdate(record, 'TASK_RUNNING', f), kill);
     let child: SandboxedProcess;
     try {
       child = this.launcher.start(command, { sandbox, env, containerId }, () => {

@@ -1,11 +1,11 @@
 /** The task checks' logic on a fake clock with scripted probe results: grace period, reports, kill, check status changes, validation; and the kill escalation. */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { CheckStatusInfo, HealthCheck, TaskInfo } from '../../lib/codec/messages';
+import type { CheckStatusInfo, HealthCheck, TaskInfo, TaskStatus } from '../../lib/codec/messages';
 import { Checker } from '../../lib/local/health/checker';
 import { HealthChecker, type HealthReport } from '../../lib/local/health/health-checker';
 import type { Probe, ProbeResult } from '../../lib/local/health/probes';
-import { checkProblem, healthCheckProblem, taskChecksProblem } from '../../lib/local/health/task-checks';
+import { checkProblem, healthCheckProblem, TaskChecks, taskChecksProblem } from '../../lib/local/health/task-checks';
 import { KillEscalation, killGraceMs } from '../../lib/local/kill-escalation';
 import type { ProcessExit, SandboxedProcess } from '../../lib/local/task-process';
 
@@ -206,6 +206,45 @@ describe('local health checks (logic)', () => {
       { type: 'TCP', tcp: { succeeded: false } },
       { type: 'TCP', tcp: { succeeded: true } },
     ]);
+  });
+
+  it('a task with both: a health update repeats the last check status, a check update the last health', async () => {
+    const fields: Array<Record<string, unknown>> = [];
+    const kills: number[] = [];
+    const run = async (probe: Probe): Promise<ProbeResult> =>
+      probe.kind === 'TCP' ? { connected: Date.now() < 1_002_500 } : { exitCode: 7 };
+    const task = {
+      name: 't',
+      task_id: { value: 't' },
+      agent_id: { value: 'a' },
+      health_check: { type: 'TCP', tcp: { port: 1 }, delay_seconds: 0, interval_seconds: 1, consecutive_failures: 1 },
+      check: { type: 'COMMAND', command: { command: { value: 'x' } }, delay_seconds: 0.5, interval_seconds: 1 },
+    } as TaskInfo;
+    const checks = TaskChecks.of(
+      task,
+      target,
+      (f) => fields.push(f),
+      () => kills.push(Date.now()),
+      run,
+    );
+    checks?.start();
+    await clock.tickAsync(3000);
+    checks?.stop();
+    const health = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+    expect(fields).to.deep.equal([
+      { healthy: true, reason: health, check_status: { type: 'COMMAND', command: {} } },
+      {
+        healthy: true,
+        reason: 'REASON_TASK_CHECK_STATUS_UPDATED',
+        check_status: { type: 'COMMAND', command: { exit_code: 7 } },
+      },
+      { healthy: false, reason: health, check_status: { type: 'COMMAND', command: { exit_code: 7 } } },
+    ]);
+    expect(kills).to.deep.equal([1_003_000]);
+    const terminal = { task_id: { value: 't' }, state: 'TASK_KILLED' } as TaskStatus;
+    checks?.decorate(terminal, true);
+    expect(terminal).to.include({ healthy: false });
+    expect(terminal.check_status).to.deep.equal({ type: 'COMMAND', command: {} });
   });
 
   it('validates health checks and checks as Mesos does', () => {

@@ -2,13 +2,15 @@
  * Health checks and checks of one command task, as Mesos's command executor runs them: both start
  * when the task runs; a change of health is a TASK_RUNNING update with `healthy` and reason
  * REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, a change of check status one with `check_status` and
- * REASON_TASK_CHECK_STATUS_UPDATED; every update of a task with a check carries its latest check
- * status (empty before the first result). When the consecutive failures allowed are used up, the
- * task is killed, and its terminal update says `healthy: false`. A kill stops both loops.
+ * REASON_TASK_CHECK_STATUS_UPDATED. Like Mesos's executors, these two repeat the previous such
+ * update (a check update keeps the last `healthy`, a health update the last check status); every
+ * other update of a task with a check carries an empty CheckStatusInfo of its type. When the
+ * consecutive failures allowed are used up the task is killed, and its terminal update says
+ * `healthy: false`. A kill stops both loops.
  * Also the master's validation of both fields (a bad one is TASK_ERROR, REASON_TASK_INVALID).
  */
-import type { CheckInfo, HealthCheck, TaskInfo, TaskStatus } from '../../codec/messages';
-import { Checker } from './checker';
+import type { CheckInfo, CheckStatusInfo, HealthCheck, TaskInfo, TaskStatus } from '../../codec/messages';
+import { Checker, emptyCheckStatus } from './checker';
 import { HealthChecker } from './health-checker';
 import { type ProbeTarget, runProbe } from './probes';
 import type { ProbeRunner } from './schedule';
@@ -16,7 +18,7 @@ import type { ProbeRunner } from './schedule';
 /** What the checks need from the agent. */
 export interface TaskChecksHooks {
   /** Sends a TASK_RUNNING update with these fields (the caller decorates it again). */
-  update(fields: Pick<TaskStatus, 'healthy' | 'reason'>): void;
+  update(fields: Pick<TaskStatus, 'healthy' | 'reason' | 'check_status'>): void;
   /** Kills the task as a framework's KILL would (the task's kill policy applies). */
   kill(): void;
 }
@@ -24,23 +26,35 @@ export interface TaskChecksHooks {
 export class TaskChecks {
   private readonly health: HealthChecker | undefined;
   private readonly checker: Checker | undefined;
+  private readonly type: CheckInfo.Type | undefined;
   private killedByHealthCheck = false;
+  /** What the last health or check update said. */
+  private healthy: boolean | undefined;
+  private checkStatus: CheckStatusInfo | undefined;
 
   /** The checks of `task`, or undefined when it has neither a health check nor a check. */
-  static of(task: TaskInfo, target: ProbeTarget, hooks: TaskChecksHooks, run: ProbeRunner = runProbe) {
-    return task.health_check || task.check ? new TaskChecks(task, target, hooks, run) : undefined;
+  static of(
+    task: TaskInfo,
+    target: ProbeTarget,
+    update: TaskChecksHooks['update'],
+    kill: TaskChecksHooks['kill'],
+    run: ProbeRunner = runProbe,
+  ): TaskChecks | undefined {
+    return task.health_check || task.check ? new TaskChecks(task, target, { update, kill }, run) : undefined;
   }
 
   private constructor(task: TaskInfo, target: ProbeTarget, hooks: TaskChecksHooks, run: ProbeRunner) {
     const name = task.task_id.value;
+    this.type = task.check?.type;
     if (task.health_check) {
       this.health = new HealthChecker(
         task.health_check,
         target,
         run,
         (report) => {
-          if (!this.health) return;
-          hooks.update({ healthy: report.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' });
+          this.healthy = report.healthy;
+          const reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+          hooks.update({ healthy: report.healthy, reason, check_status: this.lastCheckStatus() });
           if (report.killTask) {
             this.killedByHealthCheck = true;
             hooks.kill();
@@ -54,7 +68,10 @@ export class TaskChecks {
         task.check,
         target,
         run,
-        () => hooks.update({ reason: 'REASON_TASK_CHECK_STATUS_UPDATED' }),
+        (status) => {
+          this.checkStatus = status;
+          hooks.update({ healthy: this.healthy, reason: 'REASON_TASK_CHECK_STATUS_UPDATED', check_status: status });
+        },
         `check of ${name}`,
       );
     }
@@ -72,10 +89,14 @@ export class TaskChecks {
     this.checker?.stop();
   }
 
-  /** Adds what every update of the task carries: the check status, and `healthy: false` at the end of a health kill. */
+  /** Completes an update of the task: an empty check status unless it has one; `healthy: false` ending a health kill. */
   decorate(status: TaskStatus, terminal: boolean): void {
-    if (this.checker) status.check_status = structuredClone(this.checker.status);
+    if (this.type && !status.check_status) status.check_status = emptyCheckStatus(this.type);
     if (terminal && this.killedByHealthCheck) status.healthy = false;
+  }
+
+  private lastCheckStatus(): CheckStatusInfo | undefined {
+    return this.checkStatus ? structuredClone(this.checkStatus) : this.type && emptyCheckStatus(this.type);
   }
 }
 
