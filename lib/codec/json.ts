@@ -15,11 +15,13 @@
 import { describeValue, FieldPathError } from './errors';
 import {
   createJsonConverters,
+  createJsonWriters,
   ENUM_FIELDS,
   type JsonConverterRuntime,
   MAP_FIELDS,
   SHAPES,
   TYPES,
+  WRITER_MAP_FIELDS,
 } from './json-converters';
 import { type FieldInfo, getMessageInfo, type MessageInfo, type ScalarType, type ValueKind } from './reflect';
 import { enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
@@ -340,10 +342,47 @@ function jsonScalar(scalar: ScalarType, value: unknown): unknown {
   return value;
 }
 
-function jsonValue(kind: ValueKind, value: unknown): unknown {
+/** A value of `kind` as Mesos's JSON writes it (the generator uses it for defaults). */
+export function jsonValueOf(kind: ValueKind, value: unknown): unknown {
   if (kind.kind === 'scalar') return jsonScalar(kind.scalar, value);
   if (kind.kind === 'enum') return value;
   return toMesosJsonObject(kind.messageInfo, value as Canonical);
+}
+
+/** A map field written as Mesos writes it (keys kept as given, `__proto__` included). */
+function jsonMap(field: FieldInfo, value: unknown): Record<string, unknown> {
+  const map: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) {
+    const item = jsonValueOf(field.value, (value as Record<string, unknown>)[key]);
+    Object.defineProperty(map, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return map;
+}
+
+type JsonWriter = (message: Canonical) => Record<string, unknown>;
+let writers: Map<string, JsonWriter> | undefined;
+
+/** The generated JSON writers whose type's shape still matches the schema, by type name (built once). */
+function generatedWriters(): Map<string, JsonWriter> {
+  if (writers) return writers;
+  const byName = new Map<string, JsonWriter>();
+  writers = byName;
+  const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
+  const table: JsonWriter[] = [];
+  const made = createJsonWriters({
+    writers: table,
+    maps: fieldsAt(WRITER_MAP_FIELDS, infos, fresh).map((field) =>
+      field ? (value: unknown) => jsonMap(field, value) : () => undefined,
+    ),
+    bytes: (value) => (value as Buffer).toString('base64'),
+    double: (value) => jsonScalar('double', value),
+  });
+  TYPES.forEach((name, t) => {
+    const info = infos[t];
+    if (fresh[t]) byName.set(name, made[t] as JsonWriter);
+    table[t] = fresh[t] ? (made[t] as JsonWriter) : info ? (m) => reflectiveJsonObject(info, m) : () => ({});
+  });
+  return byName;
 }
 
 /**
@@ -351,25 +390,32 @@ function jsonValue(kind: ValueKind, value: unknown): unknown {
  * name, bytes in padded base64, and every absent optional field with a non-deprecated default.
  */
 export function toMesosJsonObject(info: MessageInfo, message: Canonical): Record<string, unknown> {
+  let write = info.compiled.jsonWriter as JsonWriter | undefined;
+  if (write === undefined) {
+    write = generatedWriters().get(info.fullName) ?? ((m: Canonical) => reflectiveJsonObject(info, m));
+    info.compiled.jsonWriter = write;
+  }
+  return write(message);
+}
+
+/** toMesosJsonObject by reflection: the fallback for types without a fresh generated writer, and their reference. */
+export function reflectiveJsonObject(info: MessageInfo, message: Canonical): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of info.fields) {
     const value = message[field.name];
     if (value === undefined) {
-      if (field.defaultValue !== undefined) out[field.name] = jsonValue(field.value, field.defaultValue);
+      if (field.defaultValue !== undefined) out[field.name] = jsonValueOf(field.value, field.defaultValue);
       continue;
     }
-    if (field.map) {
-      const map: Record<string, unknown> = {};
-      for (const key of Object.keys(value as object)) {
-        const item = jsonValue(field.value, (value as Record<string, unknown>)[key]);
-        Object.defineProperty(map, key, { value: item, enumerable: true, writable: true, configurable: true });
-      }
-      out[field.name] = map;
-    } else if (field.repeated) {
-      out[field.name] = (value as unknown[]).map((item) => jsonValue(field.value, item));
-    } else {
-      out[field.name] = jsonValue(field.value, value);
-    }
+    if (field.map) out[field.name] = jsonMap(field, value);
+    else if (field.repeated) out[field.name] = (value as unknown[]).map((item) => reflectiveValue(field.value, item));
+    else out[field.name] = reflectiveValue(field.value, value);
   }
   return out;
+}
+
+/** A value as reflectiveJsonObject writes it: nested messages by reflection too. */
+function reflectiveValue(kind: ValueKind, value: unknown): unknown {
+  if (kind.kind === 'message') return reflectiveJsonObject(kind.messageInfo, value as Canonical);
+  return jsonValueOf(kind, value);
 }

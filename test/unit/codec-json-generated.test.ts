@@ -10,7 +10,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { TYPE_NAMES } from '../../lib/codec/codec';
 import { FieldPathError } from '../../lib/codec/errors';
-import { jsonMessageDecoder, parseMesosJson, reflectiveDecoder } from '../../lib/codec/json';
+import {
+  jsonMessageDecoder,
+  parseMesosJson,
+  reflectiveDecoder,
+  reflectiveJsonObject,
+  toMesosJsonObject,
+} from '../../lib/codec/json';
 import { SHAPES, TYPES } from '../../lib/codec/json-converters';
 import { getMessageInfo } from '../../lib/codec/reflect';
 import { jsonShapeOf } from '../../lib/codec/shape';
@@ -154,6 +160,12 @@ describe('generated JSON converters', () => {
   for (const fixture of FIXTURES) {
     const info = getMessageInfo(fixture.typeName);
     const reflective: Canonicalize = (m, missing, prefix) => canonicalizeMessage(info, m, missing, prefix);
+
+    it(`write ${fixture.name} as Mesos JSON exactly as the reflective writer does (same keys, same order)`, () => {
+      const message = canonicalizeMessage(info, fixture.message, [], '');
+      const written = JSON.stringify(toMesosJsonObject(info, message));
+      expect(written).to.equal(JSON.stringify(reflectiveJsonObject(info, message)));
+    });
 
     it(`check ${fixture.name} before encoding as the reflective canonicalizer does, also when damaged`, () => {
       expect(canonical(canonicalizerOf(info), fixture.message)).to.deep.equal(canonical(reflective, fixture.message));
