@@ -27,7 +27,6 @@ import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
-import { agentStateJson } from './agent-state-json';
 import { AgentStatusUpdates } from './agent-status-updates';
 import { refuseForeignHost } from './control/guard';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
@@ -36,6 +35,7 @@ import { TaskChecks } from './health/task-checks';
 import { KillEscalation, killGraceMs } from './kill-escalation';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
+import { AgentRoutes } from './operator/agent-routes';
 import { addResources } from './resources';
 import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess } from './task-process';
 
@@ -155,7 +155,6 @@ interface TaskRecord {
 }
 
 const EXECUTOR_PATHS = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
-const STATE_PATHS = new Set(['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']);
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Variables of the parent passed through so that executors (Node ones included) can run. */
 const PASSED_THROUGH = /^(PATH|HOME|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NODE_.*|NVM_.*|DEBUG)$/;
@@ -200,6 +199,8 @@ export class LocalAgent {
   private recoveryTimer: NodeJS.Timeout | undefined;
   private readonly processes = new Set<SandboxedProcess>();
   private readonly launcher: AgentLaunchSupport;
+  /** `/state`, `/files/*` and the operator API (`/api/v1`). */
+  private readonly routes = new AgentRoutes(() => this.routesView());
 
   constructor(options: LocalAgentOptions, events: AgentEvents) {
     if (!options || typeof options.id !== 'string' || options.id === '')
@@ -925,16 +926,7 @@ export class LocalAgent {
 
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (STATE_PATHS.has(path)) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        reply(res, 405, 'Expecting GET', { Allow: 'GET' });
-        return;
-      }
-      res.statusCode = 200;
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify(this.stateJson()));
-      return;
-    }
+    if (this.routes.handle(req, res, path)) return;
     if (!EXECUTOR_PATHS.has(path)) {
       reply(res, 404, '');
       return;
@@ -1140,10 +1132,10 @@ export class LocalAgent {
     if (this.recovering) this.maybeFinishRecovery();
   }
 
-  private stateJson(): Record<string, unknown> {
-    const { id, hostname, resources, attributes } = this.options;
-    const view = { id, hostname, port: this.port, resources, attributes, launcher: this.launcher };
-    return agentStateJson({ ...view, frameworks: this.frameworks.values(), tasks: this.tasks.values() });
+  private routesView() {
+    const { id, hostname, resources, attributes, workDir } = this.options;
+    const view = { id, hostname, port: this.port, resources, attributes, launcher: this.launcher, workDir };
+    return { ...view, frameworks: this.frameworks.values(), tasks: this.tasks.values(), recovering: this.recovering };
   }
 
   private emit(what: string, call: () => void): void {

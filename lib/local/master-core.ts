@@ -31,6 +31,8 @@ import {
   isConnected,
   validateFrameworkInfo,
 } from './master-frameworks';
+import type { MasterCoreObserver } from './operator/observer';
+import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { recordTaskStatus } from './task-statuses';
 
@@ -88,6 +90,8 @@ export interface MasterCoreOptions {
   allocationIntervalMs: number;
   offerTimeoutMs: number | undefined;
   roles: readonly string[] | undefined;
+  /** Told of the changes the operator event stream reports; says which agents are deactivated. */
+  observer?: MasterCoreObserver;
 }
 
 /** The leading master's logic. */
@@ -154,6 +158,7 @@ export class MasterCore {
     agent.setEvents(this.agentEvents);
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
     this.agentChanged(agentId);
+    this.options.observer?.agentAdded(agentId);
     for (const row of agent.state()) {
       const frameworkId = row.framework.id?.value;
       if (!frameworkId) continue;
@@ -218,6 +223,18 @@ export class MasterCore {
     for (const framework of this.frameworks.values()) {
       this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
     }
+    this.options.observer?.agentRemoved(agentId, mode);
+  }
+
+  /** Operator RESERVE/UNRESERVE/CREATE/DESTROY: false when the agent's free resources (offers rescinded) lack `consumed`. */
+  convertAgentResources(agentId: string, consumed: Resource[], converted: Resource[]): boolean {
+    this.rescindAgentOffers(agentId);
+    const record = this.agents.get(agentId);
+    if (!record || consumed.length === 0 || !containsResources(this.freeOn(agentId), consumed)) return false;
+    record.total = addResources(subtractResources(record.total, consumed), converted);
+    this.agentChanged(agentId);
+    this.scheduleAllocation(false);
+    return true;
   }
 
   /** Rescinds the offers of an agent (e.g. before it restarts). */
@@ -297,6 +314,7 @@ export class MasterCore {
       },
     });
     stream.startHeartbeats();
+    this.options.observer?.frameworkChanged(framework, resubscribed);
     // A re-subscribe reaches every agent (Mesos's UpdateFrameworkMessage), which re-sends its
     // pending updates at once: without this they would wait for the next retry (10 s and more).
     // (setEvents re-points an agent at this master and re-sends its unacknowledged updates.)
@@ -351,6 +369,7 @@ export class MasterCore {
       if (executor.frameworkId === framework.id) this.dropExecutor(key);
     }
     this.frameworks.delete(framework.id);
+    this.options.observer?.frameworkRemoved(framework);
     this.heldByFramework.delete(framework.id);
     this.removedFrameworks.add(framework.id);
     this.completedFrameworks.push({ record: framework, removedAt: Date.now() });
@@ -580,6 +599,7 @@ export class MasterCore {
     for (const offer of [...this.offers.values()]) {
       if (offer.frameworkId === framework.id && !roles.has(offer.role)) this.rescindOffer(offer, true);
     }
+    this.options.observer?.frameworkChanged(framework, true);
     this.scheduleAllocation();
     return { status: 200 };
   }
@@ -808,27 +828,7 @@ export class MasterCore {
     operation: Offer.Operation,
     pool: Resource[],
   ): Resource[] {
-    let consumed: Resource[];
-    let converted: Resource[];
-    switch (operation.type) {
-      case 'RESERVE':
-        converted = withoutAllocation(operation.reserve?.resources);
-        consumed = operation.reserve?.source?.length
-          ? withoutAllocation(operation.reserve.source)
-          : converted.map(popReservation);
-        break;
-      case 'UNRESERVE':
-        consumed = withoutAllocation(operation.unreserve?.resources);
-        converted = consumed.map(popReservation);
-        break;
-      case 'CREATE':
-        converted = withoutAllocation(operation.create?.volumes);
-        consumed = converted.map(withoutVolume);
-        break;
-      default:
-        consumed = withoutAllocation(operation.destroy?.volumes);
-        converted = consumed.map(withoutVolume);
-    }
+    const { consumed, converted } = conversionOf(operation);
     if (consumed.length === 0 || !containsResources(pool, consumed)) {
       this.operationFeedback(
         framework,
@@ -876,6 +876,7 @@ export class MasterCore {
       recordTaskStatus(task, status);
       if (TERMINAL_TASK_STATES.has(status.state)) this.finishTask(key, task, status);
       else task.state = status.state;
+      if (!TERMINAL_TASK_STATES.has(status.state)) this.options.observer?.taskUpdated(task, status);
     }
     const framework = this.frameworks.get(frameworkId);
     if (framework)
@@ -911,6 +912,7 @@ export class MasterCore {
   private finishTask(key: string, task: TaskRecord, status: TaskStatus): void {
     task.state = status.state;
     recordTaskStatus(task, status);
+    this.options.observer?.taskUpdated(task, status);
     this.dropTask(key);
     this.completedTasks.push(task);
     if (this.completedTasks.length > 1000) this.completedTasks.shift();
@@ -1000,6 +1002,7 @@ export class MasterCore {
     const previous = this.tasks.get(key);
     if (previous) this.dropTask(key);
     this.tasks.set(key, record);
+    this.options.observer?.taskAdded(record);
     totalsOf(this.usedOnAgent, record.agentId).add(record.resources);
     totalsOf(this.heldByFramework, record.frameworkId).add(record.resources);
     this.agentChanged(record.agentId);
@@ -1055,6 +1058,7 @@ export class MasterCore {
     const agents: AllocatorAgent[] = [];
     for (const [id, record] of this.agents) {
       clusterTotals.push(record.total);
+      if (this.options.observer?.isDeactivated(id)) continue;
       if (everyAgent || this.changedAgents.has(id)) agents.push({ id, free: this.freeOn(id), total: record.total });
     }
     this.changedAgents.clear();
@@ -1170,21 +1174,4 @@ function operationKey(frameworkId: string, operationId: string): string {
 
 function executorKeyOf(frameworkId: string, agentId: string, executorId: string): string {
   return `${frameworkId}\u0000${agentId}\u0000${executorId}`;
-}
-
-/** The resource one reservation refinement less reserved (what RESERVE consumes / UNRESERVE gives back). */
-function popReservation(resource: Resource): Resource {
-  const { reservation: _r, role: _role, ...rest } = resource;
-  const stack = resource.reservations ?? [];
-  if (stack.length > 1) return { ...rest, reservations: stack.slice(0, -1) };
-  const { reservations: _all, ...unreserved } = rest;
-  return unreserved;
-}
-
-/** The disk resource without its persistent volume (what CREATE consumes / DESTROY gives back). */
-function withoutVolume(resource: Resource): Resource {
-  if (!resource.disk) return resource;
-  const { persistence: _p, volume: _v, ...disk } = resource.disk;
-  const { disk: _d, ...rest } = resource;
-  return Object.keys(disk).length > 0 ? { ...rest, disk } : rest;
 }

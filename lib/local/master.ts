@@ -19,13 +19,14 @@ import { SubscriptionStream } from './event-stream';
 import type { FaultSwitches } from './faults';
 import { MasterCore } from './master-core';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
+import { headerValue, MAX_BODY_BYTES, readBody, respond, respondJson } from './operator/http';
+import { isOperatorPath, MasterOperatorApi, masterFlags } from './operator/master-api';
+import { LOCAL_MESOS_VERSION } from './operator/version';
 import { validateSchedulerCall } from './scheduler-call-validation';
 import { masterStateJson } from './state-json';
 
-/** The Mesos version LocalCluster answers as. */
-export const LOCAL_MESOS_VERSION = '1.12.0';
-/** Largest request body accepted, in bytes. */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+export { LOCAL_MESOS_VERSION };
+
 const SCHEDULER_PATHS = new Set(['/api/v1/scheduler', '/master/api/v1/scheduler']);
 
 /** Options of a {@link LocalMaster}. */
@@ -61,11 +62,20 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   private leaderInfo: MasterInfo | null = null;
   private leaderCore: MasterCore | undefined;
   private alive = false;
+  private readonly operator: MasterOperatorApi;
 
   /** @internal Built by LocalCluster, which owns the fault switches and the agents. */
   constructor(options: LocalMasterOptions) {
     super();
     this.options = options;
+    this.operator = new MasterOperatorApi({
+      core: () => this.leaderCore,
+      leader: () => this.leaderInfo,
+      self: () => this.info,
+      flags: () => masterFlags(options),
+      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
+      roles: options.roles,
+    });
     this.server = createServer((req, res) => {
       if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;
       this.handle(req, res).catch((err: unknown) => {
@@ -152,6 +162,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         allocationIntervalMs: this.options.allocationIntervalMs,
         offerTimeoutMs: this.options.offerTimeoutMs,
         roles: this.options.roles,
+        observer: this.operator.events,
       });
       this.leaderCore = core;
       for (const agent of this.options.agents()) core.addAgent(agent);
@@ -159,6 +170,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       this.log('%s lost leadership', this.url);
       this.leaderCore.dispose();
       this.leaderCore = undefined;
+      this.operator.leadershipLost();
     }
   }
 
@@ -180,6 +192,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     this.leaderCore?.dispose();
     this.leaderCore = undefined;
     this.leaderInfo = null;
+    this.operator.dispose();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) {
       if (abrupt) socket.destroy();
@@ -195,6 +208,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (SCHEDULER_PATHS.has(path)) return this.scheduler(req, res);
+    if (isOperatorPath(path)) return this.operator.serve(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       if (
@@ -348,34 +362,4 @@ function withPrincipal(call: scheduler.Call, principal: string): scheduler.Call 
 
 function leaderHost(leader: MasterInfo): string {
   return leader.hostname || leader.address?.hostname || leader.address?.ip || '127.0.0.1';
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function respond(res: ServerResponse, status: number, body: string): void {
-  res.statusCode = status;
-  if (body.length > 0) res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end(body);
-}
-
-function respondJson(res: ServerResponse, value: unknown): void {
-  res.statusCode = 200;
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(value));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

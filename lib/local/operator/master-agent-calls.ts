@@ -1,0 +1,161 @@
+/**
+ * The master calls that act on agents: DEACTIVATE/REACTIVATE_AGENT, DRAIN_AGENT (the agent leaves
+ * the offers, its tasks are killed, DRAINING turns DRAINED once none is left, then optionally
+ * gone), MARK_AGENT_GONE, START/STOP_MAINTENANCE (agents of machines brought down are removed
+ * and come back when the machine is up), and RESERVE/UNRESERVE_RESOURCES and CREATE/DESTROY_VOLUMES
+ * applied to an agent's total resources.
+ */
+import type { DrainConfig, MachineID, master, Offer, Resource } from '../../codec/messages';
+import { isTerminalTaskState } from '../../codec/task-states';
+import type { LocalAgent } from '../agent';
+import type { MasterCore } from '../master-core';
+import { empty, fail, type OperatorResult } from './call-result';
+import { agentOnMachine } from './maintenance';
+import { conversionOf } from './resource-conversions';
+import type { OperatorSettings } from './settings';
+
+type Result = OperatorResult<master.Response>;
+
+/** The agent side of a master's operator API. */
+export class AgentAdministration {
+  private readonly gone = new Set<string>();
+  /** Agents removed because their machine went down, to re-register when it comes up. */
+  private readonly down = new Map<string, LocalAgent>();
+
+  constructor(
+    private readonly settings: OperatorSettings,
+    /** Called before an agent is removed quietly (marked gone: no AGENT_REMOVED event). */
+    private readonly quietRemoval: (agentId: string) => void,
+  ) {}
+
+  deactivate(core: MasterCore, agentId: string): Result {
+    if (!core.agents.has(agentId)) return fail(400, `Unknown agent ${agentId}`);
+    this.settings.deactivated.add(agentId);
+    core.rescindAgentOffers(agentId);
+    return empty();
+  }
+
+  reactivate(core: MasterCore, agentId: string): Result {
+    if (!core.agents.has(agentId)) return fail(400, `Unknown agent ${agentId}`);
+    if (!this.settings.deactivated.has(agentId)) return fail(400, `Agent ${agentId} is not deactivated`);
+    if (this.settings.drains.get(agentId)?.state === 'DRAINING') {
+      return fail(400, `Agent ${agentId} is still DRAINING: it can be reactivated once DRAINED`);
+    }
+    this.settings.deactivated.delete(agentId);
+    this.settings.drains.delete(agentId);
+    core.scheduleAllocation();
+    return empty();
+  }
+
+  drain(core: MasterCore, call: master.Call.DrainAgent): Result {
+    const agentId = call.agent_id.value;
+    const record = core.agents.get(agentId);
+    if (!record) return fail(400, `Unknown agent ${agentId}`);
+    const config: DrainConfig = { mark_gone: call.mark_gone ?? false };
+    if (call.max_grace_period) {
+      const { seconds = 0, nanos = 0 } = call.max_grace_period;
+      config.max_grace_period = { nanoseconds: Number(seconds) * 1e9 + nanos };
+    }
+    this.settings.deactivated.add(agentId);
+    this.settings.drains.set(agentId, { state: 'DRAINING', config });
+    core.rescindAgentOffers(agentId);
+    const grace = config.max_grace_period;
+    for (const task of core.tasks.values()) {
+      if (task.agentId !== agentId || isTerminalTaskState(task.state)) continue;
+      const killPolicy = grace ? { grace_period: grace } : task.task.kill_policy;
+      record.agent.kill(task.frameworkId, task.task.task_id.value, killPolicy);
+    }
+    this.checkDrains(core);
+    return empty();
+  }
+
+  /** Turns DRAINING agents without live tasks DRAINED (and marks them gone when asked). */
+  checkDrains(core: MasterCore): void {
+    for (const [agentId, info] of this.settings.drains) {
+      if (info.state !== 'DRAINING') continue;
+      const busy = [...core.tasks.values()].some((task) => task.agentId === agentId);
+      if (busy) continue;
+      info.state = 'DRAINED';
+      if (info.config.mark_gone) this.markGone(core, agentId);
+    }
+  }
+
+  markGone(core: MasterCore, agentId: string): Result {
+    if (this.gone.has(agentId)) return empty();
+    const record = core.agents.get(agentId);
+    if (!record) return fail(404, `Agent '${agentId}' not found`);
+    this.gone.add(agentId);
+    this.quietRemoval(agentId);
+    core.removeAgent(agentId, 'removed');
+    // A gone agent is told to shut down: it kills everything it runs.
+    for (const frameworkId of new Set(record.agent.state().map((row) => row.framework.id?.value ?? ''))) {
+      if (frameworkId) record.agent.shutdownFramework(frameworkId);
+    }
+    return empty();
+  }
+
+  /** START_MAINTENANCE's effect on agents: those on the machines are removed until the machines are up. */
+  machinesDown(core: MasterCore, machines: MachineID[]): void {
+    for (const [agentId, record] of [...core.agents]) {
+      if (!machines.some((machine) => agentOnMachine(record.info.hostname, machine))) continue;
+      this.down.set(agentId, record.agent);
+      core.removeAgent(agentId, 'removed');
+    }
+  }
+
+  /** STOP_MAINTENANCE's effect: agents of the machines register again. */
+  machinesUp(core: MasterCore, machines: MachineID[]): void {
+    for (const [agentId, agent] of [...this.down]) {
+      if (!machines.some((machine) => agentOnMachine(agent.info.hostname, machine))) continue;
+      this.down.delete(agentId);
+      core.addAgent(agent);
+    }
+  }
+
+  /** RESERVE/UNRESERVE_RESOURCES, CREATE/DESTROY_VOLUMES: 202 once applied to the agent's resources. */
+  convert(core: MasterCore, agentId: string, operation: Offer.Operation): Result {
+    if (!core.agents.has(agentId)) return fail(400, 'No agent found with specified ID');
+    const { consumed, converted } = conversionOf(operation);
+    const invalid = validateConversion(operation, consumed, converted);
+    if (invalid) return fail(400, `Invalid ${operation.type} Operation: ${invalid}`);
+    if (!core.convertAgentResources(agentId, consumed, converted)) {
+      return fail(
+        409,
+        `Invalid ${operation.type} Operation: the agent's available resources do not contain ${JSON.stringify(consumed)}`,
+      );
+    }
+    return empty(202);
+  }
+}
+
+function validateConversion(
+  operation: Offer.Operation,
+  consumed: Resource[],
+  converted: Resource[],
+): string | undefined {
+  if (converted.length === 0) return 'no resources given';
+  switch (operation.type) {
+    case 'RESERVE':
+      for (const resource of converted) {
+        if (!resource.reservations?.length && !resource.reservation)
+          return `resource '${resource.name}' is not reserved`;
+      }
+      return undefined;
+    case 'UNRESERVE':
+      for (const resource of consumed) {
+        if (!resource.reservations?.length && !resource.reservation)
+          return `resource '${resource.name}' is not reserved`;
+      }
+      return undefined;
+    case 'CREATE':
+      for (const resource of converted) {
+        if (!resource.disk?.persistence) return `resource '${resource.name}' is not a persistent volume`;
+      }
+      return undefined;
+    default:
+      for (const resource of consumed) {
+        if (!resource.disk?.persistence) return `resource '${resource.name}' is not a persistent volume`;
+      }
+      return undefined;
+  }
+}

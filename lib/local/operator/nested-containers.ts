@@ -1,0 +1,120 @@
+/**
+ * Nested containers of an agent's operator API (LAUNCH_NESTED_CONTAINER_SESSION and what waits,
+ * attaches to or kills them): a real process in its parent's sandbox, in its own process group,
+ * whose stdout and stderr are read as they come (the pipes are always drained, so a chatty
+ * process never blocks on a full pipe) and handed at once to every attached output stream.
+ * A session's container lives as long as its connection, as in Mesos.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { agent, CommandInfo } from '../../codec/messages';
+import { createLogger } from '../../common/logger';
+import { commandEnvironment, waitStatusOf } from '../task-process';
+
+const log = createLogger('local:operator:nested');
+
+/** How many ended nested containers are remembered for WAIT. */
+const MAX_ENDED = 100;
+
+/** Receives the output of a container as ProcessIO records. */
+export type OutputListener = (io: agent.ProcessIO) => void;
+
+/** One nested container. */
+export interface NestedContainer {
+  readonly containerId: string;
+  readonly parentId: string;
+  /** The raw wait status once ended. */
+  exitStatus: number | undefined;
+  /** Settles with the wait status when the process and its output are done. */
+  readonly ended: Promise<number>;
+  readonly listeners: Set<OutputListener>;
+  kill(signal: NodeJS.Signals | number): void;
+}
+
+/** The nested containers of one agent. */
+export class NestedContainers {
+  private readonly live = new Map<string, NestedContainer>();
+  private readonly finished = new Map<string, NestedContainer>();
+
+  /** A live or recently ended nested container. */
+  get(containerId: string): NestedContainer | undefined {
+    return this.live.get(containerId) ?? this.finished.get(containerId);
+  }
+
+  /** Live nested containers (for GET_CONTAINERS). */
+  list(): NestedContainer[] {
+    return [...this.live.values()];
+  }
+
+  /** Starts `command` in `sandbox` (the parent's); `env` is the base environment. */
+  launch(
+    containerId: string,
+    parentId: string,
+    command: CommandInfo,
+    sandbox: string,
+    env: Record<string, string>,
+  ): NestedContainer {
+    const shell = command.shell !== false;
+    const value = command.value ?? '';
+    const child: ChildProcess = spawn(
+      shell ? '/bin/sh' : value,
+      shell ? ['-c', value] : (command.arguments ?? []).slice(1),
+      {
+        cwd: sandbox,
+        env: { ...env, ...commandEnvironment(command), MESOS_SANDBOX: sandbox },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const listeners = new Set<OutputListener>();
+    const forward = (type: agent.ProcessIO.Data.Type) => (chunk: Buffer) => {
+      const io: agent.ProcessIO = { type: 'DATA', data: { type, data: chunk } };
+      for (const listener of listeners) listener(io);
+    };
+    child.stdout?.on('data', forward('STDOUT'));
+    child.stderr?.on('data', forward('STDERR'));
+    let resolveEnded: (status: number) => void = () => undefined;
+    const ended = new Promise<number>((resolve) => {
+      resolveEnded = resolve;
+    });
+    const container: NestedContainer = {
+      containerId,
+      parentId,
+      exitStatus: undefined,
+      ended,
+      listeners,
+      kill: (signal) => {
+        if (container.exitStatus !== undefined || child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          child.kill(signal as NodeJS.Signals);
+        }
+      },
+    };
+    const finish = (status: number) => {
+      if (container.exitStatus !== undefined) return;
+      container.exitStatus = status;
+      this.live.delete(containerId);
+      this.finished.set(containerId, container);
+      for (const id of this.finished.keys()) {
+        if (this.finished.size <= MAX_ENDED) break;
+        this.finished.delete(id);
+      }
+      log('nested container %s ended (%d)', containerId, status);
+      resolveEnded(status);
+    };
+    // 'close' comes after the exit and the end of both pipes: every byte has been forwarded.
+    child.once('close', (code, signal) => finish(waitStatusOf(code, signal)));
+    child.once('error', (err) => {
+      forward('STDERR')(Buffer.from(`Failed to launch nested container: ${err.message}\n`));
+      finish(waitStatusOf(127, null));
+    });
+    this.live.set(containerId, container);
+    return container;
+  }
+
+  /** Kills every live nested container (the agent is stopping). */
+  killAll(): void {
+    for (const container of this.live.values()) container.kill('SIGKILL');
+  }
+}
