@@ -24,7 +24,7 @@ import {
   WRITER_MAP_FIELDS,
 } from './json-converters';
 import { type FieldInfo, getMessageInfo, type MessageInfo, type ScalarType, type ValueKind } from './reflect';
-import { enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
+import { adoptGenerated, enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
 import { decodeState, fillDefault } from './shared';
 import type { Canonical } from './validate';
 
@@ -180,8 +180,7 @@ let generated: Map<string, JsonConverter> | undefined;
 /** The generated converters whose shape still matches the schema, by type name (built once). */
 function generatedConverters(): Map<string, JsonConverter> {
   if (generated) return generated;
-  const byName = new Map<string, JsonConverter>();
-  generated = byName;
+  generated = new Map();
   const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
   const enumFields = enumsAt(ENUM_FIELDS, infos, fresh);
   const scalars: Record<string, JsonConverter> = {};
@@ -207,14 +206,16 @@ function generatedConverters(): Map<string, JsonConverter> {
       return error;
     },
   };
-  const made = createJsonConverters(runtime);
-  TYPES.forEach((name, t) => {
-    const info = infos[t];
-    if (fresh[t]) byName.set(name, made[t] as JsonConverter);
-    // A stale type's slot goes to the reflective converter (generated callers reach it there).
-    converters[t] = fresh[t] ? (made[t] as JsonConverter) : info ? (v) => reflectiveDecoder(info)(v) : () => undefined;
-  });
-  return byName;
+  // A stale type's slot goes to the reflective converter (generated callers reach it there).
+  generated = adoptGenerated(
+    TYPES,
+    createJsonConverters(runtime),
+    { infos, fresh },
+    converters,
+    (info) => (v) => reflectiveDecoder(info)(v),
+    () => undefined,
+  );
+  return generated;
 }
 
 interface CompiledJson {
@@ -365,8 +366,7 @@ let writers: Map<string, JsonWriter> | undefined;
 /** The generated JSON writers whose type's shape still matches the schema, by type name (built once). */
 function generatedWriters(): Map<string, JsonWriter> {
   if (writers) return writers;
-  const byName = new Map<string, JsonWriter>();
-  writers = byName;
+  writers = new Map();
   const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
   const table: JsonWriter[] = [];
   const made = createJsonWriters({
@@ -377,12 +377,15 @@ function generatedWriters(): Map<string, JsonWriter> {
     bytes: (value) => (value as Buffer).toString('base64'),
     double: (value) => jsonScalar('double', value),
   });
-  TYPES.forEach((name, t) => {
-    const info = infos[t];
-    if (fresh[t]) byName.set(name, made[t] as JsonWriter);
-    table[t] = fresh[t] ? (made[t] as JsonWriter) : info ? (m) => reflectiveJsonObject(info, m) : () => ({});
-  });
-  return byName;
+  writers = adoptGenerated(
+    TYPES,
+    made,
+    { infos, fresh },
+    table,
+    (info) => (m) => reflectiveJsonObject(info, m),
+    () => ({}),
+  );
+  return writers;
 }
 
 /**

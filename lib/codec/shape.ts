@@ -79,3 +79,27 @@ export function enumsAt(
     field?.value.kind === 'enum' ? field.value.enumInfo : undefined,
   );
 }
+
+/**
+ * Puts generated functions to use: fills `table` (what generated code calls for nested types) with
+ * the generated function of each fresh type and `fallback(info)` for a stale one, and returns the
+ * fresh ones by type name.
+ */
+export function adoptGenerated<F>(
+  types: readonly string[],
+  made: readonly F[],
+  generated: { infos: ReadonlyArray<MessageInfo | undefined>; fresh: readonly boolean[] },
+  table: F[],
+  fallback: (info: MessageInfo) => F,
+  absent: F,
+): Map<string, F> {
+  const byName = new Map<string, F>();
+  types.forEach((name, t) => {
+    const info = generated.infos[t];
+    if (generated.fresh[t]) {
+      byName.set(name, made[t] as F);
+      table[t] = made[t] as F;
+    } else table[t] = info ? fallback(info) : absent;
+  });
+  return byName;
+}

@@ -14,7 +14,7 @@ import {
 } from './json-converters';
 import type { EnumInfo, FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
 import { getMessageInfo, joinPath } from './reflect';
-import { enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
+import { adoptGenerated, enumsAt, fieldsAt, freshTypes, SCALAR_TYPES } from './shape';
 
 /** A canonical message: only fields that are set, each already checked. */
 export type Canonical = Record<string, unknown>;
@@ -185,8 +185,7 @@ let generated: Map<string, Canonicalizer> | undefined;
 /** The generated canonicalizers whose type's shape still matches the schema, by type name (built once). */
 function generatedCanonicalizers(): Map<string, Canonicalizer> {
   if (generated) return generated;
-  const byName = new Map<string, Canonicalizer>();
-  generated = byName;
+  generated = new Map();
   const { infos, fresh } = freshTypes(TYPES, SHAPES, getMessageInfo);
   const enums = enumsAt(CANONICAL_ENUM_FIELDS, infos, fresh);
   const scalars: Record<string, (value: unknown) => unknown> = {};
@@ -220,17 +219,15 @@ function generatedCanonicalizers(): Map<string, Canonicalizer> {
       checkElements(value, (item, i) => canonicalizeItem(item, missing, `${prefix}[${i}].`)),
     values: (value, check) => checkElements(value, check),
   };
-  const made = createCanonicalizers(runtime);
-  TYPES.forEach((name, t) => {
-    const info = infos[t];
-    if (fresh[t]) byName.set(name, made[t] as Canonicalizer);
-    canonicalizers[t] = fresh[t]
-      ? (made[t] as Canonicalizer)
-      : info
-        ? (message, missing, prefix) => canonicalizeMessage(info, message, missing, prefix)
-        : () => ({});
-  });
-  return byName;
+  generated = adoptGenerated(
+    TYPES,
+    createCanonicalizers(runtime),
+    { infos, fresh },
+    canonicalizers,
+    (info) => (message, missing, prefix) => canonicalizeMessage(info, message, missing, prefix),
+    () => ({}),
+  );
+  return generated;
 }
 
 /** The canonicalizer of a type: the generated one when fresh, else the reflective one. */
