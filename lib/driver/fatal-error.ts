@@ -35,11 +35,10 @@ export class FatalErrorReporter {
    */
   async report(message: string, callback: (() => unknown) | undefined, handledElsewhere: boolean): Promise<void> {
     if (callback === undefined) {
-      if (handledElsewhere || !this.writeUnhandled || this.written) return;
-      this.written = true;
-      this.write(
-        `${this.driverName}: aborted by a fatal error (no error callback to report it): ${message}\n` +
-          "  (an `error` callback or an 'error' listener handles it; option reportUnhandledErrors: false silences this line)\n",
+      this.writeOnce(
+        `aborted by a fatal error (no error callback to report it): ${message}`,
+        "an `error` callback or an 'error' listener handles it",
+        handledElsewhere,
       );
       return;
     }
@@ -48,5 +47,22 @@ export class FatalErrorReporter {
     } catch (error) {
       this.log('the error callback threw: %s', error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
+  }
+
+  /**
+   * A callback that threw aborts the driver without calling `error` (libmesos would have crashed
+   * the process): the failure is written to stderr unless an 'error' listener handles it, so a
+   * port that exits on run()'s status never ends in silence.
+   */
+  reportCallbackFailure(message: string, handledElsewhere: boolean): void {
+    this.writeOnce(`aborted because ${message}`, "an 'error' listener handles it", handledElsewhere);
+  }
+
+  private writeOnce(what: string, handledBy: string, handledElsewhere: boolean): void {
+    if (handledElsewhere || !this.writeUnhandled || this.written) return;
+    this.written = true;
+    this.write(
+      `${this.driverName}: ${what}\n` + `  (${handledBy}; option reportUnhandledErrors: false silences this line)\n`,
+    );
   }
 }

@@ -1113,6 +1113,10 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     });
     this.abortNow(fatal);
     this.emit('error', fatal);
+    this.fatalReporter.reportCallbackFailure(
+      `a scheduler callback threw: ${err.stack ?? err.message}`,
+      this.listenerCount('error') > 0,
+    );
   }
 
   /** libmesos's error path: abort first, then report, then the `error` callback (join() waits for it). */

@@ -231,6 +231,21 @@ describe('MesosSchedulerDriver: fatal errors are seen before join() settles', ()
     expect(await driver.run()).to.equal(Status.DRIVER_ABORTED);
   });
 
+  it('a callback that throws aborts without calling error, and is written to stderr unless an error listener handles it', async () => {
+    const lines: string[] = [];
+    const reporter = new FatalErrorReporter('D', true, createLogger('test'), (text) => lines.push(text));
+    reporter.reportCallbackFailure('a scheduler callback threw: Error: boom', true);
+    expect(lines).to.have.length(0);
+    reporter.reportCallbackFailure('a scheduler callback threw: Error: boom', false);
+    reporter.reportCallbackFailure('a scheduler callback threw: Error: again', false);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^D: aborted because a scheduler callback threw: Error: boom\n/);
+
+    const off = new FatalErrorReporter('D', false, createLogger('test'), (text) => lines.push(text));
+    off.reportCallbackFailure('a scheduler callback threw: x', false);
+    expect(lines).to.have.length(1);
+  });
+
   it('checks reportUnhandledErrors with the other options', () => {
     expect(
       () =>
