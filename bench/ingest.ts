@@ -7,9 +7,20 @@
  * last event delivered and the last acknowledgement received by the server.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BenchChild } from './lib/bench-child';
 import { EventStreamServer, type StreamReport } from './lib/event-stream-server';
 import type { ContenderArgument, ContenderKind, ContenderResult } from './lib/ingest-contender';
+import {
+  breakdown,
+  CATEGORIES,
+  type Category,
+  hotFunctions,
+  type ProfileWindow,
+  readProfile,
+} from './lib/profile-breakdown';
 import { type BenchResult, median } from './lib/results';
 import type { Row } from './lib/table';
 
@@ -24,6 +35,9 @@ const CONTENDERS: ContenderKind[] = ['null', 'baseline', 'baseline-protobuf', 'd
 const RECHUNK_BYTES = 16 * 1024;
 const RECHUNK_CONTENDERS: ContenderKind[] = ['driver-json', 'driver-protobuf', 'peer'];
 const ACKNOWLEDGES: ReadonlySet<ContenderKind> = new Set(['driver-json', 'driver-protobuf', 'peer']);
+/** One extra run of each driver contender under the CPU profiler (BENCH_INGEST_PROFILE=0 skips it). */
+const PROFILE = process.env.BENCH_INGEST_PROFILE !== '0';
+const PROFILED: ContenderKind[] = ['driver-json', 'driver-protobuf'];
 
 /** One measured run of one contender. */
 interface Measurement {
@@ -63,7 +77,41 @@ async function settleAcks(server: EventStreamServer, expected: number): Promise<
   }
 }
 
-async function measure(server: EventStreamServer, kind: ContenderKind): Promise<Measurement> {
+/** Where a profiled run's time went, with the run's own rate (the profiler slows it down). */
+interface Profiled {
+  kind: ContenderKind;
+  eventsPerSecond: number;
+  shares: Record<Category, number>;
+  hot: Array<{ name: string; share: number }>;
+}
+
+/** One more run of `kind` under `--cpu-prof`; the breakdown covers SUBSCRIBED to the last event. */
+async function profile(server: EventStreamServer, kind: ContenderKind): Promise<Profiled | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-profile-'));
+  try {
+    let window: ProfileWindow | undefined;
+    const m = await measure(server, kind, ['--cpu-prof', '--cpu-prof-dir', dir], (result) => {
+      window = { fromUs: result.subscribedUs, toUs: result.lastEventUs };
+    });
+    const cpu = readProfile(dir);
+    if (!cpu || !window) return undefined;
+    return {
+      kind,
+      eventsPerSecond: m.eventsPerSecond,
+      shares: breakdown(cpu, window),
+      hot: hotFunctions(cpu, 8, window),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  server: EventStreamServer,
+  kind: ContenderKind,
+  nodeArgs: readonly string[] = [],
+  onResult?: (result: ContenderResult) => void,
+): Promise<Measurement> {
   server.resetCounters();
   let stream: StreamReport | undefined;
   server.onStreamDone = (report) => {
@@ -76,9 +124,10 @@ async function measure(server: EventStreamServer, kind: ContenderKind): Promise<
     offersPerEvent: OFFERS_PER_EVENT,
     idleMs: IDLE_MS,
   };
-  const child = BenchChild.start('bench/lib/ingest-contender.ts', argument);
+  const child = BenchChild.start('bench/lib/ingest-contender.ts', argument, nodeArgs);
   try {
     const result = await child.next<ContenderResult>(110_000);
+    onResult?.(result);
     const expectedAcks = ACKNOWLEDGES.has(kind) ? result.updateEvents : 0;
     const acknowledged = expectedAcks > 0 ? await settleAcks(server, expectedAcks) : 0;
     const end = Math.max(result.lastEventAt, acknowledged > 0 ? server.calls.lastCallAt : 0);
@@ -122,6 +171,7 @@ export async function run(): Promise<BenchResult> {
   });
   const runs = new Map<ContenderKind, Measurement[]>(CONTENDERS.map((k) => [k, []]));
   const rechunked = new Map<ContenderKind, Measurement>();
+  const profiles: Profiled[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no contender always runs first (or right after the heaviest one).
@@ -143,6 +193,13 @@ export async function run(): Promise<BenchResult> {
       process.stderr.write(
         `  re-chunked ${kind.padEnd(16)} ${Math.round(m.eventsPerSecond).toString().padStart(7)} events/s  lost ${m.lost}\n`,
       );
+    }
+    server.configure({ rechunkBytes: undefined });
+    if (PROFILE) {
+      for (const kind of PROFILED) {
+        const p = await profile(server, kind);
+        if (p) profiles.push(p);
+      }
     }
   } finally {
     server.configure({ rechunkBytes: undefined });
@@ -217,6 +274,12 @@ export async function run(): Promise<BenchResult> {
     figures[`${key}RechunkedLost`] = m.lost;
     figures[`${key}RechunkedDamaged`] = m.damaged;
   }
+  for (const p of profiles) {
+    for (const c of CATEGORIES) {
+      figures[`${p.kind.replace(/-(\w)/g, (_, x: string) => x.toUpperCase())}Time${c[0]?.toUpperCase()}${c.slice(1)}`] =
+        Math.round(p.shares[c] * 1000) / 1000;
+    }
+  }
   const baseline = summary('baseline');
   const protobufFloor = summary('baseline-protobuf');
   const json = summary('driver-json');
@@ -237,7 +300,7 @@ export async function run(): Promise<BenchResult> {
 
   const verdict = (met: boolean) => (met ? 'MET' : 'MISSED');
   const notes = [
-    `Stream: ${EVENTS} events per run after SUBSCRIBED (OFFERS with ${OFFERS_PER_EVENT} offers, then ${UPDATES_PER_OFFERS} UPDATE with a uuid, alternating), one RecordIO record per HTTP chunk; ${ROUNDS} rounds, medians shown; each contender in its own process, the server in the parent.`,
+    `Stream (issue 14's, and the mix this benchmark already used): ${EVENTS} events per run after SUBSCRIBED (OFFERS with ${OFFERS_PER_EVENT} offers, then ${UPDATES_PER_OFFERS} UPDATE with a uuid, alternating), one RecordIO record per HTTP chunk as Mesos writes them, every update acknowledged by the driver and the peer; the second mix is the same events re-chunked into ${RECHUNK_BYTES / 1024} KiB HTTP chunks. ${ROUNDS} rounds, medians shown; each contender in its own process, the server in the parent.`,
     'Window (events/s, MB/s): SUBSCRIBED delivered -> last event delivered, or the last ACKNOWLEDGE received by the server if later; "to callbacks" ends at the last event delivered. Lost = sent - delivered intact (offer count, ids, resources, uuid checked).',
     `Target JSON ingest >= 70% of the JSON floor: ${verdict(figures.jsonVsBaseline >= 0.7)} (${Math.round(figures.jsonVsBaseline * 100)}%; the floor does no acknowledging, the driver sends ${json.expectedAcks} ACKNOWLEDGE calls).`,
     `Target protobuf ingest >= 70% of the protobufjs floor: ${verdict(figures.protobufVsProtobufFloor >= 0.7)} (${Math.round(figures.protobufVsProtobufFloor * 100)}%).`,
@@ -256,5 +319,18 @@ export async function run(): Promise<BenchResult> {
   if (peer.firstErrors.length > 0) notes.push(`Peer errors (first): ${peer.firstErrors.join(' | ')}`);
   const driverErrors = [...json.firstErrors, ...protobuf.firstErrors];
   if (driverErrors.length > 0) notes.push(`Driver errors (first): ${driverErrors.join(' | ')}`);
+  if (profiles.length > 0) {
+    notes.push(
+      'Where the time went, one extra run of each under `node --cpu-prof` (slower than the measured runs), samples between SUBSCRIBED and the last event: read = sockets, HTTP, streams and RecordIO framing; decode = JSON.parse or protobuf wire reading (the library decodes protobuf straight into the final objects, so its conversion is counted here); conversion = parsed JSON to typed messages; dispatch = the driver handling events and running the callbacks; acknowledgement = building, encoding, sending and answering the ACKNOWLEDGE calls; gc; idle = waiting for bytes; other = timers, microtasks, the rest.',
+    );
+    for (const p of profiles) {
+      notes.push(
+        `${labels[p.kind]} (profiled at ${Math.round(p.eventsPerSecond)} events/s): ${CATEGORIES.map((c) => `${c} ${Math.round(p.shares[c] * 100)}%`).join(', ')}; hottest: ${p.hot
+          .slice(0, 5)
+          .map((h) => `${h.name.trim()} ${Math.round(h.share * 100)}%`)
+          .join(', ')}.`,
+      );
+    }
+  }
   return { name: 'ingest', rows, figures, notes };
 }
