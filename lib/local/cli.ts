@@ -19,7 +19,7 @@ function print(line: string): void {
 
 async function serve(options: CliOptions): Promise<void> {
   if (options.cluster.workDir) mkdirSync(options.cluster.workDir, { recursive: true });
-  const cluster = await LocalCluster.start(options.cluster);
+  const cluster = await LocalCluster.start({ ...options.cluster, statusPage: { controls: options.control.enabled } });
   let control: LocalControlServer | undefined;
   try {
     if (options.control.enabled) {
@@ -32,6 +32,7 @@ async function serve(options: CliOptions): Promise<void> {
   }
   print(`master at ${cluster.masterUrl}`);
   print(`master string ${cluster.masterString}`);
+  print(`status page at ${cluster.masterUrl}/ (open it in a browser; loopback only)`);
   if (options.cluster.credentials)
     print(`frameworks must authenticate (${options.cluster.credentials.length} principal(s))`);
   print(

@@ -74,7 +74,9 @@ describe('LocalCluster status page (server side)', function () {
     const page = await get(cluster.masterUrl, '/');
     expect(page.status).to.equal(200);
     expect(page.headers['content-type']).to.match(/^text\/html/);
-    expect(page.headers['content-security-policy']).to.include("script-src 'self'").and.include("frame-ancestors 'none'");
+    expect(page.headers['content-security-policy'])
+      .to.include("script-src 'self'")
+      .and.include("frame-ancestors 'none'");
     expect(page.headers['x-frame-options']).to.equal('DENY');
     expect(page.headers['cache-control']).to.equal('no-store');
     expect(tokenOf(page.text)).to.have.length.greaterThan(30);

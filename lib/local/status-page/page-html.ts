@@ -68,6 +68,7 @@ h3 { font-size: 14px; margin: 12px 0 6px; }
 .facts dd { margin: 0; font-weight: 600; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
 input, select, button { font: inherit; color: inherit; }
+input.narrow { width: 7em; }
 input, select { padding: 3px 6px; border: 1px solid #767676; border-radius: 4px; background: var(--bg); }
 button { padding: 3px 10px; border: 1px solid #767676; border-radius: 4px; background: var(--bg); cursor: pointer; }
 button:hover { background: var(--panel); }

@@ -327,7 +327,7 @@ function simulatorSection() {
   var agentSelect = h('select', { id: 'sim-agent', 'aria-label': 'Agent' });
   var frameworkSelect = h('select', { id: 'sim-framework', 'aria-label': 'Framework' });
   var latency = h('input', { id: 'sim-latency', type: 'number', min: '0', step: '50', value: '0',
-    'aria-label': 'Latency in milliseconds', style: 'width: 7em' });
+    'aria-label': 'Latency in milliseconds', class: 'narrow' });
   return h('section', { class: 'sim', 'aria-labelledby': 'sim-h' }, [
     h('h2', { id: 'sim-h', text: 'Simulator controls' }),
     h('p', { class: 'note', text: 'These inject faults into this simulated cluster (LocalCluster); a real Mesos ' +
@@ -413,6 +413,7 @@ Table.prototype.render = function () {
   }
   this.heads.forEach(function (th, i) {
     th.setAttribute('aria-sort', i === sort.index ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none');
+    th.firstChild.textContent = columns[i].label + (i === sort.index ? (sort.dir > 0 ? ' ▲' : ' ▼') : '');
   });
   var pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   this.page = Math.min(Math.max(0, this.page), pages - 1);
