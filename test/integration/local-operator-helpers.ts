@@ -32,6 +32,7 @@ export function runFramework(
   });
   const scheduler: Scheduler = {
     registered: (_driver, id) => resolveId(id.value),
+    error: () => undefined,
     resourceOffers: (driver, offers: Offer[]) => {
       for (const offer of offers) {
         if (pending.length === 0) {

@@ -15,7 +15,7 @@ describe('LocalCluster operator API: status codes in order', function () {
   this.timeout(10_000);
   let cluster: LocalCluster;
   before(async () => {
-    cluster = await LocalCluster.start({ masters: 2, taskMode: 'simulated' });
+    cluster = await LocalCluster.start({ log: false, masters: 2, taskMode: 'simulated' });
   });
   after(async () => {
     await cluster.stop();
@@ -81,7 +81,7 @@ describe('LocalCluster operator API: status codes in order', function () {
   });
 
   it('503 without a leader', async () => {
-    const solo = await LocalCluster.start({ taskMode: 'simulated' });
+    const solo = await LocalCluster.start({ log: false, taskMode: 'simulated' });
     try {
       const master = solo.masters[0];
       master?.setLeader(null);

@@ -40,7 +40,12 @@ export class AgentRoutes {
   private readonly api: AgentOperatorApi;
   private sandboxFiles: SandboxFiles | undefined;
 
-  constructor(view: () => AgentRoutesView) {
+  constructor(live: () => AgentRoutesView) {
+    // The agent hands out iterators: one view is read several times, so it is copied first.
+    const view = () => {
+      const current = live();
+      return { ...current, frameworks: [...current.frameworks], tasks: [...current.tasks] };
+    };
     this.view = view;
     const startedAt = Date.now();
     this.api = new AgentOperatorApi(view, this.nested, {
