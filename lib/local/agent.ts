@@ -37,6 +37,7 @@ import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { AgentRoutes } from './operator/agent-routes';
 import { addResources } from './resources';
+import { GROUP_MEMBER_KILL, TaskGroups } from './task-group';
 import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess } from './task-process';
 
 const log = createLogger('local:agent');
@@ -199,6 +200,7 @@ export class LocalAgent {
   private recoveryTimer: NodeJS.Timeout | undefined;
   private readonly processes = new Set<SandboxedProcess>();
   private readonly launcher: AgentLaunchSupport;
+  private readonly groups = new TaskGroups((key) => this.killCommandTask(this.tasks.get(key), GROUP_MEMBER_KILL));
   /** `/state`, `/files/*` and the operator API (`/api/v1`). */
   private readonly routes = new AgentRoutes(() => this.routesView());
 
@@ -319,6 +321,7 @@ export class LocalAgent {
 
   private launchGroup(record: FrameworkRecord, executorInfo: ExecutorInfo, tasks: TaskInfo[]): void {
     const fresh = tasks.filter((t) => !this.tasks.has(taskKey(record.id, t.task_id.value)));
+    if (!executorInfo.command?.value) this.groups.add(fresh.map((t) => taskKey(record.id, t.task_id.value)));
     if (this.options.taskMode === 'simulated') {
       for (const task of fresh) this.launchSimulated(record, task, executorInfo.executor_id.value);
     } else if (executorInfo.command?.value) {
@@ -394,11 +397,13 @@ export class LocalAgent {
       log('ignoring update %s of task %s: framework %s is gone', status.state, status.task_id.value, frameworkId);
       return false;
     }
-    const task = this.tasks.get(taskKey(frameworkId, status.task_id.value));
+    const key = taskKey(frameworkId, status.task_id.value);
+    const task = this.tasks.get(key);
     if (task) {
       task.state = status.state;
       if (isTerminalTaskState(status.state)) this.clearTaskTimers(task);
     }
+    this.groups.updated(key, status.state); // kills the rest of a group after this update went out
     return this.updates.update(frameworkId, status);
   }
 
@@ -421,14 +426,9 @@ export class LocalAgent {
 
   private launchSimulated(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
     const record = this.addTask(framework.id, task, executorId, 'simulated');
-    const running = setTimeout(() => this.sendUpdate(record, 'TASK_RUNNING'), 0);
-    const finished = setTimeout(
-      () => this.sendUpdate(record, 'TASK_FINISHED', { message: 'Simulated task finished' }),
-      this.options.simulatedTaskMs,
-    );
-    running.unref();
-    finished.unref();
-    record.timers.push(running, finished);
+    const finish = () => this.sendUpdate(record, 'TASK_FINISHED', { message: 'Simulated task finished' });
+    const running = setTimeout(() => this.sendUpdate(record, 'TASK_RUNNING'), 0).unref();
+    record.timers.push(running, setTimeout(finish, this.options.simulatedTaskMs).unref());
   }
 
   private baseEnvironment(): Record<string, string> {
@@ -519,7 +519,8 @@ export class LocalAgent {
     // executors frameworks give, never for the command executors it makes for command tasks.
   }
 
-  private killCommandTask(record: TaskRecord, killPolicy: KillPolicy | undefined): void {
+  private killCommandTask(record: TaskRecord | undefined, killPolicy: KillPolicy | undefined): void {
+    if (!record) return;
     const framework = this.frameworks.get(record.frameworkId);
     const graceMs = killGraceMs(killPolicy, record.task.kill_policy, this.options.killGracePeriodMs);
     record.escalation?.kill(graceMs); // a repeated kill may only shorten the grace period
@@ -756,7 +757,7 @@ export class LocalAgent {
     const task = this.tasks.get(taskKey(frameworkId, taskId));
     if (!task) {
       // Mesos: no executor runs this task, so it is reported lost (dropped for partition-aware frameworks).
-      const status: TaskStatus = {
+      this.takeUpdate(frameworkId, {
         task_id: { value: taskId },
         state: hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',
         source: 'SOURCE_AGENT',
@@ -765,8 +766,7 @@ export class LocalAgent {
         agent_id: { value: this.options.id },
         timestamp: nowSeconds(),
         uuid: newUuid(),
-      };
-      this.takeUpdate(frameworkId, status);
+      });
       return;
     }
     if (isTerminalTaskState(task.state)) return;
@@ -860,6 +860,7 @@ export class LocalAgent {
     const record = this.tasks.get(key);
     if (!record) return;
     this.tasks.delete(key);
+    this.groups.forget(key);
     const left = (this.taskCounts.get(record.frameworkId) ?? 1) - 1;
     if (left > 0) this.taskCounts.set(record.frameworkId, left);
     else this.taskCounts.delete(record.frameworkId);
@@ -867,8 +868,7 @@ export class LocalAgent {
 
   private maybeRemoveFramework(frameworkId: string): void {
     const framework = this.frameworks.get(frameworkId);
-    if (!framework || framework.executors.size > 0) return;
-    if ((this.taskCounts.get(frameworkId) ?? 0) > 0) return;
+    if (!framework || framework.executors.size > 0 || (this.taskCounts.get(frameworkId) ?? 0) > 0) return;
     this.frameworks.delete(frameworkId);
     this.updates.dropFramework(frameworkId);
   }
