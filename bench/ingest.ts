@@ -289,6 +289,9 @@ export async function run(): Promise<BenchResult> {
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   figures.jsonVsBaseline = ratio(json.eventsPerSecond, baseline.eventsPerSecond);
   figures.protobufVsProtobufFloor = ratio(protobuf.eventsPerSecond, protobufFloor.eventsPerSecond);
+  figures.jsonCallbacksVsBaseline = ratio(json.deliveryEventsPerSecond, baseline.eventsPerSecond);
+  figures.protobufCallbacksVsProtobufFloor = ratio(protobuf.deliveryEventsPerSecond, protobufFloor.eventsPerSecond);
+  figures.baselineVsPeer = ratio(baseline.eventsPerSecond, peer.eventsPerSecond);
   figures.jsonRssVsFloor = ratio(json.peakRssBytes, baseline.peakRssBytes);
   figures.protobufRssVsFloor = ratio(protobuf.peakRssBytes, protobufFloor.peakRssBytes);
   figures.protobufVsJson = ratio(protobuf.eventsPerSecond, json.eventsPerSecond);
@@ -302,9 +305,9 @@ export async function run(): Promise<BenchResult> {
   const notes = [
     `Stream (issue 14's, and the mix this benchmark already used): ${EVENTS} events per run after SUBSCRIBED (OFFERS with ${OFFERS_PER_EVENT} offers, then ${UPDATES_PER_OFFERS} UPDATE with a uuid, alternating), one RecordIO record per HTTP chunk as Mesos writes them, every update acknowledged by the driver and the peer; the second mix is the same events re-chunked into ${RECHUNK_BYTES / 1024} KiB HTTP chunks. ${ROUNDS} rounds, medians shown; each contender in its own process, the server in the parent.`,
     'Window (events/s, MB/s): SUBSCRIBED delivered -> last event delivered, or the last ACKNOWLEDGE received by the server if later; "to callbacks" ends at the last event delivered. Lost = sent - delivered intact (offer count, ids, resources, uuid checked).',
-    `Target JSON ingest >= 70% of the JSON floor: ${verdict(figures.jsonVsBaseline >= 0.7)} (${Math.round(figures.jsonVsBaseline * 100)}%; the floor does no acknowledging, the driver sends ${json.expectedAcks} ACKNOWLEDGE calls).`,
-    `Target protobuf ingest >= 70% of the protobufjs floor: ${verdict(figures.protobufVsProtobufFloor >= 0.7)} (${Math.round(figures.protobufVsProtobufFloor * 100)}%).`,
-    `Target >= 1.5x the peer's events/s on JSON, zero events lost: ${verdict(figures.jsonVsPeer >= 1.5 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
+    `Target JSON ingest >= 70% of the JSON floor: ${verdict(figures.jsonVsBaseline >= 0.7)} (${Math.round(figures.jsonVsBaseline * 100)}% counting until the last acknowledgement was answered, ${Math.round(figures.jsonCallbacksVsBaseline * 100)}% to the callbacks; the floor does no acknowledging, the driver sends ${json.expectedAcks} ACKNOWLEDGE calls).`,
+    `Target protobuf ingest >= 70% of the protobufjs floor: ${verdict(figures.protobufVsProtobufFloor >= 0.7)} (${Math.round(figures.protobufVsProtobufFloor * 100)}% until the last acknowledgement, ${Math.round(figures.protobufCallbacksVsProtobufFloor * 100)}% to the callbacks).`,
+    `Target >= 1.5x the peer's events/s on JSON, zero events lost: ${verdict(figures.jsonVsPeer >= 1.5 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; the JSON floor itself, which acknowledges nothing, is x${figures.baselineVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
     `Target peak RSS <= 1.5x the floor's: ${verdict(figures.jsonRssVsFloor <= 1.5 && figures.protobufRssVsFloor <= 1.5)} (JSON x${figures.jsonRssVsFloor} of the JSON floor's, protobuf x${figures.protobufRssVsFloor} of the protobufjs floor's; medians of each process's kernel high-water mark).`,
     `JSON floor reaches ${Math.round(figures.baselineVsCeiling * 100)}% of the server ceiling (near 100% would mean the baseline is bounded by the server, not by parsing).`,
   ];
