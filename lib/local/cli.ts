@@ -33,6 +33,8 @@ async function serve(options: CliOptions): Promise<void> {
   print(`master at ${cluster.masterUrl}`);
   print(`master string ${cluster.masterString}`);
   print(`status page at ${cluster.masterUrl}/ (open it in a browser; loopback only)`);
+  const agentApis = cluster.agents.map((agent) => `${agent.url}/api/v1`).join(' ');
+  print(`operator API at ${cluster.masterUrl}/api/v1; agents ${agentApis} (and /files/browse|read|download)`);
   if (options.cluster.credentials)
     print(`frameworks must authenticate (${options.cluster.credentials.length} principal(s))`);
   print(

@@ -3,7 +3,6 @@ import type { Offer, TaskInfo, TaskStatus } from '../../lib/codec/messages';
 import { isTerminalTaskState } from '../../lib/codec/task-states';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import type { Scheduler } from '../../lib/driver/scheduler-types';
-import type { LocalCluster } from '../../lib/local/cluster';
 import { parseResources } from '../../lib/local/resources';
 
 /** A running test framework. */
