@@ -18,7 +18,7 @@ export interface TestFramework {
 
 /** Starts a framework that launches one command task per entry of `commands` (task id -> shell command) on the first offers. */
 export function runFramework(
-  cluster: LocalCluster,
+  cluster: { masterString: string },
   commands: Record<string, string>,
   name = 'operator-test',
 ): TestFramework {
