@@ -209,9 +209,12 @@ function putTask(task) {
   S.tasks.set(key, { t: task, addedAt: old ? old.addedAt : Date.now() / 1000 });
 }
 
+// A fresh snapshot replaces everything, but keeps what only the page knew: agents seen leaving,
+// and status history a new leader (which learns tasks from agents) no longer has.
 function resync(state) {
   var gone = [];
   S.agents.forEach(function (rec, id) { if (rec.gone) gone.push([id, rec]); });
+  var before = S.tasks;
   S.frameworks = new Map();
   S.agents = new Map(gone);
   S.tasks = new Map();
@@ -225,6 +228,16 @@ function resync(state) {
   });
   var tasks = state.get_tasks || {};
   ['completed_tasks', 'unreachable_tasks', 'tasks'].forEach(function (k) { (tasks[k] || []).forEach(putTask); });
+  S.tasks.forEach(function (rec, key) {
+    var old = before.get(key);
+    if (!old) return;
+    var merged = (old.t.statuses || []).slice();
+    (rec.t.statuses || []).forEach(function (s) {
+      if (!merged.some(function (k) { return k.state === s.state && k.timestamp === s.timestamp; })) merged.push(s);
+    });
+    rec.t.statuses = merged;
+    rec.addedAt = old.addedAt;
+  });
 }
 
 function onEvent(event) {
