@@ -6,7 +6,8 @@
  * lowest dominant share of cpus/mem/disk; ties go to the one offered least recently, so equal
  * frameworks alternate (round-robin). Like Mesos, one framework gets all of an agent's free
  * resources in a round; refusal filters hide an agent from a framework until they expire, unless
- * the agent now has resources beyond what was refused.
+ * the agent now has resources beyond what was refused. A framework's offer constraints hide the
+ * agents they exclude from the constrained role.
  */
 import type { Resource } from '../codec/messages';
 import { scalarTotal, usableByRole } from './allocation-info';
@@ -34,6 +35,8 @@ export interface AllocatorFramework {
   suppressedRoles: ReadonlySet<string>;
   /** Resources the framework holds (tasks, executors, offers), for its dominant share. */
   allocated: Resource[];
+  /** The framework's offer constraints (agents they exclude get no offers for the role). */
+  offerFilter?: { excludes(role: string, agentId: string): boolean };
 }
 
 /** One offer to make. */
@@ -158,7 +161,7 @@ export class Allocator {
       const candidates: Array<{ framework: AllocatorFramework; role: string; resources: Resource[] }> = [];
       for (const framework of frameworks) {
         for (const role of framework.roles) {
-          if (framework.suppressedRoles.has(role)) continue;
+          if (framework.suppressedRoles.has(role) || framework.offerFilter?.excludes(role, agent.id)) continue;
           const usable = agent.free.filter((resource) => usableByRole(resource, role));
           if (isEmptyResources(usable)) continue;
           if (this.isFiltered(framework.id, agent.id, usable, now)) continue;

@@ -31,6 +31,7 @@ import {
   isConnected,
   validateFrameworkInfo,
 } from './master-frameworks';
+import { setOfferConstraints } from './offer-constraints';
 import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
@@ -196,9 +197,7 @@ export class MasterCore {
   removeAgent(agentId: string, mode: 'removed' | 'unreachable' = 'removed'): void {
     const record = this.agents.get(agentId);
     if (!record) return;
-    for (const offer of [...this.offers.values()]) {
-      if (offer.agentId === agentId) this.rescindOffer(offer, true);
-    }
+    for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer, true);
     this.agents.delete(agentId);
     for (const [key, task] of [...this.tasks]) {
       if (task.agentId !== agentId) continue;
@@ -239,9 +238,7 @@ export class MasterCore {
 
   /** Rescinds the offers of an agent (e.g. before it restarts). */
   rescindAgentOffers(agentId: string): void {
-    for (const offer of [...this.offers.values()]) {
-      if (offer.agentId === agentId) this.rescindOffer(offer, true);
-    }
+    for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer, true);
   }
 
   // ---------------------------------------------------------------- subscribe
@@ -259,7 +256,7 @@ export class MasterCore {
       stream.failWith('Framework has been removed');
       return;
     }
-    const invalid = validateFrameworkInfo(requested, this.options.roles, suppressed);
+    const invalid = validateFrameworkInfo(requested, this.options.roles, suppressed, subscribe.offer_constraints);
     if (invalid) {
       stream.failWith(invalid);
       return;
@@ -282,9 +279,7 @@ export class MasterCore {
       if (framework.failoverTimer) clearTimeout(framework.failoverTimer);
       framework.failoverTimer = undefined;
       // Offers held before the re-subscribe are discarded without RESCIND (§1.5.7).
-      for (const offer of [...this.offers.values()]) {
-        if (offer.frameworkId === framework.id) this.removeOffer(offer);
-      }
+      for (const offer of [...this.offers.values()]) if (offer.frameworkId === framework.id) this.removeOffer(offer);
     } else {
       const id = requestedId ?? `${this.options.masterInfo.id}-${String(this.frameworkCounter++).padStart(4, '0')}`;
       framework = {
@@ -299,6 +294,7 @@ export class MasterCore {
       this.frameworks.set(id, framework);
     }
     framework.suppressedRoles = new Set(suppressed);
+    setOfferConstraints(framework, subscribe.offer_constraints, (id) => this.agents.get(id)?.info);
     framework.subscribedAt = Date.now();
     framework.stream = stream;
     this.allocator.clearFilters(framework.id);
@@ -591,14 +587,14 @@ export class MasterCore {
     if ((info.checkpoint ?? false) !== (old.checkpoint ?? false))
       return { status: 400, body: "Updating 'FrameworkInfo.checkpoint' is unsupported" };
     const suppressed = update.suppressed_roles ?? [];
-    const invalid = validateFrameworkInfo(info, this.options.roles, suppressed);
+    const invalid = validateFrameworkInfo(info, this.options.roles, suppressed, update.offer_constraints);
     if (invalid) return { status: 400, body: invalid };
     framework.info = { ...info, id: { value: framework.id } };
     framework.suppressedRoles = new Set(suppressed);
+    setOfferConstraints(framework, update.offer_constraints, (id) => this.agents.get(id)?.info);
     const roles = new Set(frameworkRoles(framework.info));
-    for (const offer of [...this.offers.values()]) {
+    for (const offer of [...this.offers.values()])
       if (offer.frameworkId === framework.id && !roles.has(offer.role)) this.rescindOffer(offer, true);
-    }
     this.options.observer?.frameworkChanged(framework, true);
     this.scheduleAllocation();
     return { status: 200 };
@@ -1048,6 +1044,7 @@ export class MasterCore {
         id: framework.id,
         roles: frameworkRoles(framework.info),
         suppressedRoles: framework.suppressedRoles,
+        offerFilter: framework.offerFilter,
         allocated: this.heldByFramework.get(framework.id)?.toArray() ?? [],
       });
     }

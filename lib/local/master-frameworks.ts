@@ -1,6 +1,7 @@
 /** What the master keeps per framework, and the FrameworkInfo checks it makes on SUBSCRIBE/UPDATE_FRAMEWORK (§1.5). */
-import type { FrameworkInfo } from '../codec/messages';
+import type { FrameworkInfo, scheduler } from '../codec/messages';
 import type { SubscriptionStream } from './event-stream';
+import { type OfferConstraintsFilter, offerConstraintsProblem } from './offer-constraints';
 
 /** One framework known to the leading master. */
 export interface FrameworkRecord {
@@ -14,6 +15,9 @@ export interface FrameworkRecord {
   /** When it (re-)subscribed last, ms since epoch; undefined when only recovered from agents. */
   subscribedAt: number | undefined;
   registeredAt: number;
+  /** Offer constraints of the last SUBSCRIBE / UPDATE_FRAMEWORK, and their filter. */
+  offerConstraints?: scheduler.OfferConstraints;
+  offerFilter?: OfferConstraintsFilter;
 }
 
 /** True when the framework is connected through a live subscription. */
@@ -39,6 +43,7 @@ export function validateFrameworkInfo(
   info: FrameworkInfo,
   whitelist: readonly string[] | undefined,
   suppressedRoles: readonly string[],
+  offerConstraints?: scheduler.OfferConstraints,
 ): string | undefined {
   const multiRole = hasCapability(info, 'MULTI_ROLE');
   if (!multiRole && info.roles !== undefined && info.roles.length > 0) {
@@ -63,5 +68,5 @@ export function validateFrameworkInfo(
   for (const role of suppressedRoles) {
     if (!seen.has(role)) return `Suppressed role '${role}' is not contained in the list of roles`;
   }
-  return undefined;
+  return offerConstraintsProblem(offerConstraints, roles);
 }

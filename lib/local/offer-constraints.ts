@@ -1,0 +1,138 @@
+/**
+ * Framework offer constraints (`subscribe.offer_constraints` / `update_framework.offer_constraints`)
+ * as Mesos's allocator applies them: for a role with constraints, an agent is offered only if at
+ * least one group holds, and a group holds when all its attribute constraints do. A selector names
+ * an agent attribute (the first one of that name) or a pseudoattribute (HOSTNAME, REGION and ZONE
+ * of the agent's fault domain, which exist only when the agent has a domain; they are TEXT).
+ * Predicates: `exists` / `not_exists`; `text_equals` / `text_matches` (a full match of the regex)
+ * hold for a TEXT attribute with that value and fail when the attribute is absent;
+ * `text_not_equals` / `text_not_matches` are their negations for a TEXT attribute and hold when it
+ * is absent; for a non-TEXT (SCALAR, RANGES, SET) attribute all four text predicates hold, as in
+ * Mesos. Regexes are RE2 in Mesos and JavaScript RegExps here (the common subset is the same).
+ */
+import type { AgentInfo, Attribute, scheduler } from '../codec/messages';
+
+type Constraint = scheduler.AttributeConstraint;
+type Selected = { text: string } | { nonText: true } | undefined;
+
+/** Decides, per role, whether an agent's offers are hidden from a framework. */
+export interface OfferConstraintsFilter {
+  /** True when the framework's constraints for `role` exclude the agent (false for an unknown agent). */
+  excludes(role: string, agentId: string): boolean;
+}
+
+/** Where a framework keeps its constraints (as given, for GET_FRAMEWORKS) and their filter. */
+export interface ConstrainedFramework {
+  offerConstraints?: scheduler.OfferConstraints;
+  offerFilter?: OfferConstraintsFilter;
+}
+
+function fullMatch(regex: string): RegExp {
+  return new RegExp(`^(?:${regex})$`, 'u');
+}
+
+/** Mesos's checks of offer constraints against the framework's roles; undefined when valid. */
+export function offerConstraintsProblem(
+  constraints: scheduler.OfferConstraints | undefined,
+  roles: readonly string[],
+): string | undefined {
+  for (const [role, roleConstraints] of Object.entries(constraints?.role_constraints ?? {})) {
+    if (!roles.includes(role)) return `Offer constraints specified for role '${role}' which is not a framework role`;
+    const groups = roleConstraints.groups ?? [];
+    if (groups.length === 0) return `Offer constraints for role '${role}' have no groups`;
+    for (const group of groups) {
+      const list = group.attribute_constraints ?? [];
+      if (list.length === 0) return `Offer constraints for role '${role}' have an empty group`;
+      for (const constraint of list) {
+        const problem = constraintProblem(constraint);
+        if (problem) return `Invalid offer constraint for role '${role}': ${problem}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function constraintProblem(constraint: Constraint): string | undefined {
+  const selector = constraint.selector ?? {};
+  if (selector.attribute_name === undefined) {
+    const type = selector.pseudoattribute_type;
+    if (type !== 'HOSTNAME' && type !== 'REGION' && type !== 'ZONE') return 'the selector names no attribute';
+  }
+  const predicate = constraint.predicate ?? {};
+  const set = Object.values(predicate).filter((value) => value !== undefined);
+  if (set.length !== 1) return 'exactly one predicate must be set';
+  for (const regex of [predicate.text_matches?.regex, predicate.text_not_matches?.regex]) {
+    if (regex === undefined) continue;
+    try {
+      fullMatch(regex);
+    } catch (err) {
+      return `cannot compile regex '${regex}': ${(err as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+function attributeValue(attribute: Attribute): Selected {
+  return attribute.type === 'TEXT' ? { text: attribute.text?.value ?? '' } : { nonText: true };
+}
+
+function select(constraint: Constraint, agent: AgentInfo): Selected {
+  const { attribute_name: name, pseudoattribute_type: type } = constraint.selector;
+  if (name !== undefined) {
+    const attribute = (agent.attributes ?? []).find((a) => a.name === name);
+    return attribute ? attributeValue(attribute) : undefined;
+  }
+  const domain = agent.domain?.fault_domain;
+  if (type === 'HOSTNAME') return { text: agent.hostname };
+  if (type === 'REGION') return domain ? { text: domain.region.name } : undefined;
+  return domain ? { text: domain.zone.name } : undefined;
+}
+
+function compile(constraint: Constraint): (agent: AgentInfo) => boolean {
+  const p = constraint.predicate;
+  const matches = p.text_matches ? fullMatch(p.text_matches.regex) : undefined;
+  const notMatches = p.text_not_matches ? fullMatch(p.text_not_matches.regex) : undefined;
+  return (agent) => {
+    const value = select(constraint, agent);
+    if (p.exists) return value !== undefined;
+    if (p.not_exists) return value === undefined;
+    const negated = p.text_not_equals !== undefined || notMatches !== undefined;
+    if (value === undefined) return negated;
+    if (!('text' in value)) return true;
+    if (p.text_equals) return value.text === p.text_equals.value;
+    if (p.text_not_equals) return value.text !== p.text_not_equals.value;
+    if (matches) return matches.test(value.text);
+    return !notMatches?.test(value.text);
+  };
+}
+
+/** Stores (validated) constraints and their filter on a framework; `agentInfo` finds an agent's AgentInfo. */
+export function setOfferConstraints(
+  framework: ConstrainedFramework,
+  constraints: scheduler.OfferConstraints | undefined,
+  agentInfo: (agentId: string) => AgentInfo | undefined,
+): void {
+  framework.offerConstraints = constraints;
+  framework.offerFilter = offerConstraintsFilter(constraints, agentInfo);
+}
+
+/** The filter of (validated) constraints; undefined when they constrain nothing. */
+export function offerConstraintsFilter(
+  constraints: scheduler.OfferConstraints | undefined,
+  agentInfo: (agentId: string) => AgentInfo | undefined,
+): OfferConstraintsFilter | undefined {
+  const byRole = new Map<string, Array<Array<(agent: AgentInfo) => boolean>>>();
+  for (const [role, roleConstraints] of Object.entries(constraints?.role_constraints ?? {}))
+    byRole.set(
+      role,
+      (roleConstraints.groups ?? []).map((g) => (g.attribute_constraints ?? []).map(compile)),
+    );
+  if (byRole.size === 0) return undefined;
+  return {
+    excludes(role, agentId) {
+      const groups = byRole.get(role);
+      const agent = groups && agentInfo(agentId);
+      return agent !== undefined && !groups?.some((group) => group.every((holds) => holds(agent)));
+    },
+  };
+}
