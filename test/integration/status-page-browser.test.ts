@@ -320,6 +320,23 @@ describe('LocalCluster status page in Chromium', function () {
       expect(cluster.leader?.info.id).to.not.equal(before);
       await waitForText(page, '#live', /^Live$/);
       await waitForText(page, '#agents-table tbody', /active/);
+      // A maintenance window scheduled through the operator API shows up, and the agent drains.
+      const start = { nanoseconds: (Date.now() + 60_000) * 1_000_000 };
+      const scheduled = await fetch(`${cluster.masterUrl}/api/v1`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          type: 'UPDATE_MAINTENANCE_SCHEDULE',
+          update_maintenance_schedule: {
+            schedule: {
+              windows: [{ machine_ids: [{ hostname: '127.0.0.1', ip: '127.0.0.1' }], unavailability: { start } }],
+            },
+          },
+        }),
+      });
+      expect(scheduled.status).to.equal(200);
+      await waitForText(page, '#maintenance-body', /127\.0\.0\.1 \(127\.0\.0\.1\)[\s\S]*open-ended[\s\S]*draining/);
+      await waitForText(page, '#agents-table tbody', /draining for maintenance/);
       const deadline = Date.now() + 5000;
       while (subscribes < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(subscribes).to.equal(2);
@@ -356,11 +373,22 @@ describe('LocalCluster status page in Chromium', function () {
         task_updated: {
           framework_id: { value: 'fw-1' },
           state: 'TASK_FAILED',
-          status: { task_id: { value: 'task-0' }, state: 'TASK_FAILED', timestamp: 1_700_000_100, message: 'boom' },
+          status: {
+            task_id: { value: 'task-0' },
+            state: 'TASK_FAILED',
+            timestamp: 1_700_000_100,
+            message: 'boom',
+            reason: 'REASON_COMMAND_EXECUTOR_FAILED',
+            healthy: false,
+          },
         },
       });
       await page.type('#tasks-table-filter', 'task-0 ');
-      await waitForText(page, '#tasks-table tbody', /FAILED[\s\S]*boom/);
+      await waitForText(
+        page,
+        '#tasks-table tbody',
+        /FAILED[\s\S]*boom · REASON_COMMAND_EXECUTOR_FAILED[\s\S]*unhealthy/,
+      );
       stub.endStream();
       await waitForText(page, '#live', /^Not live: the event stream ended/);
       stub.nextSnapshot(2);
