@@ -198,6 +198,8 @@ export class PipelinedLane {
   private readonly headPrefix: string;
   private readonly headerError: unknown;
   private lastStreamId: string | undefined;
+  /** The head up to the stream id line of `lastStreamId`, built once per stream id. */
+  private streamHead = '';
   private flushScheduled = false;
   private closed = false;
   /** Checks the time limits of written requests while any is outstanding (one timer, not one per request). */
@@ -235,8 +237,9 @@ export class PipelinedLane {
         if (streamId !== this.lastStreamId) {
           validateHeaderValue('Mesos-Stream-Id', streamId);
           this.lastStreamId = streamId;
+          this.streamHead = `${this.headPrefix}Mesos-Stream-Id: ${streamId}\r\n`;
         }
-        head += `Mesos-Stream-Id: ${streamId}\r\n`;
+        head = this.streamHead;
       }
     } catch (err) {
       return Promise.reject(errorFromFailure(err, undefined, context));
