@@ -5,6 +5,7 @@
  * while recovering, and Message-Accept only for streaming answers. Paths: /api/v1,
  * /master/api/v1, /api/v1/<anything> (longest prefix), /slave(1)/api/v1.
  */
+import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { LocalCluster } from '../../lib/local/cluster';
 import { rawRequest } from './local-master-helpers';
@@ -78,6 +79,15 @@ describe('LocalCluster operator API: status codes in order', function () {
         { type: 'GET_HEALTH', get_health: { healthy: true } },
       ]);
     }
+  });
+
+  it('compresses a non-streaming answer with gzip when Accept-Encoding allows it', async () => {
+    const res = await post(leaderUrl(), '/api/v1', { 'Content-Type': JSON_TYPE, 'Accept-Encoding': 'gzip' });
+    expect(res.headers['content-encoding']).to.equal('gzip');
+    expect(JSON.parse(gunzipSync(res.body).toString())).to.deep.equal({
+      type: 'GET_HEALTH',
+      get_health: { healthy: true },
+    });
   });
 
   it('503 without a leader', async () => {

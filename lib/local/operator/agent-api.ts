@@ -80,7 +80,7 @@ export class AgentOperatorApi {
     }
     const result = await answerAgentCall(call, { ...this.context, view: this.view(), nested: this.nested });
     if (result.response !== undefined) {
-      return respondMessage(res, TYPE_NAMES.AgentResponse, parsed.accept, result.response, result.status);
+      return respondMessage(req, res, TYPE_NAMES.AgentResponse, parsed.accept, result.response, result.status);
     }
     respond(res, result.status, result.body ?? '');
   }

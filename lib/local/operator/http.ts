@@ -4,6 +4,7 @@
  * body parsing) in Mesos's order, answering with Mesos's codes and words.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { getCodec, MEDIA_TYPES, type WireFormat } from '../../codec/codec';
 import { formatOfContentType, negotiateResponseFormat } from '../media-types';
 
@@ -112,8 +113,12 @@ export function isRefused<C>(parsed: ParsedCall<C> | Refused): parsed is Refused
   return (parsed as Refused).status !== undefined;
 }
 
-/** Answers 200 with `message` encoded as `typeName` in `format` (or an empty 200 when undefined). */
+/**
+ * Answers `status` with `message` encoded as `typeName` in `format` (an empty body when undefined),
+ * gzip-compressed when the request's Accept-Encoding allows it, as Mesos compresses non-streaming answers.
+ */
 export function respondMessage(
+  req: IncomingMessage,
   res: ServerResponse,
   typeName: string,
   format: WireFormat,
@@ -126,5 +131,22 @@ export function respondMessage(
     return;
   }
   res.setHeader('Content-Type', MEDIA_TYPES[format]);
-  res.end(getCodec<object>(typeName, format).encode(message));
+  const body = getCodec<object>(typeName, format).encode(message);
+  if (!acceptsGzip(headerValue(req.headers['accept-encoding']))) {
+    res.end(body);
+    return;
+  }
+  res.setHeader('Content-Encoding', 'gzip');
+  res.end(gzipSync(body));
+}
+
+/** True when an Accept-Encoding header allows gzip (not refused with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
 }

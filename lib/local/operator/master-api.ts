@@ -102,7 +102,7 @@ export class MasterOperatorApi {
       roles: this.host.roles,
     });
     if (result.response !== undefined) {
-      return respondMessage(res, TYPE_NAMES.MasterResponse, parsed.accept, result.response, result.status);
+      return respondMessage(req, res, TYPE_NAMES.MasterResponse, parsed.accept, result.response, result.status);
     }
     respond(res, result.status, result.body ?? '');
   }

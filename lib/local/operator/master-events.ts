@@ -1,9 +1,10 @@
 /**
  * The master's operator event stream (SUBSCRIBE): each subscriber gets SUBSCRIBED (the whole
  * state and the heartbeat interval) and a HEARTBEAT in its first chunk, then the events the
- * core reports, with Mesos's rules: TASK_UPDATED only when a task's state changes (carrying the
- * update the master forwarded, and the task's state), FRAMEWORK_ADDED before the first task of
- * a framework learnt from an agent, AGENT_REMOVED only for removals (not unreachable agents).
+ * core reports, with Mesos's rules: TASK_UPDATED when a task's state changes or a check or
+ * health check status arrives (carrying the update the master forwarded, and the task's state),
+ * FRAMEWORK_ADDED before the first task of a framework learnt from an agent, AGENT_REMOVED only
+ * for removals (not for unreachable agents, nor for agents marked gone).
  * Also keeps the counters of terminal task states for GET_METRICS.
  */
 import type { ServerResponse } from 'node:http';
@@ -18,6 +19,8 @@ import { type AgentSwitches, agentMessage, frameworkMessage, getState, taskMessa
 import type { MasterCoreObserver, ObservedTask } from './observer';
 
 const log = createLogger('local:operator:events');
+const CHECK_UPDATED = 'REASON_TASK_CHECK_STATUS_UPDATED';
+const HEALTH_UPDATED = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
 interface Subscriber {
   readonly res: ServerResponse;
@@ -105,12 +108,17 @@ export class OperatorEventHub implements MasterCoreObserver {
   taskUpdated(task: ObservedTask, status: TaskStatus): void {
     const taskKey = key(task.frameworkId, task.task.task_id.value);
     const previous = this.states.get(taskKey);
-    if (previous === task.state) return;
-    queueMicrotask(() => this.options.afterTaskUpdate?.());
-    if (isTerminalTaskState(task.state)) {
-      this.states.delete(taskKey);
-      this.terminalCounts.set(task.state, (this.terminalCounts.get(task.state) ?? 0) + 1);
-    } else this.states.set(taskKey, task.state);
+    // A task no longer tracked has ended already: a repeated terminal update is no change.
+    const changed = previous === undefined ? !isTerminalTaskState(task.state) : previous !== task.state;
+    // Mesos also reports every check and health check update, the state unchanged.
+    if (!changed && status.reason !== CHECK_UPDATED && status.reason !== HEALTH_UPDATED) return;
+    if (changed) {
+      queueMicrotask(() => this.options.afterTaskUpdate?.());
+      if (isTerminalTaskState(task.state)) {
+        this.states.delete(taskKey);
+        this.terminalCounts.set(task.state, (this.terminalCounts.get(task.state) ?? 0) + 1);
+      } else this.states.set(taskKey, task.state);
+    }
     const { data: _data, ...kept } = status;
     this.broadcast(() => ({
       type: 'TASK_UPDATED',
