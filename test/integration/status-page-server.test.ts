@@ -139,6 +139,9 @@ describe('LocalCluster status page (server side)', function () {
     const missing = await get(cluster.masterUrl, '/status/agents/no-such-agent/files/read?path=/x&offset=0');
     expect(missing.status).to.equal(404);
     expect(missing.headers['content-type']).to.equal('application/json');
+    const malformed = await get(cluster.masterUrl, '/status/agents/%E0%A4%A/files/read?path=/x');
+    expect(malformed.status).to.equal(400);
+    expect((await get(cluster.masterUrl, '/status/cluster')).status).to.equal(200);
   });
 
   it('statusPage: false leaves / and the control routes unanswered; controls: false keeps the page without a token', async () => {

@@ -45,6 +45,18 @@ export function statusPageRoutes(
   const controls = options.controls !== false;
   const startedAt = Date.now();
   return (master, req, res) => {
+    try {
+      return route(master, req, res);
+    } catch (err) {
+      // Bad input (a malformed URL or escape) must never take the master down.
+      log('status page request %s failed: %O', req.url, err);
+      req.resume();
+      if (!res.headersSent) send(res, 400, 'text/plain; charset=utf-8', `Bad request: ${(err as Error).message}`);
+      return true;
+    }
+  };
+
+  function route(master: LocalMaster, req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (controls && path.startsWith('/local/')) {
@@ -93,7 +105,7 @@ export function statusPageRoutes(
         })),
       };
     }
-  };
+  }
 }
 
 /** Security headers of the page: its own script and style only, same-origin requests only, no framing. */
