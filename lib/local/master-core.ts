@@ -1097,6 +1097,8 @@ export class MasterCore {
       ...(info.attributes && info.attributes.length > 0 ? { attributes: info.attributes } : {}),
       allocation_info: { role },
     };
+    const unavailability = this.options.observer?.unavailability(info.hostname);
+    if (unavailability) offer.unavailability = unavailability;
     const record: OfferRecord = { offer, frameworkId, agentId, role, resources, timer: undefined };
     if (this.options.offerTimeoutMs !== undefined) {
       record.timer = setTimeout(() => this.rescindOffer(record, false), this.options.offerTimeoutMs);

@@ -11,6 +11,8 @@ export interface TestFramework {
   frameworkId: Promise<string>;
   /** Every status update, in order. */
   statuses: TaskStatus[];
+  /** Every offer received, in order. */
+  offers: Offer[];
   /** Resolves once `taskId` reached `state` (or any terminal state when `state` is omitted). */
   reached(taskId: string, state?: TaskStatus['state']): Promise<TaskStatus>;
   stop(): Promise<void>;
@@ -23,6 +25,7 @@ export function runFramework(
   name = 'operator-test',
 ): TestFramework {
   const statuses: TaskStatus[] = [];
+  const received: Offer[] = [];
   const waiters: Array<{ taskId: string; state?: string; resolve: (s: TaskStatus) => void }> = [];
   let pending = Object.entries(commands);
   let resolveId: (id: string) => void = () => undefined;
@@ -33,6 +36,7 @@ export function runFramework(
     registered: (_driver, id) => resolveId(id.value),
     error: () => undefined,
     resourceOffers: (driver, offers: Offer[]) => {
+      received.push(...offers);
       for (const offer of offers) {
         if (pending.length === 0) {
           driver.declineOffer(offer.id);
@@ -70,6 +74,7 @@ export function runFramework(
     driver,
     frameworkId,
     statuses,
+    offers: received,
     reached: (taskId, state) => {
       const seen = statuses.find(
         (s) => s.task_id.value === taskId && (state ? s.state === state : isTerminalTaskState(s.state)),

@@ -147,6 +147,20 @@ for (const format of ['json', 'protobuf'] as const) {
       expect((await client.getMaintenanceSchedule()).schedule.windows ?? []).to.deep.equal([]);
     });
 
+    it("offers of agents on a machine in a maintenance window carry the window's unavailability", async () => {
+      const start = { nanoseconds: 1_900_000_000_000_000_000 };
+      await client.updateMaintenanceSchedule({
+        windows: [
+          { machine_ids: [{ hostname: '127.0.0.1' }], unavailability: { start, duration: { nanoseconds: 3.6e12 } } },
+        ],
+      });
+      const before = framework.offers.length;
+      framework.driver.reviveOffers();
+      const offer = await eventually(() => framework.offers.slice(before).find((o) => o.unavailability));
+      expect(offer.unavailability).to.deep.equal({ start, duration: { nanoseconds: 3.6e12 } });
+      await client.updateMaintenanceSchedule({ windows: [] });
+    });
+
     it('RESERVE/UNRESERVE_RESOURCES and CREATE/DESTROY_VOLUMES change the agent resources in state and offers', async () => {
       const agent = cluster.agents[1]?.id as string;
       const reserved: Resource[] = parseResources('disk(web):100');

@@ -3,7 +3,7 @@
  * machines in it (DRAINING until started, then DOWN) and the cluster status derived from both.
  */
 import { isIP } from 'node:net';
-import type { MachineID, maintenance } from '../../codec/messages';
+import type { MachineID, maintenance, Unavailability } from '../../codec/messages';
 
 /** The mode of a scheduled machine. */
 export type MachineMode = 'DRAINING' | 'DOWN';
@@ -110,6 +110,14 @@ export class MaintenanceBook {
       }))
       .filter((window) => window.machine_ids.length > 0);
     this.schedule = { windows };
+    return undefined;
+  }
+
+  /** The window of the machine of an agent with `hostname`, if it is scheduled. */
+  unavailabilityOf(hostname: string): Unavailability | undefined {
+    for (const window of this.schedule.windows ?? []) {
+      if ((window.machine_ids ?? []).some((id) => agentOnMachine(hostname, id))) return window.unavailability;
+    }
     return undefined;
   }
 

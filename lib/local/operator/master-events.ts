@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { getCodec, MEDIA_TYPES, TYPE_NAMES, type WireFormat } from '../../codec/codec';
-import type { master, TaskState, TaskStatus } from '../../codec/messages';
+import type { master, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
 import { encodeRecord } from '../../codec/recordio';
 import { isTerminalTaskState } from '../../codec/task-states';
 import { createLogger } from '../../common/logger';
@@ -168,6 +168,10 @@ export class OperatorEventHub implements MasterCoreObserver {
 
   isDeactivated(agentId: string): boolean {
     return this.options.switches.isDeactivated(agentId);
+  }
+
+  unavailability(hostname: string): Unavailability | undefined {
+    return this.options.switches.unavailability(hostname);
   }
 
   // ------------------------------------------------------------------ writing

@@ -2,7 +2,16 @@
  * The master's model as operator API messages: GET_TASKS, GET_AGENTS, GET_FRAMEWORKS,
  * GET_EXECUTORS and GET_STATE (their union), read from the leading MasterCore.
  */
-import type { DrainInfo, ExecutorInfo, master, Resource, Task, TaskStatus, TimeInfo } from '../../codec/messages';
+import type {
+  DrainInfo,
+  ExecutorInfo,
+  master,
+  Resource,
+  Task,
+  TaskStatus,
+  TimeInfo,
+  Unavailability,
+} from '../../codec/messages';
 import { allocatedTo } from '../allocation-info';
 import type { MasterCore } from '../master-core';
 import { type FrameworkRecord, frameworkRoles, isConnected } from '../master-frameworks';
@@ -15,6 +24,8 @@ import { LOCAL_MESOS_VERSION } from './version';
 export interface AgentSwitches {
   isDeactivated(agentId: string): boolean;
   drainInfo(agentId: string): DrainInfo | undefined;
+  /** The maintenance window of the machine of an agent with `hostname`. */
+  unavailability(hostname: string): Unavailability | undefined;
 }
 
 /** ms since epoch as a TimeInfo. */

@@ -4,7 +4,7 @@
  * and the maintenance book. Weights and quotas are stored and reported; LocalCluster's
  * allocator does not act on them.
  */
-import type { DrainInfo, quota, Resource, WeightInfo } from '../../codec/messages';
+import type { DrainInfo, quota, Resource, Unavailability, WeightInfo } from '../../codec/messages';
 import { scalarTotal } from '../allocation-info';
 import { MaintenanceBook } from './maintenance';
 import type { AgentSwitches } from './master-views';
@@ -27,6 +27,10 @@ export class OperatorSettings implements AgentSwitches {
 
   drainInfo(agentId: string): DrainInfo | undefined {
     return this.drains.get(agentId);
+  }
+
+  unavailability(hostname: string): Unavailability | undefined {
+    return this.maintenance.unavailabilityOf(hostname);
   }
 
   /** The logging level (glog verbosity). */
