@@ -173,6 +173,16 @@ describe('LocalCluster status page in Chromium', function () {
             agent_id: offer.agent_id,
             resources: parseResources('cpus:0.1;mem:16'),
             command: { shell: true, value: command },
+            ...(id === 'ticker'
+              ? {
+                  health_check: {
+                    type: 'COMMAND' as const,
+                    command: { value: 'true' },
+                    delay_seconds: 0,
+                    interval_seconds: 0.2,
+                  },
+                }
+              : {}),
           }));
           driver.launchTasks([offer.id], tasks);
         }
@@ -204,6 +214,7 @@ describe('LocalCluster status page in Chromium', function () {
       await waitForText(page, '#tasks-table tbody', /ticker[\s\S]*RUNNING/);
       await waitForText(page, '#tasks-table tbody', /quick[\s\S]*FINISHED/);
       await waitForText(page, '#tasks-table tbody', /broken[\s\S]*FAILED/);
+      await waitForText(page, '#tasks-table tbody', /ticker[\s\S]*?RUNNING[\s\S]*?healthy/);
       const byId = new Map((await rowsOf(page, 'tasks-table')).map((cells) => [cells[0], cells]));
       expect(byId.get('quick')?.[5]).to.match(/STAGING → STARTING → RUNNING → FINISHED|RUNNING → FINISHED/);
       expect(byId.get('broken')?.[8]).to.match(/exit|status 3|REASON_COMMAND_EXECUTOR_FAILED/i);
@@ -227,6 +238,7 @@ describe('LocalCluster status page in Chromium', function () {
       expect(await lowContrast(page)).to.deep.equal([]);
       await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
       if (process.env.STATUS_PAGE_SCREENSHOT === '1') {
+        await page.evaluate('document.activeElement.blur()');
         await page.screenshot({ path: README_SHOT, fullPage: true });
       }
 

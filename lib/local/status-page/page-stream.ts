@@ -59,8 +59,8 @@ function ago(ms) {
 function nanos(t) { return t && t.nanoseconds !== undefined ? Number(t.nanoseconds) / 1e9 : 0; }
 function short(state) { return String(state || '').replace(/^TASK_/, ''); }
 function stateClass(state) {
-  if (/RUNNING|FINISHED|active/.test(state)) return 'state good';
-  if (/FAILED|ERROR|LOST|GONE|DROPPED|KILLED|gone|unhealthy/.test(state)) return 'state bad';
+  if (/^(RUNNING|FINISHED|active|healthy)$/.test(state)) return 'state good';
+  if (/^(FAILED|ERROR|LOST|GONE|GONE_BY_OPERATOR|DROPPED|KILLED|gone|unhealthy)$/.test(state)) return 'state bad';
   return 'state warn';
 }
 function isTerminal(state) { return TERMINAL.indexOf(state) >= 0; }
