@@ -253,6 +253,13 @@ describe('LocalCluster status page in Chromium', function () {
       await page.waitForFunction(`${textExpression('#file-content')}.length > ${first + 20}`);
       expect(await lowContrast(page)).to.deep.equal([]);
       await page.screenshot({ path: join(SHOTS, 'task-stdout.png'), fullPage: true });
+      // Its Download link is relayed from the agent as an attachment, never as a page.
+      const href = (await page.evaluate("document.getElementById('file-download').getAttribute('href')")) as string;
+      const download = await fetch(new URL(href, cluster.masterUrl));
+      expect(download.status).to.equal(200);
+      expect(download.headers.get('content-type')).to.equal('application/octet-stream');
+      expect(download.headers.get('content-disposition')).to.match(/^attachment/);
+      expect(await download.text()).to.match(/^tick 1\ntick 2\n/);
       const shared = page.url();
       expect(new URL(shared).hash).to.match(/^#\/task\/[^/]+\/ticker\?file=stdout$/);
       const second = await openPage(browser, errors);
