@@ -434,9 +434,11 @@ export class MasterCore {
           ?.agent.sendFrameworkMessage(framework.id, message.executor_id.value, message.data);
         return { status: 202 };
       }
-      case 'REQUEST':
       case 'ACCEPT_INVERSE_OFFERS':
       case 'DECLINE_INVERSE_OFFERS':
+        this.options.observer?.inverseOffersAnswered(framework.id, call);
+        return { status: 202 };
+      case 'REQUEST':
         return { status: 202 };
       case 'ACKNOWLEDGE_OPERATION_STATUS': {
         const ack = call.acknowledge_operation_status as scheduler.Call.AcknowledgeOperationStatus;

@@ -1,5 +1,5 @@
 /** Helpers of the LocalCluster operator API tests: a framework that runs command tasks through MesosSchedulerDriver. */
-import type { Offer, TaskInfo, TaskStatus } from '../../lib/codec/messages';
+import type { InverseOffer, Offer, TaskInfo, TaskStatus } from '../../lib/codec/messages';
 import { isTerminalTaskState } from '../../lib/codec/task-states';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import type { Scheduler } from '../../lib/driver/scheduler-types';
@@ -13,6 +13,8 @@ export interface TestFramework {
   statuses: TaskStatus[];
   /** Every offer received, in order. */
   offers: Offer[];
+  /** Every inverse offer received, in order. */
+  inverseOffers: InverseOffer[];
   /** Resolves once `taskId` reached `state` (or any terminal state when `state` is omitted). */
   reached(taskId: string, state?: TaskStatus['state']): Promise<TaskStatus>;
   stop(): Promise<void>;
@@ -26,6 +28,7 @@ export function runFramework(
 ): TestFramework {
   const statuses: TaskStatus[] = [];
   const received: Offer[] = [];
+  const inverse: InverseOffer[] = [];
   const waiters: Array<{ taskId: string; state?: string; resolve: (s: TaskStatus) => void }> = [];
   let pending = Object.entries(commands);
   let resolveId: (id: string) => void = () => undefined;
@@ -35,6 +38,7 @@ export function runFramework(
   const scheduler: Scheduler = {
     registered: (_driver, id) => resolveId(id.value),
     error: () => undefined,
+    inverseOffers: (_driver, offers) => void inverse.push(...offers),
     resourceOffers: (driver, offers: Offer[]) => {
       received.push(...offers);
       for (const offer of offers) {
@@ -75,6 +79,7 @@ export function runFramework(
     frameworkId,
     statuses,
     offers: received,
+    inverseOffers: inverse,
     reached: (taskId, state) => {
       const seen = statuses.find(
         (s) => s.task_id.value === taskId && (state ? s.state === state : isTerminalTaskState(s.state)),

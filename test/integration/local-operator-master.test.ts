@@ -147,7 +147,7 @@ for (const format of ['json', 'protobuf'] as const) {
       expect((await client.getMaintenanceSchedule()).schedule.windows ?? []).to.deep.equal([]);
     });
 
-    it("offers of agents on a machine in a maintenance window carry the window's unavailability", async () => {
+    it('a maintenance window: offers carry its unavailability, frameworks on its agents get inverse offers, their answers show in the status', async () => {
       const start = { nanoseconds: 1_900_000_000_000_000_000 };
       await client.updateMaintenanceSchedule({
         windows: [
@@ -158,6 +158,16 @@ for (const format of ['json', 'protobuf'] as const) {
       framework.driver.reviveOffers();
       const offer = await eventually(() => framework.offers.slice(before).find((o) => o.unavailability));
       expect(offer.unavailability).to.deep.equal({ start, duration: { nanoseconds: 3.6e12 } });
+      const inverse = await eventually(() => framework.inverseOffers[0]);
+      expect(inverse.unavailability.start).to.deep.equal(start);
+      expect(inverse.framework_id.value).to.equal(frameworkId);
+      const unknown = (await client.getMaintenanceStatus()).status.draining_machines?.[0]?.statuses;
+      expect(unknown?.map((s) => [s.status, s.framework_id.value])).to.deep.equal([['UNKNOWN', frameworkId]]);
+      framework.driver.acceptInverseOffers([inverse.id]);
+      await eventually(async () => {
+        const statuses = (await client.getMaintenanceStatus()).status.draining_machines?.[0]?.statuses;
+        return statuses?.[0]?.status === 'ACCEPT' ? true : undefined;
+      });
       await client.updateMaintenanceSchedule({ windows: [] });
     });
 

@@ -3,7 +3,7 @@
  * machines in it (DRAINING until started, then DOWN) and the cluster status derived from both.
  */
 import { isIP } from 'node:net';
-import type { MachineID, maintenance, Unavailability } from '../../codec/messages';
+import type { allocator, MachineID, maintenance, Unavailability } from '../../codec/messages';
 
 /** The mode of a scheduled machine. */
 export type MachineMode = 'DRAINING' | 'DOWN';
@@ -35,11 +35,13 @@ export class MaintenanceBook {
     return this.schedule;
   }
 
-  /** GET_MAINTENANCE_STATUS's status (no inverse offers are answered in LocalCluster, so no statuses). */
-  status(): maintenance.ClusterStatus {
+  /** GET_MAINTENANCE_STATUS's status; `statuses` gives the frameworks' answers to a machine's inverse offers. */
+  status(statuses: (id: MachineID) => allocator.InverseOfferStatus[] = () => []): maintenance.ClusterStatus {
     const entries = [...this.modes.values()];
     return {
-      draining_machines: entries.filter((e) => e.mode === 'DRAINING').map((e) => ({ id: e.id, statuses: [] })),
+      draining_machines: entries
+        .filter((e) => e.mode === 'DRAINING')
+        .map((e) => ({ id: e.id, statuses: statuses(e.id) })),
       down_machines: entries.filter((e) => e.mode === 'DOWN').map((e) => e.id),
     };
   }
@@ -111,6 +113,18 @@ export class MaintenanceBook {
       .filter((window) => window.machine_ids.length > 0);
     this.schedule = { windows };
     return undefined;
+  }
+
+  /** The DRAINING machines with their windows. */
+  draining(): Array<{ id: MachineID; unavailability: Unavailability }> {
+    const result: Array<{ id: MachineID; unavailability: Unavailability }> = [];
+    for (const window of this.schedule.windows ?? []) {
+      for (const id of window.machine_ids ?? []) {
+        if (this.modes.get(machineKey(id))?.mode === 'DRAINING')
+          result.push({ id, unavailability: window.unavailability });
+      }
+    }
+    return result;
   }
 
   /** The window of the machine of an agent with `hostname`, if it is scheduled. */

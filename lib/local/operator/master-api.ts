@@ -53,6 +53,7 @@ export class MasterOperatorApi {
       switches: this.settings,
       heartbeatIntervalSeconds: host.heartbeatIntervalSeconds,
       quietRemovals: this.quiet,
+      inverseOffersAnswered: (frameworkId, call) => this.settings.inverseOffers.answered(frameworkId, call),
       afterTaskUpdate: () => {
         const core = host.core();
         if (core) this.administration.checkDrains(core);

@@ -167,7 +167,10 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
         `${call.type} needs an agent with the RESIZE_VOLUME capability, which LocalCluster's agents do not have`,
       );
     case 'GET_MAINTENANCE_STATUS':
-      return ok({ type: 'GET_MAINTENANCE_STATUS', get_maintenance_status: { status: settings.maintenance.status() } });
+      return ok({
+        type: 'GET_MAINTENANCE_STATUS',
+        get_maintenance_status: { status: settings.maintenance.status((id) => settings.inverseOffers.statusesOf(id)) },
+      });
     case 'GET_MAINTENANCE_SCHEDULE':
       return ok({
         type: 'GET_MAINTENANCE_SCHEDULE',
@@ -175,12 +178,15 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
       });
     case 'UPDATE_MAINTENANCE_SCHEDULE': {
       const invalid = settings.maintenance.update(call.update_maintenance_schedule?.schedule ?? {});
-      return invalid ? fail(400, invalid) : empty();
+      if (invalid) return fail(400, invalid);
+      settings.inverseOffers.send(core, settings.maintenance.draining());
+      return empty();
     }
     case 'START_MAINTENANCE': {
       const machines = call.start_maintenance?.machines ?? [];
       const invalid = settings.maintenance.start(machines);
       if (invalid) return fail(400, invalid);
+      settings.inverseOffers.forget(machines);
       context.agents.machinesDown(core, machines);
       return empty();
     }
@@ -188,6 +194,7 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
       const machines = call.stop_maintenance?.machines ?? [];
       const invalid = settings.maintenance.stop(machines);
       if (invalid) return fail(400, invalid);
+      settings.inverseOffers.forget(machines);
       context.agents.machinesUp(core, machines);
       return empty();
     }

@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { getCodec, MEDIA_TYPES, TYPE_NAMES, type WireFormat } from '../../codec/codec';
-import type { master, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
+import type { master, scheduler, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
 import { encodeRecord } from '../../codec/recordio';
 import { isTerminalTaskState } from '../../codec/task-states';
 import { createLogger } from '../../common/logger';
@@ -36,6 +36,8 @@ export interface OperatorEventHubOptions {
   heartbeatIntervalSeconds: number;
   /** Agents whose next removal is not reported (marked gone: Mesos sends no AGENT_REMOVED). */
   quietRemovals?: Set<string>;
+  /** Told of the frameworks' answers to inverse offers. */
+  inverseOffersAnswered?: (frameworkId: string, call: scheduler.Call) => void;
   /** Called after every task update (drains watch their agents empty). */
   afterTaskUpdate?: () => void;
 }
@@ -168,6 +170,10 @@ export class OperatorEventHub implements MasterCoreObserver {
 
   isDeactivated(agentId: string): boolean {
     return this.options.switches.isDeactivated(agentId);
+  }
+
+  inverseOffersAnswered(frameworkId: string, call: scheduler.Call): void {
+    this.options.inverseOffersAnswered?.(frameworkId, call);
   }
 
   unavailability(hostname: string): Unavailability | undefined {

@@ -3,7 +3,7 @@
  * the operator event stream), and what it asks of it (whether an agent is deactivated). Kept
  * free of master-core imports so that the core can depend on it without a cycle.
  */
-import type { Resource, TaskInfo, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
+import type { Resource, scheduler, TaskInfo, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
 import type { FrameworkRecord } from '../master-frameworks';
 
 /** A task as the core holds it (the shape of master-core's TaskRecord). */
@@ -33,6 +33,8 @@ export interface MasterCoreObserver {
   agentRemoved(agentId: string, mode: 'removed' | 'unreachable'): void;
   /** True while an operator keeps the agent out of offers (DEACTIVATE_AGENT, DRAIN_AGENT). */
   isDeactivated(agentId: string): boolean;
+  /** A framework answered inverse offers (ACCEPT_INVERSE_OFFERS or DECLINE_INVERSE_OFFERS). */
+  inverseOffersAnswered(frameworkId: string, call: scheduler.Call): void;
   /** The maintenance window of the agent's machine, which its offers carry. */
   unavailability(hostname: string): Unavailability | undefined;
 }

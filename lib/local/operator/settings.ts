@@ -6,6 +6,7 @@
  */
 import type { DrainInfo, quota, Resource, Unavailability, WeightInfo } from '../../codec/messages';
 import { scalarTotal } from '../allocation-info';
+import { InverseOffers } from './inverse-offers';
 import { MaintenanceBook } from './maintenance';
 import type { AgentSwitches } from './master-views';
 
@@ -16,6 +17,7 @@ export class OperatorSettings implements AgentSwitches {
   readonly weights = new Map<string, number>();
   readonly quotas = new Map<string, quota.QuotaConfig>();
   readonly maintenance = new MaintenanceBook();
+  readonly inverseOffers = new InverseOffers();
   readonly deactivated = new Set<string>();
   readonly drains = new Map<string, DrainInfo>();
   private level = 0;
