@@ -126,7 +126,7 @@ function lowContrast(page: Page): Promise<string[]> {
 }
 
 const TASKS: Array<{ id: string; command: string }> = [
-  { id: 'ticker', command: 'for i in $(seq 1 200); do echo "tick $i"; sleep 0.1; done' },
+  { id: 'ticker', command: 'for i in $(seq 1 900); do echo "tick $i"; sleep 0.1; done' },
   { id: 'quick', command: 'echo "quick and done"' },
   { id: 'broken', command: 'echo "about to fail" >&2; exit 3' },
 ];
