@@ -107,10 +107,10 @@ describe('LocalCluster operator API: agents', function () {
   });
 
   it('serves nothing outside the sandboxes (.., absolute paths, symlinks out)', async () => {
-    const escape = encodeURIComponent(
+    const outside = encodeURIComponent(
       `/frameworks/${frameworkId}/executors/hello/runs/latest/../../../../../../../../etc/passwd`,
     );
-    expect((await get(`/files/read?path=${escape}&offset=0`)).status).to.equal(404);
+    expect((await get(`/files/read?path=${outside}&offset=0`)).status).to.equal(404);
     expect((await get(`/files/download?path=${encodeURIComponent('/etc/passwd')}`)).status).to.equal(404);
     expect((await get(`/files/browse?path=${encodeURIComponent('/')}`)).status).to.equal(404);
     const state = JSON.parse((await get('/state')).text) as {
