@@ -16,6 +16,7 @@ import type { FetchLimits } from './agent-launch';
 import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
+import { partitionAgent } from './partition';
 import { parseAttributes, parseResources } from './resources';
 import { type StatusPageOptions, statusPageRoutes } from './status-page/routes';
 
@@ -137,6 +138,8 @@ export class LocalCluster {
       killLeader: () => this.killLeader(),
       loseAgent: (agent, mode) => this.loseAgent(agent, mode),
       restartAgent: (agent) => this.restartAgent(agent),
+      partitionAgent: (agent, ms, options) =>
+        partitionAgent(() => this.leader?.core, this.findAgent(agent), ms, options),
       executorProcesses: () => this.agents.flatMap((agent) => agent.executorProcesses()),
     };
     this.faults = new ClusterFaults(target);

@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import type { scheduler } from '../codec/messages';
 import { MesosConfigError } from '../common/errors';
 import type { ExecutorProcess } from './executor-termination';
+import type { PartitionOptions } from './partition';
 
 /** One armed "answer the next calls with this" rule. */
 export interface CallFailureRule {
@@ -76,6 +77,7 @@ export interface FaultTarget {
   killLeader(): Promise<void>;
   loseAgent(agent: number | string, mode: 'removed' | 'unreachable'): Promise<void>;
   restartAgent(agent: number | string): Promise<void>;
+  partitionAgent(agent: number | string, ms: number, options: PartitionOptions): Promise<void>;
   /** The running custom executors of every live agent. */
   executorProcesses(): ExecutorProcess[];
 }
@@ -171,6 +173,16 @@ export class ClusterFaults {
   /** Restarts an agent (by index or id) the way an agent process restart would. */
   restartAgent(agent: number | string): Promise<void> {
     return this.target.restartAgent(agent);
+  }
+
+  /**
+   * Partitions an agent (by index or id) from the master for `ms`: it is marked unreachable
+   * (TASK_UNREACHABLE, or TASK_LOST without PARTITION_AWARE; FAILURE) while its tasks keep running,
+   * then it reregisters (PARTITION_AWARE frameworks get each task's state, or TASK_GONE for a task
+   * it lost). Resolves once it has reregistered. With `restartAgent` it restarts meanwhile.
+   */
+  partitionAgent(agent: number | string, ms: number, options: PartitionOptions = {}): Promise<void> {
+    return this.target.partitionAgent(agent, ms, options);
   }
 
   /** Every running custom executor (ExecutorInfo with a command) of the live agents, with its pid. */

@@ -14,3 +14,4 @@ export type {
 } from './faults';
 export { ClusterFaults } from './faults';
 export { LOCAL_MESOS_VERSION, LocalMaster } from './master';
+export type { PartitionOptions } from './partition';
