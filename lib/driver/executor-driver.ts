@@ -537,6 +537,13 @@ export class MesosExecutorDriver implements ExecutorDriver {
         describe(err),
         call.type === 'UPDATE' ? '; kept for the next SUBSCRIBE' : '',
       );
+      // As libmesos, for which a broken call connection is a disconnection: subscribe again now, so
+      // the update goes out (in SUBSCRIBE) before any later update of its task, and is not left
+      // waiting for a stream loss that may never come.
+      if (call.type === 'UPDATE' && this.subscribed) {
+        this.subscribed = false;
+        this.subscription?.close();
+      }
     }
   }
 
