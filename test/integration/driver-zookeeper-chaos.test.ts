@@ -52,7 +52,9 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
   after(async () => {
     await zk?.destroy();
   });
+  const reconcilers: NodeJS.Timeout[] = [];
   afterEach(async () => {
+    for (const timer of reconcilers.splice(0)) clearInterval(timer);
     await pool.stopAll();
     await detector?.close();
     await cluster?.stop();
@@ -96,8 +98,17 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
       return client as SchedulerTransport;
     };
     const subscribedTo: string[] = [];
-    const driver = pool.create(scheduler, { failover_timeout: 60 }, c.masterString, { detector, transportFactory });
+    const driver = pool.create(scheduler, { failover_timeout: 60 }, c.masterString, {
+      detector,
+      transportFactory,
+      // libmesos's randomised exponential backoff, scaled down and seeded.
+      backoff: { initialMs: 100, maxMs: 1600, random },
+    });
     driver.on('subscribed', ({ master }) => subscribedTo.push(master));
+    const failed: string[] = [];
+    driver.on('subscribeFailed', ({ error, master, delayMs }) =>
+      failed.push(`${master ?? '-'} ${error.constructor.name} ${error.message.slice(0, 60)} ${delayMs}`),
+    );
     driver.start();
     await waitFor('registered', () => scheduler.count('registered') === 1, 8000);
 
@@ -127,6 +138,19 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
     }
     const leader = await c.waitForLeader(() => true, 15_000);
     const finished = (s: TaskStatus) => TERMINAL.has(s.state);
+    const withoutTerminal = () =>
+      Array.from({ length: launched }, (_, i) => `burst-${i}`).filter(
+        (id) => !scheduler.updates.some((u) => u.task_id.value === id && TERMINAL.has(u.state)),
+      );
+    // A launch the master accepted just before it lost leadership is gone (as in Mesos): the
+    // framework learns it by explicit reconciliation, which the new leader answers TASK_LOST.
+    const reconciler = setInterval(() => {
+      const open = withoutTerminal();
+      if (driver.connected && open.length > 0 && c.agents.every((agent) => agent.state().length === 0)) {
+        driver.reconcileTasks(open.map((id) => ({ task_id: { value: id }, state: 'TASK_STAGING' }) as TaskStatus));
+      }
+    }, 3000);
+    reconcilers.push(reconciler);
     await waitFor(
       'every task terminal at the scheduler, subscribed to the last leader, nothing unacknowledged',
       () =>
@@ -140,10 +164,15 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
         injected,
         subscribedTo,
         leader: c.leader?.url,
+        connected: driver.connected,
         launched,
         agents: c.agents.map((a) => a.state().length),
+        open: Array.from({ length: launched }, (_, i) => `burst-${i}`)
+          .map((id) => [id, scheduler.updates.filter((u) => u.task_id.value === id).map((u) => u.state)] as const)
+          .filter(([, states]) => !states.some((state) => TERMINAL.has(state))),
       }),
     );
+    clearInterval(reconciler);
     // No stale leader afterwards: the driver stays on the last leader.
     await sleep(500);
     expect(driver.status).to.equal(Status.DRIVER_RUNNING);
@@ -152,13 +181,16 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
     const finishedCount = new Set(
       scheduler.updates.filter((s) => s.state === 'TASK_FINISHED').map((s) => s.task_id.value),
     ).size;
-    // Each fault may cost a disconnection, a redirect and a retry or two; a storm is far more.
-    const bound = 2 + 2 * injected.length;
+    // Each fault may cost one re-subscription; failed attempts (a 503 or two masters redirecting
+    // to each other while their ZooKeeper views converge) are paced by the backoff. A storm is far more.
+    const bound = 3 + 3 * injected.length;
     console.log(
-      `      chaos: faults ${injected.join(',')}; SUBSCRIBE calls ${subscribeCalls.length} (bound ${bound}); ` +
-        `subscriptions ${subscribedTo.length}; tasks finished ${finishedCount}/${TASKS}; updates ${scheduler.updates.length}`,
+      `      chaos: faults ${injected.join(',')}; SUBSCRIBE calls ${subscribeCalls.length} (bound ${bound}, failed ${failed.length}); ` +
+        `subscriptions ${subscribedTo.length}; tasks finished ${finishedCount}/${TASKS}; updates ${scheduler.updates.length}; ` +
+        `launches lost in a failover (reconciled) ${scheduler.updates.filter((u) => u.reason === 'REASON_RECONCILIATION').length}`,
     );
-    expect(subscribeCalls.length).to.be.at.most(bound);
+    expect(subscribeCalls.length, failed.join('\n')).to.be.at.most(bound);
+    expect(subscribedTo.length).to.be.at.most(1 + injected.length);
     // Launches sent while disconnected come back TASK_LOST; most tasks must really run.
     expect(finishedCount).to.be.at.least(TASKS / 2);
   });
