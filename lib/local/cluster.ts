@@ -51,6 +51,8 @@ export interface LocalClusterOptions {
   heartbeatIntervalSeconds?: number;
   /** Rescind offers not answered within this many seconds (Mesos `--offer_timeout`); default never. */
   offerTimeoutSeconds?: number;
+  /** How long a newly elected master recovers its registry, answering scheduler calls 503 "Master has not finished recovery" (default 0). */
+  masterRecoveryMs?: number;
   /** How often the allocator runs, in ms (default 100; it also runs whenever resources are freed). */
   allocationIntervalMs?: number;
   /** `zk://host:port/path`: masters elect their leader through ZooKeeper, as Mesos masters do. */
@@ -201,6 +203,7 @@ export class LocalCluster {
         credentials: this.options.credentials,
         faults: this.switches,
         agents: () => this.agents,
+        recoveryMs: this.options.masterRecoveryMs ?? 0,
         ...(this.statusPage ? { routes: this.statusPage } : {}),
       });
       await master.start();
@@ -429,6 +432,8 @@ function validateOptions(options: LocalClusterOptions): void {
       `LocalCluster option 'offerTimeoutSeconds' must be > 0, got ${options.offerTimeoutSeconds}`,
     );
   }
+  if (options.masterRecoveryMs !== undefined && !(options.masterRecoveryMs >= 0))
+    throw new MesosConfigError(`LocalCluster option 'masterRecoveryMs' must be >= 0, got ${options.masterRecoveryMs}`);
   if (options.allocationIntervalMs !== undefined && !(options.allocationIntervalMs >= 1)) {
     throw new MesosConfigError(
       `LocalCluster option 'allocationIntervalMs' must be >= 1, got ${options.allocationIntervalMs}`,

@@ -42,6 +42,8 @@ export interface LocalMasterOptions {
   faults: FaultSwitches;
   /** The cluster's live agents, registered with this master when it becomes leader. */
   agents: () => LocalAgent[];
+  /** How long after its election the master recovers (scheduler calls get 503); default 0. */
+  recoveryMs?: number;
   /** Routes tried before the master's own (the status page, lib/local/status-page); true when answered. */
   routes?: (master: LocalMaster, req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -61,6 +63,8 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   private masterInfo: MasterInfo | undefined;
   private leaderInfo: MasterInfo | null = null;
   private leaderCore: MasterCore | undefined;
+  /** When the registry recovery of the current leadership ends (ms since epoch). */
+  private recoveredAt = 0;
   private alive = false;
   private readonly operator: MasterOperatorApi;
 
@@ -165,6 +169,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         observer: this.operator.events,
       });
       this.leaderCore = core;
+      this.recoveredAt = Date.now() + (this.options.recoveryMs ?? 0);
       for (const agent of this.options.agents()) core.addAgent(agent);
     } else if (!self && this.leaderCore) {
       this.log('%s lost leadership', this.url);
@@ -284,6 +289,11 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         return respond(res, 307, '');
       }
       return respond(res, 503, 'No leader elected');
+    }
+    // Row 2: registry recovery.
+    if (Date.now() < this.recoveredAt) {
+      req.resume();
+      return respond(res, 503, 'Master has not finished recovery');
     }
     // Row 3: method.
     if (req.method !== 'POST') {
