@@ -17,24 +17,13 @@ import { Status } from '../../lib/driver/status';
 import { LocalCluster } from '../../lib/local/cluster';
 import { SchedulerClient } from '../../lib/transport/scheduler-client';
 import { commandTask, DriverPool, RecordingScheduler, sleep, waitFor } from './helpers/driver-harness';
+import { chaosSeed, seededRandom } from './helpers/seeded-random';
 import { startZooKeeper, type ZooKeeperServer } from './helpers/zookeeper';
 
-const SEED = Number(process.env.MESOS_DRIVER_CHAOS_SEED ?? 16_2026);
+const SEED = chaosSeed(16_2026);
 const TASKS = 60;
 const FAULTS = 7;
 const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_DROPPED', 'TASK_ERROR']);
-
-/** mulberry32: a small seeded PRNG, so that a run replays from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Fault = 'failover' | 'killLeader' | 'zkRestart' | 'expireSession';
 
@@ -62,7 +51,7 @@ describe('MesosSchedulerDriver detection under ZooKeeper chaos (seeded)', functi
   });
 
   it('ends subscribed to the last leader, with every update delivered and acknowledged and no SUBSCRIBE storm', async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     console.log(`      chaos seed ${SEED} (MESOS_DRIVER_CHAOS_SEED replays it)`);
     const c = await LocalCluster.start({
       masters: 3,

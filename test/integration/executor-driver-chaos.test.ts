@@ -20,21 +20,10 @@ import { MesosExecutorDriver } from '../../lib/driver/executor-driver';
 import type { Executor } from '../../lib/driver/executor-types';
 import { Status } from '../../lib/driver/status';
 import { sleep, waitFor } from './helpers/driver-harness';
+import { chaosSeed, seededRandom } from './helpers/seeded-random';
 
-const SEED = Number(process.env.MESOS_DRIVER_CHAOS_SEED ?? 16_2026);
+const SEED = chaosSeed(16_2026);
 const GRACE_MS = 300;
-
-/** mulberry32: a small seeded PRNG, so that a run replays from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (bytes: Uint8Array | string | undefined) => Buffer.from(bytes ?? '').toString('hex');
 
@@ -255,7 +244,7 @@ describe('MesosExecutorDriver under chaos (scripted agent, seeded)', function ()
     const terminated: number[] = [];
     const driver = new MesosExecutorDriver(chaosExecutor(log, open), {
       environment: env,
-      random: seeded(SEED + 1),
+      random: seededRandom(SEED + 1),
       callTimeoutMs: 400,
       terminateProcess: () => terminated.push(Date.now()),
     });
@@ -278,7 +267,7 @@ describe('MesosExecutorDriver under chaos (scripted agent, seeded)', function ()
   }
 
   it('with checkpointing: every update is acknowledged, re-sent until then, in order per task, none dropped; SHUTDOWN ends it after the grace period', async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     console.log(`      chaos seed ${SEED} (MESOS_DRIVER_CHAOS_SEED replays it)`);
     const log: string[] = [];
     const tasks = ['t0', 't1', 't2', 't3'];
