@@ -14,7 +14,7 @@ import { MesosError } from '../../lib/common/errors';
 import { LocalCluster } from '../../lib/local/cluster';
 import { MesosAgentOperator } from '../../lib/operator';
 import { rawRequest } from './local-master-helpers';
-import { runFramework, type TestFramework } from './local-operator-helpers';
+import { eventually, runFramework, type TestFramework } from './local-operator-helpers';
 
 describe('LocalCluster operator API: agents', function () {
   this.timeout(20_000);
@@ -169,6 +169,28 @@ describe('LocalCluster operator API: agents', function () {
       expect((await waited).exit_status).to.equal(4 << 8);
     });
   }
+
+  it("LAUNCH_NESTED_CONTAINER writes its output under the parent's sandbox (containers/<id>); KILL_NESTED_CONTAINER signals it", async () => {
+    const c = client();
+    const parent = await parentContainer();
+    const quick = { value: 'plain', parent: { value: parent } };
+    await c.launchNestedContainer({ container_id: quick, command: { value: 'echo to a file' } });
+    expect((await c.waitNestedContainer(quick)).exit_status).to.equal(0);
+    const path = `/frameworks/${frameworkId}/executors/sleeper/runs/latest/containers/plain/stdout`;
+    const read = await eventually(async () => {
+      const answer = await c.readFile(path, 0);
+      return answer.size > 0 ? answer : undefined;
+    });
+    expect(Buffer.from(read.data as Uint8Array).toString()).to.equal('to a file\n');
+    const slow = { value: 'slow', parent: { value: parent } };
+    await c.launchNestedContainer({ container_id: slow, command: { value: 'exec sleep 30' } });
+    await c.killNestedContainer(slow, 15);
+    expect((await c.waitNestedContainer(slow)).exit_status).to.equal(15);
+    const unknown = await c
+      .waitNestedContainer({ value: 'nope', parent: { value: parent } })
+      .catch((err: unknown) => err);
+    expect(unknown).to.be.instanceOf(MesosError);
+  });
 
   it('a chatty session is never blocked by a full pipe (5 MB through the stream), and ATTACH_CONTAINER_OUTPUT refuses containers without a switchboard', async () => {
     const c = client();

@@ -75,6 +75,8 @@ export interface AgentCallContext {
     containerId: ContainerID,
     command: CommandInfo | undefined,
   ): NestedContainer | { status: number; body: string };
+  /** The sandbox of a nested container: `containers/<id>` in its parent's sandbox. */
+  sandboxOfNested(view: AgentRoutesView, container: NestedContainer): string;
   /** True when `containerId` is a live executor's or command task's container. */
   isTopLevelContainer(view: AgentRoutesView, containerId: string): boolean;
 }
@@ -150,11 +152,12 @@ export async function answerAgentCall(call: agent.Call, context: AgentCallContex
       if (!launch?.container_id.parent) {
         return fail(400, 'LocalCluster agents launch no standalone containers (no --launcher with standalone support)');
       }
-      if (nested.get(launch.container_id.value)?.exitStatus === undefined && nested.get(launch.container_id.value)) {
-        return empty(202);
-      }
+      // Mesos answers 202 when the id is already in use.
+      if (nested.isRunning(launch.container_id.value)) return empty(202);
       const started = context.launchNested(view, launch.container_id, launch.command);
-      return 'status' in started ? fail(started.status, started.body) : empty();
+      if ('status' in started) return fail(started.status, started.body);
+      nested.writeOutputToSandbox(started, context.sandboxOfNested(view, started));
+      return empty();
     }
     case 'WAIT_NESTED_CONTAINER':
     case 'WAIT_CONTAINER': {

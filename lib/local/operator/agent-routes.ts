@@ -63,6 +63,8 @@ export class AgentRoutes {
       },
       launchNested: (current, containerId, command) => this.launchNested(current, containerId, command),
       isTopLevelContainer: (current, id) => this.sandboxOf(current, id) !== undefined,
+      sandboxOfNested: (current, container) =>
+        join(this.sandboxOf(current, container.parentId) ?? '', 'containers', container.containerId),
     });
   }
 
@@ -113,7 +115,7 @@ export class AgentRoutes {
     const parentId = containerId.parent?.value ?? '';
     const sandbox = this.sandboxOf(view, parentId);
     if (!sandbox) return { status: 404, body: `Parent container ${parentId} cannot be found` };
-    if (this.nested.get(containerId.value)?.exitStatus === undefined && this.nested.get(containerId.value)) {
+    if (this.nested.isRunning(containerId.value)) {
       return { status: 409, body: `Container ${containerId.value} already exists` };
     }
     if (!command?.value) return { status: 400, body: "Expecting 'command.value' to be present" };

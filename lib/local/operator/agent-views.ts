@@ -2,7 +2,7 @@
  * A LocalAgent's model as agent operator API messages: GET_FRAMEWORKS, GET_EXECUTORS,
  * GET_TASKS, GET_STATE, GET_CONTAINERS and GET_METRICS, read from the same view as its `/state`.
  */
-import type { agent, ExecutorInfo, Metric, Task } from '../../codec/messages';
+import type { agent, ExecutorInfo, Metric, Task, TaskInfo, TaskState } from '../../codec/messages';
 import { isTerminalTaskState } from '../../codec/task-states';
 import type { AgentStateView } from '../agent-state-json';
 import { scalarTotal } from '../allocation-info';
@@ -30,12 +30,7 @@ export function latestRun(view: AgentStateView, frameworkId: string, executorId:
 
 function taskMessage(
   view: AgentStateView,
-  row: {
-    frameworkId: string;
-    task: import('../../codec/messages').TaskInfo;
-    state: import('../../codec/messages').TaskState;
-    executorId: string;
-  },
+  row: { frameworkId: string; task: TaskInfo; state: TaskState; executorId: string },
 ): Task {
   const info = row.task;
   const task: Task = {

@@ -6,6 +6,8 @@
  * A session's container lives as long as its connection, as in Mesos.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { agent, CommandInfo } from '../../codec/messages';
 import { createLogger } from '../../common/logger';
 import { commandEnvironment, waitStatusOf } from '../task-process';
@@ -38,6 +40,32 @@ export class NestedContainers {
   /** A live or recently ended nested container. */
   get(containerId: string): NestedContainer | undefined {
     return this.live.get(containerId) ?? this.finished.get(containerId);
+  }
+
+  /** True while `containerId` names a live nested container. */
+  isRunning(containerId: string): boolean {
+    return this.live.has(containerId);
+  }
+
+  /**
+   * Writes the output of a container launched without a session (LAUNCH_NESTED_CONTAINER) to
+   * `stdout` and `stderr` in `sandbox`, as Mesos does (`<parent sandbox>/containers/<id>/`).
+   */
+  writeOutputToSandbox(container: NestedContainer, sandbox: string): void {
+    mkdirSync(sandbox, { recursive: true });
+    const files = {
+      STDOUT: createWriteStream(join(sandbox, 'stdout')),
+      STDERR: createWriteStream(join(sandbox, 'stderr')),
+    };
+    for (const file of Object.values(files)) file.on('error', (err) => log('nested output: %s', err.message));
+    container.listeners.add((io) => {
+      const type = io.data?.type;
+      if ((type === 'STDOUT' || type === 'STDERR') && io.data?.data) files[type].write(io.data.data);
+    });
+    void container.ended.then(() => {
+      files.STDOUT.end();
+      files.STDERR.end();
+    });
   }
 
   /** Live nested containers (for GET_CONTAINERS). */
@@ -111,10 +139,5 @@ export class NestedContainers {
     });
     this.live.set(containerId, container);
     return container;
-  }
-
-  /** Kills every live nested container (the agent is stopping). */
-  killAll(): void {
-    for (const container of this.live.values()) container.kill('SIGKILL');
   }
 }
