@@ -28,6 +28,10 @@ export interface JsonConverterRuntime {
   readonly state: { missingRequired: boolean };
   /** A repeated field: checked, converted in place, unknown enum values dropped; undefined when empty. */
   list(value: unknown, convert: Converter): unknown[] | undefined;
+  /** A repeated field's value as an array (throws naming what it is otherwise). */
+  array(value: unknown): unknown[];
+  /** The error for a null element at `index` of a repeated field. */
+  nullItem(index: number): Error;
   /** An enum value that is not a known name: throws when `required` or not a string, else it is dropped. */
   badEnum(value: unknown, enumField: number, required: boolean): void;
   /** The error for a non-object where message type number `type` was expected. */
@@ -16235,8 +16239,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'capabilities';
       x = i.capabilities;
       if (x != null) {
-        const l = rt.list(x, C[53]);
-        if (l !== undefined) o.capabilities = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[53](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.capabilities = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -16678,14 +16691,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'offer_ids';
       x = i.offer_ids;
       if (x != null) {
-        const l = rt.list(x, C[145]);
-        if (l !== undefined) o.offer_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[145](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offer_ids = l;
       }
       k = 'operations';
       x = i.operations;
       if (x != null) {
-        const l = rt.list(x, C[146]);
-        if (l !== undefined) o.operations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[146](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.operations = l;
       }
       k = 'filters';
       x = i.filters;
@@ -16706,8 +16737,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'offer_ids';
       x = i.offer_ids;
       if (x != null) {
-        const l = rt.list(x, C[145]);
-        if (l !== undefined) o.offer_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[145](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offer_ids = l;
       }
       k = 'filters';
       x = i.filters;
@@ -16797,8 +16837,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'tasks';
       x = i.tasks;
       if (x != null) {
-        const l = rt.list(x, C[151]);
-        if (l !== undefined) o.tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[151](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.tasks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -16841,8 +16890,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'requests';
       x = i.requests;
       if (x != null) {
-        const l = rt.list(x, C[152]);
-        if (l !== undefined) o.requests = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[152](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.requests = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -16860,8 +16918,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'inverse_offer_ids';
       x = i.inverse_offer_ids;
       if (x != null) {
-        const l = rt.list(x, C[145]);
-        if (l !== undefined) o.inverse_offer_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[145](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.inverse_offer_ids = l;
       }
       k = 'filters';
       x = i.filters;
@@ -16882,8 +16949,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'inverse_offer_ids';
       x = i.inverse_offer_ids;
       if (x != null) {
-        const l = rt.list(x, C[145]);
-        if (l !== undefined) o.inverse_offer_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[145](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.inverse_offer_ids = l;
       }
       k = 'filters';
       x = i.filters;
@@ -16969,8 +17045,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'operations';
       x = i.operations;
       if (x != null) {
-        const l = rt.list(x, C[155]);
-        if (l !== undefined) o.operations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[155](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.operations = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17037,8 +17122,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'offers';
       x = i.offers;
       if (x != null) {
-        const l = rt.list(x, C[156]);
-        if (l !== undefined) o.offers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[156](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offers = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17154,8 +17248,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'inverse_offers';
       x = i.inverse_offers;
       if (x != null) {
-        const l = rt.list(x, C[158]);
-        if (l !== undefined) o.inverse_offers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[158](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.inverse_offers = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17207,8 +17310,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'operation_statuses';
       x = i.operation_statuses;
       if (x != null) {
-        const l = rt.list(x, C[159]);
-        if (l !== undefined) o.operation_statuses = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[159](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.operation_statuses = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17243,14 +17355,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'unacknowledged_tasks';
       x = i.unacknowledged_tasks;
       if (x != null) {
-        const l = rt.list(x, C[160]);
-        if (l !== undefined) o.unacknowledged_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[160](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.unacknowledged_tasks = l;
       }
       k = 'unacknowledged_updates';
       x = i.unacknowledged_updates;
       if (x != null) {
-        const l = rt.list(x, C[42]);
-        if (l !== undefined) o.unacknowledged_updates = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[42](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.unacknowledged_updates = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17575,8 +17705,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'weight_infos';
       x = i.weight_infos;
       if (x != null) {
-        const l = rt.list(x, C[167]);
-        if (l !== undefined) o.weight_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[167](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.weight_infos = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17598,14 +17737,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'source';
       x = i.source;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.source = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.source = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17627,8 +17784,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17650,8 +17816,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'volumes';
       x = i.volumes;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.volumes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.volumes = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17673,8 +17848,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'volumes';
       x = i.volumes;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.volumes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.volumes = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17709,8 +17893,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'machines';
       x = i.machines;
       if (x != null) {
-        const l = rt.list(x, C[170]);
-        if (l !== undefined) o.machines = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[170](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.machines = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17728,8 +17921,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'machines';
       x = i.machines;
       if (x != null) {
-        const l = rt.list(x, C[170]);
-        if (l !== undefined) o.machines = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[170](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.machines = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17866,8 +18068,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'quota_configs';
       x = i.quota_configs;
       if (x != null) {
-        const l = rt.list(x, C[173]);
-        if (l !== undefined) o.quota_configs = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[173](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.quota_configs = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17960,8 +18171,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'flags';
       x = i.flags;
       if (x != null) {
-        const l = rt.list(x, C[175]);
-        if (l !== undefined) o.flags = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[175](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.flags = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -17996,8 +18216,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'metrics';
       x = i.metrics;
       if (x != null) {
-        const l = rt.list(x, C[177]);
-        if (l !== undefined) o.metrics = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[177](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.metrics = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18032,8 +18261,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'file_infos';
       x = i.file_infos;
       if (x != null) {
-        const l = rt.list(x, C[178]);
-        if (l !== undefined) o.file_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[178](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.file_infos = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18097,14 +18335,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'agents';
       x = i.agents;
       if (x != null) {
-        const l = rt.list(x, C[179]);
-        if (l !== undefined) o.agents = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[179](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.agents = l;
       }
       k = 'recovered_agents';
       x = i.recovered_agents;
       if (x != null) {
-        const l = rt.list(x, C[162]);
-        if (l !== undefined) o.recovered_agents = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[162](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.recovered_agents = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18122,20 +18378,47 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'frameworks';
       x = i.frameworks;
       if (x != null) {
-        const l = rt.list(x, C[180]);
-        if (l !== undefined) o.frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[180](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.frameworks = l;
       }
       k = 'completed_frameworks';
       x = i.completed_frameworks;
       if (x != null) {
-        const l = rt.list(x, C[180]);
-        if (l !== undefined) o.completed_frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[180](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.completed_frameworks = l;
       }
       k = 'recovered_frameworks';
       x = i.recovered_frameworks;
       if (x != null) {
-        const l = rt.list(x, C[143]);
-        if (l !== undefined) o.recovered_frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[143](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.recovered_frameworks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18153,14 +18436,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'executors';
       x = i.executors;
       if (x != null) {
-        const l = rt.list(x, C[181]);
-        if (l !== undefined) o.executors = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[181](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.executors = l;
       }
       k = 'orphan_executors';
       x = i.orphan_executors;
       if (x != null) {
-        const l = rt.list(x, C[181]);
-        if (l !== undefined) o.orphan_executors = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[181](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.orphan_executors = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18178,32 +18479,77 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'pending_tasks';
       x = i.pending_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.pending_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.pending_tasks = l;
       }
       k = 'tasks';
       x = i.tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.tasks = l;
       }
       k = 'completed_tasks';
       x = i.completed_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.completed_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.completed_tasks = l;
       }
       k = 'orphan_tasks';
       x = i.orphan_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.orphan_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.orphan_tasks = l;
       }
       k = 'unreachable_tasks';
       x = i.unreachable_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.unreachable_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.unreachable_tasks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18221,8 +18567,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'roles';
       x = i.roles;
       if (x != null) {
-        const l = rt.list(x, C[183]);
-        if (l !== undefined) o.roles = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[183](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.roles = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18240,8 +18595,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'weight_infos';
       x = i.weight_infos;
       if (x != null) {
-        const l = rt.list(x, C[167]);
-        if (l !== undefined) o.weight_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[167](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.weight_infos = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18332,8 +18696,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'operations';
       x = i.operations;
       if (x != null) {
-        const l = rt.list(x, C[186]);
-        if (l !== undefined) o.operations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[186](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.operations = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18726,8 +19099,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'container';
       x = i.container;
@@ -18882,8 +19264,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'excluded_images';
       x = i.excluded_images;
       if (x != null) {
-        const l = rt.list(x, C[190]);
-        if (l !== undefined) o.excluded_images = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[190](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.excluded_images = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18935,8 +19326,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'flags';
       x = i.flags;
       if (x != null) {
-        const l = rt.list(x, C[175]);
-        if (l !== undefined) o.flags = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[175](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.flags = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -18971,8 +19371,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'metrics';
       x = i.metrics;
       if (x != null) {
-        const l = rt.list(x, C[177]);
-        if (l !== undefined) o.metrics = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[177](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.metrics = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19007,8 +19416,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'file_infos';
       x = i.file_infos;
       if (x != null) {
-        const l = rt.list(x, C[178]);
-        if (l !== undefined) o.file_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[178](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.file_infos = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19069,8 +19487,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'containers';
       x = i.containers;
       if (x != null) {
-        const l = rt.list(x, C[191]);
-        if (l !== undefined) o.containers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[191](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.containers = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19088,14 +19515,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'frameworks';
       x = i.frameworks;
       if (x != null) {
-        const l = rt.list(x, C[192]);
-        if (l !== undefined) o.frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[192](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.frameworks = l;
       }
       k = 'completed_frameworks';
       x = i.completed_frameworks;
       if (x != null) {
-        const l = rt.list(x, C[192]);
-        if (l !== undefined) o.completed_frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[192](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.completed_frameworks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19113,14 +19558,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'executors';
       x = i.executors;
       if (x != null) {
-        const l = rt.list(x, C[193]);
-        if (l !== undefined) o.executors = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[193](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.executors = l;
       }
       k = 'completed_executors';
       x = i.completed_executors;
       if (x != null) {
-        const l = rt.list(x, C[193]);
-        if (l !== undefined) o.completed_executors = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[193](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.completed_executors = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19138,32 +19601,77 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'pending_tasks';
       x = i.pending_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.pending_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.pending_tasks = l;
       }
       k = 'queued_tasks';
       x = i.queued_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.queued_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.queued_tasks = l;
       }
       k = 'launched_tasks';
       x = i.launched_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.launched_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.launched_tasks = l;
       }
       k = 'terminated_tasks';
       x = i.terminated_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.terminated_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.terminated_tasks = l;
       }
       k = 'completed_tasks';
       x = i.completed_tasks;
       if (x != null) {
-        const l = rt.list(x, C[182]);
-        if (l !== undefined) o.completed_tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[182](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.completed_tasks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19271,8 +19779,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resource_providers';
       x = i.resource_providers;
       if (x != null) {
-        const l = rt.list(x, C[197]);
-        if (l !== undefined) o.resource_providers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[197](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resource_providers = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19290,8 +19807,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'operations';
       x = i.operations;
       if (x != null) {
-        const l = rt.list(x, C[186]);
-        if (l !== undefined) o.operations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[186](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.operations = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19387,8 +19913,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'capabilities';
       x = i.capabilities;
       if (x != null) {
-        const l = rt.list(x, C[200]);
-        if (l !== undefined) o.capabilities = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[200](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.capabilities = l;
       }
       k = 'labels';
       x = i.labels;
@@ -19599,8 +20134,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19691,20 +20235,47 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'executor_ids';
       x = i.executor_ids;
       if (x != null) {
-        const l = rt.list(x, C[40]);
-        if (l !== undefined) o.executor_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[40](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.executor_ids = l;
       }
       k = 'attributes';
       x = i.attributes;
       if (x != null) {
-        const l = rt.list(x, C[214]);
-        if (l !== undefined) o.attributes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[214](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.attributes = l;
       }
       k = 'url';
       x = i.url;
@@ -19823,8 +20394,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -19854,8 +20434,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'converted_resources';
       x = i.converted_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.converted_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.converted_resources = l;
       }
       k = 'uuid';
       x = i.uuid;
@@ -19894,8 +20483,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'executor';
       x = i.executor;
@@ -19956,8 +20554,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'command';
       x = i.command;
@@ -20009,14 +20616,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'attributes';
       x = i.attributes;
       if (x != null) {
-        const l = rt.list(x, C[214]);
-        if (l !== undefined) o.attributes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[214](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.attributes = l;
       }
       k = 'id';
       x = i.id;
@@ -20064,8 +20689,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'tasks';
       x = i.tasks;
       if (x != null) {
-        const l = rt.list(x, C[160]);
-        if (l !== undefined) o.tasks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[160](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.tasks = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20181,8 +20815,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'reservations';
       x = i.reservations;
       if (x != null) {
-        const l = rt.list(x, C[229]);
-        if (l !== undefined) o.reservations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[229](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.reservations = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20200,8 +20843,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'windows';
       x = i.windows;
       if (x != null) {
-        const l = rt.list(x, C[232]);
-        if (l !== undefined) o.windows = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[232](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.windows = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20244,8 +20896,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'guarantee';
       x = i.guarantee;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.guarantee = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.guarantee = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20459,32 +21120,77 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'total_resources';
       x = i.total_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.total_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.total_resources = l;
       }
       k = 'allocated_resources';
       x = i.allocated_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.allocated_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.allocated_resources = l;
       }
       k = 'offered_resources';
       x = i.offered_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.offered_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offered_resources = l;
       }
       k = 'capabilities';
       x = i.capabilities;
       if (x != null) {
-        const l = rt.list(x, C[233]);
-        if (l !== undefined) o.capabilities = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[233](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.capabilities = l;
       }
       k = 'resource_providers';
       x = i.resource_providers;
       if (x != null) {
-        const l = rt.list(x, C[234]);
-        if (l !== undefined) o.resource_providers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[234](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resource_providers = l;
       }
       k = 'deactivated';
       x = i.deactivated;
@@ -20532,26 +21238,62 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'offers';
       x = i.offers;
       if (x != null) {
-        const l = rt.list(x, C[156]);
-        if (l !== undefined) o.offers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[156](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offers = l;
       }
       k = 'inverse_offers';
       x = i.inverse_offers;
       if (x != null) {
-        const l = rt.list(x, C[158]);
-        if (l !== undefined) o.inverse_offers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[158](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.inverse_offers = l;
       }
       k = 'allocated_resources';
       x = i.allocated_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.allocated_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.allocated_resources = l;
       }
       k = 'offered_resources';
       x = i.offered_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.offered_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.offered_resources = l;
       }
       k = 'recovered';
       x = i.recovered;
@@ -20622,14 +21364,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'statuses';
       x = i.statuses;
       if (x != null) {
-        const l = rt.list(x, C[157]);
-        if (l !== undefined) o.statuses = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[157](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.statuses = l;
       }
       k = 'status_update_state';
       x = i.status_update_state;
@@ -20688,14 +21448,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'frameworks';
       x = i.frameworks;
       if (x != null) {
-        const l = rt.list(x, C[12]);
-        if (l !== undefined) o.frameworks = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[12](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.frameworks = l;
       }
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20713,14 +21491,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'draining_machines';
       x = i.draining_machines;
       if (x != null) {
-        const l = rt.list(x, C[236]);
-        if (l !== undefined) o.draining_machines = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[236](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.draining_machines = l;
       }
       k = 'down_machines';
       x = i.down_machines;
       if (x != null) {
-        const l = rt.list(x, C[170]);
-        if (l !== undefined) o.down_machines = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[170](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.down_machines = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20738,14 +21534,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'infos';
       x = i.infos;
       if (x != null) {
-        const l = rt.list(x, C[237]);
-        if (l !== undefined) o.infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[237](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.infos = l;
       }
       k = 'configs';
       x = i.configs;
       if (x != null) {
-        const l = rt.list(x, C[173]);
-        if (l !== undefined) o.configs = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[173](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.configs = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -20777,8 +21591,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'statuses';
       x = i.statuses;
       if (x != null) {
-        const l = rt.list(x, C[159]);
-        if (l !== undefined) o.statuses = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[159](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.statuses = l;
       }
       k = 'uuid';
       x = i.uuid;
@@ -20800,8 +21623,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'uris';
       x = i.uris;
       if (x != null) {
-        const l = rt.list(x, C[238]);
-        if (l !== undefined) o.uris = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[238](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.uris = l;
       }
       k = 'environment';
       x = i.environment;
@@ -20844,8 +21676,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'volumes';
       x = i.volumes;
       if (x != null) {
-        const l = rt.list(x, C[240]);
-        if (l !== undefined) o.volumes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[240](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.volumes = l;
       }
       k = 'docker';
       x = i.docker;
@@ -20859,8 +21700,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'network_infos';
       x = i.network_infos;
       if (x != null) {
-        const l = rt.list(x, C[243]);
-        if (l !== undefined) o.network_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[243](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.network_infos = l;
       }
       k = 'linux_info';
       x = i.linux_info;
@@ -20890,8 +21740,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'attributes';
       x = i.attributes;
       if (x != null) {
-        const l = rt.list(x, C[214]);
-        if (l !== undefined) o.attributes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[214](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.attributes = l;
       }
       k = 'type';
       x = i.type;
@@ -20904,8 +21763,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'default_reservations';
       x = i.default_reservations;
       if (x != null) {
-        const l = rt.list(x, C[229]);
-        if (l !== undefined) o.default_reservations = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[229](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.default_reservations = l;
       }
       k = 'storage';
       x = i.storage;
@@ -21021,8 +21889,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21081,8 +21958,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'total_resources';
       x = i.total_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.total_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.total_resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21151,8 +22037,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'labels';
       x = i.labels;
       if (x != null) {
-        const l = rt.list(x, C[251]);
-        if (l !== undefined) o.labels = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[251](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.labels = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21186,8 +22081,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'groups';
       x = i.groups;
       if (x != null) {
-        const l = rt.list(x, C[253]);
-        if (l !== undefined) o.groups = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[253](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.groups = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21205,8 +22109,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'task_infos';
       x = i.task_infos;
       if (x != null) {
-        const l = rt.list(x, C[160]);
-        if (l !== undefined) o.task_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[160](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.task_infos = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21224,14 +22137,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'source';
       x = i.source;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.source = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.source = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21249,8 +22180,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21268,8 +22208,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'volumes';
       x = i.volumes;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.volumes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.volumes = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21287,8 +22236,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'volumes';
       x = i.volumes;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.volumes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.volumes = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21458,8 +22416,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'query';
       x = i.query;
       if (x != null) {
-        const l = rt.list(x, C[255]);
-        if (l !== undefined) o.query = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[255](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.query = l;
       }
       k = 'fragment';
       x = i.fragment;
@@ -21516,8 +22483,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'network_infos';
       x = i.network_infos;
       if (x != null) {
-        const l = rt.list(x, C[243]);
-        if (l !== undefined) o.network_infos = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[243](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.network_infos = l;
       }
       k = 'cgroup_info';
       x = i.cgroup_info;
@@ -21748,8 +22724,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'range';
       x = i.range;
       if (x != null) {
-        const l = rt.list(x, C[266]);
-        if (l !== undefined) o.range = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[266](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.range = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21848,8 +22833,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'machine_ids';
       x = i.machine_ids;
       if (x != null) {
-        const l = rt.list(x, C[170]);
-        if (l !== undefined) o.machine_ids = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[170](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.machine_ids = l;
       }
       k = 'unavailability';
       x = i.unavailability;
@@ -21894,8 +22888,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'total_resources';
       x = i.total_resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.total_resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.total_resources = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21940,8 +22943,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'statuses';
       x = i.statuses;
       if (x != null) {
-        const l = rt.list(x, C[269]);
-        if (l !== undefined) o.statuses = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[269](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.statuses = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -21965,8 +22977,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'guarantee';
       x = i.guarantee;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.guarantee = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.guarantee = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22014,8 +23035,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'variables';
       x = i.variables;
       if (x != null) {
-        const l = rt.list(x, C[270]);
-        if (l !== undefined) o.variables = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[270](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.variables = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22076,8 +23106,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'port_mappings';
       x = i.port_mappings;
       if (x != null) {
-        const l = rt.list(x, C[272]);
-        if (l !== undefined) o.port_mappings = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[272](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.port_mappings = l;
       }
       k = 'privileged';
       x = i.privileged;
@@ -22086,8 +23125,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'parameters';
       x = i.parameters;
       if (x != null) {
-        const l = rt.list(x, C[255]);
-        if (l !== undefined) o.parameters = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[255](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.parameters = l;
       }
       k = 'force_pull_image';
       x = i.force_pull_image;
@@ -22136,8 +23184,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'ip_addresses';
       x = i.ip_addresses;
       if (x != null) {
-        const l = rt.list(x, C[273]);
-        if (l !== undefined) o.ip_addresses = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[273](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.ip_addresses = l;
       }
       k = 'name';
       x = i.name;
@@ -22145,8 +23202,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'port_mappings';
       x = i.port_mappings;
       if (x != null) {
-        const l = rt.list(x, C[274]);
-        if (l !== undefined) o.port_mappings = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[274](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.port_mappings = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22205,8 +23271,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'rlimits';
       x = i.rlimits;
       if (x != null) {
-        const l = rt.list(x, C[277]);
-        if (l !== undefined) o.rlimits = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[277](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.rlimits = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22393,8 +23468,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'net_traffic_control_statistics';
       x = i.net_traffic_control_statistics;
       if (x != null) {
-        const l = rt.list(x, C[282]);
-        if (l !== undefined) o.net_traffic_control_statistics = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[282](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.net_traffic_control_statistics = l;
       }
       k = 'mem_total_bytes';
       x = i.mem_total_bytes;
@@ -22420,8 +23504,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'disk_statistics';
       x = i.disk_statistics;
       if (x != null) {
-        const l = rt.list(x, C[284]);
-        if (l !== undefined) o.disk_statistics = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[284](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.disk_statistics = l;
       }
       k = 'blkio_statistics';
       x = i.blkio_statistics;
@@ -22516,8 +23609,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'quantities';
       x = i.quantities;
       if (x != null) {
-        const l = rt.list(x, C[287]);
-        if (l !== undefined) o.quantities = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[287](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.quantities = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22535,8 +23637,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'attribute_constraints';
       x = i.attribute_constraints;
       if (x != null) {
-        const l = rt.list(x, C[288]);
-        if (l !== undefined) o.attribute_constraints = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[288](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.attribute_constraints = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -22716,8 +23827,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'ports';
       x = i.ports;
       if (x != null) {
-        const l = rt.list(x, C[290]);
-        if (l !== undefined) o.ports = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[290](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.ports = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -23100,14 +24220,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'containers';
       x = i.containers;
       if (x != null) {
-        const l = rt.list(x, C[297]);
-        if (l !== undefined) o.containers = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[297](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.containers = l;
       }
       k = 'endpoints';
       x = i.endpoints;
       if (x != null) {
-        const l = rt.list(x, C[298]);
-        if (l !== undefined) o.endpoints = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[298](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.endpoints = l;
       }
       k = 'target_path_root';
       x = i.target_path_root;
@@ -23444,20 +24582,47 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'cfq';
       x = i.cfq;
       if (x != null) {
-        const l = rt.list(x, C[305]);
-        if (l !== undefined) o.cfq = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[305](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.cfq = l;
       }
       k = 'cfq_recursive';
       x = i.cfq_recursive;
       if (x != null) {
-        const l = rt.list(x, C[305]);
-        if (l !== undefined) o.cfq_recursive = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[305](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.cfq_recursive = l;
       }
       k = 'throttling';
       x = i.throttling;
       if (x != null) {
-        const l = rt.list(x, C[306]);
-        if (l !== undefined) o.throttling = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[306](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.throttling = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -23733,8 +24898,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'resources';
       x = i.resources;
       if (x != null) {
-        const l = rt.list(x, C[168]);
-        if (l !== undefined) o.resources = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[168](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.resources = l;
       }
       k = 'container';
       x = i.container;
@@ -24083,38 +25257,92 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'io_serviced';
       x = i.io_serviced;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_serviced = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_serviced = l;
       }
       k = 'io_service_bytes';
       x = i.io_service_bytes;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_service_bytes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_service_bytes = l;
       }
       k = 'io_service_time';
       x = i.io_service_time;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_service_time = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_service_time = l;
       }
       k = 'io_wait_time';
       x = i.io_wait_time;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_wait_time = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_wait_time = l;
       }
       k = 'io_merged';
       x = i.io_merged;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_merged = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_merged = l;
       }
       k = 'io_queued';
       x = i.io_queued;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_queued = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_queued = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -24135,14 +25363,32 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'io_serviced';
       x = i.io_serviced;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_serviced = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_serviced = l;
       }
       k = 'io_service_bytes';
       x = i.io_service_bytes;
       if (x != null) {
-        const l = rt.list(x, C[314]);
-        if (l !== undefined) o.io_service_bytes = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[314](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.io_service_bytes = l;
       }
     } catch (err) {
       throw rt.at(err, k);
@@ -24253,8 +25499,17 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
       k = 'parameter';
       x = i.parameter;
       if (x != null) {
-        const l = rt.list(x, C[255]);
-        if (l !== undefined) o.parameter = l;
+        const l = rt.array(x);
+        for (let j = 0; j < l.length; j++) {
+          const e = l[j];
+          if (e === null) throw rt.nullItem(j);
+          try {
+            l[j] = C[255](e);
+          } catch (err) {
+            throw rt.at(err, `[${j}]`);
+          }
+        }
+        if (l.length > 0) o.parameter = l;
       }
     } catch (err) {
       throw rt.at(err, k);

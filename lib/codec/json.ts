@@ -196,6 +196,12 @@ function generatedConverters(): Map<string, JsonConverter> {
     maps: fieldsAt(MAP_FIELDS, infos, fresh).map((field) => (field ? fieldConverter(field) : () => undefined)),
     state: decodeState,
     list: convertList,
+    array(value) {
+      if (!Array.isArray(value))
+        throw new FieldPathError(`expected an array for repeated field, got ${describeValue(value)}`);
+      return value;
+    },
+    nullItem: (index) => new FieldPathError('expected a value, got null', [`[${index}]`]),
     badEnum(value, enumField, required) {
       const e = enumFields[enumField];
       if (e !== undefined) enumValue(value, e.numberByName, e.fullName, required);

@@ -84,10 +84,25 @@ function fieldCode(field: FieldInfo, t: number, tables: Tables): string[] {
   if (field.map) {
     tables.mapFields.push([t, name]);
     present = [`const m = F[${tables.mapFields.length - 1}](x);`, `if (m !== undefined) o.${name} = m;`];
+  } else if (field.repeated && kind.kind === 'message') {
+    // Messages are never dropped, so the list is converted in place by a loop of its own (a call
+    // site per element type, which V8 can inline) rather than through rt.list.
+    present = [
+      'const l = rt.array(x);',
+      'for (let j = 0; j < l.length; j++) {',
+      '  const e = l[j];',
+      '  if (e === null) throw rt.nullItem(j);',
+      '  try {',
+      `    l[j] = C[${tables.index.get(kind.messageInfo.fullName)}](e);`,
+      '  } catch (err) {',
+      '    throw rt.at(err, `[${j}]`);',
+      '  }',
+      '}',
+      `if (l.length > 0) o.${name} = l;`,
+    ];
   } else if (field.repeated) {
     let element: string;
-    if (kind.kind === 'message') element = `C[${tables.index.get(kind.messageInfo.fullName)}]`;
-    else if (kind.kind === 'enum') {
+    if (kind.kind === 'enum') {
       tables.enumFields.push([t, name]);
       element = `EL[${tables.enumFields.length - 1}]`;
     } else element = `S.${kind.scalar}`;
@@ -297,6 +312,10 @@ export interface JsonConverterRuntime {
   readonly state: { missingRequired: boolean };
   /** A repeated field: checked, converted in place, unknown enum values dropped; undefined when empty. */
   list(value: unknown, convert: Converter): unknown[] | undefined;
+  /** A repeated field's value as an array (throws naming what it is otherwise). */
+  array(value: unknown): unknown[];
+  /** The error for a null element at \`index\` of a repeated field. */
+  nullItem(index: number): Error;
   /** An enum value that is not a known name: throws when \`required\` or not a string, else it is dropped. */
   badEnum(value: unknown, enumField: number, required: boolean): void;
   /** The error for a non-object where message type number \`type\` was expected. */
