@@ -25,10 +25,12 @@ import { Allocator, type AllocatorAgent, type AllocatorFramework } from './alloc
 import type { SubscriptionStream } from './event-stream';
 import { taskChecksProblem } from './health/task-checks';
 import {
+  type AgentRemoval,
   type FrameworkRecord,
   frameworkRoles,
   hasCapability,
   isConnected,
+  PARTITION_AWARE_LOSS,
   validateFrameworkInfo,
 } from './master-frameworks';
 import { setOfferConstraints } from './offer-constraints';
@@ -191,10 +193,10 @@ export class MasterCore {
 
   /**
    * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported
-   * (TASK_LOST, or TASK_GONE / TASK_UNREACHABLE to PARTITION_AWARE frameworks), and every
+   * (TASK_LOST, or to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR), and every
    * connected framework gets FAILURE with the agent id.
    */
-  removeAgent(agentId: string, mode: 'removed' | 'unreachable' = 'removed'): void {
+  removeAgent(agentId: string, mode: AgentRemoval = 'removed'): void {
     const record = this.agents.get(agentId);
     if (!record) return;
     for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer, true);
@@ -203,13 +205,9 @@ export class MasterCore {
       if (task.agentId !== agentId) continue;
       const framework = this.frameworks.get(task.frameworkId);
       const partitionAware = framework ? hasCapability(framework.info, 'PARTITION_AWARE') : false;
-      const state: TaskState = partitionAware ? (mode === 'removed' ? 'TASK_GONE' : 'TASK_UNREACHABLE') : 'TASK_LOST';
-      const status = this.masterStatus(
-        task,
-        state,
-        'REASON_AGENT_REMOVED',
-        `Agent ${agentId} ${mode === 'removed' ? 'removed' : 'is unreachable'}`,
-      );
+      const state: TaskState = partitionAware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
+      const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
+      const status = this.masterStatus(task, state, 'REASON_AGENT_REMOVED', message);
       if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: Date.now() * 1e6 };
       this.finishTask(key, task, status);
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
@@ -222,7 +220,7 @@ export class MasterCore {
     for (const framework of this.frameworks.values()) {
       this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
     }
-    this.options.observer?.agentRemoved(agentId, mode);
+    this.options.observer?.agentRemoved(agentId, mode === 'unreachable' ? mode : 'removed');
   }
 
   /** Operator RESERVE/UNRESERVE/CREATE/DESTROY: false when the agent's free resources (offers rescinded) lack `consumed`. */

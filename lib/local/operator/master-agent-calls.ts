@@ -86,20 +86,22 @@ export class AgentAdministration {
     if (!record) return fail(404, `Agent '${agentId}' not found`);
     this.gone.add(agentId);
     this.quietRemoval(agentId);
-    core.removeAgent(agentId, 'removed');
-    // A gone agent is told to shut down: it kills everything it runs.
-    for (const frameworkId of new Set(record.agent.state().map((row) => row.framework.id?.value ?? ''))) {
-      if (frameworkId) record.agent.shutdownFramework(frameworkId);
-    }
+    core.removeAgent(agentId, 'operator');
+    shutDown(record.agent);
     return empty();
   }
 
-  /** START_MAINTENANCE's effect on agents: those on the machines are removed until the machines are up. */
+  /**
+   * START_MAINTENANCE's effect on agents: those on the machines are told to shut down (they kill
+   * what they run) and removed (TASK_LOST; TASK_GONE_BY_OPERATOR to PARTITION_AWARE frameworks)
+   * until the machines are up.
+   */
   machinesDown(core: MasterCore, machines: MachineID[]): void {
     for (const [agentId, record] of [...core.agents]) {
       if (!machines.some((machine) => agentOnMachine(record.info.hostname, machine))) continue;
       this.down.set(agentId, record.agent);
-      core.removeAgent(agentId, 'removed');
+      core.removeAgent(agentId, 'operator');
+      shutDown(record.agent);
     }
   }
 
@@ -157,5 +159,12 @@ function validateConversion(
         if (!resource.disk?.persistence) return `resource '${resource.name}' is not a persistent volume`;
       }
       return undefined;
+  }
+}
+
+/** An agent told to shut down kills everything it runs. */
+function shutDown(agent: LocalAgent): void {
+  for (const frameworkId of new Set(agent.state().map((row) => row.framework.id?.value ?? ''))) {
+    if (frameworkId) agent.shutdownFramework(frameworkId);
   }
 }
