@@ -16246,7 +16246,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[53](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.capabilities = l;
@@ -16698,7 +16698,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[145](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offer_ids = l;
@@ -16713,7 +16713,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[146](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.operations = l;
@@ -16744,7 +16744,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[145](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offer_ids = l;
@@ -16844,7 +16844,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[151](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.tasks = l;
@@ -16897,7 +16897,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[152](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.requests = l;
@@ -16925,7 +16925,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[145](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.inverse_offer_ids = l;
@@ -16956,7 +16956,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[145](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.inverse_offer_ids = l;
@@ -17052,7 +17052,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[155](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.operations = l;
@@ -17129,7 +17129,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[156](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offers = l;
@@ -17255,7 +17255,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[158](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.inverse_offers = l;
@@ -17317,7 +17317,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[159](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.operation_statuses = l;
@@ -17362,7 +17362,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[160](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.unacknowledged_tasks = l;
@@ -17377,7 +17377,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[42](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.unacknowledged_updates = l;
@@ -17712,7 +17712,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[167](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.weight_infos = l;
@@ -17744,7 +17744,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -17759,7 +17759,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.source = l;
@@ -17791,7 +17791,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -17823,7 +17823,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.volumes = l;
@@ -17855,7 +17855,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.volumes = l;
@@ -17900,7 +17900,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[170](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.machines = l;
@@ -17928,7 +17928,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[170](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.machines = l;
@@ -18075,7 +18075,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[173](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.quota_configs = l;
@@ -18178,7 +18178,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[175](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.flags = l;
@@ -18223,7 +18223,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[177](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.metrics = l;
@@ -18268,7 +18268,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[178](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.file_infos = l;
@@ -18342,7 +18342,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[179](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.agents = l;
@@ -18357,7 +18357,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[162](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.recovered_agents = l;
@@ -18385,7 +18385,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[180](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.frameworks = l;
@@ -18400,7 +18400,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[180](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.completed_frameworks = l;
@@ -18415,7 +18415,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[143](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.recovered_frameworks = l;
@@ -18443,7 +18443,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[181](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.executors = l;
@@ -18458,7 +18458,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[181](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.orphan_executors = l;
@@ -18486,7 +18486,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.pending_tasks = l;
@@ -18501,7 +18501,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.tasks = l;
@@ -18516,7 +18516,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.completed_tasks = l;
@@ -18531,7 +18531,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.orphan_tasks = l;
@@ -18546,7 +18546,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.unreachable_tasks = l;
@@ -18574,7 +18574,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[183](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.roles = l;
@@ -18602,7 +18602,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[167](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.weight_infos = l;
@@ -18703,7 +18703,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[186](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.operations = l;
@@ -19106,7 +19106,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -19271,7 +19271,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[190](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.excluded_images = l;
@@ -19333,7 +19333,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[175](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.flags = l;
@@ -19378,7 +19378,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[177](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.metrics = l;
@@ -19423,7 +19423,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[178](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.file_infos = l;
@@ -19494,7 +19494,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[191](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.containers = l;
@@ -19522,7 +19522,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[192](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.frameworks = l;
@@ -19537,7 +19537,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[192](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.completed_frameworks = l;
@@ -19565,7 +19565,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[193](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.executors = l;
@@ -19580,7 +19580,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[193](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.completed_executors = l;
@@ -19608,7 +19608,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.pending_tasks = l;
@@ -19623,7 +19623,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.queued_tasks = l;
@@ -19638,7 +19638,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.launched_tasks = l;
@@ -19653,7 +19653,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.terminated_tasks = l;
@@ -19668,7 +19668,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[182](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.completed_tasks = l;
@@ -19786,7 +19786,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[197](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resource_providers = l;
@@ -19814,7 +19814,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[186](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.operations = l;
@@ -19920,7 +19920,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[200](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.capabilities = l;
@@ -20141,7 +20141,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20242,7 +20242,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20257,7 +20257,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[40](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.executor_ids = l;
@@ -20272,7 +20272,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[214](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.attributes = l;
@@ -20401,7 +20401,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20441,7 +20441,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.converted_resources = l;
@@ -20490,7 +20490,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20561,7 +20561,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20623,7 +20623,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -20638,7 +20638,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[214](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.attributes = l;
@@ -20696,7 +20696,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[160](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.tasks = l;
@@ -20822,7 +20822,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[229](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.reservations = l;
@@ -20850,7 +20850,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[232](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.windows = l;
@@ -20903,7 +20903,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.guarantee = l;
@@ -21127,7 +21127,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.total_resources = l;
@@ -21142,7 +21142,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.allocated_resources = l;
@@ -21157,7 +21157,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offered_resources = l;
@@ -21172,7 +21172,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[233](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.capabilities = l;
@@ -21187,7 +21187,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[234](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resource_providers = l;
@@ -21245,7 +21245,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[156](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offers = l;
@@ -21260,7 +21260,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[158](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.inverse_offers = l;
@@ -21275,7 +21275,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.allocated_resources = l;
@@ -21290,7 +21290,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.offered_resources = l;
@@ -21371,7 +21371,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -21386,7 +21386,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[157](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.statuses = l;
@@ -21455,7 +21455,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[12](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.frameworks = l;
@@ -21470,7 +21470,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -21498,7 +21498,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[236](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.draining_machines = l;
@@ -21513,7 +21513,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[170](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.down_machines = l;
@@ -21541,7 +21541,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[237](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.infos = l;
@@ -21556,7 +21556,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[173](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.configs = l;
@@ -21598,7 +21598,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[159](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.statuses = l;
@@ -21630,7 +21630,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[238](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.uris = l;
@@ -21683,7 +21683,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[240](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.volumes = l;
@@ -21707,7 +21707,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[243](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.network_infos = l;
@@ -21747,7 +21747,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[214](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.attributes = l;
@@ -21770,7 +21770,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[229](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.default_reservations = l;
@@ -21896,7 +21896,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -21965,7 +21965,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.total_resources = l;
@@ -22044,7 +22044,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[251](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.labels = l;
@@ -22088,7 +22088,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[253](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.groups = l;
@@ -22116,7 +22116,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[160](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.task_infos = l;
@@ -22144,7 +22144,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -22159,7 +22159,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.source = l;
@@ -22187,7 +22187,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -22215,7 +22215,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.volumes = l;
@@ -22243,7 +22243,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.volumes = l;
@@ -22423,7 +22423,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[255](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.query = l;
@@ -22490,7 +22490,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[243](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.network_infos = l;
@@ -22731,7 +22731,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[266](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.range = l;
@@ -22840,7 +22840,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[170](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.machine_ids = l;
@@ -22895,7 +22895,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.total_resources = l;
@@ -22950,7 +22950,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[269](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.statuses = l;
@@ -22984,7 +22984,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.guarantee = l;
@@ -23042,7 +23042,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[270](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.variables = l;
@@ -23113,7 +23113,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[272](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.port_mappings = l;
@@ -23132,7 +23132,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[255](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.parameters = l;
@@ -23191,7 +23191,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[273](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.ip_addresses = l;
@@ -23209,7 +23209,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[274](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.port_mappings = l;
@@ -23278,7 +23278,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[277](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.rlimits = l;
@@ -23475,7 +23475,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[282](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.net_traffic_control_statistics = l;
@@ -23511,7 +23511,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[284](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.disk_statistics = l;
@@ -23616,7 +23616,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[287](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.quantities = l;
@@ -23644,7 +23644,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[288](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.attribute_constraints = l;
@@ -23834,7 +23834,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[290](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.ports = l;
@@ -24227,7 +24227,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[297](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.containers = l;
@@ -24242,7 +24242,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[298](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.endpoints = l;
@@ -24589,7 +24589,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[305](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.cfq = l;
@@ -24604,7 +24604,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[305](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.cfq_recursive = l;
@@ -24619,7 +24619,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[306](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.throttling = l;
@@ -24905,7 +24905,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[168](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.resources = l;
@@ -25264,7 +25264,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_serviced = l;
@@ -25279,7 +25279,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_service_bytes = l;
@@ -25294,7 +25294,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_service_time = l;
@@ -25309,7 +25309,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_wait_time = l;
@@ -25324,7 +25324,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_merged = l;
@@ -25339,7 +25339,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_queued = l;
@@ -25370,7 +25370,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_serviced = l;
@@ -25385,7 +25385,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[314](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.io_service_bytes = l;
@@ -25506,7 +25506,7 @@ export function createJsonConverters(rt: JsonConverterRuntime): Converter[] {
           try {
             l[j] = C[255](e);
           } catch (err) {
-            throw rt.at(err, `[${j}]`);
+            throw rt.at(err, '[' + j + ']');
           }
         }
         if (l.length > 0) o.parameter = l;

@@ -95,7 +95,7 @@ function fieldCode(field: FieldInfo, t: number, tables: Tables): string[] {
       '  try {',
       `    l[j] = C[${tables.index.get(kind.messageInfo.fullName)}](e);`,
       '  } catch (err) {',
-      '    throw rt.at(err, `[${j}]`);',
+      "    throw rt.at(err, '[' + j + ']');",
       '  }',
       '}',
       `if (l.length > 0) o.${name} = l;`,
