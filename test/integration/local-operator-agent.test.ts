@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import type { agent } from '../../lib/codec/messages';
 import { MesosError } from '../../lib/common/errors';
 import { LocalCluster } from '../../lib/local/cluster';
-import { MesosAgentOperator } from '../../lib/operator';
+import { MesosAgentOperator, stdinData, stdinEof } from '../../lib/operator';
 import { rawRequest } from './local-master-helpers';
 import { eventually, runFramework, type TestFramework } from './local-operator-helpers';
 
@@ -169,6 +169,40 @@ describe('LocalCluster operator API: agents', function () {
       expect((await waited).exit_status).to.equal(4 << 8);
     });
   }
+
+  it('ATTACH_CONTAINER_INPUT streams stdin into a session container (an empty record is EOF); misuse of the streaming headers is 415', async () => {
+    const c = client('protobuf');
+    const parent = await parentContainer();
+    const id = { value: 'interactive', parent: { value: parent } };
+    const output = await c.launchNestedContainerSession({
+      container_id: id,
+      command: { value: 'while read line; do echo "got $line"; done; echo bye' },
+    });
+    await c.attachContainerInput(id, [stdinData('one\n'), stdinData('two\n'), stdinEof()]);
+    let text = '';
+    for await (const io of output) text += Buffer.from(io.data?.data as Uint8Array).toString();
+    expect(text).to.equal('got one\ngot two\nbye\n');
+    const json = { 'Content-Type': 'application/json' };
+    const asJson = await rawRequest(agentUrl, {
+      path: '/api/v1',
+      headers: json,
+      body: JSON.stringify({
+        type: 'ATTACH_CONTAINER_INPUT',
+        attach_container_input: { type: 'CONTAINER_ID', container_id: id },
+      }),
+    });
+    expect(asJson.status).to.equal(415);
+    const stray = await rawRequest(agentUrl, {
+      path: '/api/v1',
+      headers: { ...json, 'Message-Content-Type': 'application/json' },
+      body: '{"type":"GET_HEALTH"}',
+    });
+    expect(stray.status).to.equal(415);
+    const missing = await c
+      .attachContainerInput({ value: 'nope', parent: { value: parent } }, [stdinEof()])
+      .catch((e) => e);
+    expect(missing).to.be.instanceOf(MesosError);
+  });
 
   it("LAUNCH_NESTED_CONTAINER writes its output under the parent's sandbox (containers/<id>); KILL_NESTED_CONTAINER signals it", async () => {
     const c = client();

@@ -11,10 +11,10 @@ import { encodeRecord } from '../../codec/recordio';
 import { acceptsMediaType, negotiateResponseFormat } from '../media-types';
 import { type AgentCallContext, answerAgentCall, validateAgentCall } from './agent-calls';
 import type { AgentRoutesView } from './agent-views';
+import { attachInput, RECORDIO } from './attach-input';
 import { headerValue, isRefused, parseOperatorCall, type Refused, respond, respondMessage } from './http';
 import type { NestedContainers } from './nested-containers';
 
-const RECORDIO = 'application/recordio';
 const STREAMING = new Set<agent.Call.Type>(['LAUNCH_NESTED_CONTAINER_SESSION', 'ATTACH_CONTAINER_OUTPUT']);
 
 interface Negotiated {
@@ -58,6 +58,15 @@ export class AgentOperatorApi {
       req.resume();
       return respond(res, 503, 'Agent has not finished recovery');
     }
+    const contentType = headerValue(req.headers['content-type']);
+    if (req.method === 'POST' && contentType === RECORDIO) {
+      const view = this.view();
+      return attachInput(req, res, this.nested, (id) => this.context.isTopLevelContainer(view, id));
+    }
+    if (req.method === 'POST' && req.headers['message-content-type'] !== undefined) {
+      req.resume();
+      return respond(res, 415, "Expecting 'Message-Content-Type' only for streaming requests");
+    }
     let negotiated: Negotiated = { format: 'json', recordio: false };
     const parsed = await parseOperatorCall<agent.Call>(
       req,
@@ -90,7 +99,7 @@ export class AgentOperatorApi {
     let container: ReturnType<NestedContainers['get']>;
     if (call.type === 'LAUNCH_NESTED_CONTAINER_SESSION') {
       const launch = call.launch_nested_container_session as agent.Call.LaunchNestedContainerSession;
-      const started = this.context.launchNested(view, launch.container_id, launch.command);
+      const started = this.context.launchNested(view, launch.container_id, launch.command, true);
       if ('status' in started) {
         respond(res, started.status, started.body);
         return;

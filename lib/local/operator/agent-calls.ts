@@ -74,6 +74,7 @@ export interface AgentCallContext {
     view: AgentRoutesView,
     containerId: ContainerID,
     command: CommandInfo | undefined,
+    interactive: boolean,
   ): NestedContainer | { status: number; body: string };
   /** The sandbox of a nested container: `containers/<id>` in its parent's sandbox. */
   sandboxOfNested(view: AgentRoutesView, container: NestedContainer): string;
@@ -154,7 +155,7 @@ export async function answerAgentCall(call: agent.Call, context: AgentCallContex
       }
       // Mesos answers 202 when the id is already in use.
       if (nested.isRunning(launch.container_id.value)) return empty(202);
-      const started = context.launchNested(view, launch.container_id, launch.command);
+      const started = context.launchNested(view, launch.container_id, launch.command, false);
       if ('status' in started) return fail(started.status, started.body);
       nested.writeOutputToSandbox(started, context.sandboxOfNested(view, started));
       return empty();
@@ -186,7 +187,7 @@ export async function answerAgentCall(call: agent.Call, context: AgentCallContex
       return empty();
     }
     case 'ATTACH_CONTAINER_INPUT':
-      return fail(500, 'I/O switchboard server was disabled for this container (LocalCluster does not attach input)');
+      return fail(415, "Expecting 'Content-Type' of application/recordio for 'ATTACH_CONTAINER_INPUT'");
     case 'ADD_RESOURCE_PROVIDER_CONFIG':
     case 'UPDATE_RESOURCE_PROVIDER_CONFIG':
     case 'REMOVE_RESOURCE_PROVIDER_CONFIG':

@@ -61,7 +61,8 @@ export class AgentRoutes {
           { name: 'version', value: 'false' },
         ];
       },
-      launchNested: (current, containerId, command) => this.launchNested(current, containerId, command),
+      launchNested: (current, containerId, command, interactive) =>
+        this.launchNested(current, containerId, command, interactive),
       isTopLevelContainer: (current, id) => this.sandboxOf(current, id) !== undefined,
       sandboxOfNested: (current, container) =>
         join(this.sandboxOf(current, container.parentId) ?? '', 'containers', container.containerId),
@@ -111,6 +112,7 @@ export class AgentRoutes {
     view: AgentRoutesView,
     containerId: ContainerID,
     command: CommandInfo | undefined,
+    interactive: boolean,
   ): NestedContainer | { status: number; body: string } {
     const parentId = containerId.parent?.value ?? '';
     const sandbox = this.sandboxOf(view, parentId);
@@ -124,7 +126,7 @@ export class AgentRoutes {
         (entry): entry is [string, string] => PASSED_THROUGH.test(entry[0]) && entry[1] !== undefined,
       ),
     );
-    const container = this.nested.launch(containerId.value, parentId, command, sandbox, env);
+    const container = this.nested.launch(containerId.value, parentId, command, sandbox, env, interactive);
     this.watchOrphans();
     return container;
   }

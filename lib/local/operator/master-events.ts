@@ -163,8 +163,8 @@ export class OperatorEventHub implements MasterCoreObserver {
     }));
   }
 
-  agentRemoved(agentId: string, mode: 'removed' | 'unreachable'): void {
-    if (this.options.quietRemovals?.delete(agentId) || mode !== 'removed') return;
+  agentRemoved(agentId: string, mode: string): void {
+    if (this.options.quietRemovals?.delete(agentId) || mode === 'unreachable') return;
     this.broadcast(() => ({ type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: agentId } } }));
   }
 

@@ -8,7 +8,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { agent, CommandInfo } from '../../codec/messages';
+import { bytesToBuffer } from '../../codec/bytes';
+import type { agent, Bytes, CommandInfo } from '../../codec/messages';
 import { createLogger } from '../../common/logger';
 import { commandEnvironment, waitStatusOf } from '../task-process';
 
@@ -30,6 +31,11 @@ export interface NestedContainer {
   readonly ended: Promise<number>;
   readonly listeners: Set<OutputListener>;
   kill(signal: NodeJS.Signals | number): void;
+  /** Claims the input (one attachment at a time); false when it is taken or there is none. */
+  takeInput(): boolean;
+  releaseInput(): void;
+  /** Writes to stdin; empty data closes it (EOF). */
+  writeInput(data: Bytes | undefined): void;
 }
 
 /** The nested containers of one agent. */
@@ -80,6 +86,7 @@ export class NestedContainers {
     command: CommandInfo,
     sandbox: string,
     env: Record<string, string>,
+    interactive = false,
   ): NestedContainer {
     const shell = command.shell !== false;
     const value = command.value ?? '';
@@ -90,9 +97,11 @@ export class NestedContainers {
         cwd: sandbox,
         env: { ...env, ...commandEnvironment(command), MESOS_SANDBOX: sandbox },
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       },
     );
+    child.stdin?.on('error', (err) => log('nested container %s stdin: %s', containerId, err.message));
+    let inputTaken = false;
     const listeners = new Set<OutputListener>();
     const forward = (type: agent.ProcessIO.Data.Type) => (chunk: Buffer) => {
       const io: agent.ProcessIO = { type: 'DATA', data: { type, data: chunk } };
@@ -117,6 +126,21 @@ export class NestedContainers {
         } catch {
           child.kill(signal as NodeJS.Signals);
         }
+      },
+      takeInput: () => {
+        if (inputTaken || !child.stdin || child.stdin.writableEnded) return false;
+        inputTaken = true;
+        return true;
+      },
+      releaseInput: () => {
+        inputTaken = false;
+      },
+      writeInput: (data) => {
+        const stdin = child.stdin;
+        if (!stdin || stdin.writableEnded || stdin.destroyed) return;
+        const bytes = data === undefined ? Buffer.alloc(0) : bytesToBuffer(data);
+        if (bytes.length === 0) stdin.end();
+        else stdin.write(bytes);
       },
     };
     const finish = (status: number) => {

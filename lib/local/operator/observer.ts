@@ -29,8 +29,8 @@ export interface MasterCoreObserver {
   frameworkRemoved(framework: FrameworkRecord): void;
   /** An agent registered. */
   agentAdded(agentId: string): void;
-  /** An agent was removed (`unreachable` when it only became unreachable). */
-  agentRemoved(agentId: string, mode: 'removed' | 'unreachable'): void;
+  /** An agent was removed (`mode` is how; `unreachable` when it only became unreachable). */
+  agentRemoved(agentId: string, mode: string): void;
   /** True while an operator keeps the agent out of offers (DEACTIVATE_AGENT, DRAIN_AGENT). */
   isDeactivated(agentId: string): boolean;
   /** A framework answered inverse offers (ACCEPT_INVERSE_OFFERS or DECLINE_INVERSE_OFFERS). */
