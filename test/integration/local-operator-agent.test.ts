@@ -6,6 +6,7 @@
  * with nothing outside the sandboxes served; and a nested container session in a running task's
  * sandbox whose output arrives as it is written, a chatty one never blocked.
  */
+import { spawn } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -202,6 +203,31 @@ describe('LocalCluster operator API: agents', function () {
       .attachContainerInput({ value: 'nope', parent: { value: parent } }, [stdinEof()])
       .catch((e) => e);
     expect(missing).to.be.instanceOf(MesosError);
+  });
+
+  it('a nested container does not outlive the process that runs the agent', async () => {
+    const script = [
+      "const { NestedContainers } = require('./lib/local/operator/nested-containers.ts');",
+      "const c = new NestedContainers().launch('x', 'p', { value: 'echo $$; exec sleep 30' }, require('os').tmpdir(), { PATH: process.env.PATH });",
+      'c.listeners.add((io) => { process.stdout.write(Buffer.from(io.data.data)); process.exit(0); });',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '../..') });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+    const pid = Number(out.trim());
+    expect(pid).to.be.greaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(() => (alive() ? undefined : true), 2000, 'the nested process to die');
   });
 
   it("LAUNCH_NESTED_CONTAINER writes its output under the parent's sandbox (containers/<id>); KILL_NESTED_CONTAINER signals it", async () => {

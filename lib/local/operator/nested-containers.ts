@@ -15,6 +15,19 @@ import { commandEnvironment, waitStatusOf } from '../task-process';
 
 const log = createLogger('local:operator:nested');
 
+/** Every live nested container of every agent in this process: killed if the process exits first. */
+const everyLive = new Set<NestedContainer>();
+let exitHook = false;
+
+function track(container: NestedContainer): void {
+  everyLive.add(container);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const live of everyLive) live.kill('SIGKILL');
+  });
+}
+
 /** How many ended nested containers are remembered for WAIT. */
 const MAX_ENDED = 100;
 
@@ -147,6 +160,7 @@ export class NestedContainers {
       if (container.exitStatus !== undefined) return;
       container.exitStatus = status;
       this.live.delete(containerId);
+      everyLive.delete(container);
       this.finished.set(containerId, container);
       for (const id of this.finished.keys()) {
         if (this.finished.size <= MAX_ENDED) break;
@@ -162,6 +176,7 @@ export class NestedContainers {
       finish(waitStatusOf(127, null));
     });
     this.live.set(containerId, container);
+    track(container);
     return container;
   }
 }
