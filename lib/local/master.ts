@@ -79,6 +79,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       flags: () => masterFlags(options),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
       roles: options.roles,
+      allocationIntervalMs: options.allocationIntervalMs,
     });
     this.server = createServer((req, res) => {
       if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;

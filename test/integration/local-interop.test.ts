@@ -34,6 +34,7 @@ const ROOT = join(__dirname, '../..');
 const BUILT_CLI = join(ROOT, 'dist/lib/local/cli.js');
 const SOURCE_CLI = join(ROOT, 'lib/local/cli.ts');
 const PYTHON_SCHEDULER = join(ROOT, 'test/fixtures/interop/mesos_http_scheduler.py');
+const PYTHON_HEALTH_SCHEDULER = join(ROOT, 'test/fixtures/interop/mesos_health_scheduler.py');
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EXPECTED_STATES = ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'];
 
@@ -159,8 +160,9 @@ async function startMesosLocal(args: string[]): Promise<{ child: ChildProcess; u
 async function runPythonScheduler(
   args: string[],
   timeoutMs = 12_000,
+  script = PYTHON_SCHEDULER,
 ): Promise<{ code: number | null; summary: PythonSummary; stderr: string }> {
-  const child = spawn('python3', [PYTHON_SCHEDULER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -258,6 +260,21 @@ describe('LocalCluster interop', () => {
 
     it('gets a JSON stream for a compound Accept header (application/json;q=0.9, application/x-protobuf;q=0.1)', async () => {
       await expectCompleteRun('application/json;q=0.9, application/x-protobuf;q=0.1');
+    });
+
+    it('a scheduler using an HTTP health check and answering inverse offers (decline, then accept after the filter)', async () => {
+      const args = ['--master', mesosLocal!.url, '--timeout', '12'];
+      const { code, summary, stderr } = await runPythonScheduler(args, 14_000, PYTHON_HEALTH_SCHEDULER);
+      const run = summary as unknown as Record<string, unknown>;
+      const context = `summary: ${JSON.stringify(summary)}\nstderr: ${stderr}`;
+      expect([run.error, code], context).to.deep.equal([null, 0]);
+      expect(run.health_updates, context).to.deep.equal([true]);
+      expect(run.inverse_answers, context).to.deep.equal([
+        ['DECLINE_INVERSE_OFFERS', 202],
+        ['ACCEPT_INVERSE_OFFERS', 202],
+      ]);
+      expect(run.maintenance_statuses, context).to.deep.equal(['DECLINE', 'ACCEPT']);
+      expect(run.states, context).to.include('TASK_KILLED');
     });
   });
 

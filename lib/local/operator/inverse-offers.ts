@@ -3,6 +3,9 @@
  * connected framework with tasks on an agent of such a machine gets an INVERSE_OFFER for that
  * agent carrying the window's unavailability; its ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS
  * answers show in GET_MAINTENANCE_STATUS (`draining_machines[].statuses`), UNKNOWN until then.
+ * As Mesos's allocator does each allocation cycle, a framework that has answered gets a new
+ * inverse offer for the agent once the answer's filter (`refuse_seconds`, default 5) has expired,
+ * for as long as the machine is DRAINING; one with an unanswered inverse offer gets no other.
  */
 import type { allocator, MachineID, scheduler, Unavailability } from '../../codec/messages';
 import type { MasterCore } from '../master-core';
@@ -13,7 +16,11 @@ import { timeInfo } from './master-views';
 interface Outstanding {
   frameworkId: string;
   machine: string;
+  agentId: string;
 }
+
+/** `Filters.refuse_seconds` of an inverse offer answer that gives none (Mesos's default). */
+const DEFAULT_REFUSE_SECONDS = 5;
 
 /** The inverse offers of one master. */
 export class InverseOffers {
@@ -21,6 +28,13 @@ export class InverseOffers {
   /** Per machine key, per framework id: the latest answer. */
   private readonly answers = new Map<string, Map<string, allocator.InverseOfferStatus>>();
   private counter = 0;
+  /** Per framework and agent: no new inverse offer before this time (ms). */
+  private readonly filters = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Set by the master's operator API: one allocation cycle's re-send; false once nothing drains. */
+  resend: (() => boolean) | undefined;
+  /** How often {@link resend} runs (the allocation interval). */
+  intervalMs = 1000;
 
   /** Sends inverse offers for the agents on `machines` (each with its window) to the frameworks using them. */
   send(core: MasterCore, machines: Array<{ id: MachineID; unavailability: Unavailability }>): void {
@@ -33,9 +47,9 @@ export class InverseOffers {
         );
         for (const frameworkId of frameworkIds) {
           const framework = core.frameworks.get(frameworkId);
-          if (!framework || !isConnected(framework)) continue;
+          if (!framework || !isConnected(framework) || this.withheld(frameworkId, agentId)) continue;
           const offerId = `${core.masterInfo.id}-IO${this.counter++}`;
-          this.outstanding.set(offerId, { frameworkId, machine: key });
+          this.outstanding.set(offerId, { frameworkId, machine: key, agentId });
           this.record(key, frameworkId, 'UNKNOWN');
           framework.stream?.send({
             type: 'INVERSE_OFFERS',
@@ -64,7 +78,35 @@ export class InverseOffers {
       if (!offer || offer.frameworkId !== frameworkId) continue;
       this.outstanding.delete(id.value);
       this.record(offer.machine, frameworkId, accept ? 'ACCEPT' : 'DECLINE');
+      const answer = accept ? call.accept_inverse_offers : call.decline_inverse_offers;
+      const seconds = answer?.filters?.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
+      if (seconds > 0) this.filters.set(`${frameworkId}\u0000${offer.agentId}`, Date.now() + seconds * 1000);
     }
+  }
+
+  /** True when the framework has an unanswered inverse offer for the agent, or a filter hides it. */
+  private withheld(frameworkId: string, agentId: string): boolean {
+    for (const offer of this.outstanding.values())
+      if (offer.frameworkId === frameworkId && offer.agentId === agentId) return true;
+    const key = `${frameworkId}\u0000${agentId}`;
+    const until = this.filters.get(key);
+    if (until !== undefined && until <= Date.now()) this.filters.delete(key);
+    return until !== undefined && until > Date.now();
+  }
+
+  /** Keeps re-sending every {@link intervalMs} while {@link resend} says machines drain. */
+  keepSending(): void {
+    if (this.timer || !this.resend) return;
+    this.timer = setInterval(() => {
+      if (!this.resend?.()) this.stop();
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops re-sending. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** The answers of the frameworks for a machine. */

@@ -27,6 +27,8 @@ export interface OperatorMasterHost {
   flags(): Flag[];
   heartbeatIntervalSeconds: number;
   roles: readonly string[] | undefined;
+  /** How often inverse offers are re-sent while machines drain (the allocation interval); default 1000. */
+  allocationIntervalMs?: number;
 }
 
 /** True for the paths the operator API answers (scheduler paths excluded by the caller's routing). */
@@ -60,6 +62,14 @@ export class MasterOperatorApi {
       },
     });
     this.events = hub;
+    const inverseOffers = this.settings.inverseOffers;
+    inverseOffers.intervalMs = host.allocationIntervalMs ?? 1000;
+    inverseOffers.resend = () => {
+      const core = host.core();
+      const draining = this.settings.maintenance.draining();
+      if (core && draining.length > 0) inverseOffers.send(core, draining);
+      return draining.length > 0;
+    };
   }
 
   /** Ends the event streams (leadership lost or master stopped). */

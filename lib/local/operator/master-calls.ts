@@ -180,6 +180,7 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
       const invalid = settings.maintenance.update(call.update_maintenance_schedule?.schedule ?? {});
       if (invalid) return fail(400, invalid);
       settings.inverseOffers.send(core, settings.maintenance.draining());
+      settings.inverseOffers.keepSending();
       return empty();
     }
     case 'START_MAINTENANCE': {

@@ -115,6 +115,7 @@ export class OperatorSettings implements AgentSwitches {
 
   /** Stops the logging level timer. */
   dispose(): void {
+    this.inverseOffers.stop();
     if (this.revertTimer) clearTimeout(this.revertTimer);
     this.revertTimer = undefined;
   }
