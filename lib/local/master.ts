@@ -76,6 +76,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       core: () => this.leaderCore,
       leader: () => this.leaderInfo,
       self: () => this.info,
+      recovering: () => Date.now() < this.recoveredAt,
       flags: () => masterFlags(options),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
       roles: options.roles,

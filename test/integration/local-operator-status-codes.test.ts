@@ -8,6 +8,7 @@
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { LocalCluster } from '../../lib/local/cluster';
+import { MesosMasterOperator } from '../../lib/operator';
 import { rawRequest } from './local-master-helpers';
 
 const JSON_TYPE = 'application/json';
@@ -99,6 +100,19 @@ describe('LocalCluster operator API: status codes in order', function () {
       expect([res.status, res.text]).to.deep.equal([503, 'No leader elected']);
     } finally {
       await solo.stop();
+    }
+  });
+
+  it('503 while a newly elected master recovers, then answers', async () => {
+    const recovering = await LocalCluster.start({ log: false, taskMode: 'simulated', masterRecoveryMs: 300 });
+    try {
+      const res = await post(recovering.masterUrl, '/api/v1', { 'Content-Type': JSON_TYPE });
+      expect([res.status, res.text]).to.deep.equal([503, 'Master has not finished recovery']);
+      const client = new MesosMasterOperator(recovering.masterString, { contentType: 'json' });
+      expect(await client.getHealth()).to.deep.equal({ healthy: true });
+      await client.close();
+    } finally {
+      await recovering.stop();
     }
   });
 

@@ -23,6 +23,8 @@ export interface OperatorMasterHost {
   leader(): MasterInfo | null;
   /** This master's MasterInfo. */
   self(): MasterInfo;
+  /** True while a newly elected master recovers its registry (calls get 503). */
+  recovering?(): boolean;
   /** The master's flags, as GET_FLAGS reports them. */
   flags(): Flag[];
   heartbeatIntervalSeconds: number;
@@ -93,6 +95,10 @@ export class MasterOperatorApi {
         return respond(res, 307, '', { Location: `//${host}:${leader.port}${req.url ?? ''}` });
       }
       return respond(res, 503, 'No leader elected');
+    }
+    if (this.host.recovering?.()) {
+      req.resume();
+      return respond(res, 503, 'Master has not finished recovery');
     }
     const parsed = await parseOperatorCall<master.Call>(req, TYPE_NAMES.MasterCall, 'master', validateMasterCall);
     if (isRefused(parsed)) return respond(res, parsed.status, parsed.body, parsed.headers);
