@@ -337,8 +337,13 @@ describe('MesosSchedulerDriver: the constructor with suppressedRoles (libmesos, 
 });
 
 describe('MesosSchedulerDriver: master "local"', () => {
-  let previous: ReturnType<typeof setEmbeddedClusterLauncher>;
+  // The launcher the public entry registered (if it was loaded first): put back after every test.
+  let registered: ReturnType<typeof setEmbeddedClusterLauncher>;
   const saved: Record<string, string | undefined> = {};
+  before(() => {
+    registered = setEmbeddedClusterLauncher(undefined);
+    setEmbeddedClusterLauncher(registered);
+  });
   const VARS = ['MESOS_NUM_SLAVES', 'MESOS_RESOURCES', 'MESOS_WORK_DIR', 'MESOS_QUIET', 'MESOS_OFFER_TIMEOUT'];
   beforeEach(() => {
     for (const name of VARS) {
@@ -347,7 +352,7 @@ describe('MesosSchedulerDriver: master "local"', () => {
     }
   });
   afterEach(() => {
-    setEmbeddedClusterLauncher(previous);
+    setEmbeddedClusterLauncher(registered);
     for (const name of VARS) {
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
@@ -358,7 +363,7 @@ describe('MesosSchedulerDriver: master "local"', () => {
   /** A launcher whose cluster's stop takes a few turns of the event loop. */
   function fakeLauncher(events: string[], fail?: Error) {
     const configs: EmbeddedClusterConfig[] = [];
-    previous = setEmbeddedClusterLauncher(async (config) => {
+    setEmbeddedClusterLauncher(async (config) => {
       configs.push(config);
       events.push('started');
       if (fail) throw fail;
@@ -466,7 +471,7 @@ describe('MesosSchedulerDriver: master "local"', () => {
   });
 
   it('without the public entry (no launcher registered), "local" fails with a message saying so', async () => {
-    previous = setEmbeddedClusterLauncher(undefined);
+    setEmbeddedClusterLauncher(undefined);
     const messages: string[] = [];
     const driver = new MesosSchedulerDriver({ error: (_d, m) => void messages.push(m) }, FRAMEWORK, 'local');
     expect(await driver.run()).to.equal(Status.DRIVER_ABORTED);
