@@ -38,6 +38,7 @@ import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { recordTaskStatus } from './task-statuses';
+import { unsupportedOperation } from './volume-resize';
 
 const log = createLogger('local:master');
 /** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
@@ -652,16 +653,12 @@ export class MasterCore {
         case 'UNRESERVE':
         case 'CREATE':
         case 'DESTROY':
+        case 'GROW_VOLUME':
+        case 'SHRINK_VOLUME':
           pool = this.convert(framework, agentRecord, operation, pool);
           break;
         default:
-          this.operationFeedback(
-            framework,
-            agentRecord,
-            operation,
-            'OPERATION_ERROR',
-            `Unsupported operation ${String(operation.type)}`,
-          );
+          this.operationFeedback(framework, agentRecord, operation, 'OPERATION_ERROR', unsupportedOperation(operation));
       }
     }
     // What the operations did not use counts as declined with the call's filters.
@@ -817,21 +814,22 @@ export class MasterCore {
     return remaining;
   }
 
-  /** RESERVE / UNRESERVE / CREATE / DESTROY: swaps resources in the pool and in the agent's total. */
+  /** RESERVE / UNRESERVE / CREATE / DESTROY / GROW_VOLUME / SHRINK_VOLUME: swaps resources in the pool and the agent's total. */
   private convert(
     framework: FrameworkRecord,
     agentRecord: AgentRecord,
     operation: Offer.Operation,
     pool: Resource[],
   ): Resource[] {
-    const { consumed, converted } = conversionOf(operation);
+    const { consumed, converted, problem } = conversionOf(operation);
     if (consumed.length === 0 || !containsResources(pool, consumed)) {
+      const why = problem ?? `the offered resources do not contain ${JSON.stringify(consumed)}`;
       this.operationFeedback(
         framework,
         agentRecord,
         operation,
         'OPERATION_ERROR',
-        `Invalid ${String(operation.type)} operation: the offered resources do not contain ${JSON.stringify(consumed)}`,
+        `Invalid ${operation.type} operation: ${why}`,
       );
       return pool;
     }

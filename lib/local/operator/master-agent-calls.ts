@@ -117,8 +117,8 @@ export class AgentAdministration {
   /** RESERVE/UNRESERVE_RESOURCES, CREATE/DESTROY_VOLUMES: 202 once applied to the agent's resources. */
   convert(core: MasterCore, agentId: string, operation: Offer.Operation): Result {
     if (!core.agents.has(agentId)) return fail(400, 'No agent found with specified ID');
-    const { consumed, converted } = conversionOf(operation);
-    const invalid = validateConversion(operation, consumed, converted);
+    const { consumed, converted, problem } = conversionOf(operation);
+    const invalid = problem ?? validateConversion(operation, consumed, converted);
     if (invalid) return fail(400, `Invalid ${operation.type} Operation: ${invalid}`);
     if (!core.convertAgentResources(agentId, consumed, converted)) {
       return fail(
@@ -154,6 +154,9 @@ function validateConversion(
         if (!resource.disk?.persistence) return `resource '${resource.name}' is not a persistent volume`;
       }
       return undefined;
+    case 'GROW_VOLUME':
+    case 'SHRINK_VOLUME':
+      return undefined; // checked by the conversion
     default:
       for (const resource of consumed) {
         if (!resource.disk?.persistence) return `resource '${resource.name}' is not a persistent volume`;

@@ -160,12 +160,16 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
         destroy: { volumes: destroy.volumes ?? [] },
       });
     }
-    case 'GROW_VOLUME':
-    case 'SHRINK_VOLUME':
-      return fail(
-        400,
-        `${call.type} needs an agent with the RESIZE_VOLUME capability, which LocalCluster's agents do not have`,
-      );
+    case 'GROW_VOLUME': {
+      const { agent_id: agent, ...grow } = call.grow_volume as master.Call.GrowVolume;
+      if (!agent) return fail(400, "Expecting 'agent_id' to be set");
+      return context.agents.convert(core, agent.value, { type: 'GROW_VOLUME', grow_volume: grow });
+    }
+    case 'SHRINK_VOLUME': {
+      const { agent_id: agent, ...shrink } = call.shrink_volume as master.Call.ShrinkVolume;
+      if (!agent) return fail(400, "Expecting 'agent_id' to be set");
+      return context.agents.convert(core, agent.value, { type: 'SHRINK_VOLUME', shrink_volume: shrink });
+    }
     case 'GET_MAINTENANCE_STATUS':
       return ok({
         type: 'GET_MAINTENANCE_STATUS',

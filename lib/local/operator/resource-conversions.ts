@@ -5,14 +5,17 @@
  */
 import type { Offer, Resource } from '../../codec/messages';
 import { withoutAllocation } from '../allocation-info';
+import { resizeConversion } from '../volume-resize';
 
 /** The resources an operation consumes and the ones it converts them into. */
 export interface Conversion {
   consumed: Resource[];
   converted: Resource[];
+  /** Why the operation is invalid (then nothing is consumed). */
+  problem?: string;
 }
 
-/** The conversion of a RESERVE / UNRESERVE / CREATE / DESTROY operation. */
+/** The conversion of a RESERVE / UNRESERVE / CREATE / DESTROY / GROW_VOLUME / SHRINK_VOLUME operation. */
 export function conversionOf(operation: Offer.Operation): Conversion {
   switch (operation.type) {
     case 'RESERVE': {
@@ -23,6 +26,11 @@ export function conversionOf(operation: Offer.Operation): Conversion {
     case 'UNRESERVE': {
       const consumed = withoutAllocation(operation.unreserve?.resources);
       return { consumed, converted: consumed.map(popReservation) };
+    }
+    case 'GROW_VOLUME':
+    case 'SHRINK_VOLUME': {
+      const resize = resizeConversion(operation);
+      return 'problem' in resize ? { consumed: [], converted: [], problem: resize.problem } : resize;
     }
     case 'CREATE': {
       const converted = withoutAllocation(operation.create?.volumes);
