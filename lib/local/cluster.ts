@@ -51,7 +51,7 @@ export interface LocalClusterOptions {
   heartbeatIntervalSeconds?: number;
   /** Rescind offers not answered within this many seconds (Mesos `--offer_timeout`); default never. */
   offerTimeoutSeconds?: number;
-  /** How long a newly elected master recovers its registry, answering scheduler calls 503 "Master has not finished recovery" (default 0). */
+  /** How long a newly elected master recovers its registry, answering scheduler and operator calls 503 "Master has not finished recovery" (default 0). */
   masterRecoveryMs?: number;
   /** How often the allocator runs, in ms (default 100; it also runs whenever resources are freed). */
   allocationIntervalMs?: number;

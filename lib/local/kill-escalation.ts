@@ -10,7 +10,7 @@ import type { SandboxedProcess } from './task-process';
 /** The grace period of a kill in ms: the call's policy first, then the task's, then `defaultMs`. */
 export function killGraceMs(call: KillPolicy | undefined, task: KillPolicy | undefined, defaultMs: number): number {
   const duration = call?.grace_period ?? task?.grace_period;
-  return duration === undefined ? defaultMs : Math.max(0, duration.nanoseconds / 1e6);
+  return duration === undefined ? defaultMs : Math.max(0, Number(duration.nanoseconds) / 1e6);
 }
 
 /** The SIGTERM/SIGKILL escalation of one process group. */

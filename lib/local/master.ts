@@ -42,7 +42,7 @@ export interface LocalMasterOptions {
   faults: FaultSwitches;
   /** The cluster's live agents, registered with this master when it becomes leader. */
   agents: () => LocalAgent[];
-  /** How long after its election the master recovers (scheduler calls get 503); default 0. */
+  /** How long after its election the master recovers (scheduler and operator calls get 503); default 0. */
   recoveryMs?: number;
   /** Routes tried before the master's own (the status page, lib/local/status-page); true when answered. */
   routes?: (master: LocalMaster, req: IncomingMessage, res: ServerResponse) => boolean;
@@ -215,7 +215,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (SCHEDULER_PATHS.has(path)) return this.scheduler(req, res);
-    if (isOperatorPath(path)) return this.operator.serve(req, res);
+    if (isOperatorPath(path)) return this.refusedWhileRecovering(req, res) ? undefined : this.operator.serve(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       if (
@@ -260,6 +260,14 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     }
   }
 
+  /** Answers 503 "Master has not finished recovery" while a newly elected leader recovers its registry. */
+  private refusedWhileRecovering(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.leaderCore || Date.now() >= this.recoveredAt) return false;
+    req.resume();
+    respond(res, 503, 'Master has not finished recovery');
+    return true;
+  }
+
   private redirect(res: ServerResponse): void {
     if (!this.leaderInfo) {
       respond(res, 503, 'No leader elected');
@@ -293,10 +301,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       return respond(res, 503, 'No leader elected');
     }
     // Row 2: registry recovery.
-    if (Date.now() < this.recoveredAt) {
-      req.resume();
-      return respond(res, 503, 'Master has not finished recovery');
-    }
+    if (this.refusedWhileRecovering(req, res)) return;
     // Row 3: method.
     if (req.method !== 'POST') {
       req.resume();

@@ -54,7 +54,7 @@ describe('LocalCluster volume resizing and disks', function () {
   it('CREATE, GROW_VOLUME and SHRINK_VOLUME change the volume and the free disk; CREATE_DISK/DESTROY_DISK need CSI', async () => {
     subscription = await Subscription.open(cluster.masterUrl, subscribeCall({ role: 'web' }));
     let offer = await nextOffer(0);
-    const disk = offer.resources.find((r) => r.name === 'disk') as Resource;
+    const disk = (offer.resources ?? []).find((r) => r.name === 'disk') as Resource;
     const { allocation_info: _a, ...plain } = disk;
     const volume: Resource = {
       ...sized(plain, 100),
@@ -69,7 +69,7 @@ describe('LocalCluster volume resizing and disks', function () {
       { type: 'CREATE_DISK', id: { value: 'disk' }, create_disk: { source: sized(plain, 10), target_type: 'MOUNT' } },
       { type: 'DESTROY_DISK', id: { value: 'undisk' }, destroy_disk: { source: sized(plain, 10) } },
     ]);
-    expect(statuses.map((s) => [s.operation_id.value, s.state])).to.deep.equal([
+    expect(statuses.map((s) => [s.operation_id?.value, s.state])).to.deep.equal([
       ['create', 'OPERATION_FINISHED'],
       ['grow', 'OPERATION_FINISHED'],
       ['shrink', 'OPERATION_FINISHED'],
@@ -85,7 +85,7 @@ describe('LocalCluster volume resizing and disks', function () {
 
     // The next offer holds the 120 volume and the rest as plain disk (1000 - 120).
     offer = await nextOffer(beforeAccept);
-    const disks = offer.resources.filter((r) => r.name === 'disk');
+    const disks = (offer.resources ?? []).filter((r) => r.name === 'disk');
     expect(disks.map((r) => [r.scalar?.value, r.disk?.persistence?.id]).sort()).to.deep.equal([
       [120, 'v1'],
       [880, undefined],
