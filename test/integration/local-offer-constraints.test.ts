@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import type { scheduler } from '../../lib/codec/messages';
 import { LocalCluster } from '../../lib/local/cluster';
+import { MesosMasterOperator } from '../../lib/operator';
 import { postCall, Subscription, subscribeCall } from './local-master-helpers';
 
 function rackConstraint(rack: string): scheduler.OfferConstraints {
@@ -54,6 +55,15 @@ describe('LocalCluster offer constraints', function () {
     expect(update.status).to.equal(200);
     const next = await subscription.waitForEvent('OFFERS', { from });
     expect(next.offers?.offers?.map((offer) => rackOf(offer.agent_id.value))).to.deep.equal(['r1']);
+    // GET_FRAMEWORKS shows the constraints in force.
+    const client = new MesosMasterOperator(cluster.masterString, { retryTimeoutMs: 3000 });
+    try {
+      const frameworks = (await client.getFrameworks()).frameworks ?? [];
+      const mine = frameworks.find((f) => f.framework_info.id?.value === subscription.frameworkId);
+      expect(mine?.offer_constraints).to.deep.equal(rackConstraint('r1'));
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses on SUBSCRIBE (ERROR) constraints for a role the framework does not have', async () => {

@@ -152,6 +152,7 @@ export function frameworkMessage(
     message.reregistered_time = timeInfo(framework.subscribedAt);
   }
   if (removedAt !== undefined) message.unregistered_time = timeInfo(removedAt);
+  if (framework.offerConstraints?.role_constraints) message.offer_constraints = framework.offerConstraints;
   return message;
 }
 
