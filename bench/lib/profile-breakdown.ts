@@ -165,9 +165,16 @@ export function breakdown(profile: CpuProfile, window?: ProfileWindow): Record<C
   return totals;
 }
 
-/** Reads the single .cpuprofile a profiled child wrote into `dir`. */
+/** Reads the .cpuprofile of the main thread (id 0) that a profiled child wrote into `dir`. */
 export function readProfile(dir: string): CpuProfile | undefined {
-  const name = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  } catch {
+    return undefined;
+  }
+  // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile
+  const name = names.find((f) => f.split('.')[4] === '0') ?? names[0];
   return name ? (JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as CpuProfile) : undefined;
 }
 
@@ -196,6 +203,30 @@ export function hotFunctions(
     byName.set(key, (byName.get(key) ?? 0) + t);
   }
   return [...byName.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, t]) => ({ name, share: t / all }));
+}
+
+/** Self time grouped by source file (or by V8's own entries: GC, idle, program), largest first. */
+export function timeByFile(profile: CpuProfile, count = 10): Array<{ name: string; share: number }> {
+  const self = new Map<number, number>();
+  let all = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    const delta = profile.timeDeltas[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + delta);
+    all += delta;
+  }
+  const byFile = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const t = self.get(node.id);
+    if (!t) continue;
+    const frame = node.callFrame;
+    const where = frame.url === '' ? frame.functionName || '(native)' : file(frame) || frame.url;
+    byFile.set(where, (byFile.get(where) ?? 0) + t);
+  }
+  return [...byFile.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, t]) => ({ name, share: t / all }));
