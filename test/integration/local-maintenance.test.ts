@@ -54,6 +54,27 @@ describe('LocalCluster maintenance: machine down and up', function () {
     expect(statuses(aware.subscription).at(-1)?.state).to.equal('TASK_GONE_BY_OPERATOR');
   });
 
+  it('inverse offers: one at a time, sent again once the answer filter expires, none during a long filter', async () => {
+    const { subscription, call } = await launch(cluster, { name: 'maintained' }, 'served');
+    open.push(subscription);
+    const machine = { hostname: '127.0.0.1' };
+    const start = { nanoseconds: (Date.now() + 3_600_000) * 1e6 };
+    await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
+    const inverse = () => subscription.events.filter((e) => e.type === 'INVERSE_OFFERS');
+    const idOf = (n: number) => inverse()[n]?.inverse_offers?.inverse_offers?.[0]?.id;
+    await subscription.waitForEvent('INVERSE_OFFERS');
+    await new Promise((resolve) => setTimeout(resolve, 400)); // unanswered: no other one
+    expect(inverse()).to.have.length(1);
+    const decline = { inverse_offer_ids: [idOf(0)], filters: { refuse_seconds: 0.3 } };
+    expect((await call('DECLINE_INVERSE_OFFERS', { decline_inverse_offers: decline })).status).to.equal(202);
+    await subscription.waitFor(() => inverse().length === 2 || undefined, 3000, 'a second inverse offer');
+    const accept = { inverse_offer_ids: [idOf(1)], filters: { refuse_seconds: 60 } };
+    expect((await call('ACCEPT_INVERSE_OFFERS', { accept_inverse_offers: accept })).status).to.equal(202);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(inverse()).to.have.length(2);
+    await client.updateMaintenanceSchedule({ windows: [] });
+  });
+
   it('MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR to PARTITION_AWARE frameworks', async () => {
     const aware = await launch(cluster, { name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] }, 'pa-task');
     open.push(aware.subscription);
