@@ -5,6 +5,7 @@
  * again and offers resume. MARK_AGENT_GONE reports TASK_GONE_BY_OPERATOR the same way.
  */
 import { expect } from 'chai';
+import type { OfferID } from '../../lib/codec/messages';
 import { LocalCluster } from '../../lib/local/cluster';
 import { MesosMasterOperator } from '../../lib/operator';
 import { launch, statuses, stopAcknowledging } from './local-launch-helpers';
@@ -61,7 +62,7 @@ describe('LocalCluster maintenance: machine down and up', function () {
     const start = { nanoseconds: (Date.now() + 3_600_000) * 1e6 };
     await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
     const inverse = () => subscription.events.filter((e) => e.type === 'INVERSE_OFFERS');
-    const idOf = (n: number) => inverse()[n]?.inverse_offers?.inverse_offers?.[0]?.id;
+    const idOf = (n: number) => inverse()[n]?.inverse_offers?.inverse_offers?.[0]?.id as OfferID;
     await subscription.waitForEvent('INVERSE_OFFERS');
     await new Promise((resolve) => setTimeout(resolve, 400)); // unanswered: no other one
     expect(inverse()).to.have.length(1);
