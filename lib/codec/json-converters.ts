@@ -11368,10 +11368,8 @@ export interface JsonWriterRuntime {
   readonly writers: Array<(message: Obj) => Obj>;
   /** Writers of each map field in {@link WRITER_MAP_FIELDS}. */
   readonly maps: readonly Converter[];
-  /** Bytes as padded base64. */
-  bytes(value: unknown): string;
-  /** A double as JSON keeps it: non-finite values and -0 as strings. */
-  double(value: unknown): unknown;
+  /** Scalars as Mesos's JSON writes them (bytes as padded base64, non-finite doubles as strings...). */
+  readonly scalars: Readonly<Record<string, Converter>>;
 }
 
 /** (type index, field name) of every map field the JSON writers write. */
@@ -11841,7 +11839,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.task_id;
     if (x !== undefined) o.task_id = WR[148](x as Obj);
     x = m.uuid;
-    if (x !== undefined) o.uuid = J.bytes(x);
+    if (x !== undefined) o.uuid = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.scheduler.Call.Reconcile */
@@ -11861,7 +11859,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.executor_id;
     if (x !== undefined) o.executor_id = WR[40](x as Obj);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.scheduler.Call.Request */
@@ -11917,7 +11915,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.resource_provider_id;
     if (x !== undefined) o.resource_provider_id = WR[153](x as Obj);
     x = m.uuid;
-    if (x !== undefined) o.uuid = J.bytes(x);
+    if (x !== undefined) o.uuid = J.scalars.bytes(x);
     x = m.operation_id;
     if (x !== undefined) o.operation_id = WR[154](x as Obj);
     return o;
@@ -11949,7 +11947,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.framework_id;
     if (x !== undefined) o.framework_id = WR[12](x as Obj);
     x = m.heartbeat_interval_seconds;
-    if (x !== undefined) o.heartbeat_interval_seconds = J.double(x);
+    if (x !== undefined) o.heartbeat_interval_seconds = J.scalars.double(x);
     x = m.master_info;
     if (x !== undefined) o.master_info = WR[5](x as Obj);
     return o;
@@ -11987,7 +11985,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.executor_id;
     if (x !== undefined) o.executor_id = WR[40](x as Obj);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.scheduler.Event.Failure */
@@ -12073,7 +12071,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.executor.Event.Subscribed */
@@ -12097,7 +12095,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.task_id;
     if (x !== undefined) o.task_id = WR[148](x as Obj);
     x = m.uuid;
-    if (x !== undefined) o.uuid = J.bytes(x);
+    if (x !== undefined) o.uuid = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.executor.Event.Launch */
@@ -12123,7 +12121,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.executor.Event.Error */
@@ -12203,9 +12201,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.path;
     if (x !== undefined) o.path = x;
     x = m.offset;
-    if (x !== undefined) o.offset = x;
+    if (x !== undefined) o.offset = J.scalars.uint64(x);
     x = m.length;
-    if (x !== undefined) o.length = x;
+    if (x !== undefined) o.length = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.master.Call.UpdateWeights */
@@ -12430,9 +12428,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.size;
-    if (x !== undefined) o.size = x;
+    if (x !== undefined) o.size = J.scalars.uint64(x);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.master.Response.GetState */
@@ -12520,9 +12518,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.master_info;
     if (x !== undefined) o.master_info = WR[5](x as Obj);
     x = m.start_time;
-    if (x !== undefined) o.start_time = J.double(x);
+    if (x !== undefined) o.start_time = J.scalars.double(x);
     x = m.elected_time;
-    if (x !== undefined) o.elected_time = J.double(x);
+    if (x !== undefined) o.elected_time = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.master.Response.GetMaintenanceStatus */
@@ -12564,7 +12562,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.get_state;
     if (x !== undefined) o.get_state = WR[83](x as Obj);
     x = m.heartbeat_interval_seconds;
-    if (x !== undefined) o.heartbeat_interval_seconds = J.double(x);
+    if (x !== undefined) o.heartbeat_interval_seconds = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.master.Event.TaskAdded */
@@ -12660,9 +12658,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.path;
     if (x !== undefined) o.path = x;
     x = m.offset;
-    if (x !== undefined) o.offset = x;
+    if (x !== undefined) o.offset = J.scalars.uint64(x);
     x = m.length;
-    if (x !== undefined) o.length = x;
+    if (x !== undefined) o.length = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.agent.Call.LaunchNestedContainer */
@@ -12882,9 +12880,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.size;
-    if (x !== undefined) o.size = x;
+    if (x !== undefined) o.size = J.scalars.uint64(x);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.agent.Response.GetState */
@@ -13010,7 +13008,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.type;
     if (x !== undefined) o.type = x;
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.agent.ProcessIO.Control */
@@ -13036,7 +13034,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.id;
     if (x !== undefined) o.id = WR[12](x as Obj);
     x = m.failover_timeout;
-    if (x !== undefined) o.failover_timeout = J.double(x);
+    if (x !== undefined) o.failover_timeout = J.scalars.double(x);
     else o.failover_timeout = 0;
     x = m.checkpoint;
     if (x !== undefined) o.checkpoint = x;
@@ -13110,7 +13108,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.refuse_seconds;
-    if (x !== undefined) o.refuse_seconds = J.double(x);
+    if (x !== undefined) o.refuse_seconds = J.scalars.double(x);
     else o.refuse_seconds = 5;
     return o;
   }
@@ -13223,13 +13221,13 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.state;
     if (x !== undefined) o.state = x;
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     x = m.message;
     if (x !== undefined) o.message = x;
     x = m.agent_id;
     if (x !== undefined) o.agent_id = WR[149](x as Obj);
     x = m.timestamp;
-    if (x !== undefined) o.timestamp = J.double(x);
+    if (x !== undefined) o.timestamp = J.scalars.double(x);
     x = m.executor_id;
     if (x !== undefined) o.executor_id = WR[40](x as Obj);
     x = m.healthy;
@@ -13239,7 +13237,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.reason;
     if (x !== undefined) o.reason = x;
     x = m.uuid;
-    if (x !== undefined) o.uuid = J.bytes(x);
+    if (x !== undefined) o.uuid = J.scalars.bytes(x);
     x = m.labels;
     if (x !== undefined) o.labels = WR[201](x as Obj);
     x = m.container_status;
@@ -13305,7 +13303,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.executor;
     if (x !== undefined) o.executor = WR[161](x as Obj);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     x = m.command;
     if (x !== undefined) o.command = WR[187](x as Obj);
     x = m.health_check;
@@ -13333,7 +13331,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.executor_id;
     if (x !== undefined) o.executor_id = WR[40](x as Obj);
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     x = m.resources;
     if (x !== undefined) o.resources = (x as Obj[]).map((item) => WR[168](item));
     x = m.command;
@@ -13408,7 +13406,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.nanoseconds;
-    if (x !== undefined) o.nanoseconds = x;
+    if (x !== undefined) o.nanoseconds = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.WeightInfo */
@@ -13416,7 +13414,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.weight;
-    if (x !== undefined) o.weight = J.double(x);
+    if (x !== undefined) o.weight = J.scalars.double(x);
     x = m.role;
     if (x !== undefined) o.role = x;
     return o;
@@ -13488,7 +13486,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.value;
-    if (x !== undefined) o.value = J.double(x);
+    if (x !== undefined) o.value = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.quota.QuotaConfig */
@@ -13508,7 +13506,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.seconds;
-    if (x !== undefined) o.seconds = x;
+    if (x !== undefined) o.seconds = J.scalars.int64(x);
     x = m.nanos;
     if (x !== undefined) o.nanos = x;
     return o;
@@ -13532,7 +13530,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.build_date;
     if (x !== undefined) o.build_date = x;
     x = m.build_time;
-    if (x !== undefined) o.build_time = J.double(x);
+    if (x !== undefined) o.build_time = J.scalars.double(x);
     x = m.build_user;
     if (x !== undefined) o.build_user = x;
     x = m.git_sha;
@@ -13550,7 +13548,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.name;
     if (x !== undefined) o.name = x;
     x = m.value;
-    if (x !== undefined) o.value = J.double(x);
+    if (x !== undefined) o.value = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.FileInfo */
@@ -13562,7 +13560,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.nlink;
     if (x !== undefined) o.nlink = x;
     x = m.size;
-    if (x !== undefined) o.size = x;
+    if (x !== undefined) o.size = J.scalars.uint64(x);
     x = m.mtime;
     if (x !== undefined) o.mtime = WR[196](x as Obj);
     x = m.mode;
@@ -13670,7 +13668,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.status_update_state;
     if (x !== undefined) o.status_update_state = x;
     x = m.status_update_uuid;
-    if (x !== undefined) o.status_update_uuid = J.bytes(x);
+    if (x !== undefined) o.status_update_uuid = J.scalars.bytes(x);
     x = m.labels;
     if (x !== undefined) o.labels = WR[201](x as Obj);
     x = m.discovery;
@@ -13694,7 +13692,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.name;
     if (x !== undefined) o.name = x;
     x = m.weight;
-    if (x !== undefined) o.weight = J.double(x);
+    if (x !== undefined) o.weight = J.scalars.double(x);
     x = m.frameworks;
     if (x !== undefined) o.frameworks = (x as Obj[]).map((item) => WR[12](item));
     x = m.resources;
@@ -13873,7 +13871,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.nanoseconds;
-    if (x !== undefined) o.nanoseconds = x;
+    if (x !== undefined) o.nanoseconds = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.agent.Response.GetResourceProviders.ResourceProvider */
@@ -14111,7 +14109,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.value;
-    if (x !== undefined) o.value = J.bytes(x);
+    if (x !== undefined) o.value = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.HealthCheck */
@@ -14121,19 +14119,19 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.http;
     if (x !== undefined) o.http = WR[260](x as Obj);
     x = m.delay_seconds;
-    if (x !== undefined) o.delay_seconds = J.double(x);
+    if (x !== undefined) o.delay_seconds = J.scalars.double(x);
     else o.delay_seconds = 15;
     x = m.interval_seconds;
-    if (x !== undefined) o.interval_seconds = J.double(x);
+    if (x !== undefined) o.interval_seconds = J.scalars.double(x);
     else o.interval_seconds = 10;
     x = m.timeout_seconds;
-    if (x !== undefined) o.timeout_seconds = J.double(x);
+    if (x !== undefined) o.timeout_seconds = J.scalars.double(x);
     else o.timeout_seconds = 20;
     x = m.consecutive_failures;
     if (x !== undefined) o.consecutive_failures = x;
     else o.consecutive_failures = 3;
     x = m.grace_period_seconds;
-    if (x !== undefined) o.grace_period_seconds = J.double(x);
+    if (x !== undefined) o.grace_period_seconds = J.scalars.double(x);
     else o.grace_period_seconds = 10;
     x = m.command;
     if (x !== undefined) o.command = WR[187](x as Obj);
@@ -14174,13 +14172,13 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.http;
     if (x !== undefined) o.http = WR[264](x as Obj);
     x = m.delay_seconds;
-    if (x !== undefined) o.delay_seconds = J.double(x);
+    if (x !== undefined) o.delay_seconds = J.scalars.double(x);
     else o.delay_seconds = 15;
     x = m.interval_seconds;
-    if (x !== undefined) o.interval_seconds = J.double(x);
+    if (x !== undefined) o.interval_seconds = J.scalars.double(x);
     else o.interval_seconds = 10;
     x = m.timeout_seconds;
-    if (x !== undefined) o.timeout_seconds = J.double(x);
+    if (x !== undefined) o.timeout_seconds = J.scalars.double(x);
     else o.timeout_seconds = 20;
     x = m.tcp;
     if (x !== undefined) o.tcp = WR[265](x as Obj);
@@ -14439,7 +14437,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.plugin;
     if (x !== undefined) o.plugin = WR[278](x as Obj);
     x = m.reconciliation_interval_seconds;
-    if (x !== undefined) o.reconciliation_interval_seconds = J.double(x);
+    if (x !== undefined) o.reconciliation_interval_seconds = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.Image.Appc */
@@ -14471,87 +14469,87 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.timestamp;
-    if (x !== undefined) o.timestamp = J.double(x);
+    if (x !== undefined) o.timestamp = J.scalars.double(x);
     x = m.cpus_user_time_secs;
-    if (x !== undefined) o.cpus_user_time_secs = J.double(x);
+    if (x !== undefined) o.cpus_user_time_secs = J.scalars.double(x);
     x = m.cpus_system_time_secs;
-    if (x !== undefined) o.cpus_system_time_secs = J.double(x);
+    if (x !== undefined) o.cpus_system_time_secs = J.scalars.double(x);
     x = m.cpus_limit;
-    if (x !== undefined) o.cpus_limit = J.double(x);
+    if (x !== undefined) o.cpus_limit = J.scalars.double(x);
     x = m.mem_rss_bytes;
-    if (x !== undefined) o.mem_rss_bytes = x;
+    if (x !== undefined) o.mem_rss_bytes = J.scalars.uint64(x);
     x = m.mem_limit_bytes;
-    if (x !== undefined) o.mem_limit_bytes = x;
+    if (x !== undefined) o.mem_limit_bytes = J.scalars.uint64(x);
     x = m.cpus_nr_periods;
     if (x !== undefined) o.cpus_nr_periods = x;
     x = m.cpus_nr_throttled;
     if (x !== undefined) o.cpus_nr_throttled = x;
     x = m.cpus_throttled_time_secs;
-    if (x !== undefined) o.cpus_throttled_time_secs = J.double(x);
+    if (x !== undefined) o.cpus_throttled_time_secs = J.scalars.double(x);
     x = m.mem_file_bytes;
-    if (x !== undefined) o.mem_file_bytes = x;
+    if (x !== undefined) o.mem_file_bytes = J.scalars.uint64(x);
     x = m.mem_anon_bytes;
-    if (x !== undefined) o.mem_anon_bytes = x;
+    if (x !== undefined) o.mem_anon_bytes = J.scalars.uint64(x);
     x = m.mem_mapped_file_bytes;
-    if (x !== undefined) o.mem_mapped_file_bytes = x;
+    if (x !== undefined) o.mem_mapped_file_bytes = J.scalars.uint64(x);
     x = m.perf;
     if (x !== undefined) o.perf = WR[281](x as Obj);
     x = m.net_rx_packets;
-    if (x !== undefined) o.net_rx_packets = x;
+    if (x !== undefined) o.net_rx_packets = J.scalars.uint64(x);
     x = m.net_rx_bytes;
-    if (x !== undefined) o.net_rx_bytes = x;
+    if (x !== undefined) o.net_rx_bytes = J.scalars.uint64(x);
     x = m.net_rx_errors;
-    if (x !== undefined) o.net_rx_errors = x;
+    if (x !== undefined) o.net_rx_errors = J.scalars.uint64(x);
     x = m.net_rx_dropped;
-    if (x !== undefined) o.net_rx_dropped = x;
+    if (x !== undefined) o.net_rx_dropped = J.scalars.uint64(x);
     x = m.net_tx_packets;
-    if (x !== undefined) o.net_tx_packets = x;
+    if (x !== undefined) o.net_tx_packets = J.scalars.uint64(x);
     x = m.net_tx_bytes;
-    if (x !== undefined) o.net_tx_bytes = x;
+    if (x !== undefined) o.net_tx_bytes = J.scalars.uint64(x);
     x = m.net_tx_errors;
-    if (x !== undefined) o.net_tx_errors = x;
+    if (x !== undefined) o.net_tx_errors = J.scalars.uint64(x);
     x = m.net_tx_dropped;
-    if (x !== undefined) o.net_tx_dropped = x;
+    if (x !== undefined) o.net_tx_dropped = J.scalars.uint64(x);
     x = m.net_tcp_rtt_microsecs_p50;
-    if (x !== undefined) o.net_tcp_rtt_microsecs_p50 = J.double(x);
+    if (x !== undefined) o.net_tcp_rtt_microsecs_p50 = J.scalars.double(x);
     x = m.net_tcp_rtt_microsecs_p90;
-    if (x !== undefined) o.net_tcp_rtt_microsecs_p90 = J.double(x);
+    if (x !== undefined) o.net_tcp_rtt_microsecs_p90 = J.scalars.double(x);
     x = m.net_tcp_rtt_microsecs_p95;
-    if (x !== undefined) o.net_tcp_rtt_microsecs_p95 = J.double(x);
+    if (x !== undefined) o.net_tcp_rtt_microsecs_p95 = J.scalars.double(x);
     x = m.net_tcp_rtt_microsecs_p99;
-    if (x !== undefined) o.net_tcp_rtt_microsecs_p99 = J.double(x);
+    if (x !== undefined) o.net_tcp_rtt_microsecs_p99 = J.scalars.double(x);
     x = m.disk_limit_bytes;
-    if (x !== undefined) o.disk_limit_bytes = x;
+    if (x !== undefined) o.disk_limit_bytes = J.scalars.uint64(x);
     x = m.disk_used_bytes;
-    if (x !== undefined) o.disk_used_bytes = x;
+    if (x !== undefined) o.disk_used_bytes = J.scalars.uint64(x);
     x = m.net_tcp_active_connections;
-    if (x !== undefined) o.net_tcp_active_connections = J.double(x);
+    if (x !== undefined) o.net_tcp_active_connections = J.scalars.double(x);
     x = m.net_tcp_time_wait_connections;
-    if (x !== undefined) o.net_tcp_time_wait_connections = J.double(x);
+    if (x !== undefined) o.net_tcp_time_wait_connections = J.scalars.double(x);
     x = m.processes;
     if (x !== undefined) o.processes = x;
     x = m.threads;
     if (x !== undefined) o.threads = x;
     x = m.mem_low_pressure_counter;
-    if (x !== undefined) o.mem_low_pressure_counter = x;
+    if (x !== undefined) o.mem_low_pressure_counter = J.scalars.uint64(x);
     x = m.mem_medium_pressure_counter;
-    if (x !== undefined) o.mem_medium_pressure_counter = x;
+    if (x !== undefined) o.mem_medium_pressure_counter = J.scalars.uint64(x);
     x = m.mem_critical_pressure_counter;
-    if (x !== undefined) o.mem_critical_pressure_counter = x;
+    if (x !== undefined) o.mem_critical_pressure_counter = J.scalars.uint64(x);
     x = m.net_traffic_control_statistics;
     if (x !== undefined) o.net_traffic_control_statistics = (x as Obj[]).map((item) => WR[282](item));
     x = m.mem_total_bytes;
-    if (x !== undefined) o.mem_total_bytes = x;
+    if (x !== undefined) o.mem_total_bytes = J.scalars.uint64(x);
     x = m.mem_total_memsw_bytes;
-    if (x !== undefined) o.mem_total_memsw_bytes = x;
+    if (x !== undefined) o.mem_total_memsw_bytes = J.scalars.uint64(x);
     x = m.mem_soft_limit_bytes;
-    if (x !== undefined) o.mem_soft_limit_bytes = x;
+    if (x !== undefined) o.mem_soft_limit_bytes = J.scalars.uint64(x);
     x = m.mem_cache_bytes;
-    if (x !== undefined) o.mem_cache_bytes = x;
+    if (x !== undefined) o.mem_cache_bytes = J.scalars.uint64(x);
     x = m.mem_swap_bytes;
-    if (x !== undefined) o.mem_swap_bytes = x;
+    if (x !== undefined) o.mem_swap_bytes = J.scalars.uint64(x);
     x = m.mem_unevictable_bytes;
-    if (x !== undefined) o.mem_unevictable_bytes = x;
+    if (x !== undefined) o.mem_unevictable_bytes = J.scalars.uint64(x);
     x = m.net_snmp_statistics;
     if (x !== undefined) o.net_snmp_statistics = WR[283](x as Obj);
     x = m.disk_statistics;
@@ -14559,23 +14557,23 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.blkio_statistics;
     if (x !== undefined) o.blkio_statistics = WR[285](x as Obj);
     x = m.cpus_soft_limit;
-    if (x !== undefined) o.cpus_soft_limit = J.double(x);
+    if (x !== undefined) o.cpus_soft_limit = J.scalars.double(x);
     x = m.net_tx_rate_limit;
-    if (x !== undefined) o.net_tx_rate_limit = x;
+    if (x !== undefined) o.net_tx_rate_limit = J.scalars.uint64(x);
     x = m.net_tx_burst_rate_limit;
-    if (x !== undefined) o.net_tx_burst_rate_limit = x;
+    if (x !== undefined) o.net_tx_burst_rate_limit = J.scalars.uint64(x);
     x = m.net_tx_burst_size;
-    if (x !== undefined) o.net_tx_burst_size = x;
+    if (x !== undefined) o.net_tx_burst_size = J.scalars.uint64(x);
     x = m.net_rx_rate_limit;
-    if (x !== undefined) o.net_rx_rate_limit = x;
+    if (x !== undefined) o.net_rx_rate_limit = J.scalars.uint64(x);
     x = m.net_rx_burst_rate_limit;
-    if (x !== undefined) o.net_rx_burst_rate_limit = x;
+    if (x !== undefined) o.net_rx_burst_rate_limit = J.scalars.uint64(x);
     x = m.net_rx_burst_size;
-    if (x !== undefined) o.net_rx_burst_size = x;
+    if (x !== undefined) o.net_rx_burst_size = J.scalars.uint64(x);
     x = m.mem_kmem_usage_bytes;
-    if (x !== undefined) o.mem_kmem_usage_bytes = x;
+    if (x !== undefined) o.mem_kmem_usage_bytes = J.scalars.uint64(x);
     x = m.mem_kmem_tcp_usage_bytes;
-    if (x !== undefined) o.mem_kmem_tcp_usage_bytes = x;
+    if (x !== undefined) o.mem_kmem_tcp_usage_bytes = J.scalars.uint64(x);
     x = m.net_rate_statistics;
     if (x !== undefined) o.net_rate_statistics = WR[286](x as Obj);
     x = m.net_ephemeral_ports;
@@ -14735,9 +14733,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.begin;
-    if (x !== undefined) o.begin = x;
+    if (x !== undefined) o.begin = J.scalars.uint64(x);
     x = m.end;
-    if (x !== undefined) o.end = x;
+    if (x !== undefined) o.end = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.Resource.DiskInfo.Persistence */
@@ -14875,9 +14873,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.type;
     if (x !== undefined) o.type = x;
     x = m.hard;
-    if (x !== undefined) o.hard = x;
+    if (x !== undefined) o.hard = J.scalars.uint64(x);
     x = m.soft;
-    if (x !== undefined) o.soft = x;
+    if (x !== undefined) o.soft = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.CSIPluginInfo */
@@ -14926,111 +14924,111 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.timestamp;
-    if (x !== undefined) o.timestamp = J.double(x);
+    if (x !== undefined) o.timestamp = J.scalars.double(x);
     x = m.duration;
-    if (x !== undefined) o.duration = J.double(x);
+    if (x !== undefined) o.duration = J.scalars.double(x);
     x = m.cycles;
-    if (x !== undefined) o.cycles = x;
+    if (x !== undefined) o.cycles = J.scalars.uint64(x);
     x = m.stalled_cycles_frontend;
-    if (x !== undefined) o.stalled_cycles_frontend = x;
+    if (x !== undefined) o.stalled_cycles_frontend = J.scalars.uint64(x);
     x = m.stalled_cycles_backend;
-    if (x !== undefined) o.stalled_cycles_backend = x;
+    if (x !== undefined) o.stalled_cycles_backend = J.scalars.uint64(x);
     x = m.instructions;
-    if (x !== undefined) o.instructions = x;
+    if (x !== undefined) o.instructions = J.scalars.uint64(x);
     x = m.cache_references;
-    if (x !== undefined) o.cache_references = x;
+    if (x !== undefined) o.cache_references = J.scalars.uint64(x);
     x = m.cache_misses;
-    if (x !== undefined) o.cache_misses = x;
+    if (x !== undefined) o.cache_misses = J.scalars.uint64(x);
     x = m.branches;
-    if (x !== undefined) o.branches = x;
+    if (x !== undefined) o.branches = J.scalars.uint64(x);
     x = m.branch_misses;
-    if (x !== undefined) o.branch_misses = x;
+    if (x !== undefined) o.branch_misses = J.scalars.uint64(x);
     x = m.bus_cycles;
-    if (x !== undefined) o.bus_cycles = x;
+    if (x !== undefined) o.bus_cycles = J.scalars.uint64(x);
     x = m.ref_cycles;
-    if (x !== undefined) o.ref_cycles = x;
+    if (x !== undefined) o.ref_cycles = J.scalars.uint64(x);
     x = m.cpu_clock;
-    if (x !== undefined) o.cpu_clock = J.double(x);
+    if (x !== undefined) o.cpu_clock = J.scalars.double(x);
     x = m.task_clock;
-    if (x !== undefined) o.task_clock = J.double(x);
+    if (x !== undefined) o.task_clock = J.scalars.double(x);
     x = m.page_faults;
-    if (x !== undefined) o.page_faults = x;
+    if (x !== undefined) o.page_faults = J.scalars.uint64(x);
     x = m.minor_faults;
-    if (x !== undefined) o.minor_faults = x;
+    if (x !== undefined) o.minor_faults = J.scalars.uint64(x);
     x = m.major_faults;
-    if (x !== undefined) o.major_faults = x;
+    if (x !== undefined) o.major_faults = J.scalars.uint64(x);
     x = m.context_switches;
-    if (x !== undefined) o.context_switches = x;
+    if (x !== undefined) o.context_switches = J.scalars.uint64(x);
     x = m.cpu_migrations;
-    if (x !== undefined) o.cpu_migrations = x;
+    if (x !== undefined) o.cpu_migrations = J.scalars.uint64(x);
     x = m.alignment_faults;
-    if (x !== undefined) o.alignment_faults = x;
+    if (x !== undefined) o.alignment_faults = J.scalars.uint64(x);
     x = m.emulation_faults;
-    if (x !== undefined) o.emulation_faults = x;
+    if (x !== undefined) o.emulation_faults = J.scalars.uint64(x);
     x = m.l1_dcache_loads;
-    if (x !== undefined) o.l1_dcache_loads = x;
+    if (x !== undefined) o.l1_dcache_loads = J.scalars.uint64(x);
     x = m.l1_dcache_load_misses;
-    if (x !== undefined) o.l1_dcache_load_misses = x;
+    if (x !== undefined) o.l1_dcache_load_misses = J.scalars.uint64(x);
     x = m.l1_dcache_stores;
-    if (x !== undefined) o.l1_dcache_stores = x;
+    if (x !== undefined) o.l1_dcache_stores = J.scalars.uint64(x);
     x = m.l1_dcache_store_misses;
-    if (x !== undefined) o.l1_dcache_store_misses = x;
+    if (x !== undefined) o.l1_dcache_store_misses = J.scalars.uint64(x);
     x = m.l1_dcache_prefetches;
-    if (x !== undefined) o.l1_dcache_prefetches = x;
+    if (x !== undefined) o.l1_dcache_prefetches = J.scalars.uint64(x);
     x = m.l1_dcache_prefetch_misses;
-    if (x !== undefined) o.l1_dcache_prefetch_misses = x;
+    if (x !== undefined) o.l1_dcache_prefetch_misses = J.scalars.uint64(x);
     x = m.l1_icache_loads;
-    if (x !== undefined) o.l1_icache_loads = x;
+    if (x !== undefined) o.l1_icache_loads = J.scalars.uint64(x);
     x = m.l1_icache_load_misses;
-    if (x !== undefined) o.l1_icache_load_misses = x;
+    if (x !== undefined) o.l1_icache_load_misses = J.scalars.uint64(x);
     x = m.l1_icache_prefetches;
-    if (x !== undefined) o.l1_icache_prefetches = x;
+    if (x !== undefined) o.l1_icache_prefetches = J.scalars.uint64(x);
     x = m.l1_icache_prefetch_misses;
-    if (x !== undefined) o.l1_icache_prefetch_misses = x;
+    if (x !== undefined) o.l1_icache_prefetch_misses = J.scalars.uint64(x);
     x = m.llc_loads;
-    if (x !== undefined) o.llc_loads = x;
+    if (x !== undefined) o.llc_loads = J.scalars.uint64(x);
     x = m.llc_load_misses;
-    if (x !== undefined) o.llc_load_misses = x;
+    if (x !== undefined) o.llc_load_misses = J.scalars.uint64(x);
     x = m.llc_stores;
-    if (x !== undefined) o.llc_stores = x;
+    if (x !== undefined) o.llc_stores = J.scalars.uint64(x);
     x = m.llc_store_misses;
-    if (x !== undefined) o.llc_store_misses = x;
+    if (x !== undefined) o.llc_store_misses = J.scalars.uint64(x);
     x = m.llc_prefetches;
-    if (x !== undefined) o.llc_prefetches = x;
+    if (x !== undefined) o.llc_prefetches = J.scalars.uint64(x);
     x = m.llc_prefetch_misses;
-    if (x !== undefined) o.llc_prefetch_misses = x;
+    if (x !== undefined) o.llc_prefetch_misses = J.scalars.uint64(x);
     x = m.dtlb_loads;
-    if (x !== undefined) o.dtlb_loads = x;
+    if (x !== undefined) o.dtlb_loads = J.scalars.uint64(x);
     x = m.dtlb_load_misses;
-    if (x !== undefined) o.dtlb_load_misses = x;
+    if (x !== undefined) o.dtlb_load_misses = J.scalars.uint64(x);
     x = m.dtlb_stores;
-    if (x !== undefined) o.dtlb_stores = x;
+    if (x !== undefined) o.dtlb_stores = J.scalars.uint64(x);
     x = m.dtlb_store_misses;
-    if (x !== undefined) o.dtlb_store_misses = x;
+    if (x !== undefined) o.dtlb_store_misses = J.scalars.uint64(x);
     x = m.dtlb_prefetches;
-    if (x !== undefined) o.dtlb_prefetches = x;
+    if (x !== undefined) o.dtlb_prefetches = J.scalars.uint64(x);
     x = m.dtlb_prefetch_misses;
-    if (x !== undefined) o.dtlb_prefetch_misses = x;
+    if (x !== undefined) o.dtlb_prefetch_misses = J.scalars.uint64(x);
     x = m.itlb_loads;
-    if (x !== undefined) o.itlb_loads = x;
+    if (x !== undefined) o.itlb_loads = J.scalars.uint64(x);
     x = m.itlb_load_misses;
-    if (x !== undefined) o.itlb_load_misses = x;
+    if (x !== undefined) o.itlb_load_misses = J.scalars.uint64(x);
     x = m.branch_loads;
-    if (x !== undefined) o.branch_loads = x;
+    if (x !== undefined) o.branch_loads = J.scalars.uint64(x);
     x = m.branch_load_misses;
-    if (x !== undefined) o.branch_load_misses = x;
+    if (x !== undefined) o.branch_load_misses = J.scalars.uint64(x);
     x = m.node_loads;
-    if (x !== undefined) o.node_loads = x;
+    if (x !== undefined) o.node_loads = J.scalars.uint64(x);
     x = m.node_load_misses;
-    if (x !== undefined) o.node_load_misses = x;
+    if (x !== undefined) o.node_load_misses = J.scalars.uint64(x);
     x = m.node_stores;
-    if (x !== undefined) o.node_stores = x;
+    if (x !== undefined) o.node_stores = J.scalars.uint64(x);
     x = m.node_store_misses;
-    if (x !== undefined) o.node_store_misses = x;
+    if (x !== undefined) o.node_store_misses = J.scalars.uint64(x);
     x = m.node_prefetches;
-    if (x !== undefined) o.node_prefetches = x;
+    if (x !== undefined) o.node_prefetches = J.scalars.uint64(x);
     x = m.node_prefetch_misses;
-    if (x !== undefined) o.node_prefetch_misses = x;
+    if (x !== undefined) o.node_prefetch_misses = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.TrafficControlStatistics */
@@ -15040,23 +15038,23 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.id;
     if (x !== undefined) o.id = x;
     x = m.backlog;
-    if (x !== undefined) o.backlog = x;
+    if (x !== undefined) o.backlog = J.scalars.uint64(x);
     x = m.bytes;
-    if (x !== undefined) o.bytes = x;
+    if (x !== undefined) o.bytes = J.scalars.uint64(x);
     x = m.drops;
-    if (x !== undefined) o.drops = x;
+    if (x !== undefined) o.drops = J.scalars.uint64(x);
     x = m.overlimits;
-    if (x !== undefined) o.overlimits = x;
+    if (x !== undefined) o.overlimits = J.scalars.uint64(x);
     x = m.packets;
-    if (x !== undefined) o.packets = x;
+    if (x !== undefined) o.packets = J.scalars.uint64(x);
     x = m.qlen;
-    if (x !== undefined) o.qlen = x;
+    if (x !== undefined) o.qlen = J.scalars.uint64(x);
     x = m.ratebps;
-    if (x !== undefined) o.ratebps = x;
+    if (x !== undefined) o.ratebps = J.scalars.uint64(x);
     x = m.ratepps;
-    if (x !== undefined) o.ratepps = x;
+    if (x !== undefined) o.ratepps = J.scalars.uint64(x);
     x = m.requeues;
-    if (x !== undefined) o.requeues = x;
+    if (x !== undefined) o.requeues = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.SNMPStatistics */
@@ -15082,9 +15080,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.persistence;
     if (x !== undefined) o.persistence = WR[267](x as Obj);
     x = m.limit_bytes;
-    if (x !== undefined) o.limit_bytes = x;
+    if (x !== undefined) o.limit_bytes = J.scalars.uint64(x);
     x = m.used_bytes;
-    if (x !== undefined) o.used_bytes = x;
+    if (x !== undefined) o.used_bytes = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.CgroupInfo.Blkio.Statistics */
@@ -15120,9 +15118,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.tx_error_rate;
     if (x !== undefined) o.tx_error_rate = WR[307](x as Obj);
     x = m.sampling_window_secs;
-    if (x !== undefined) o.sampling_window_secs = J.double(x);
+    if (x !== undefined) o.sampling_window_secs = J.scalars.double(x);
     x = m.sampling_interval_secs;
-    if (x !== undefined) o.sampling_interval_secs = J.double(x);
+    if (x !== undefined) o.sampling_interval_secs = J.scalars.double(x);
     return o;
   }
   /** mesos.v1.OfferFilters.ResourceQuantities */
@@ -15264,7 +15262,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.data;
-    if (x !== undefined) o.data = J.bytes(x);
+    if (x !== undefined) o.data = J.scalars.bytes(x);
     return o;
   }
   /** mesos.v1.IpStatistics */
@@ -15272,43 +15270,43 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.Forwarding;
-    if (x !== undefined) o.Forwarding = x;
+    if (x !== undefined) o.Forwarding = J.scalars.int64(x);
     x = m.DefaultTTL;
-    if (x !== undefined) o.DefaultTTL = x;
+    if (x !== undefined) o.DefaultTTL = J.scalars.int64(x);
     x = m.InReceives;
-    if (x !== undefined) o.InReceives = x;
+    if (x !== undefined) o.InReceives = J.scalars.int64(x);
     x = m.InHdrErrors;
-    if (x !== undefined) o.InHdrErrors = x;
+    if (x !== undefined) o.InHdrErrors = J.scalars.int64(x);
     x = m.InAddrErrors;
-    if (x !== undefined) o.InAddrErrors = x;
+    if (x !== undefined) o.InAddrErrors = J.scalars.int64(x);
     x = m.ForwDatagrams;
-    if (x !== undefined) o.ForwDatagrams = x;
+    if (x !== undefined) o.ForwDatagrams = J.scalars.int64(x);
     x = m.InUnknownProtos;
-    if (x !== undefined) o.InUnknownProtos = x;
+    if (x !== undefined) o.InUnknownProtos = J.scalars.int64(x);
     x = m.InDiscards;
-    if (x !== undefined) o.InDiscards = x;
+    if (x !== undefined) o.InDiscards = J.scalars.int64(x);
     x = m.InDelivers;
-    if (x !== undefined) o.InDelivers = x;
+    if (x !== undefined) o.InDelivers = J.scalars.int64(x);
     x = m.OutRequests;
-    if (x !== undefined) o.OutRequests = x;
+    if (x !== undefined) o.OutRequests = J.scalars.int64(x);
     x = m.OutDiscards;
-    if (x !== undefined) o.OutDiscards = x;
+    if (x !== undefined) o.OutDiscards = J.scalars.int64(x);
     x = m.OutNoRoutes;
-    if (x !== undefined) o.OutNoRoutes = x;
+    if (x !== undefined) o.OutNoRoutes = J.scalars.int64(x);
     x = m.ReasmTimeout;
-    if (x !== undefined) o.ReasmTimeout = x;
+    if (x !== undefined) o.ReasmTimeout = J.scalars.int64(x);
     x = m.ReasmReqds;
-    if (x !== undefined) o.ReasmReqds = x;
+    if (x !== undefined) o.ReasmReqds = J.scalars.int64(x);
     x = m.ReasmOKs;
-    if (x !== undefined) o.ReasmOKs = x;
+    if (x !== undefined) o.ReasmOKs = J.scalars.int64(x);
     x = m.ReasmFails;
-    if (x !== undefined) o.ReasmFails = x;
+    if (x !== undefined) o.ReasmFails = J.scalars.int64(x);
     x = m.FragOKs;
-    if (x !== undefined) o.FragOKs = x;
+    if (x !== undefined) o.FragOKs = J.scalars.int64(x);
     x = m.FragFails;
-    if (x !== undefined) o.FragFails = x;
+    if (x !== undefined) o.FragFails = J.scalars.int64(x);
     x = m.FragCreates;
-    if (x !== undefined) o.FragCreates = x;
+    if (x !== undefined) o.FragCreates = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.IcmpStatistics */
@@ -15316,59 +15314,59 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.InMsgs;
-    if (x !== undefined) o.InMsgs = x;
+    if (x !== undefined) o.InMsgs = J.scalars.int64(x);
     x = m.InErrors;
-    if (x !== undefined) o.InErrors = x;
+    if (x !== undefined) o.InErrors = J.scalars.int64(x);
     x = m.InCsumErrors;
-    if (x !== undefined) o.InCsumErrors = x;
+    if (x !== undefined) o.InCsumErrors = J.scalars.int64(x);
     x = m.InDestUnreachs;
-    if (x !== undefined) o.InDestUnreachs = x;
+    if (x !== undefined) o.InDestUnreachs = J.scalars.int64(x);
     x = m.InTimeExcds;
-    if (x !== undefined) o.InTimeExcds = x;
+    if (x !== undefined) o.InTimeExcds = J.scalars.int64(x);
     x = m.InParmProbs;
-    if (x !== undefined) o.InParmProbs = x;
+    if (x !== undefined) o.InParmProbs = J.scalars.int64(x);
     x = m.InSrcQuenchs;
-    if (x !== undefined) o.InSrcQuenchs = x;
+    if (x !== undefined) o.InSrcQuenchs = J.scalars.int64(x);
     x = m.InRedirects;
-    if (x !== undefined) o.InRedirects = x;
+    if (x !== undefined) o.InRedirects = J.scalars.int64(x);
     x = m.InEchos;
-    if (x !== undefined) o.InEchos = x;
+    if (x !== undefined) o.InEchos = J.scalars.int64(x);
     x = m.InEchoReps;
-    if (x !== undefined) o.InEchoReps = x;
+    if (x !== undefined) o.InEchoReps = J.scalars.int64(x);
     x = m.InTimestamps;
-    if (x !== undefined) o.InTimestamps = x;
+    if (x !== undefined) o.InTimestamps = J.scalars.int64(x);
     x = m.InTimestampReps;
-    if (x !== undefined) o.InTimestampReps = x;
+    if (x !== undefined) o.InTimestampReps = J.scalars.int64(x);
     x = m.InAddrMasks;
-    if (x !== undefined) o.InAddrMasks = x;
+    if (x !== undefined) o.InAddrMasks = J.scalars.int64(x);
     x = m.InAddrMaskReps;
-    if (x !== undefined) o.InAddrMaskReps = x;
+    if (x !== undefined) o.InAddrMaskReps = J.scalars.int64(x);
     x = m.OutMsgs;
-    if (x !== undefined) o.OutMsgs = x;
+    if (x !== undefined) o.OutMsgs = J.scalars.int64(x);
     x = m.OutErrors;
-    if (x !== undefined) o.OutErrors = x;
+    if (x !== undefined) o.OutErrors = J.scalars.int64(x);
     x = m.OutDestUnreachs;
-    if (x !== undefined) o.OutDestUnreachs = x;
+    if (x !== undefined) o.OutDestUnreachs = J.scalars.int64(x);
     x = m.OutTimeExcds;
-    if (x !== undefined) o.OutTimeExcds = x;
+    if (x !== undefined) o.OutTimeExcds = J.scalars.int64(x);
     x = m.OutParmProbs;
-    if (x !== undefined) o.OutParmProbs = x;
+    if (x !== undefined) o.OutParmProbs = J.scalars.int64(x);
     x = m.OutSrcQuenchs;
-    if (x !== undefined) o.OutSrcQuenchs = x;
+    if (x !== undefined) o.OutSrcQuenchs = J.scalars.int64(x);
     x = m.OutRedirects;
-    if (x !== undefined) o.OutRedirects = x;
+    if (x !== undefined) o.OutRedirects = J.scalars.int64(x);
     x = m.OutEchos;
-    if (x !== undefined) o.OutEchos = x;
+    if (x !== undefined) o.OutEchos = J.scalars.int64(x);
     x = m.OutEchoReps;
-    if (x !== undefined) o.OutEchoReps = x;
+    if (x !== undefined) o.OutEchoReps = J.scalars.int64(x);
     x = m.OutTimestamps;
-    if (x !== undefined) o.OutTimestamps = x;
+    if (x !== undefined) o.OutTimestamps = J.scalars.int64(x);
     x = m.OutTimestampReps;
-    if (x !== undefined) o.OutTimestampReps = x;
+    if (x !== undefined) o.OutTimestampReps = J.scalars.int64(x);
     x = m.OutAddrMasks;
-    if (x !== undefined) o.OutAddrMasks = x;
+    if (x !== undefined) o.OutAddrMasks = J.scalars.int64(x);
     x = m.OutAddrMaskReps;
-    if (x !== undefined) o.OutAddrMaskReps = x;
+    if (x !== undefined) o.OutAddrMaskReps = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.TcpStatistics */
@@ -15376,35 +15374,35 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.RtoAlgorithm;
-    if (x !== undefined) o.RtoAlgorithm = x;
+    if (x !== undefined) o.RtoAlgorithm = J.scalars.int64(x);
     x = m.RtoMin;
-    if (x !== undefined) o.RtoMin = x;
+    if (x !== undefined) o.RtoMin = J.scalars.int64(x);
     x = m.RtoMax;
-    if (x !== undefined) o.RtoMax = x;
+    if (x !== undefined) o.RtoMax = J.scalars.int64(x);
     x = m.MaxConn;
-    if (x !== undefined) o.MaxConn = x;
+    if (x !== undefined) o.MaxConn = J.scalars.int64(x);
     x = m.ActiveOpens;
-    if (x !== undefined) o.ActiveOpens = x;
+    if (x !== undefined) o.ActiveOpens = J.scalars.int64(x);
     x = m.PassiveOpens;
-    if (x !== undefined) o.PassiveOpens = x;
+    if (x !== undefined) o.PassiveOpens = J.scalars.int64(x);
     x = m.AttemptFails;
-    if (x !== undefined) o.AttemptFails = x;
+    if (x !== undefined) o.AttemptFails = J.scalars.int64(x);
     x = m.EstabResets;
-    if (x !== undefined) o.EstabResets = x;
+    if (x !== undefined) o.EstabResets = J.scalars.int64(x);
     x = m.CurrEstab;
-    if (x !== undefined) o.CurrEstab = x;
+    if (x !== undefined) o.CurrEstab = J.scalars.int64(x);
     x = m.InSegs;
-    if (x !== undefined) o.InSegs = x;
+    if (x !== undefined) o.InSegs = J.scalars.int64(x);
     x = m.OutSegs;
-    if (x !== undefined) o.OutSegs = x;
+    if (x !== undefined) o.OutSegs = J.scalars.int64(x);
     x = m.RetransSegs;
-    if (x !== undefined) o.RetransSegs = x;
+    if (x !== undefined) o.RetransSegs = J.scalars.int64(x);
     x = m.InErrs;
-    if (x !== undefined) o.InErrs = x;
+    if (x !== undefined) o.InErrs = J.scalars.int64(x);
     x = m.OutRsts;
-    if (x !== undefined) o.OutRsts = x;
+    if (x !== undefined) o.OutRsts = J.scalars.int64(x);
     x = m.InCsumErrors;
-    if (x !== undefined) o.InCsumErrors = x;
+    if (x !== undefined) o.InCsumErrors = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.UdpStatistics */
@@ -15412,21 +15410,21 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.InDatagrams;
-    if (x !== undefined) o.InDatagrams = x;
+    if (x !== undefined) o.InDatagrams = J.scalars.int64(x);
     x = m.NoPorts;
-    if (x !== undefined) o.NoPorts = x;
+    if (x !== undefined) o.NoPorts = J.scalars.int64(x);
     x = m.InErrors;
-    if (x !== undefined) o.InErrors = x;
+    if (x !== undefined) o.InErrors = J.scalars.int64(x);
     x = m.OutDatagrams;
-    if (x !== undefined) o.OutDatagrams = x;
+    if (x !== undefined) o.OutDatagrams = J.scalars.int64(x);
     x = m.RcvbufErrors;
-    if (x !== undefined) o.RcvbufErrors = x;
+    if (x !== undefined) o.RcvbufErrors = J.scalars.int64(x);
     x = m.SndbufErrors;
-    if (x !== undefined) o.SndbufErrors = x;
+    if (x !== undefined) o.SndbufErrors = J.scalars.int64(x);
     x = m.InCsumErrors;
-    if (x !== undefined) o.InCsumErrors = x;
+    if (x !== undefined) o.InCsumErrors = J.scalars.int64(x);
     x = m.IgnoredMulti;
-    if (x !== undefined) o.IgnoredMulti = x;
+    if (x !== undefined) o.IgnoredMulti = J.scalars.int64(x);
     return o;
   }
   /** mesos.v1.CgroupInfo.Blkio.CFQ.Statistics */
@@ -15436,9 +15434,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.device;
     if (x !== undefined) o.device = WR[313](x as Obj);
     x = m.sectors;
-    if (x !== undefined) o.sectors = x;
+    if (x !== undefined) o.sectors = J.scalars.uint64(x);
     x = m.time;
-    if (x !== undefined) o.time = x;
+    if (x !== undefined) o.time = J.scalars.uint64(x);
     x = m.io_serviced;
     if (x !== undefined) o.io_serviced = (x as Obj[]).map((item) => WR[314](item));
     x = m.io_service_bytes;
@@ -15470,23 +15468,23 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.min;
-    if (x !== undefined) o.min = x;
+    if (x !== undefined) o.min = J.scalars.uint64(x);
     x = m.max;
-    if (x !== undefined) o.max = x;
+    if (x !== undefined) o.max = J.scalars.uint64(x);
     x = m.p50;
-    if (x !== undefined) o.p50 = x;
+    if (x !== undefined) o.p50 = J.scalars.uint64(x);
     x = m.p90;
-    if (x !== undefined) o.p90 = x;
+    if (x !== undefined) o.p90 = J.scalars.uint64(x);
     x = m.p95;
-    if (x !== undefined) o.p95 = x;
+    if (x !== undefined) o.p95 = J.scalars.uint64(x);
     x = m.p99;
-    if (x !== undefined) o.p99 = x;
+    if (x !== undefined) o.p99 = J.scalars.uint64(x);
     x = m.p999;
-    if (x !== undefined) o.p999 = x;
+    if (x !== undefined) o.p999 = J.scalars.uint64(x);
     x = m.p9999;
-    if (x !== undefined) o.p9999 = x;
+    if (x !== undefined) o.p9999 = J.scalars.uint64(x);
     x = m.samples;
-    if (x !== undefined) o.samples = x;
+    if (x !== undefined) o.samples = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.scheduler.AttributeConstraint.Selector */
@@ -15554,9 +15552,9 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     const o: Obj = {};
     let x: unknown;
     x = m.major_number;
-    if (x !== undefined) o.major_number = x;
+    if (x !== undefined) o.major_number = J.scalars.uint64(x);
     x = m.minor_number;
-    if (x !== undefined) o.minor_number = x;
+    if (x !== undefined) o.minor_number = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.CgroupInfo.Blkio.Value */
@@ -15566,7 +15564,7 @@ export function createJsonWriters(rt: JsonWriterRuntime): Array<(message: Obj) =
     x = m.op;
     if (x !== undefined) o.op = x;
     x = m.value;
-    if (x !== undefined) o.value = x;
+    if (x !== undefined) o.value = J.scalars.uint64(x);
     return o;
   }
   /** mesos.v1.scheduler.AttributeConstraint.Predicate.Exists */

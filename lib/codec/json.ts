@@ -380,8 +380,7 @@ function generatedWriters(): Map<string, JsonWriter> {
     maps: fieldsAt(WRITER_MAP_FIELDS, infos, fresh).map((field) =>
       field ? (value: unknown) => jsonMap(field, value) : () => undefined,
     ),
-    bytes: (value) => (value as Buffer).toString('base64'),
-    double: (value) => jsonScalar('double', value),
+    scalars: Object.fromEntries(SCALAR_TYPES.map((scalar) => [scalar, (value: unknown) => jsonScalar(scalar, value)])),
   });
   writers = adoptGenerated(
     TYPES,

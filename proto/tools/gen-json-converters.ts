@@ -239,6 +239,17 @@ function canonicalCode(info: MessageInfo, t: number, tables: CanonicalTables): s
   return lines;
 }
 
+/** Scalars whose JSON is the value itself; the others go through the runtime's jsonScalar. */
+const WRITTEN_AS_IS: ReadonlySet<ScalarType> = new Set<ScalarType>([
+  'string',
+  'bool',
+  'int32',
+  'uint32',
+  'sint32',
+  'fixed32',
+  'sfixed32',
+]);
+
 /** The JSON writer of a type: the object Mesos writes for a canonical message (json.ts's toMesosJsonObject). */
 function writerCode(info: MessageInfo, t: number, index: Map<string, number>, mapFields: Array<[number, string]>) {
   const body: string[] = [];
@@ -252,11 +263,9 @@ function writerCode(info: MessageInfo, t: number, index: Map<string, number>, ma
     } else if (kind.kind === 'message') {
       const writer = `WR[${index.get(kind.messageInfo.fullName)}]`;
       expression = field.repeated ? `(x as Obj[]).map((item) => ${writer}(item))` : `${writer}(x as Obj)`;
-    } else if (
-      kind.kind === 'scalar' &&
-      (kind.scalar === 'bytes' || kind.scalar === 'double' || kind.scalar === 'float')
-    ) {
-      const helper = kind.scalar === 'bytes' ? 'J.bytes' : 'J.double';
+    } else if (kind.kind === 'scalar' && !WRITTEN_AS_IS.has(kind.scalar)) {
+      // bytes, doubles and 64-bit integers as jsonScalar writes them (json.ts).
+      const helper = `J.scalars.${kind.scalar}`;
       expression = field.repeated ? `(x as unknown[]).map((item) => ${helper}(item))` : `${helper}(x)`;
     } else {
       expression = 'x';
@@ -402,10 +411,8 @@ export interface JsonWriterRuntime {
   readonly writers: Array<(message: Obj) => Obj>;
   /** Writers of each map field in {@link WRITER_MAP_FIELDS}. */
   readonly maps: readonly Converter[];
-  /** Bytes as padded base64. */
-  bytes(value: unknown): string;
-  /** A double as JSON keeps it: non-finite values and -0 as strings. */
-  double(value: unknown): unknown;
+  /** Scalars as Mesos's JSON writes them (bytes as padded base64, non-finite doubles as strings...). */
+  readonly scalars: Readonly<Record<string, Converter>>;
 }
 
 /** (type index, field name) of every map field the JSON writers write. */
