@@ -1,5 +1,6 @@
 /** A LocalCluster master applies frameworks' offer constraints (SUBSCRIBE and UPDATE_FRAMEWORK) to its offers, and validates them. */
 import { expect } from 'chai';
+import { MesosSchedulerDriver } from '../../lib';
 import type { scheduler } from '../../lib/codec/messages';
 import { LocalCluster } from '../../lib/local/cluster';
 import { MesosMasterOperator } from '../../lib/operator';
@@ -63,6 +64,42 @@ describe('LocalCluster offer constraints', function () {
       expect(mine?.offer_constraints).to.deep.equal(rackConstraint('r1'));
     } finally {
       await client.close();
+    }
+  });
+
+  it("mesos-driver's updateFramework constraints apply, and survive a master failover (SUBSCRIBE carries them)", async () => {
+    const offered: Array<{ rack: string | undefined; at: number }> = [];
+    let registered = false;
+    const driver = new MesosSchedulerDriver(
+      {
+        registered: () => void (registered = true),
+        resourceOffers: (d, offers) => {
+          for (const offer of offers) {
+            offered.push({ rack: rackOf(offer.agent_id.value), at: Date.now() });
+            d.declineOffer(offer.id, { refuse_seconds: 0.05 });
+          }
+        },
+      },
+      { name: 'driver-constrained', user: '' },
+      cluster.masterString,
+      true,
+      undefined,
+      { reconnectDelayMaxMs: 50, backoff: { initialMs: 50, maxMs: 200 } },
+    );
+    driver.start();
+    try {
+      while (!registered) await new Promise((resolve) => setTimeout(resolve, 10));
+      driver.updateFramework({ name: 'driver-constrained', user: '' }, [], rackConstraint('r1'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const since = Date.now();
+      await cluster.failover();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const after = offered.filter((o) => o.at >= since);
+      expect(after.length).to.be.greaterThan(0);
+      expect(new Set(after.map((o) => o.rack))).to.deep.equal(new Set(['r1']));
+    } finally {
+      driver.stop();
+      await driver.join();
     }
   });
 
