@@ -9,6 +9,8 @@
  */
 import { MesosDecodeError, MesosMisuseError } from '../common/errors';
 import { FieldPathError } from './errors';
+import { int64JsonState } from './int64';
+import { parseJsonExact, stringifyJson } from './int64-json';
 import { jsonMessageDecoder, parseMesosJson, toMesosJsonObject } from './json';
 import { decodeProtobuf, encodeProtobuf } from './protobuf';
 import { findMissingRequired, getMessageInfo, type MessageInfo } from './reflect';
@@ -128,7 +130,7 @@ class JsonCodec<T> implements MessageCodec<T> {
 
   encode(message: T): Buffer {
     const canonical = canonicalize(this.info, message);
-    return Buffer.from(JSON.stringify(toMesosJsonObject(this.info, canonical)), 'utf8');
+    return Buffer.from(stringifyJson(toMesosJsonObject(this.info, canonical)), 'utf8');
   }
 
   decode(data: Uint8Array): T {
@@ -146,7 +148,12 @@ class JsonCodec<T> implements MessageCodec<T> {
           { cause: err },
         );
       }
-      return this.decodeObject(parsed) as Record<string, unknown>;
+      int64JsonState.rounded = false;
+      const message = this.decodeObject(parsed) as Record<string, unknown>;
+      if (!int64JsonState.rounded) return message;
+      // A 64-bit field held a number beyond 2^53 that JSON.parse may have rounded: read it exactly.
+      int64JsonState.rounded = false;
+      return this.decodeObject(parseJsonExact(text)) as Record<string, unknown>;
     }) as T;
   }
 

@@ -13,6 +13,7 @@
  * uses the reflective converter below, which applies the same rules in place.
  */
 import { describeValue, FieldPathError } from './errors';
+import { int64FromJson } from './int64';
 import {
   createJsonConverters,
   createJsonWriters,
@@ -39,6 +40,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** A number from a JSON number or a numeric string (Mesos accepts both for every numeric field). */
 function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
+  // A bigint comes from parseJsonExact (an integer literal beyond 2^53); JSON.parse would round it alike.
+  if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string') {
     if (value === 'Infinity') return Number.POSITIVE_INFINITY;
     if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
@@ -83,13 +86,14 @@ function scalarConverter(scalar: ScalarType): JsonConverter {
     case 'uint32':
     case 'fixed32':
       return (v) => toInteger(v, 0, UINT32_MAX, 'a 32-bit unsigned integer');
+    // 64-bit integers: exact (numbers, bigints from parseJsonExact, decimal strings), see int64.ts.
     case 'int64':
     case 'sint64':
     case 'sfixed64':
-      return (v) => toInteger(v, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 'an integer');
+      return (v) => int64FromJson(v, true);
     case 'uint64':
     case 'fixed64':
-      return (v) => toInteger(v, 0, Number.POSITIVE_INFINITY, 'a non-negative integer');
+      return (v) => int64FromJson(v, false);
     case 'bytes':
       return (v) => {
         // Standard base64, padding optional (stout accepts both).
@@ -295,7 +299,8 @@ export function reflectiveDecoder(info: MessageInfo): JsonConverter {
  * Parses Mesos JSON text. `JSON.parse` first (the fast path); only if that fails, the bare
  * `Infinity`, `-Infinity` and `NaN` tokens Mesos's writer emits are rewritten outside strings
  * (`Infinity` -> `1e999`, which parses to Infinity; `NaN` -> `"NaN"`) and parsing is retried.
- * Throws the original SyntaxError when the text is still not JSON.
+ * Throws the original SyntaxError when the text is still not JSON. (JSON.parse rounds integers
+ * beyond 2^53: the codec reads such a record again with int64-json.ts's parseJsonExact.)
  */
 export function parseMesosJson(text: string): unknown {
   try {

@@ -5,7 +5,7 @@
  * maintenance, quota and allocator sub-packages, and `google.protobuf.Duration`).
  *
  * Objects are shaped like Mesos's JSON: proto field names, enum values as names, `bytes` as
- * {@link Bytes} (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).
+ * {@link Bytes} (Buffer when decoded), 64-bit integers as {@link Int64} (number, or bigint beyond 2^53).
  * @module
  */
 
@@ -14,6 +14,14 @@
  * Decoded messages always carry Buffers here; narrow with `typeof x === "string"` where it matters.
  */
 export type Bytes = Uint8Array | string;
+
+/**
+ * A 64-bit integer field (int64, uint64, sint64, fixed64, sfixed64): decoded as a number when it is a
+ * safe integer (up to 2^53 - 1 in magnitude) and as a bigint beyond, so no digit is lost (e.g.
+ * `TimeInfo.nanoseconds`). The encoders also take a decimal string. Use `typeof x === "bigint"`,
+ * or convert with `BigInt(x)`, before arithmetic.
+ */
+export type Int64 = number | bigint;
 
 /** Message `mesos.v1.Address`. */
 export interface Address {
@@ -193,9 +201,9 @@ export namespace agent {
       /** Field 1, required `string`. */
       path: string;
       /** Field 2, required `uint64`. */
-      offset: number;
+      offset: Int64;
       /** Field 3, optional `uint64`. */
-      length?: number;
+      length?: Int64;
     }
 
     /** Message `mesos.v1.agent.Call.RemoveContainer`. */
@@ -532,7 +540,7 @@ export namespace agent {
     /** Message `mesos.v1.agent.Response.ReadFile`. */
     export interface ReadFile {
       /** Field 1, required `uint64`. */
-      size: number;
+      size: Int64;
       /** Field 2, required `bytes`. */
       data: Bytes;
     }
@@ -744,9 +752,9 @@ export namespace CgroupInfo {
         /** Field 1, optional `.mesos.v1.Device.Number`. */
         device?: Device.Number;
         /** Field 2, optional `uint64`. */
-        sectors?: number;
+        sectors?: Int64;
         /** Field 3, optional `uint64`. */
-        time?: number;
+        time?: Int64;
         /** Field 4, repeated `.mesos.v1.CgroupInfo.Blkio.Value`. */
         io_serviced?: CgroupInfo.Blkio.Value[];
         /** Field 5, repeated `.mesos.v1.CgroupInfo.Blkio.Value`. */
@@ -803,7 +811,7 @@ export namespace CgroupInfo {
       /** Field 1, optional `.mesos.v1.CgroupInfo.Blkio.Operation`. */
       op?: CgroupInfo.Blkio.Operation;
       /** Field 2, optional `uint64`. */
-      value?: number;
+      value?: Int64;
     }
   }
 
@@ -1077,9 +1085,9 @@ export namespace Device {
   /** Message `mesos.v1.Device.Number`. */
   export interface Number {
     /** Field 1, required `uint64`. */
-    major_number: number;
+    major_number: Int64;
     /** Field 2, required `uint64`. */
-    minor_number: number;
+    minor_number: Int64;
   }
 }
 
@@ -1116,9 +1124,9 @@ export interface DiskStatistics {
   /** Field 2, optional `.mesos.v1.Resource.DiskInfo.Persistence`. */
   persistence?: Resource.DiskInfo.Persistence;
   /** Field 3, optional `uint64`. */
-  limit_bytes?: number;
+  limit_bytes?: Int64;
   /** Field 4, optional `uint64`. */
-  used_bytes?: number;
+  used_bytes?: Int64;
 }
 
 /** Message `mesos.v1.DomainInfo`. */
@@ -1176,7 +1184,7 @@ export type DrainState =
 /** Message `mesos.v1.DurationInfo`. */
 export interface DurationInfo {
   /** Field 1, required `int64`. */
-  nanoseconds: number;
+  nanoseconds: Int64;
 }
 
 /** Message `mesos.v1.Environment`. */
@@ -1392,7 +1400,7 @@ export interface FileInfo {
   /** Field 2, optional `int32`. */
   nlink?: number;
   /** Field 3, optional `uint64`. */
-  size?: number;
+  size?: Int64;
   /** Field 4, optional `.mesos.v1.TimeInfo`. */
   mtime?: TimeInfo;
   /** Field 5, optional `uint32`. */
@@ -1531,59 +1539,59 @@ export namespace HealthCheck {
 /** Message `mesos.v1.IcmpStatistics`. */
 export interface IcmpStatistics {
   /** Field 1, optional `int64`. */
-  InMsgs?: number;
+  InMsgs?: Int64;
   /** Field 2, optional `int64`. */
-  InErrors?: number;
+  InErrors?: Int64;
   /** Field 3, optional `int64`. */
-  InCsumErrors?: number;
+  InCsumErrors?: Int64;
   /** Field 4, optional `int64`. */
-  InDestUnreachs?: number;
+  InDestUnreachs?: Int64;
   /** Field 5, optional `int64`. */
-  InTimeExcds?: number;
+  InTimeExcds?: Int64;
   /** Field 6, optional `int64`. */
-  InParmProbs?: number;
+  InParmProbs?: Int64;
   /** Field 7, optional `int64`. */
-  InSrcQuenchs?: number;
+  InSrcQuenchs?: Int64;
   /** Field 8, optional `int64`. */
-  InRedirects?: number;
+  InRedirects?: Int64;
   /** Field 9, optional `int64`. */
-  InEchos?: number;
+  InEchos?: Int64;
   /** Field 10, optional `int64`. */
-  InEchoReps?: number;
+  InEchoReps?: Int64;
   /** Field 11, optional `int64`. */
-  InTimestamps?: number;
+  InTimestamps?: Int64;
   /** Field 12, optional `int64`. */
-  InTimestampReps?: number;
+  InTimestampReps?: Int64;
   /** Field 13, optional `int64`. */
-  InAddrMasks?: number;
+  InAddrMasks?: Int64;
   /** Field 14, optional `int64`. */
-  InAddrMaskReps?: number;
+  InAddrMaskReps?: Int64;
   /** Field 15, optional `int64`. */
-  OutMsgs?: number;
+  OutMsgs?: Int64;
   /** Field 16, optional `int64`. */
-  OutErrors?: number;
+  OutErrors?: Int64;
   /** Field 17, optional `int64`. */
-  OutDestUnreachs?: number;
+  OutDestUnreachs?: Int64;
   /** Field 18, optional `int64`. */
-  OutTimeExcds?: number;
+  OutTimeExcds?: Int64;
   /** Field 19, optional `int64`. */
-  OutParmProbs?: number;
+  OutParmProbs?: Int64;
   /** Field 20, optional `int64`. */
-  OutSrcQuenchs?: number;
+  OutSrcQuenchs?: Int64;
   /** Field 21, optional `int64`. */
-  OutRedirects?: number;
+  OutRedirects?: Int64;
   /** Field 22, optional `int64`. */
-  OutEchos?: number;
+  OutEchos?: Int64;
   /** Field 23, optional `int64`. */
-  OutEchoReps?: number;
+  OutEchoReps?: Int64;
   /** Field 24, optional `int64`. */
-  OutTimestamps?: number;
+  OutTimestamps?: Int64;
   /** Field 25, optional `int64`. */
-  OutTimestampReps?: number;
+  OutTimestampReps?: Int64;
   /** Field 26, optional `int64`. */
-  OutAddrMasks?: number;
+  OutAddrMasks?: Int64;
   /** Field 27, optional `int64`. */
-  OutAddrMaskReps?: number;
+  OutAddrMaskReps?: Int64;
 }
 
 /** Message `mesos.v1.Image`. */
@@ -1644,43 +1652,43 @@ export interface InverseOffer {
 /** Message `mesos.v1.IpStatistics`. */
 export interface IpStatistics {
   /** Field 1, optional `int64`. */
-  Forwarding?: number;
+  Forwarding?: Int64;
   /** Field 2, optional `int64`. */
-  DefaultTTL?: number;
+  DefaultTTL?: Int64;
   /** Field 3, optional `int64`. */
-  InReceives?: number;
+  InReceives?: Int64;
   /** Field 4, optional `int64`. */
-  InHdrErrors?: number;
+  InHdrErrors?: Int64;
   /** Field 5, optional `int64`. */
-  InAddrErrors?: number;
+  InAddrErrors?: Int64;
   /** Field 6, optional `int64`. */
-  ForwDatagrams?: number;
+  ForwDatagrams?: Int64;
   /** Field 7, optional `int64`. */
-  InUnknownProtos?: number;
+  InUnknownProtos?: Int64;
   /** Field 8, optional `int64`. */
-  InDiscards?: number;
+  InDiscards?: Int64;
   /** Field 9, optional `int64`. */
-  InDelivers?: number;
+  InDelivers?: Int64;
   /** Field 10, optional `int64`. */
-  OutRequests?: number;
+  OutRequests?: Int64;
   /** Field 11, optional `int64`. */
-  OutDiscards?: number;
+  OutDiscards?: Int64;
   /** Field 12, optional `int64`. */
-  OutNoRoutes?: number;
+  OutNoRoutes?: Int64;
   /** Field 13, optional `int64`. */
-  ReasmTimeout?: number;
+  ReasmTimeout?: Int64;
   /** Field 14, optional `int64`. */
-  ReasmReqds?: number;
+  ReasmReqds?: Int64;
   /** Field 15, optional `int64`. */
-  ReasmOKs?: number;
+  ReasmOKs?: Int64;
   /** Field 16, optional `int64`. */
-  ReasmFails?: number;
+  ReasmFails?: Int64;
   /** Field 17, optional `int64`. */
-  FragOKs?: number;
+  FragOKs?: Int64;
   /** Field 18, optional `int64`. */
-  FragFails?: number;
+  FragFails?: Int64;
   /** Field 19, optional `int64`. */
-  FragCreates?: number;
+  FragCreates?: Int64;
 }
 
 /** Message `mesos.v1.KillPolicy`. */
@@ -1898,9 +1906,9 @@ export namespace master {
       /** Field 1, required `string`. */
       path: string;
       /** Field 2, required `uint64`. */
-      offset: number;
+      offset: Int64;
       /** Field 3, optional `uint64`. */
-      length?: number;
+      length?: Int64;
     }
 
     /** Message `mesos.v1.master.Call.RemoveQuota`. */
@@ -2390,7 +2398,7 @@ export namespace master {
     /** Message `mesos.v1.master.Response.ReadFile`. */
     export interface ReadFile {
       /** Field 1, required `uint64`. */
-      size: number;
+      size: Int64;
       /** Field 2, required `bytes`. */
       data: Bytes;
     }
@@ -2764,107 +2772,107 @@ export interface PerfStatistics {
   /** Field 2, required `double`. */
   duration: number;
   /** Field 3, optional `uint64`. */
-  cycles?: number;
+  cycles?: Int64;
   /** Field 4, optional `uint64`. */
-  stalled_cycles_frontend?: number;
+  stalled_cycles_frontend?: Int64;
   /** Field 5, optional `uint64`. */
-  stalled_cycles_backend?: number;
+  stalled_cycles_backend?: Int64;
   /** Field 6, optional `uint64`. */
-  instructions?: number;
+  instructions?: Int64;
   /** Field 7, optional `uint64`. */
-  cache_references?: number;
+  cache_references?: Int64;
   /** Field 8, optional `uint64`. */
-  cache_misses?: number;
+  cache_misses?: Int64;
   /** Field 9, optional `uint64`. */
-  branches?: number;
+  branches?: Int64;
   /** Field 10, optional `uint64`. */
-  branch_misses?: number;
+  branch_misses?: Int64;
   /** Field 11, optional `uint64`. */
-  bus_cycles?: number;
+  bus_cycles?: Int64;
   /** Field 12, optional `uint64`. */
-  ref_cycles?: number;
+  ref_cycles?: Int64;
   /** Field 13, optional `double`. */
   cpu_clock?: number;
   /** Field 14, optional `double`. */
   task_clock?: number;
   /** Field 15, optional `uint64`. */
-  page_faults?: number;
+  page_faults?: Int64;
   /** Field 16, optional `uint64`. */
-  minor_faults?: number;
+  minor_faults?: Int64;
   /** Field 17, optional `uint64`. */
-  major_faults?: number;
+  major_faults?: Int64;
   /** Field 18, optional `uint64`. */
-  context_switches?: number;
+  context_switches?: Int64;
   /** Field 19, optional `uint64`. */
-  cpu_migrations?: number;
+  cpu_migrations?: Int64;
   /** Field 20, optional `uint64`. */
-  alignment_faults?: number;
+  alignment_faults?: Int64;
   /** Field 21, optional `uint64`. */
-  emulation_faults?: number;
+  emulation_faults?: Int64;
   /** Field 22, optional `uint64`. */
-  l1_dcache_loads?: number;
+  l1_dcache_loads?: Int64;
   /** Field 23, optional `uint64`. */
-  l1_dcache_load_misses?: number;
+  l1_dcache_load_misses?: Int64;
   /** Field 24, optional `uint64`. */
-  l1_dcache_stores?: number;
+  l1_dcache_stores?: Int64;
   /** Field 25, optional `uint64`. */
-  l1_dcache_store_misses?: number;
+  l1_dcache_store_misses?: Int64;
   /** Field 26, optional `uint64`. */
-  l1_dcache_prefetches?: number;
+  l1_dcache_prefetches?: Int64;
   /** Field 27, optional `uint64`. */
-  l1_dcache_prefetch_misses?: number;
+  l1_dcache_prefetch_misses?: Int64;
   /** Field 28, optional `uint64`. */
-  l1_icache_loads?: number;
+  l1_icache_loads?: Int64;
   /** Field 29, optional `uint64`. */
-  l1_icache_load_misses?: number;
+  l1_icache_load_misses?: Int64;
   /** Field 30, optional `uint64`. */
-  l1_icache_prefetches?: number;
+  l1_icache_prefetches?: Int64;
   /** Field 31, optional `uint64`. */
-  l1_icache_prefetch_misses?: number;
+  l1_icache_prefetch_misses?: Int64;
   /** Field 32, optional `uint64`. */
-  llc_loads?: number;
+  llc_loads?: Int64;
   /** Field 33, optional `uint64`. */
-  llc_load_misses?: number;
+  llc_load_misses?: Int64;
   /** Field 34, optional `uint64`. */
-  llc_stores?: number;
+  llc_stores?: Int64;
   /** Field 35, optional `uint64`. */
-  llc_store_misses?: number;
+  llc_store_misses?: Int64;
   /** Field 36, optional `uint64`. */
-  llc_prefetches?: number;
+  llc_prefetches?: Int64;
   /** Field 37, optional `uint64`. */
-  llc_prefetch_misses?: number;
+  llc_prefetch_misses?: Int64;
   /** Field 38, optional `uint64`. */
-  dtlb_loads?: number;
+  dtlb_loads?: Int64;
   /** Field 39, optional `uint64`. */
-  dtlb_load_misses?: number;
+  dtlb_load_misses?: Int64;
   /** Field 40, optional `uint64`. */
-  dtlb_stores?: number;
+  dtlb_stores?: Int64;
   /** Field 41, optional `uint64`. */
-  dtlb_store_misses?: number;
+  dtlb_store_misses?: Int64;
   /** Field 42, optional `uint64`. */
-  dtlb_prefetches?: number;
+  dtlb_prefetches?: Int64;
   /** Field 43, optional `uint64`. */
-  dtlb_prefetch_misses?: number;
+  dtlb_prefetch_misses?: Int64;
   /** Field 44, optional `uint64`. */
-  itlb_loads?: number;
+  itlb_loads?: Int64;
   /** Field 45, optional `uint64`. */
-  itlb_load_misses?: number;
+  itlb_load_misses?: Int64;
   /** Field 46, optional `uint64`. */
-  branch_loads?: number;
+  branch_loads?: Int64;
   /** Field 47, optional `uint64`. */
-  branch_load_misses?: number;
+  branch_load_misses?: Int64;
   /** Field 48, optional `uint64`. */
-  node_loads?: number;
+  node_loads?: Int64;
   /** Field 49, optional `uint64`. */
-  node_load_misses?: number;
+  node_load_misses?: Int64;
   /** Field 50, optional `uint64`. */
-  node_stores?: number;
+  node_stores?: Int64;
   /** Field 51, optional `uint64`. */
-  node_store_misses?: number;
+  node_store_misses?: Int64;
   /** Field 52, optional `uint64`. */
-  node_prefetches?: number;
+  node_prefetches?: Int64;
   /** Field 53, optional `uint64`. */
-  node_prefetch_misses?: number;
+  node_prefetch_misses?: Int64;
 }
 
 /** Message `mesos.v1.Port`. */
@@ -3105,9 +3113,9 @@ export interface ResourceStatistics {
   /** Field 4, optional `double`. */
   cpus_limit?: number;
   /** Field 5, optional `uint64`. */
-  mem_rss_bytes?: number;
+  mem_rss_bytes?: Int64;
   /** Field 6, optional `uint64`. */
-  mem_limit_bytes?: number;
+  mem_limit_bytes?: Int64;
   /** Field 7, optional `uint32`. */
   cpus_nr_periods?: number;
   /** Field 8, optional `uint32`. */
@@ -3115,29 +3123,29 @@ export interface ResourceStatistics {
   /** Field 9, optional `double`. */
   cpus_throttled_time_secs?: number;
   /** Field 10, optional `uint64`. */
-  mem_file_bytes?: number;
+  mem_file_bytes?: Int64;
   /** Field 11, optional `uint64`. */
-  mem_anon_bytes?: number;
+  mem_anon_bytes?: Int64;
   /** Field 12, optional `uint64`. */
-  mem_mapped_file_bytes?: number;
+  mem_mapped_file_bytes?: Int64;
   /** Field 13, optional `.mesos.v1.PerfStatistics`. */
   perf?: PerfStatistics;
   /** Field 14, optional `uint64`. */
-  net_rx_packets?: number;
+  net_rx_packets?: Int64;
   /** Field 15, optional `uint64`. */
-  net_rx_bytes?: number;
+  net_rx_bytes?: Int64;
   /** Field 16, optional `uint64`. */
-  net_rx_errors?: number;
+  net_rx_errors?: Int64;
   /** Field 17, optional `uint64`. */
-  net_rx_dropped?: number;
+  net_rx_dropped?: Int64;
   /** Field 18, optional `uint64`. */
-  net_tx_packets?: number;
+  net_tx_packets?: Int64;
   /** Field 19, optional `uint64`. */
-  net_tx_bytes?: number;
+  net_tx_bytes?: Int64;
   /** Field 20, optional `uint64`. */
-  net_tx_errors?: number;
+  net_tx_errors?: Int64;
   /** Field 21, optional `uint64`. */
-  net_tx_dropped?: number;
+  net_tx_dropped?: Int64;
   /** Field 22, optional `double`. */
   net_tcp_rtt_microsecs_p50?: number;
   /** Field 23, optional `double`. */
@@ -3147,9 +3155,9 @@ export interface ResourceStatistics {
   /** Field 25, optional `double`. */
   net_tcp_rtt_microsecs_p99?: number;
   /** Field 26, optional `uint64`. */
-  disk_limit_bytes?: number;
+  disk_limit_bytes?: Int64;
   /** Field 27, optional `uint64`. */
-  disk_used_bytes?: number;
+  disk_used_bytes?: Int64;
   /** Field 28, optional `double`. */
   net_tcp_active_connections?: number;
   /** Field 29, optional `double`. */
@@ -3159,25 +3167,25 @@ export interface ResourceStatistics {
   /** Field 31, optional `uint32`. */
   threads?: number;
   /** Field 32, optional `uint64`. */
-  mem_low_pressure_counter?: number;
+  mem_low_pressure_counter?: Int64;
   /** Field 33, optional `uint64`. */
-  mem_medium_pressure_counter?: number;
+  mem_medium_pressure_counter?: Int64;
   /** Field 34, optional `uint64`. */
-  mem_critical_pressure_counter?: number;
+  mem_critical_pressure_counter?: Int64;
   /** Field 35, repeated `.mesos.v1.TrafficControlStatistics`. */
   net_traffic_control_statistics?: TrafficControlStatistics[];
   /** Field 36, optional `uint64`. */
-  mem_total_bytes?: number;
+  mem_total_bytes?: Int64;
   /** Field 37, optional `uint64`. */
-  mem_total_memsw_bytes?: number;
+  mem_total_memsw_bytes?: Int64;
   /** Field 38, optional `uint64`. */
-  mem_soft_limit_bytes?: number;
+  mem_soft_limit_bytes?: Int64;
   /** Field 39, optional `uint64`. */
-  mem_cache_bytes?: number;
+  mem_cache_bytes?: Int64;
   /** Field 40, optional `uint64`. */
-  mem_swap_bytes?: number;
+  mem_swap_bytes?: Int64;
   /** Field 41, optional `uint64`. */
-  mem_unevictable_bytes?: number;
+  mem_unevictable_bytes?: Int64;
   /** Field 42, optional `.mesos.v1.SNMPStatistics`. */
   net_snmp_statistics?: SNMPStatistics;
   /** Field 43, repeated `.mesos.v1.DiskStatistics`. */
@@ -3187,21 +3195,21 @@ export interface ResourceStatistics {
   /** Field 45, optional `double`. */
   cpus_soft_limit?: number;
   /** Field 46, optional `uint64`. */
-  net_tx_rate_limit?: number;
+  net_tx_rate_limit?: Int64;
   /** Field 47, optional `uint64`. */
-  net_tx_burst_rate_limit?: number;
+  net_tx_burst_rate_limit?: Int64;
   /** Field 48, optional `uint64`. */
-  net_tx_burst_size?: number;
+  net_tx_burst_size?: Int64;
   /** Field 49, optional `uint64`. */
-  net_rx_rate_limit?: number;
+  net_rx_rate_limit?: Int64;
   /** Field 50, optional `uint64`. */
-  net_rx_burst_rate_limit?: number;
+  net_rx_burst_rate_limit?: Int64;
   /** Field 51, optional `uint64`. */
-  net_rx_burst_size?: number;
+  net_rx_burst_size?: Int64;
   /** Field 52, optional `uint64`. */
-  mem_kmem_usage_bytes?: number;
+  mem_kmem_usage_bytes?: Int64;
   /** Field 53, optional `uint64`. */
-  mem_kmem_tcp_usage_bytes?: number;
+  mem_kmem_tcp_usage_bytes?: Int64;
   /** Field 54, optional `.mesos.v1.ResourceStatistics.RateStatistics`. */
   net_rate_statistics?: ResourceStatistics.RateStatistics;
   /** Field 55, optional `.mesos.v1.Value.Range`. */
@@ -3212,23 +3220,23 @@ export namespace ResourceStatistics {
   /** Message `mesos.v1.ResourceStatistics.RatePercentiles`. */
   export interface RatePercentiles {
     /** Field 1, optional `uint64`. */
-    min?: number;
+    min?: Int64;
     /** Field 2, optional `uint64`. */
-    max?: number;
+    max?: Int64;
     /** Field 3, optional `uint64`. */
-    p50?: number;
+    p50?: Int64;
     /** Field 4, optional `uint64`. */
-    p90?: number;
+    p90?: Int64;
     /** Field 5, optional `uint64`. */
-    p95?: number;
+    p95?: Int64;
     /** Field 6, optional `uint64`. */
-    p99?: number;
+    p99?: Int64;
     /** Field 7, optional `uint64`. */
-    p999?: number;
+    p999?: Int64;
     /** Field 8, optional `uint64`. */
-    p9999?: number;
+    p9999?: Int64;
     /** Field 9, optional `uint64`. */
-    samples?: number;
+    samples?: Int64;
   }
 
   /** Message `mesos.v1.ResourceStatistics.RateStatistics`. */
@@ -3268,9 +3276,9 @@ export namespace RLimitInfo {
     /** Field 1, optional `.mesos.v1.RLimitInfo.RLimit.Type`. */
     type?: RLimitInfo.RLimit.Type;
     /** Field 2, optional `uint64`. */
-    hard?: number;
+    hard?: Int64;
     /** Field 3, optional `uint64`. */
-    soft?: number;
+    soft?: Int64;
   }
   /** Types nested in `mesos.v1.RLimitInfo.RLimit`. */
   export namespace RLimit {
@@ -4009,41 +4017,41 @@ export namespace TaskStatus {
 /** Message `mesos.v1.TcpStatistics`. */
 export interface TcpStatistics {
   /** Field 1, optional `int64`. */
-  RtoAlgorithm?: number;
+  RtoAlgorithm?: Int64;
   /** Field 2, optional `int64`. */
-  RtoMin?: number;
+  RtoMin?: Int64;
   /** Field 3, optional `int64`. */
-  RtoMax?: number;
+  RtoMax?: Int64;
   /** Field 4, optional `int64`. */
-  MaxConn?: number;
+  MaxConn?: Int64;
   /** Field 5, optional `int64`. */
-  ActiveOpens?: number;
+  ActiveOpens?: Int64;
   /** Field 6, optional `int64`. */
-  PassiveOpens?: number;
+  PassiveOpens?: Int64;
   /** Field 7, optional `int64`. */
-  AttemptFails?: number;
+  AttemptFails?: Int64;
   /** Field 8, optional `int64`. */
-  EstabResets?: number;
+  EstabResets?: Int64;
   /** Field 9, optional `int64`. */
-  CurrEstab?: number;
+  CurrEstab?: Int64;
   /** Field 10, optional `int64`. */
-  InSegs?: number;
+  InSegs?: Int64;
   /** Field 11, optional `int64`. */
-  OutSegs?: number;
+  OutSegs?: Int64;
   /** Field 12, optional `int64`. */
-  RetransSegs?: number;
+  RetransSegs?: Int64;
   /** Field 13, optional `int64`. */
-  InErrs?: number;
+  InErrs?: Int64;
   /** Field 14, optional `int64`. */
-  OutRsts?: number;
+  OutRsts?: Int64;
   /** Field 15, optional `int64`. */
-  InCsumErrors?: number;
+  InCsumErrors?: Int64;
 }
 
 /** Message `mesos.v1.TimeInfo`. */
 export interface TimeInfo {
   /** Field 1, required `int64`. */
-  nanoseconds: number;
+  nanoseconds: Int64;
 }
 
 /** Message `mesos.v1.TrafficControlStatistics`. */
@@ -4051,23 +4059,23 @@ export interface TrafficControlStatistics {
   /** Field 1, required `string`. */
   id: string;
   /** Field 2, optional `uint64`. */
-  backlog?: number;
+  backlog?: Int64;
   /** Field 3, optional `uint64`. */
-  bytes?: number;
+  bytes?: Int64;
   /** Field 4, optional `uint64`. */
-  drops?: number;
+  drops?: Int64;
   /** Field 5, optional `uint64`. */
-  overlimits?: number;
+  overlimits?: Int64;
   /** Field 6, optional `uint64`. */
-  packets?: number;
+  packets?: Int64;
   /** Field 7, optional `uint64`. */
-  qlen?: number;
+  qlen?: Int64;
   /** Field 8, optional `uint64`. */
-  ratebps?: number;
+  ratebps?: Int64;
   /** Field 9, optional `uint64`. */
-  ratepps?: number;
+  ratepps?: Int64;
   /** Field 10, optional `uint64`. */
-  requeues?: number;
+  requeues?: Int64;
 }
 
 /** Message `mesos.v1.TTYInfo`. */
@@ -4089,21 +4097,21 @@ export namespace TTYInfo {
 /** Message `mesos.v1.UdpStatistics`. */
 export interface UdpStatistics {
   /** Field 1, optional `int64`. */
-  InDatagrams?: number;
+  InDatagrams?: Int64;
   /** Field 2, optional `int64`. */
-  NoPorts?: number;
+  NoPorts?: Int64;
   /** Field 3, optional `int64`. */
-  InErrors?: number;
+  InErrors?: Int64;
   /** Field 4, optional `int64`. */
-  OutDatagrams?: number;
+  OutDatagrams?: Int64;
   /** Field 5, optional `int64`. */
-  RcvbufErrors?: number;
+  RcvbufErrors?: Int64;
   /** Field 6, optional `int64`. */
-  SndbufErrors?: number;
+  SndbufErrors?: Int64;
   /** Field 7, optional `int64`. */
-  InCsumErrors?: number;
+  InCsumErrors?: Int64;
   /** Field 8, optional `int64`. */
-  IgnoredMulti?: number;
+  IgnoredMulti?: Int64;
 }
 
 /** Message `mesos.v1.Unavailability`. */
@@ -4142,9 +4150,9 @@ export namespace Value {
   /** Message `mesos.v1.Value.Range`. */
   export interface Range {
     /** Field 1, required `uint64`. */
-    begin: number;
+    begin: Int64;
     /** Field 2, required `uint64`. */
-    end: number;
+    end: Int64;
   }
 
   /** Message `mesos.v1.Value.Ranges`. */
@@ -4359,7 +4367,7 @@ export namespace google {
     /** Message `google.protobuf.Duration`. */
     export interface Duration {
       /** Field 1, optional `int64`. */
-      seconds?: number;
+      seconds?: Int64;
       /** Field 2, optional `int32`. */
       nanos?: number;
     }

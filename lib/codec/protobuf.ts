@@ -1,17 +1,19 @@
 /**
  * Protobuf wire format on protobufjs's Reader/Writer, with converters compiled per message type:
  * decoding goes straight to the same plain objects the JSON codec produces (enum names, Buffers,
- * JS numbers for 64-bit integers, defaults filled in), with no intermediate protobufjs instances.
+ * 64-bit integers as Int64 (number, or bigint beyond 2^53), defaults filled in), with no intermediate protobufjs instances.
  */
 import protobuf from 'protobufjs';
 import { FieldPathError } from './errors';
+import { type Int64, int64FromLong, int64WriterValue } from './int64';
 import type { FieldInfo, MessageInfo, ScalarType, ValueKind } from './reflect';
 import { decodeState } from './shared';
 import type { Canonical } from './validate';
 
 type Reader = protobuf.Reader;
 type Writer = protobuf.Writer;
-type LongLike = { toNumber(): number } | number;
+/** What protobufjs's Reader gives for a 64-bit value: a Long (with `long` installed) or a number. */
+type LongLike = { low: number; high: number } | number;
 
 /** Wire types: 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit. */
 function wireTypeOf(kind: ValueKind): number {
@@ -33,15 +35,11 @@ function wireTypeOf(kind: ValueKind): number {
   }
 }
 
-function toNumber(value: LongLike): number {
-  return typeof value === 'number' ? value : value.toNumber();
-}
-
 /**
- * A uint64 varint as a JS number. Up to seven bytes (49 bits, always exact) are read here, without
- * the Long that protobufjs builds; longer ones go through protobufjs (same rounding as before).
+ * A uint64 varint as an Int64. Up to seven bytes (49 bits, always exact) are read here, without
+ * the Long that protobufjs builds; longer ones go through protobufjs, a bigint beyond 2^53.
  */
-function readUint64(r: Reader): number {
+function readUint64(r: Reader): Int64 {
   const buf = r.buf;
   let pos = r.pos;
   const end = Math.min(r.len, pos + 7);
@@ -56,16 +54,16 @@ function readUint64(r: Reader): number {
     }
     scale *= 128;
   }
-  return toNumber(r.uint64() as unknown as LongLike);
+  return int64FromLong(r.uint64() as unknown as LongLike, false);
 }
 
-/** An int64 varint as a JS number: small non-negative values as uint64 (a negative one takes ten bytes). */
-function readInt64(r: Reader): number {
+/** An int64 varint as an Int64: small non-negative values as uint64 (a negative one takes ten bytes). */
+function readInt64(r: Reader): Int64 {
   const start = r.pos;
   const buf = r.buf;
   const end = Math.min(r.len, start + 7);
   for (let pos = start; pos < end; pos++) if ((buf[pos] as number) < 0x80) return readUint64(r);
-  return toNumber(r.int64() as unknown as LongLike);
+  return int64FromLong(r.int64() as unknown as LongLike, true);
 }
 
 /** A bytes field, copied: the reader's view would pin the whole input chunk in memory. */
@@ -73,7 +71,7 @@ function readBytes(r: Reader): Buffer {
   return Buffer.from(r.bytes());
 }
 
-/** Reads one scalar; 64-bit values become JS numbers (exact up to 2^53). */
+/** Reads one scalar; 64-bit values become Int64s (numbers when safe, bigints beyond: int64.ts). */
 function scalarReader(scalar: ScalarType): (r: Reader) => unknown {
   switch (scalar) {
     case 'double':
@@ -95,11 +93,11 @@ function scalarReader(scalar: ScalarType): (r: Reader) => unknown {
     case 'uint64':
       return readUint64;
     case 'sint64':
-      return (r) => toNumber(r.sint64() as unknown as LongLike);
+      return (r) => int64FromLong(r.sint64() as unknown as LongLike, true);
     case 'fixed64':
-      return (r) => toNumber(r.fixed64() as unknown as LongLike);
+      return (r) => int64FromLong(r.fixed64() as unknown as LongLike, false);
     case 'sfixed64':
-      return (r) => toNumber(r.sfixed64() as unknown as LongLike);
+      return (r) => int64FromLong(r.sfixed64() as unknown as LongLike, true);
     case 'bool':
       return (r) => r.bool();
     case 'string':
@@ -379,6 +377,13 @@ function scalarWriter(scalar: ScalarType): (w: Writer, value: unknown) => void {
       return (w, v) => void w.string(v as string);
     case 'bool':
       return (w, v) => void w.bool(v as boolean);
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+    case 'fixed64':
+    case 'sfixed64':
+      // A bigint goes to protobufjs as its 32-bit halves (int64.ts); numbers as they are.
+      return (w, v) => void (w[scalar] as (value: unknown) => Writer).call(w, int64WriterValue(v));
     default:
       return (w, v) => void (w[scalar] as (value: number) => Writer).call(w, v as number);
   }

@@ -4,6 +4,7 @@
  * Both encoders write from the canonical form, so they accept and reject exactly the same input.
  */
 import { describeValue, FieldPathError, MesosEncodeError } from './errors';
+import { toInt64 } from './int64';
 import {
   CANONICAL_ENUM_FIELDS,
   CANONICAL_MAP_FIELDS,
@@ -62,15 +63,14 @@ function checkScalar(scalar: ScalarType, value: unknown): unknown {
     case 'fixed32':
       if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= UINT32_MAX) return value;
       throw new FieldPathError(`expected a 32-bit unsigned integer, got ${describeValue(value)}`);
+    // number | bigint | decimal string, range-checked, in Int64's canonical form (int64.ts).
     case 'int64':
     case 'sint64':
     case 'sfixed64':
-      if (Number.isInteger(value)) return value;
-      throw new FieldPathError(`expected an integer, got ${describeValue(value)}`);
+      return toInt64(value, true);
     case 'uint64':
     case 'fixed64':
-      if (Number.isInteger(value) && (value as number) >= 0) return value;
-      throw new FieldPathError(`expected a non-negative integer, got ${describeValue(value)}`);
+      return toInt64(value, false);
   }
   throw new FieldPathError(
     `expected a ${scalar === 'bool' ? 'boolean' : scalar === 'string' ? 'string' : 'number'}, got ${describeValue(value)}`,

@@ -172,8 +172,8 @@ function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
 }
 
-function durationMs(duration: { nanoseconds: number } | undefined): number | undefined {
-  return duration === undefined ? undefined : Math.max(0, duration.nanoseconds / 1e6);
+function durationMs(duration: { nanoseconds: number | bigint } | undefined): number | undefined {
+  return duration === undefined ? undefined : Math.max(0, Number(duration.nanoseconds) / 1e6);
 }
 
 /** A simulated Mesos agent on 127.0.0.1. */

@@ -79,10 +79,14 @@ function identityKey(resource: Resource): string {
 // ---------------------------------------------------------------------------------------------
 // Ranges and sets
 
+/** A Value.Range with number bounds (its Int64 bounds converted). */
+type NumericRange = { begin: number; end: number };
+
 /** Sorts and merges overlapping or adjacent ranges (`[1-3, 4-6]` becomes `[1-6]`). */
-export function normalizeRanges(ranges: Value.Range[]): Value.Range[] {
-  const sorted = ranges.map((r) => ({ begin: r.begin, end: r.end })).sort((a, b) => a.begin - b.begin);
-  const merged: Value.Range[] = [];
+export function normalizeRanges(ranges: Value.Range[]): NumericRange[] {
+  // LocalCluster's ranges (ports and the like) are far below 2^53: plain numbers here.
+  const sorted = ranges.map((r) => ({ begin: Number(r.begin), end: Number(r.end) })).sort((a, b) => a.begin - b.begin);
+  const merged: NumericRange[] = [];
   for (const range of sorted) {
     const last = merged[merged.length - 1];
     if (last && range.begin <= last.end + 1) last.end = Math.max(last.end, range.end);
@@ -91,10 +95,10 @@ export function normalizeRanges(ranges: Value.Range[]): Value.Range[] {
   return merged;
 }
 
-function subtractRanges(have: Value.Range[], remove: Value.Range[]): Value.Range[] {
+function subtractRanges(have: Value.Range[], remove: Value.Range[]): NumericRange[] {
   let result = normalizeRanges(have);
   for (const cut of normalizeRanges(remove)) {
-    const next: Value.Range[] = [];
+    const next: NumericRange[] = [];
     for (const range of result) {
       if (cut.end < range.begin || cut.begin > range.end) {
         next.push(range);

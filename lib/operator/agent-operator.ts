@@ -240,7 +240,7 @@ export class MesosAgentOperator extends OperatorClient<agent.Call, agent.Respons
     const poll = options.pollIntervalMs ?? 1000;
     try {
       let offset =
-        options.offset === 'end' ? (await this.readFile(path, 0, 0, { signal })).size : (options.offset ?? 0);
+        options.offset === 'end' ? Number((await this.readFile(path, 0, 0, { signal })).size) : (options.offset ?? 0);
       for (;;) {
         const read = await this.readFile(path, offset, options.length, { signal });
         const data = typeof read.data === 'string' ? Buffer.from(read.data, 'utf8') : Buffer.from(read.data);

@@ -3,7 +3,7 @@
  * encoding a call and decoding its answer, and the calls both servers answer alike.
  */
 import { getCodec, type WireFormat } from '../codec/codec';
-import { parseMesosJson } from '../codec/json';
+import { parseMesosJsonExact, stringifyJson } from '../codec/int64-json';
 import type { AgentID, DurationInfo, master } from '../codec/messages';
 import { getMessageInfo } from '../codec/reflect';
 import type { BackoffStrategy } from '../common/backoff';
@@ -118,7 +118,7 @@ export abstract class OperatorClient<C extends object, R extends object> {
     const format: WireFormat = known ? this.format : 'json';
     const body = known
       ? getCodec<OperatorCall>(this.names.call, format).encode(call)
-      : Buffer.from(JSON.stringify(call), 'utf8');
+      : Buffer.from(stringifyJson(call), 'utf8');
     const answer = await this.session.run(
       type,
       (url) => this.session.endpoint(url, { format, longPoll: this.isLongPoll(type) }).send(body, type, options.signal),
@@ -128,7 +128,7 @@ export abstract class OperatorClient<C extends object, R extends object> {
     const answerFormat = formatOfContentType(answer.headers['content-type']) ?? format;
     if (known || answerFormat !== 'json') return getCodec<R>(this.names.response, answerFormat).decode(answer.body);
     // The schema does not know this call, so it may not know its answer either: keep every field.
-    return parseMesosJson(answer.body.toString('utf8')) as R;
+    return parseMesosJsonExact(answer.body.toString('utf8')) as R;
   }
 
   /** Closes every connection (and the detector); calls in flight reject with MesosAbortError. */

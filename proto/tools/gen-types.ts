@@ -4,7 +4,8 @@
  *
  * Shapes follow Mesos's JSON: proto field names, enums as their names, bytes as `Bytes` (a
  * Uint8Array, or a string the codecs encode as UTF-8: what the encoders accept; decoded messages
- * carry Buffers), every 64-bit integer as a JS number, map fields as plain objects.
+ * carry Buffers), every 64-bit integer as `Int64` (number | bigint, lib/codec/int64.ts), map
+ * fields as plain objects.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,11 +23,11 @@ const SCALARS: Record<string, string> = {
   sint32: 'number',
   fixed32: 'number',
   sfixed32: 'number',
-  int64: 'number',
-  uint64: 'number',
-  sint64: 'number',
-  fixed64: 'number',
-  sfixed64: 'number',
+  int64: 'Int64',
+  uint64: 'Int64',
+  sint64: 'Int64',
+  fixed64: 'Int64',
+  sfixed64: 'Int64',
 };
 
 const TOP = 'mesos.v1';
@@ -36,6 +37,14 @@ const BYTES_TYPE =
   '/**\n * A `bytes` field: a Uint8Array (a Buffer is one), or a string, which the codecs encode as UTF-8.\n' +
   ' * Decoded messages always carry Buffers here; narrow with `typeof x === "string"` where it matters.\n */\n' +
   'export type Bytes = Uint8Array | string;\n\n';
+
+/** The type of every 64-bit integer field (lib/codec/int64.ts has the rules and helpers). */
+const INT64_TYPE =
+  '/**\n * A 64-bit integer field (int64, uint64, sint64, fixed64, sfixed64): decoded as a number when it is a\n' +
+  ' * safe integer (up to 2^53 - 1 in magnitude) and as a bigint beyond, so no digit is lost (e.g.\n' +
+  ' * `TimeInfo.nanoseconds`). The encoders also take a decimal string. Use `typeof x === "bigint"`,\n' +
+  ' * or convert with `BigInt(x)`, before arithmetic.\n */\n' +
+  'export type Int64 = number | bigint;\n\n';
 
 /** The TypeScript path of a proto type, e.g. `mesos.v1.Offer.Operation` -> `Offer.Operation`. */
 function tsPath(fullName: string): string {
@@ -167,9 +176,10 @@ export function generateMessagesSource(): string {
     '/**\n * Types of the Mesos v1 messages (packages `mesos.v1` and its scheduler, executor, master, agent,\n' +
     ' * maintenance, quota and allocator sub-packages, and `google.protobuf.Duration`).\n' +
     " *\n * Objects are shaped like Mesos's JSON: proto field names, enum values as names, `bytes` as\n" +
-    ' * {@link Bytes} (Buffer when decoded), 64-bit integers as JS numbers (exact up to 2^53).\n' +
+    ' * {@link Bytes} (Buffer when decoded), 64-bit integers as {@link Int64} (number, or bigint beyond 2^53).\n' +
     ' * @module\n */\n\n' +
     BYTES_TYPE +
+    INT64_TYPE +
     body +
     googleBody +
     (aliasLines ? `\n${aliasLines}` : '')

@@ -189,7 +189,9 @@ describe('agent operator: streaming and long-poll calls', () => {
     let content = 'line 1\n';
     fake.handle((req, res) => {
       const call = getCodec<agent.Call>(TYPE_NAMES.AgentCall, 'json').decode(req.body);
-      const { path, offset, length } = call.read_file as agent.Call.ReadFile;
+      const { path } = call.read_file as agent.Call.ReadFile;
+      const offset = Number(call.read_file?.offset);
+      const length = call.read_file?.length === undefined ? undefined : Number(call.read_file.length);
       expect(path).to.equal('/frameworks/fw/executors/t1/runs/latest/stdout');
       const data = Buffer.from(content).subarray(offset, length === undefined ? undefined : offset + length);
       answer(res, { type: 'READ_FILE', read_file: { size: content.length, data } });

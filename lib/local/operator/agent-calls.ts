@@ -120,7 +120,9 @@ export async function answerAgentCall(call: agent.Call, context: AgentCallContex
     case 'READ_FILE':
       return files(async () => {
         const read = call.read_file as agent.Call.ReadFile;
-        const { size, data } = await context.files().read(read.path, read.offset, read.length);
+        const { size, data } = await context
+          .files()
+          .read(read.path, Number(read.offset), read.length === undefined ? undefined : Number(read.length));
         return ok({ type: 'READ_FILE', read_file: { size, data } });
       });
     case 'GET_STATE':

@@ -92,7 +92,7 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
       return ok({ type: 'GET_LOGGING_LEVEL', get_logging_level: { level: settings.loggingLevel } });
     case 'SET_LOGGING_LEVEL': {
       const set = call.set_logging_level as master.Call.SetLoggingLevel;
-      settings.setLoggingLevel(set.level, set.duration.nanoseconds / 1e6);
+      settings.setLoggingLevel(set.level, Number(set.duration.nanoseconds) / 1e6);
       return empty();
     }
     case 'LIST_FILES':
