@@ -215,7 +215,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (SCHEDULER_PATHS.has(path)) return this.scheduler(req, res);
-    if (isOperatorPath(path)) return this.refusedWhileRecovering(req, res) ? undefined : this.operator.serve(req, res);
+    if (isOperatorPath(path)) return this.operator.serve(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       if (
