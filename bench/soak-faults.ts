@@ -77,6 +77,13 @@ const otherEnds = new Map<string, number>();
 let launching = true;
 let nextTask = 0;
 
+/** The unreserved amount of a scalar resource in an offer. */
+function scalar(offer: Offer, name: string): number {
+  return (offer.resources ?? [])
+    .filter((r) => r.name === name && !r.reservations?.length)
+    .reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
 function openTasks(): string[] {
   return [...tasks].filter(([, t]) => !t.terminal).map(([id]) => id);
 }
@@ -85,7 +92,9 @@ const scheduler: Scheduler = {
   resourceOffers(driver: SchedulerDriver, offers: Offer[]) {
     for (const offer of offers) {
       const batch: TaskInfo[] = [];
-      while (launching && openTasks().length + batch.length < TARGET_RUNNING && batch.length < 4) {
+      // As many as the offer holds (0.05 cpus and 8 MiB each), at most 4 per offer.
+      const fits = Math.min(4, Math.floor(scalar(offer, 'cpus') / 0.05 + 1e-9), Math.floor(scalar(offer, 'mem') / 8));
+      while (launching && openTasks().length + batch.length < TARGET_RUNNING && batch.length < fits) {
         const id = `soak-${nextTask++}`;
         tasks.set(id, { states: [], fromExecutor: new Set(), terminal: false, reconciled: false });
         batch.push({
@@ -124,7 +133,7 @@ const scheduler: Scheduler = {
     }
     if (TERMINAL.has(status.state)) {
       if (status.state !== 'TASK_FINISHED') {
-        const key = `${status.state} ${status.reason ?? '-'}${task.states.includes('TASK_FINISHED') ? ' (after TASK_FINISHED)' : ''}`;
+        const key = `${status.state} ${status.reason ?? '-'}${status.state === 'TASK_ERROR' ? ` '${status.message ?? ''}'` : ''}${task.states.includes('TASK_FINISHED') ? ' (after TASK_FINISHED)' : ''}`;
         otherEnds.set(key, (otherEnds.get(key) ?? 0) + 1);
       }
       task.terminal = true;
