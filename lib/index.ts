@@ -10,6 +10,7 @@ import { setEmbeddedClusterLauncher } from './driver/local-master';
 export { bytesToBuffer } from './codec/bytes';
 export type { MessageCodec, WireFormat } from './codec/codec';
 export { decodeJsonValue, getCodec, MEDIA_TYPES, MesosEncodeError, TYPE_NAMES } from './codec/codec';
+export { compareInt64, int64Of, int64ToBigInt } from './codec/int64';
 export type * from './codec/messages';
 export type { RecordIOOptions } from './codec/recordio';
 export { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, readRecords } from './codec/recordio';
