@@ -148,7 +148,7 @@ for (const format of ['json', 'protobuf'] as const) {
     });
 
     it('a maintenance window: offers carry its unavailability, frameworks on its agents get inverse offers, their answers show in the status', async () => {
-      const start = { nanoseconds: 1_900_000_000_000_000_000 };
+      const start = { nanoseconds: 1_900_000_000_000_000_000n }; // beyond 2^53: decoded as a bigint (Int64)
       await client.updateMaintenanceSchedule({
         windows: [
           { machine_ids: [{ hostname: '127.0.0.1' }], unavailability: { start, duration: { nanoseconds: 3.6e12 } } },
