@@ -24,6 +24,15 @@ export function recordTaskStatus(task: { lastStatus: TaskStatus | undefined }, s
   if (history.length > MAX_TASK_STATUSES) history.shift();
 }
 
+/** The task's statuses as the master keeps them (the operator API's `Task.statuses`), oldest first. */
+export function taskStatusHistory(task: { lastStatus: TaskStatus | undefined }): TaskStatus[] {
+  const history = histories.get(task);
+  if (history) return [...history];
+  if (!task.lastStatus) return [];
+  const { data: _data, ...kept } = task.lastStatus;
+  return [kept];
+}
+
 /** The task's statuses as Mesos's master JSON shows them, oldest first. */
 export function taskStatusesJson(task: { lastStatus: TaskStatus | undefined }): Record<string, unknown>[] {
   const history = histories.get(task) ?? (task.lastStatus ? [task.lastStatus] : []);

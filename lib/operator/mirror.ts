@@ -200,13 +200,18 @@ export class OperatorStateMirror {
       this.log?.('TASK_UPDATED for unknown task %s', id);
       return;
     }
-    const status = update.status;
+    // As Mesos's master keeps `statuses`: a status in the same state as the last one replaces it
+    // (check and health updates, a repeated update), and `data` is not kept. Only updates with a
+    // uuid (not the master's own) set `status_update_state`/`status_update_uuid`.
+    const { data: _data, ...status } = update.status;
     const statuses = [...(previous.statuses ?? [])];
-    const uuid = status.uuid;
-    const seen = uuid !== undefined && statuses.some((s) => s.uuid !== undefined && sameBytes(s.uuid, uuid));
-    if (!seen) statuses.push(status);
-    const task: Task = { ...previous, state: update.state, statuses, status_update_state: status.state };
-    if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
+    if (statuses[statuses.length - 1]?.state === status.state) statuses.pop();
+    statuses.push(status);
+    const task: Task = { ...previous, state: update.state, statuses };
+    if (status.uuid !== undefined) {
+      task.status_update_state = status.state;
+      task.status_update_uuid = status.uuid;
+    }
     this.putTask(task);
   }
 
@@ -241,13 +246,6 @@ export class OperatorStateMirror {
       }
     }
   }
-}
-
-/** Bytes fields may hold a Uint8Array or a string (its UTF-8 data). */
-function sameBytes(a: Uint8Array | string, b: Uint8Array | string): boolean {
-  const bytes = (x: Uint8Array | string) =>
-    typeof x === 'string' ? Buffer.from(x, 'utf8') : Buffer.from(x.buffer, x.byteOffset, x.byteLength);
-  return bytes(a).equals(bytes(b));
 }
 
 /** Drops undefined members, as a decoded message has none. */

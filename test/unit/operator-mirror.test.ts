@@ -114,7 +114,8 @@ class ModelMaster {
     const task: Task = {
       ...old,
       state,
-      statuses: [...(old.statuses ?? []), status],
+      // Mesos's master: a status in the same state as the last one replaces it.
+      statuses: [...(old.statuses ?? []).filter((s, i, all) => i < all.length - 1 || s.state !== state), status],
       status_update_state: state,
       status_update_uuid: uuid,
     };

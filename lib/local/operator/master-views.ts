@@ -8,7 +8,6 @@ import type {
   master,
   Resource,
   Task,
-  TaskStatus,
   TimeInfo,
   Unavailability,
 } from '../../codec/messages';
@@ -16,7 +15,7 @@ import { allocatedTo } from '../allocation-info';
 import type { MasterCore } from '../master-core';
 import { type FrameworkRecord, frameworkRoles, isConnected } from '../master-frameworks';
 import { addResources } from '../resources';
-import { taskStatusesJson } from '../task-statuses';
+import { taskStatusHistory } from '../task-statuses';
 import type { ObservedTask } from './observer';
 import { LOCAL_MESOS_VERSION } from './version';
 
@@ -30,21 +29,19 @@ export interface AgentSwitches {
 
 /** ms since epoch as a TimeInfo. */
 export function timeInfo(ms: number): TimeInfo {
-  return { nanoseconds: Math.round(ms) * 1_000_000 };
+  // In bigint arithmetic: ms * 10^6 is beyond 2^53, where a double loses the last digits.
+  return { nanoseconds: BigInt(Math.round(ms)) * 1_000_000n };
 }
 
 /** A task of the core as a `Task` message, with its status history. */
 export function taskMessage(record: ObservedTask): Task {
   const info = record.task;
-  const statuses = taskStatusesJson(record).map(
-    (json) =>
-      ({
-        ...json,
-        task_id: info.task_id,
-        agent_id: { value: record.agentId },
-        ...(record.executorId ? { executor_id: { value: record.executorId } } : {}),
-      }) as unknown as TaskStatus,
-  );
+  // Whole statuses as Mesos's master copies them (uuid, source, reason...; not `data`), so that they
+  // equal those TASK_UPDATED carried.
+  const statuses = taskStatusHistory(record).map((status) => ({
+    ...status,
+    agent_id: status.agent_id ?? { value: record.agentId },
+  }));
   const task: Task = {
     name: info.name,
     task_id: info.task_id,
@@ -55,8 +52,12 @@ export function taskMessage(record: ObservedTask): Task {
     statuses,
   };
   if (record.executorId && info.executor) task.executor_id = { value: record.executorId };
-  if (record.lastStatus) task.status_update_state = record.lastStatus.state;
-  if (record.lastStatus?.uuid) task.status_update_uuid = record.lastStatus.uuid;
+  // As Mesos: only updates with a uuid (the agent's, not the master's own) set these.
+  const withUuid = record.lastStatus?.uuid ? record.lastStatus : [...statuses].reverse().find((status) => status.uuid);
+  if (withUuid?.uuid) {
+    task.status_update_state = withUuid.state;
+    task.status_update_uuid = withUuid.uuid;
+  }
   if (info.labels) task.labels = info.labels;
   if (info.discovery) task.discovery = info.discovery;
   if (info.container) task.container = info.container;
