@@ -149,7 +149,13 @@ class JsonCodec<T> implements MessageCodec<T> {
         );
       }
       int64JsonState.rounded = false;
-      const message = this.decodeObject(parsed) as Record<string, unknown>;
+      int64JsonState.rereadable = true;
+      let message: Record<string, unknown>;
+      try {
+        message = this.decodeObject(parsed) as Record<string, unknown>;
+      } finally {
+        int64JsonState.rereadable = false;
+      }
       if (!int64JsonState.rounded) return message;
       // A 64-bit field held a number beyond 2^53 that JSON.parse may have rounded: read it exactly.
       int64JsonState.rounded = false;

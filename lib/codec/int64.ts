@@ -65,17 +65,23 @@ function checkedBig(big: bigint, shown: unknown, signed: boolean): Int64 {
  * have rounded its literal, so the codec reads that record again exactly (int64-json.ts). Testing
  * a flag costs nothing on the common path, where no such number is seen.
  */
-export const int64JsonState = { rounded: false };
+export const int64JsonState = {
+  rounded: false,
+  /** True while the codec decodes a text it can read again (then a rounded value is not range-checked yet). */
+  rereadable: false,
+};
 
 /** toInt64 for a value from parsed JSON: flags an unsafe JSON number (see int64JsonState). */
 export function int64FromJson(value: unknown, signed: boolean): Int64 {
   if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
     int64JsonState.rounded = true;
     // Rounding may have pushed an in-range literal (2^64 - 1) out of range: the exact read checks it.
-    try {
-      return toInt64(value, signed);
-    } catch {
-      return value;
+    if (int64JsonState.rereadable) {
+      try {
+        return toInt64(value, signed);
+      } catch {
+        return value;
+      }
     }
   }
   return toInt64(value, signed);

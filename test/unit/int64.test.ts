@@ -9,12 +9,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { getCodec, TYPE_NAMES } from '../../lib/codec/codec';
+import { decodeJsonValue, getCodec, TYPE_NAMES } from '../../lib/codec/codec';
 import { MesosEncodeError } from '../../lib/codec/errors';
 import { compareInt64, int64FromBits, int64Of, int64ToBigInt, toInt64 } from '../../lib/codec/int64';
 import { mayHoldBigInteger, parseJsonExact, parseMesosJsonExact, stringifyJson } from '../../lib/codec/int64-json';
 import type { agent, scheduler } from '../../lib/codec/messages';
 import { loadSchemaRoot } from '../../lib/codec/schema';
+import { MesosDecodeError } from '../../lib/common/errors';
 
 const DIR = path.join(__dirname, '../fixtures/int64');
 const TYPES: Record<string, string> = {
@@ -216,6 +217,16 @@ describe('64-bit integers: reading JSON exactly', () => {
       ?.offers?.[0];
     expect(offer?.unavailability?.start.nanoseconds).to.equal(1800000000000000123n);
     expect(offer?.resources?.[0]?.scalar?.value).to.equal(Number.POSITIVE_INFINITY);
+  });
+
+  it('2^64 - 1 as a literal is exact; an already parsed value out of range is refused (decodeJsonValue)', () => {
+    const text = '{"type":"READ_FILE","read_file":{"path":"/p","offset":18446744073709551615}}';
+    const codec = getCodec<agent.Call>(TYPE_NAMES.AgentCall, 'json');
+    expect(codec.decode(Buffer.from(text)).read_file?.offset).to.equal(2n ** 64n - 1n);
+    expect(() => codec.decode(Buffer.from(text.replace('615', '616')))).to.throw(MesosDecodeError, /64-bit unsigned/);
+    expect(() => decodeJsonValue(TYPE_NAMES.AgentCall, JSON.parse(text))).to.throw(MesosDecodeError, /64-bit unsigned/);
+    const parsed = JSON.parse(text.replace('18446744073709551615', '1800000000000000000'));
+    expect(decodeJsonValue<agent.Call>(TYPE_NAMES.AgentCall, parsed).read_file?.offset).to.equal(1800000000000000000n);
   });
 
   it('an integer written with an exponent (1.8e18) is taken as the number it is', () => {
