@@ -27,7 +27,7 @@ export interface SchedulerSubscription {
 export interface SchedulerClientOptions extends HttpClientOptions {
   /**
    * How many ACKNOWLEDGE and ACKNOWLEDGE_OPERATION_STATUS calls may be in flight at once, on
-   * their own keep-alive connections. Default {@link DEFAULT_PIPELINED_ACKNOWLEDGEMENTS} (pipelined),
+   * their own keep-alive connections. Default 128 when pipelined,
    * or {@link DEFAULT_MAX_CONCURRENT_ACKNOWLEDGEMENTS} with `pipelineAcknowledgements` off.
    */
   maxConcurrentAcknowledgements?: number;
@@ -39,7 +39,7 @@ export interface SchedulerClientOptions extends HttpClientOptions {
   pipelineAcknowledgements?: boolean;
   /**
    * Send the ordered calls (every call but the acknowledgements) with HTTP/1.1 pipelining on one
-   * connection, as libprocess does: up to {@link ORDERED_PIPELINE_DEPTH} calls written before
+   * connection, as libprocess does: up to 64 (`ORDERED_PIPELINE_DEPTH`) calls written before
    * their answers arrive, in the order `call()` was invoked. The master reads one connection's
    * requests in order, so the calls keep their order without waiting for each answer. With
    * `maxConcurrentCalls` above 1, that many are pipelined over two connections (no order kept
