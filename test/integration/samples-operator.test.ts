@@ -109,11 +109,11 @@ describe('operator samples', function () {
     it('--tty --duration: redraws the table in place while the workload runs, and stops after the duration', async () => {
       const lines: string[] = [];
       const started = Date.now();
-      const outcome = (await runOperatorTop(['--tty', '--duration=1.5', '--tasks=2', '--task_command=sleep 0.2'], {
+      const outcome = (await runOperatorTop(['--tty', '--duration=2', '--tasks=2', '--task_command=sleep 0.1'], {
         log: (line) => lines.push(line),
         clusterOptions: { log: false },
       })) as TopOutcome;
-      expect(Date.now() - started).to.be.greaterThan(1400);
+      expect(Date.now() - started).to.be.greaterThan(1900);
       expect(outcome.exitCode).to.equal(0);
       expect(outcome.taskStates).to.deep.equal({ 'top-task-0': 'TASK_FINISHED', 'top-task-1': 'TASK_FINISHED' });
       const redraws = lines.filter((line) => line.startsWith('\x1b[H\x1b[2J'));
