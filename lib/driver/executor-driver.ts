@@ -79,6 +79,11 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Where the agent is reached, for messages: its URL, or its Unix socket. */
+function agentAddress(env: ExecutorEnvironment): string {
+  return env.domainSocket === undefined ? env.agentUrl : `the Unix socket ${env.domainSocket}`;
+}
+
 function uuidBytes(): Buffer {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
 }
@@ -181,7 +186,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
       'starting executor %s of framework %s, agent %s',
       this.environment.executorId,
       this.environment.frameworkId,
-      this.environment.agentUrl,
+      agentAddress(this.environment),
     );
     if (this.heartbeatIntervalMs > 0) {
       this.heartbeatTimer = setInterval(() => this.sendHeartbeat(), this.heartbeatIntervalMs);
@@ -337,7 +342,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
     log('cannot reach the agent: %s', describe(err));
     if (!this.everConnected) {
       // As the C++ library: no backoff when the very first connection fails, even when checkpointing.
-      this.beginShutdown(`cannot connect to the agent at ${this.environment.agentUrl}: ${describe(err)}`);
+      this.beginShutdown(`cannot connect to the agent at ${agentAddress(this.environment)}: ${describe(err)}`);
       return false;
     }
     return this.onConnectionLost();
@@ -608,10 +613,18 @@ function validateStatus(status: TaskStatus): void {
   }
 }
 
+/**
+ * Base URL of the executor API over MESOS_DOMAIN_SOCKET: the path the C++ library uses there
+ * (the agent's libprocess id, `/slave(1)/api/v1/executor`); the host is only the Host header.
+ */
+const DOMAIN_SOCKET_BASE_URL = 'http://localhost/slave(1)';
+
 function createDefaultConnection(env: ExecutorEnvironment, callTimeoutMs: number): ExecutorConnection {
   const token = env.authenticationToken;
-  return new ExecutorClient(env.agentUrl, {
+  const socketPath = env.domainSocket;
+  return new ExecutorClient(socketPath === undefined ? env.agentUrl : DOMAIN_SOCKET_BASE_URL, {
     ...(callTimeoutMs > 0 && { requestTimeoutMs: callTimeoutMs }),
     ...(token !== undefined && { authToken: token }),
+    ...(socketPath !== undefined && { socketPath }),
   });
 }

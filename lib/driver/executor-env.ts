@@ -2,7 +2,9 @@
  * Reads the environment a Mesos agent gives to every executor (protocol digest §2.6) into a typed
  * configuration. Anything missing or malformed is a MesosConfigError naming the variable.
  */
+import { isAbsolute, relative } from 'node:path';
 import { MesosConfigError } from '../common/errors';
+import { MAX_SOCKET_PATH_BYTES } from '../transport/executor-client';
 
 /** The executor's configuration, as taken from the agent-provided environment. */
 export interface ExecutorEnvironment {
@@ -30,6 +32,13 @@ export interface ExecutorEnvironment {
   readonly authenticationToken?: string;
   /** MESOS_HTTP_COMMAND_EXECUTOR === "1". */
   readonly httpCommandExecutor: boolean;
+  /**
+   * MESOS_DOMAIN_SOCKET (agent flag `--http_executor_domain_sockets`): the Unix domain socket on
+   * which the agent serves the executor API; when set, the driver talks to the agent over it
+   * (`http+unix`) instead of TCP. Absolute, or `./`-relative to the working directory when the
+   * absolute path is too long for a socket address (as the C++ library does).
+   */
+  readonly domainSocket?: string;
 }
 
 /** Default shutdown grace period (5 s), used when MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD is absent. */
@@ -124,11 +133,33 @@ function agentUrlFrom(env: Env): string {
 }
 
 /**
+ * MESOS_DOMAIN_SOCKET, checked: an absolute path without NUL. A path too long for a socket
+ * address is used relative to `cwd` (`./...`) when that fits, as the C++ executor library does.
+ */
+function domainSocketFrom(env: Env, cwd: () => string): string | undefined {
+  const value = optional(env, 'MESOS_DOMAIN_SOCKET');
+  if (value === undefined) return undefined;
+  const name = 'Environment variable MESOS_DOMAIN_SOCKET';
+  if (value.includes('\0')) throw new MesosConfigError(`${name} must not contain a NUL character`);
+  if (!isAbsolute(value)) throw new MesosConfigError(`${name} must be an absolute path, got '${value}'`);
+  if (Buffer.byteLength(value) <= MAX_SOCKET_PATH_BYTES) return value;
+  const shortened = `./${relative(cwd(), value)}`;
+  if (Buffer.byteLength(shortened) <= MAX_SOCKET_PATH_BYTES) return shortened;
+  throw new MesosConfigError(
+    `${name} is too long for a Unix socket address (${Buffer.byteLength(value)} bytes, at most ${MAX_SOCKET_PATH_BYTES}), also relative to the working directory: '${value}'`,
+  );
+}
+
+/**
  * Reads an executor's configuration from `env` (the agent-provided environment).
  * MESOS_RECOVERY_TIMEOUT and MESOS_SUBSCRIPTION_BACKOFF_MAX are required only when MESOS_CHECKPOINT is "1".
+ * `cwd` gives the working directory a too-long MESOS_DOMAIN_SOCKET is made relative to.
  * @throws MesosConfigError naming the first variable that is missing or malformed.
  */
-export function parseExecutorEnvironment(env: Readonly<Record<string, string | undefined>>): ExecutorEnvironment {
+export function parseExecutorEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: () => string = () => process.cwd(),
+): ExecutorEnvironment {
   const agentUrl = agentUrlFrom(env);
   const frameworkId = required(env, 'MESOS_FRAMEWORK_ID');
   const executorId = required(env, 'MESOS_EXECUTOR_ID');
@@ -142,6 +173,7 @@ export function parseExecutorEnvironment(env: Readonly<Record<string, string | u
   const agentId = optional(env, 'MESOS_AGENT_ID') ?? optional(env, 'MESOS_SLAVE_ID');
   const authenticationToken = optional(env, 'MESOS_EXECUTOR_AUTHENTICATION_TOKEN');
   const httpCommandExecutor = flag(env, 'MESOS_HTTP_COMMAND_EXECUTOR');
+  const domainSocket = domainSocketFrom(env, cwd);
   const parsed: ExecutorEnvironment = {
     agentUrl,
     frameworkId,
@@ -154,6 +186,7 @@ export function parseExecutorEnvironment(env: Readonly<Record<string, string | u
     ...(agentId !== undefined && { agentId }),
     ...(recoveryTimeoutMs !== undefined && { recoveryTimeoutMs }),
     ...(subscriptionBackoffMaxMs !== undefined && { subscriptionBackoffMaxMs }),
+    ...(domainSocket !== undefined && { domainSocket }),
   };
   // Non-enumerable, so logging or serializing the configuration never shows the secret.
   if (authenticationToken !== undefined) {

@@ -22,6 +22,32 @@ export interface ExecutorClientOptions extends HttpClientOptions {
    * false sends them through Node's `http.request`, one at a time.
    */
   pipelineCalls?: boolean;
+  /**
+   * Reach the agent over this Unix domain socket instead of TCP (MESOS_DOMAIN_SOCKET, agent flag
+   * `--http_executor_domain_sockets`): the subscription and every call (pipelined or not) connect
+   * to it; the agent URL then only gives the request path and the Host header, and must be
+   * `http:`. At most {@link MAX_SOCKET_PATH_BYTES} bytes.
+   */
+  socketPath?: string;
+}
+
+/**
+ * Longest Unix domain socket path, in bytes: what `sun_path` holds with its terminating NUL
+ * (108 bytes on Linux, 104 on macOS and the BSDs).
+ */
+export const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+
+/** `socketPath`, checked; throws MesosConfigError naming the option. */
+function checkSocketPath(socketPath: unknown): string | undefined {
+  if (socketPath === undefined) return undefined;
+  if (typeof socketPath !== 'string' || socketPath === '' || socketPath.includes('\0'))
+    throw new MesosConfigError('Option socketPath must be a non-empty path without NUL characters');
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > MAX_SOCKET_PATH_BYTES)
+    throw new MesosConfigError(
+      `Option socketPath is too long for a Unix socket address: ${bytes} bytes, at most ${MAX_SOCKET_PATH_BYTES}`,
+    );
+  return socketPath;
 }
 
 /** Calls written and not yet answered on the executor's pipelined call connection. */
@@ -55,9 +81,12 @@ export class ExecutorClient extends MesosHttpClient {
   private readonly subscriptions = new Set<ExecutorSubscription>();
   private readonly callPipeline: PipelinedLane | undefined;
 
-  /** Creates a client for the agent at `agentUrl` (`ip:port` or `http(s)://host:port[/prefix]`). */
+  /**
+   * Creates a client for the agent at `agentUrl` (`ip:port` or `http(s)://host:port[/prefix]`);
+   * with `socketPath`, `url` shows `http+unix://<encoded socket path>/<path>`.
+   */
   constructor(agentUrl: string, options: ExecutorClientOptions = {}) {
-    const { authToken, pipelineCalls, ...httpOptions } = options;
+    const { authToken, pipelineCalls, socketPath, ...httpOptions } = options;
     if (pipelineCalls !== undefined && typeof pipelineCalls !== 'boolean') {
       throw new MesosConfigError(`Option pipelineCalls must be a boolean, got ${String(pipelineCalls)}`);
     }
@@ -72,6 +101,7 @@ export class ExecutorClient extends MesosHttpClient {
       httpOptions,
       'transport:executor',
       authToken ? `Bearer ${authToken}` : undefined,
+      checkSocketPath(socketPath),
     );
     this.callCodec = getCodec<executor.Call>(TYPE_NAMES.ExecutorCall, this.options.contentType);
     // One connection: the agent reads its requests in order, so the calls keep theirs.

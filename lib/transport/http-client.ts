@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { MEDIA_TYPES, type WireFormat } from '../codec/codec';
-import { MesosAbortError, MesosMisuseError, MesosProtocolError } from '../common/errors';
+import { MesosAbortError, MesosConfigError, MesosMisuseError, MesosProtocolError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { onAbort } from './abort-fanout';
 import { CallQueue } from './call-queue';
@@ -85,8 +85,12 @@ export interface CallLane {
 
 /** Base of {@link SchedulerClient} and {@link ExecutorClient}: sends POSTs to one API endpoint. */
 export abstract class MesosHttpClient {
-  /** The API endpoint every request goes to. */
+  /** The API endpoint every request goes to (`http+unix://<encoded socket path>/<path>` over a Unix socket). */
   readonly url: string;
+  /** The `http(s)://` URL the requests are built from (path, Host header). */
+  private readonly requestUrl: string;
+  /** The Unix domain socket every connection goes to instead of the URL's host and port. */
+  private readonly socketPath: string | undefined;
   /** The media type of requests and of the expected events. */
   readonly mediaType: string;
   /** @internal Resolved options. */
@@ -116,16 +120,24 @@ export abstract class MesosHttpClient {
     options: HttpClientOptions,
     component: string,
     authorization?: string,
+    socketPath?: string,
   ) {
     this.options = resolveHttpOptions(options);
-    this.url = `${parseEndpointUrl(baseUrl)}${apiPath}`;
+    this.requestUrl = `${parseEndpointUrl(baseUrl)}${apiPath}`;
+    this.socketPath = socketPath;
+    this.url =
+      socketPath === undefined
+        ? this.requestUrl
+        : `http+unix://${encodeURIComponent(socketPath)}${new URL(this.requestUrl).pathname}`;
     this.mediaType = MEDIA_TYPES[this.options.contentType];
     this.log = createLogger(component);
     this.authorization =
       authorization ?? (this.options.credential ? basicAuthorization(this.options.credential) : undefined);
     this.commonHeaders = { ...this.options.headers, 'Content-Type': this.mediaType, Accept: this.mediaType };
     if (this.authorization !== undefined) this.commonHeaders.Authorization = this.authorization;
-    const secure = this.url.startsWith('https:');
+    const secure = this.requestUrl.startsWith('https:');
+    if (secure && socketPath !== undefined)
+      throw new MesosConfigError('An https:// address cannot be combined with a Unix domain socket (socketPath)');
     const tls = this.options.tls;
     const agentOptions: https.AgentOptions = { keepAlive: true };
     if (secure) {
@@ -144,13 +156,14 @@ export abstract class MesosHttpClient {
     // Each subscription listens for close() (calls do not: they are in `inFlight`); many are not a leak.
     setMaxListeners(0, this.closeController.signal);
     this.orderedLane = this.createLane(this.options.maxConcurrentCalls);
-    const endpoint = new URL(this.url);
+    const endpoint = new URL(this.requestUrl);
     this.requestFn = secure ? https.request : http.request;
     this.target = {
       protocol: endpoint.protocol,
       hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: endpoint.port || (secure ? 443 : 80),
       path: `${endpoint.pathname}${endpoint.search}`,
+      ...(socketPath !== undefined && { socketPath }),
     };
     this.axios = axios.create({
       // Errors, redirects, proxies and decompression are all handled (or refused) here, not by axios.
@@ -204,7 +217,8 @@ export abstract class MesosHttpClient {
    */
   protected createPipelinedLane(limit: number, maxConnections: number): PipelinedLane {
     const lane = new PipelinedLane({
-      url: this.url,
+      url: this.requestUrl,
+      ...(this.socketPath !== undefined && { socketPath: this.socketPath }),
       headers: this.commonHeaders,
       tls: this.options.tls,
       limit,
@@ -373,7 +387,8 @@ export abstract class MesosHttpClient {
     try {
       return await this.axios.request({
         method: 'POST',
-        url: this.url,
+        url: this.requestUrl,
+        ...(this.socketPath !== undefined && { socketPath: this.socketPath }),
         data: body,
         headers: { ...this.commonHeaders },
         responseType: 'stream',

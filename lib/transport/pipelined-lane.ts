@@ -24,6 +24,8 @@ export interface PipelinedLaneOptions {
   headers: Record<string, string>;
   /** TLS settings for an `https:` URL. */
   tls: TlsOptions;
+  /** Connect to this Unix domain socket instead of the URL's host and port (plain HTTP). */
+  socketPath?: string;
   /** Requests written and not yet answered, over all connections. */
   limit: number;
   /** Most connections opened at once. */
@@ -373,7 +375,9 @@ export class PipelinedLane {
     const host = endpoint.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(endpoint.port || (secure ? 443 : 80));
     let socket: net.Socket;
-    if (secure) {
+    if (options.socketPath !== undefined) {
+      socket = net.connect({ path: options.socketPath });
+    } else if (secure) {
       const settings = options.tls;
       socket = tls.connect({
         host,
@@ -390,7 +394,8 @@ export class PipelinedLane {
     }
     const connection = new PipelinedConnection(this, socket);
     this.connections.push(connection);
-    if (options.log.enabled) options.log('pipelined connection %d to %s', this.connections.length, endpoint.host);
+    if (options.log.enabled)
+      options.log('pipelined connection %d to %s', this.connections.length, options.socketPath ?? endpoint.host);
     return connection;
   }
 

@@ -18,6 +18,8 @@ export interface FakeAgentOptions {
   autoAcknowledge?: boolean;
   /** When set, SUBSCRIBE is answered with this status (e.g. 503) instead of a stream. */
   subscribeStatus?: number;
+  /** Listen on this Unix domain socket instead of a loopback TCP port (`env()` then sets MESOS_DOMAIN_SOCKET). */
+  socketPath?: string;
 }
 
 /** The SUBSCRIBED event the fake agent sends. */
@@ -34,13 +36,16 @@ export function subscribedEvent(hostname = 'fake-agent'): executor.Event {
 
 /** A scripted loopback agent. */
 export class FakeAgent {
-  readonly options: Required<Omit<FakeAgentOptions, 'subscribeStatus'>> & Pick<FakeAgentOptions, 'subscribeStatus'>;
+  readonly options: Required<Omit<FakeAgentOptions, 'subscribeStatus' | 'socketPath'>> &
+    Pick<FakeAgentOptions, 'subscribeStatus' | 'socketPath'>;
   /** Every SUBSCRIBE received, decoded, oldest first (across restarts). */
   readonly subscribes: executor.Call[] = [];
   /** Every other call received, decoded, oldest first (across restarts). */
   readonly calls: executor.Call[] = [];
   /** Bearer tokens seen in Authorization headers (to check token handling). */
   readonly authorizations: Array<string | undefined> = [];
+  /** The request path of every request, oldest first. */
+  readonly paths: string[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private stream: { res: http.ServerResponse; format: WireFormat } | undefined;
@@ -50,6 +55,8 @@ export class FakeAgent {
 
   private constructor(options: FakeAgentOptions) {
     this.options = { autoSubscribed: true, autoAcknowledge: true, ...options };
+    // On a Unix socket, MESOS_AGENT_ENDPOINT names a port nothing listens on: any TCP use fails.
+    if (options.socketPath !== undefined) this.portNumber = 1;
   }
 
   /** Starts an agent on a free loopback port. */
@@ -72,6 +79,7 @@ export class FakeAgent {
   /** The environment a real agent would give the executor. */
   env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
     return {
+      ...(this.options.socketPath !== undefined && { MESOS_DOMAIN_SOCKET: this.options.socketPath }),
       MESOS_AGENT_ENDPOINT: this.endpoint,
       MESOS_SLAVE_PID: `slave(1)@${this.endpoint}`,
       MESOS_FRAMEWORK_ID: 'fw-1',
@@ -142,10 +150,11 @@ export class FakeAgent {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      if (this.options.socketPath !== undefined) server.listen(this.options.socketPath, () => resolve());
+      else server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
-    this.portNumber = (server.address() as AddressInfo).port;
+    if (this.options.socketPath === undefined) this.portNumber = (server.address() as AddressInfo).port;
   }
 
   private notify(): void {
@@ -158,7 +167,8 @@ export class FakeAgent {
     const parts: Buffer[] = [];
     req.on('data', (chunk: Buffer) => parts.push(chunk));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/api/v1/executor') {
+      this.paths.push(req.url ?? '');
+      if (req.method !== 'POST' || (req.url !== '/api/v1/executor' && req.url !== '/slave(1)/api/v1/executor')) {
         res.writeHead(404).end();
         return;
       }
