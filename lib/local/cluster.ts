@@ -13,6 +13,7 @@ import { MesosConfigError, MesosTimeoutError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { LocalAgent } from './agent';
 import type { FetchLimits } from './agent-launch';
+import { agentDisconnected, agentReregistered } from './agent-reregistration';
 import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
@@ -384,9 +385,10 @@ export class LocalCluster {
   private async restartAgent(which: number | string): Promise<void> {
     const agent = this.findAgent(which);
     const core = this.leader?.core;
-    core?.rescindAgentOffers(agent.info.id?.value ?? '');
+    if (core) agentDisconnected(core, agent.id);
     await agent.restart();
-    this.leader?.core?.addAgent(agent);
+    const now = this.leader?.core;
+    if (now) agentReregistered(now, agent);
   }
 
   private eachStream(

@@ -170,7 +170,11 @@ export class ClusterFaults {
     return this.target.loseAgent(agent, mode);
   }
 
-  /** Restarts an agent (by index or id) the way an agent process restart would. */
+  /**
+   * Restarts an agent (by index or id) the way an agent process restart would: the master ends the
+   * tasks of frameworks that do not checkpoint at once (TASK_LOST, REASON_AGENT_DISCONNECTED); the
+   * executors of checkpointing frameworks may reconnect to the restarted agent.
+   */
   restartAgent(agent: number | string): Promise<void> {
     return this.target.restartAgent(agent);
   }

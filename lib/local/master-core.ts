@@ -38,6 +38,7 @@ import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { recordTaskStatus } from './task-statuses';
+import { unknownTaskStatus } from './unknown-task-reconciliation';
 import { unsupportedOperation } from './volume-resize';
 
 const log = createLogger('local:master');
@@ -56,7 +57,7 @@ export interface TaskRecord {
 }
 
 /** An executor the master charges resources for. */
-interface ExecutorRecord {
+export interface ExecutorRecord {
   frameworkId: string;
   agentId: string;
   executorId: string;
@@ -213,9 +214,7 @@ export class MasterCore {
       this.finishTask(key, task, status);
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
-    for (const [key, executor] of [...this.executors]) {
-      if (executor.agentId === agentId) this.dropExecutor(key);
-    }
+    this.forgetExecutors((executor) => executor.agentId === agentId);
     this.freeCache.delete(agentId);
     this.changedAgents.delete(agentId);
     for (const framework of this.frameworks.values()) {
@@ -360,9 +359,7 @@ export class MasterCore {
         );
       }
     }
-    for (const [key, executor] of [...this.executors]) {
-      if (executor.frameworkId === framework.id) this.dropExecutor(key);
-    }
+    this.forgetExecutors((executor) => executor.frameworkId === framework.id);
     this.frameworks.delete(framework.id);
     this.options.observer?.frameworkRemoved(framework);
     this.heldByFramework.delete(framework.id);
@@ -522,21 +519,8 @@ export class MasterCore {
         answer(this.reconciliationStatus(task));
         continue;
       }
-      const partitionAware = hasCapability(framework.info, 'PARTITION_AWARE');
       const agentKnown = item.agent_id !== undefined && this.agents.has(item.agent_id.value);
-      answer({
-        task_id: item.task_id,
-        ...(item.agent_id ? { agent_id: item.agent_id } : {}),
-        state: partitionAware
-          ? agentKnown || item.agent_id === undefined
-            ? 'TASK_UNKNOWN'
-            : 'TASK_GONE'
-          : 'TASK_LOST',
-        source: 'SOURCE_MASTER',
-        reason: 'REASON_RECONCILIATION',
-        message: 'Reconciliation: Task is unknown',
-        timestamp: Date.now() / 1000,
-      });
+      answer(unknownTaskStatus(item, hasCapability(framework.info, 'PARTITION_AWARE'), agentKnown));
     }
   }
 
@@ -1018,6 +1002,11 @@ export class MasterCore {
     this.executors.set(key, record);
     totalsOf(this.usedOnAgent, record.agentId).add(record.resources);
     this.agentChanged(record.agentId);
+  }
+
+  /** Forgets the executors `which` selects (their agent or framework went away), giving their resources back. */
+  forgetExecutors(which: (executor: ExecutorRecord) => boolean): void {
+    for (const [key, executor] of [...this.executors]) if (which(executor)) this.dropExecutor(key);
   }
 
   /** Forgets an executor, giving its resources back. */
