@@ -29,6 +29,7 @@ import {
 import { COMMON_FLAGS, type FlagSpec, numberFlag, parseFlags, stringFlag, usage } from './lib/flags';
 import { parseScalarResources, takeScalars } from './lib/resources';
 import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, TERMINAL_STATES, withMaster } from './lib/run';
+import { contentTypeFlag } from './operator-top';
 
 /** Flags of this sample. */
 export const MAINTENANCE_FLAGS: Record<string, FlagSpec> = {
@@ -189,7 +190,7 @@ export async function runOperatorMaintenance(
   }
   const windowSeconds = numberFlag(values, 'window') ?? 3600;
   const timeoutMs = (numberFlag(values, 'timeout') ?? 60) * 1000;
-  const contentType = stringFlag(values, 'content_type') === 'json' ? 'json' : 'protobuf';
+  const contentType = contentTypeFlag(values);
   const credential = credentialFrom(values);
   const withAgents: SampleHooks = { ...hooks, clusterOptions: { agents: EMBEDDED_AGENTS, ...hooks.clusterOptions } };
 

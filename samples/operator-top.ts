@@ -14,6 +14,7 @@
  */
 import {
   type FrameworkInfo,
+  MesosConfigError,
   MesosMasterOperator,
   MesosSchedulerDriver,
   type MirrorChange,
@@ -117,6 +118,14 @@ export function describeChange(change: MirrorChange): string | undefined {
   }
 }
 
+/** The `--content_type` flag of the operator samples; throws MesosConfigError unless protobuf or json. */
+export function contentTypeFlag(values: FlagValues): 'protobuf' | 'json' {
+  const value = stringFlag(values, 'content_type') ?? 'protobuf';
+  if (value !== 'protobuf' && value !== 'json')
+    throw new MesosConfigError(`--content_type must be protobuf or json, got '${value}'`);
+  return value;
+}
+
 /** A framework that runs `count` command tasks, then stops: the workload the embedded cluster shows. */
 function startWorkload(master: string, count: number, command: string, values: FlagValues): MesosSchedulerDriver {
   let launched = 0;
@@ -183,7 +192,7 @@ export async function runOperatorTop(argv: readonly string[], hooks: SampleHooks
   }
   const duration = numberFlag(values, 'duration');
   const tasks = positiveIntFlag(values, 'tasks') ?? 6;
-  const contentType = stringFlag(values, 'content_type') === 'json' ? 'json' : 'protobuf';
+  const contentType = contentTypeFlag(values);
   const tty = typeof values.tty === 'boolean' ? values.tty : hooks.log === undefined && process.stdout.isTTY === true;
   const credential = credentialFrom(values);
 

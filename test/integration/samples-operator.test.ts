@@ -193,7 +193,7 @@ describe('operator samples', function () {
       expect(lines.at(-1)).to.equal('failed: timed out after 500 ms waiting for an inverse offer');
     });
 
-    it('--help exits 0 and rejects a bad --window with MesosConfigError', async () => {
+    it('--help exits 0; a bad --window or --content_type is a MesosConfigError', async () => {
       const lines: string[] = [];
       expect(await runOperatorMaintenance(['--help'], { log: (line) => lines.push(line) })).to.equal('help');
       expect(lines.join('\n')).to.include('--machine=VALUE');
@@ -203,6 +203,9 @@ describe('operator samples', function () {
       });
       expect(caught).to.be.instanceOf(MesosConfigError);
       expect((caught as Error).message).to.include('--window');
+      const wrong = await runOperatorTop(['--content_type=xml'], { log: () => undefined }).catch((err: unknown) => err);
+      expect(wrong).to.be.instanceOf(MesosConfigError);
+      expect((wrong as Error).message).to.equal("--content_type must be protobuf or json, got 'xml'");
     });
   });
 });
