@@ -15,6 +15,7 @@ import { agentReregistered } from '../../lib/local/agent-reregistration';
 import { LocalCluster } from '../../lib/local/cluster';
 import { parseResources } from '../../lib/local/resources';
 import { MesosMasterOperator } from '../../lib/operator';
+import { launchOnce, useDriverCluster, waitFor } from './helpers/driver-harness';
 import { rawRequest, Subscription, subscribeCall } from './local-master-helpers';
 
 const REPO = join(__dirname, '..', '..');
@@ -241,4 +242,25 @@ describe('LocalCluster agent restart (faults.restartAgent)', function () {
       expect(core.tasks.size).to.equal(0);
     });
   }
+});
+
+describe('MesosSchedulerDriver on LocalCluster: agent restart without checkpointing', function () {
+  this.timeout(15_000);
+  const { pool, startCluster } = useDriverCluster();
+
+  it('statusUpdate gets TASK_LOST (REASON_AGENT_DISCONNECTED), and reconcileTasks answers TASK_LOST', async () => {
+    const cluster = await startCluster({ agents: 1 });
+    const scheduler = launchOnce('driven');
+    const driver = pool.create(scheduler, { checkpoint: false }, cluster.masterString);
+    driver.start();
+    const running = await scheduler.waitForUpdate('TASK_RUNNING');
+    await cluster.faults.restartAgent(0);
+    const lost = await scheduler.waitForUpdate('TASK_LOST');
+    expect(lost).to.deep.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_DISCONNECTED' });
+    driver.reconcileTasks([running]);
+    const answer = await waitFor('the reconciliation answer', () =>
+      scheduler.updates.find((s) => s.reason === 'REASON_RECONCILIATION'),
+    );
+    expect(answer).to.deep.include({ state: 'TASK_LOST', message: 'Reconciliation: Task is unknown to the agent' });
+  });
 });
