@@ -43,7 +43,10 @@ import { credentialFrom, runCli, type SampleHooks, type SampleOutcome, TERMINAL_
 export const TOP_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
   once: { type: 'boolean', default: false, description: 'print the task table once (after SUBSCRIBED) and exit' },
-  duration: { type: 'string', description: 'watch for this many seconds, then print the table and exit' },
+  duration: {
+    type: 'string',
+    description: 'watch for this many seconds (waiting for the master included), then print the table and exit',
+  },
   content_type: { type: 'string', default: 'protobuf', description: 'operator API encoding: protobuf or json' },
   tty: { type: 'boolean', description: 'redraw in place (default: when stdout is a terminal)' },
   tasks: {
@@ -243,11 +246,19 @@ export async function runOperatorTop(argv: readonly string[], hooks: SampleHooks
       if (hooks.signal?.aborted) resolve();
       hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
     });
+    // --duration bounds the whole run, waiting for the first SUBSCRIBED included.
+    let durationTimer: NodeJS.Timeout | undefined;
+    const elapsed =
+      duration === undefined
+        ? undefined
+        : new Promise<void>((resolve) => {
+            durationTimer = setTimeout(resolve, duration * 1000);
+          });
     try {
-      await Promise.race([subscribed, aborted]);
-      if (!values.once) {
+      await Promise.race([subscribed, aborted, ...(elapsed ? [elapsed] : [])]);
+      if (!values.once && everSubscribed) {
         const waits: Promise<unknown>[] = [aborted];
-        if (duration !== undefined) waits.push(new Promise((resolve) => setTimeout(resolve, duration * 1000)));
+        if (elapsed) waits.push(elapsed);
         else if (workload) waits.push(workload.join().then(() => settled(mirror, tasks, hooks.signal)));
         await Promise.race(waits);
       }
@@ -271,6 +282,7 @@ export async function runOperatorTop(argv: readonly string[], hooks: SampleHooks
       };
     } finally {
       if (redraw) clearTimeout(redraw);
+      clearTimeout(durationTimer);
       workload?.stop();
       await workload?.join();
       await operator.close();

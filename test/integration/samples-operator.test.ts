@@ -122,6 +122,15 @@ describe('operator samples', function () {
       expect(redraws.at(-1)).to.match(/top-task-1\s+TASK_FINISHED/);
     });
 
+    it('--duration also bounds the wait for a master that never answers (exit 1)', async () => {
+      const started = Date.now();
+      const outcome = (await runOperatorTop(['--master=127.0.0.1:1', '--duration=0.3'], {
+        log: () => undefined,
+      })) as TopOutcome;
+      expect(outcome.exitCode).to.equal(1);
+      expect(Date.now() - started).to.be.within(250, 3000);
+    });
+
     it('exits 1 when stopped before it ever subscribed', async () => {
       const controller = new AbortController();
       controller.abort();
