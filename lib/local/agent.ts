@@ -4,8 +4,7 @@
  * status updates reliably to the master (§1.8) through {@link AgentEvents}.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { bytesToBuffer } from '../codec/bytes';
 import { getCodec, TYPE_NAMES } from '../codec/codec';
@@ -27,8 +26,8 @@ import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
+import { AgentServers, domainSocketsOption, EXECUTOR_PATHS, type ExecutorRequestCounts } from './agent-servers';
 import { AgentStatusUpdates } from './agent-status-updates';
-import { refuseForeignHost } from './control/guard';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { TaskChecks } from './health/task-checks';
@@ -92,6 +91,8 @@ export interface LocalAgentOptions {
   log?: LogOption;
   /** Bounds of the fetcher of `CommandInfo.uris` (download timeout and size). */
   fetch?: FetchLimits;
+  /** Also serve the executor API on a Unix socket given to executors as MESOS_DOMAIN_SOCKET (`--http_executor_domain_sockets`). */
+  httpExecutorDomainSockets?: boolean;
 }
 
 /** One task as the agent reports it to a (new) master. */
@@ -155,7 +156,6 @@ interface TaskRecord {
   escalation?: KillEscalation;
 }
 
-const EXECUTOR_PATHS = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Variables of the parent passed through so that executors (Node ones included) can run. */
 const PASSED_THROUGH = /^(PATH|HOME|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NODE_.*|NVM_.*|DEBUG)$/;
@@ -190,8 +190,10 @@ export class LocalAgent {
   /** How many of {@link tasks} each framework has (so an ACK need not scan every task). */
   private readonly taskCounts = new Map<string, number>();
   private readonly updates: AgentStatusUpdates;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly servers = new AgentServers(
+    this.handleRequest.bind(this),
+    () => this.options.httpExecutorDomainSockets,
+  );
   private port: number;
   private started = false;
   private stopping = false;
@@ -228,6 +230,7 @@ export class LocalAgent {
       executorHeartbeatIntervalMs: options.executorHeartbeatIntervalMs ?? 30 * 60_000,
       killGracePeriodMs: options.killGracePeriodMs ?? 3_000,
       executorEnvironment: options.executorEnvironment ?? {},
+      httpExecutorDomainSockets: domainSocketsOption(options.httpExecutorDomainSockets),
     };
     if (this.options.taskMode !== 'process' && this.options.taskMode !== 'simulated') {
       throw new MesosConfigError(
@@ -275,6 +278,12 @@ export class LocalAgent {
   /** Base URL of the agent, `http://127.0.0.1:PORT`. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The executor domain socket's path (with `httpExecutorDomainSockets`), and executor API requests per listener. */
+  get executorEndpoints(): { domainSocket?: string; requests: Readonly<ExecutorRequestCounts> } {
+    const domainSocket = this.servers.domainSocketPath;
+    return { ...(domainSocket !== undefined && { domainSocket }), requests: this.servers.executorRequests };
   }
 
   /** Starts the HTTP server on 127.0.0.1 (free port unless one was given). */
@@ -435,7 +444,7 @@ export class LocalAgent {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env))
       if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
-    return { ...env, ...this.options.executorEnvironment };
+    return { ...env, ...this.options.executorEnvironment, ...this.servers.environment() };
   }
 
   private launchCommandTask(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
@@ -894,34 +903,16 @@ export class LocalAgent {
   // HTTP
 
   private async listen(): Promise<void> {
-    const server = createServer((req, res) => refuseForeignHost(req, res) || this.handleRequest(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await this.servers.listen(this.port);
     log('agent %s listening on %s', this.options.id, this.url);
   }
 
   private async closeServer(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
+    if (!this.servers.listening) return;
     for (const framework of this.frameworks.values()) {
       for (const record of framework.executors.values()) record.stream?.destroy();
     }
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+    await this.servers.close();
   }
 
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -1242,6 +1233,7 @@ export class LocalAgent {
       return child.exited;
     });
     await this.closeServer();
+    await this.servers.removeSocketDirectory();
     await Promise.all(exits);
     this.processes.clear();
     this.tasks.clear();
