@@ -40,6 +40,8 @@ Cluster:
                                "principal secret" per line (file:// paths accepted)
   --executor-env ENV           extra environment of executors and command tasks: a JSON object
                                ('{"A":"1"}') or NAME=VALUE; may be repeated (later ones win)
+  --http-executor-domain-sockets  agents also serve the executor API on a Unix socket, given to
+                               executors as MESOS_DOMAIN_SOCKET (Mesos --http_executor_domain_sockets)
 
 Control endpoint (fault injection), its own HTTP server on 127.0.0.1:
   --control-port N             its port (default: a free port)
@@ -207,6 +209,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       'executor-env': { type: 'string', multiple: true },
       'control-port': { type: 'string' },
       'no-control': { type: 'boolean' },
+      'http-executor-domain-sockets': { type: 'boolean' },
       'ready-file': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -244,6 +247,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (workDir !== undefined) cluster.workDir = pathOption(workDir);
   const credentials = text('credentials');
   if (credentials !== undefined) cluster.credentials = readCredentialsFile(pathOption(credentials));
+  if (values['http-executor-domain-sockets'] === true) cluster.httpExecutorDomainSockets = true;
   const env = values['executor-env'] as string[] | undefined;
   if (env !== undefined) cluster.executorEnvironment = parseExecutorEnv(env);
 

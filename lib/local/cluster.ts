@@ -34,6 +34,8 @@ export interface AgentSpec {
   attributes?: string;
   /** Hostname the agent reports (default 127.0.0.1). */
   hostname?: string;
+  /** Overrides the cluster's {@link LocalClusterOptions.httpExecutorDomainSockets} for this agent. */
+  httpExecutorDomainSockets?: boolean;
 }
 
 /** Options of {@link LocalCluster.start}. */
@@ -82,6 +84,12 @@ export interface LocalClusterOptions {
   executorEnvironment?: Record<string, string>;
   /** The status page every master serves at `/` (default on, with simulator controls); `false` turns it off. */
   statusPage?: StatusPageOptions | false;
+  /**
+   * Agents also serve the executor API on a Unix domain socket (a 0600 socket in a private
+   * temporary folder) and give executors its path as MESOS_DOMAIN_SOCKET, as Mesos agents with
+   * `--http_executor_domain_sockets`; MesosExecutorDriver then uses it instead of TCP. Default false.
+   */
+  httpExecutorDomainSockets?: boolean;
 }
 
 /** What lib/local/zk-membership.ts provides (loaded only when `zk` is given). */
@@ -239,6 +247,7 @@ export class LocalCluster {
         log: this.agentLog(),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.executorEnvironment ? { executorEnvironment: this.options.executorEnvironment } : {}),
+        httpExecutorDomainSockets: spec.httpExecutorDomainSockets ?? this.options.httpExecutorDomainSockets,
       },
       NO_MASTER_EVENTS,
     );

@@ -146,4 +146,160 @@ describe('executor API over a Unix domain socket', function () {
       expect(() => new ExecutorClient('http://localhost', { socketPath: '' })).to.throw(MesosConfigError, /socketPath/);
     });
   });
+
+  describe('on a LocalCluster agent with httpExecutorDomainSockets', () => {
+    let cluster: LocalCluster | undefined;
+    let driver: MesosSchedulerDriver | undefined;
+
+    afterEach(async () => {
+      driver?.abort();
+      driver = undefined;
+      await cluster?.stop();
+      cluster = undefined;
+    });
+
+    /** A task to launch, on the agent `onAgent` when set. */
+    type Planned = Omit<TaskInfo, 'agent_id' | 'resources'> & { onAgent?: string };
+
+    /** Launches each of `tasks` (one per offer, as long as there are some) and records the updates. */
+    function runTasks(tasks: Planned[], checkpoint = false) {
+      const updates: TaskStatus[] = [];
+      const waiters: Array<() => void> = [];
+      const queue = [...tasks];
+      const scheduler: Scheduler = {
+        resourceOffers(d: SchedulerDriver, offers: Offer[]) {
+          for (const offer of offers) {
+            const at = queue.findIndex((t) => t.onAgent === undefined || t.onAgent === offer.agent_id.value);
+            if (at < 0) {
+              d.declineOffer(offer.id);
+              continue;
+            }
+            const { onAgent: _, ...next } = queue.splice(at, 1)[0] as Planned;
+            const resources = [
+              { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.1 } },
+              { name: 'mem', type: 'SCALAR' as const, scalar: { value: 32 } },
+            ];
+            d.launchTasks(offer.id, [{ ...next, agent_id: offer.agent_id, resources }]);
+          }
+        },
+        statusUpdate(_d, status) {
+          updates.push(status);
+          for (const wake of waiters.splice(0)) wake();
+        },
+      };
+      driver = new MesosSchedulerDriver(
+        scheduler,
+        { user: '', name: 'domain sockets', checkpoint },
+        cluster?.masterString as string,
+      );
+      driver.start();
+      const until = async (predicate: () => boolean, what: string) => {
+        const deadline = Date.now() + 15_000;
+        while (!predicate()) {
+          if (Date.now() > deadline)
+            throw new Error(
+              `timed out waiting for ${what}: ${JSON.stringify(updates.map((u) => `${u.task_id.value} ${u.state} ${u.message ?? ''}`))}`,
+            );
+          await new Promise<void>((resolve) => {
+            waiters.push(resolve);
+            setTimeout(resolve, 100);
+          });
+        }
+      };
+      const states = (id: string) => updates.filter((u) => u.task_id.value === id).map((u) => u.state);
+      return { updates, until, states, more: (task: Planned) => queue.push(task) };
+    }
+
+    const executor: ExecutorInfo = {
+      executor_id: { value: 'ts-executor' },
+      name: 'test-executor over a domain socket',
+      command: { value: `"${process.execPath}" --import "${TSX_LOADER}" "${TEST_EXECUTOR}"`, shell: true },
+    };
+
+    it('a custom executor runs its tasks over the socket only: no executor request reaches the TCP server', async () => {
+      cluster = await LocalCluster.start({ log: false, httpExecutorDomainSockets: true, heartbeatIntervalSeconds: 1 });
+      const agent = cluster.agents[0];
+      if (!agent) throw new Error('no agent');
+      const socketPath = agent.executorEndpoints.domainSocket as string;
+      expect(Buffer.byteLength(socketPath)).to.be.at.most(107);
+      const socket = await stat(socketPath);
+      expect(socket.isSocket()).to.equal(true);
+      expect(socket.mode & 0o777).to.equal(0o600);
+      expect((await stat(join(socketPath, '..'))).mode & 0o777).to.equal(0o700);
+
+      const run = runTasks([1, 2, 3].map((n) => ({ name: `t${n}`, task_id: { value: `t${n}` }, executor })));
+      await run.until(() => ['t1', 't2', 't3'].every((id) => run.states(id).includes('TASK_FINISHED')), 'three tasks');
+      for (const id of ['t1', 't2', 't3']) expect(run.states(id), id).to.deep.equal(['TASK_RUNNING', 'TASK_FINISHED']);
+      expect(run.updates.every((u) => u.source === 'SOURCE_EXECUTOR')).to.equal(true);
+      const { requests } = agent.executorEndpoints;
+      // SUBSCRIBE plus six UPDATEs, all on the socket.
+      expect(requests.domainSocket).to.be.at.least(7);
+      expect(requests.tcp).to.equal(0);
+
+      await cluster.stop();
+      cluster = undefined;
+      const gone = await stat(join(socketPath, '..')).then(
+        () => false,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
+      expect(gone, 'socket directory removed on stop').to.equal(true);
+    });
+
+    it('the socket keeps its path across an agent restart: a checkpointing executor re-subscribes on it', async () => {
+      cluster = await LocalCluster.start({ log: false, httpExecutorDomainSockets: true, heartbeatIntervalSeconds: 1 });
+      const agent = cluster.agents[0];
+      if (!agent) throw new Error('no agent');
+      const socketPath = agent.executorEndpoints.domainSocket;
+      const run = runTasks([{ name: 'a', task_id: { value: 'a' }, executor }], true);
+      await run.until(() => run.states('a').includes('TASK_FINISHED'), 'task a');
+      const before = agent.executorEndpoints.requests.domainSocket;
+      await cluster.faults.restartAgent(0);
+      expect(agent.executorEndpoints.domainSocket).to.equal(socketPath);
+      run.more({ name: 'b', task_id: { value: 'b' }, executor });
+      await run.until(() => run.states('b').includes('TASK_FINISHED'), 'task b after the restart');
+      expect(agent.executorEndpoints.requests.domainSocket).to.be.above(before);
+      expect(agent.executorEndpoints.requests.tcp).to.equal(0);
+    });
+
+    it('command tasks see MESOS_DOMAIN_SOCKET too; agents without the option give none', async () => {
+      cluster = await LocalCluster.start({
+        log: false,
+        agents: [{ httpExecutorDomainSockets: true }, { httpExecutorDomainSockets: false }],
+      });
+      const [withSocket, without] = cluster.agents;
+      expect(withSocket?.executorEndpoints.domainSocket).to.be.a('string');
+      expect(without?.executorEndpoints.domainSocket).to.equal(undefined);
+      const run = runTasks(
+        [withSocket?.id, without?.id].map((id) => ({
+          name: `on ${id}`,
+          task_id: { value: `on ${id}` },
+          onAgent: id as string,
+          command: { value: 'if [ -n "$MESOS_DOMAIN_SOCKET" ]; then test -S "$MESOS_DOMAIN_SOCKET"; else exit 3; fi' },
+        })),
+      );
+      await run.until(
+        () => run.updates.filter((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED').length === 2,
+        'two tasks',
+      );
+      const ended = run.updates.filter((u) => u.state === 'TASK_FINISHED' || u.state === 'TASK_FAILED');
+      const byAgent = new Map(ended.map((u) => [u.agent_id?.value, u.state]));
+      expect(byAgent.get(withSocket?.id)).to.equal('TASK_FINISHED');
+      expect(byAgent.get(without?.id)).to.equal('TASK_FAILED');
+    });
+
+    it('mesos-local --http-executor-domain-sockets turns the option on; a non-boolean option is a config error', async () => {
+      const options = parseCliArgs(['--http-executor-domain-sockets']);
+      expect(options !== 'help' && options.cluster.httpExecutorDomainSockets).to.equal(true);
+      const plain = parseCliArgs([]);
+      expect(plain !== 'help' && plain.cluster.httpExecutorDomainSockets).to.equal(undefined);
+      let failure: unknown;
+      try {
+        cluster = await LocalCluster.start({ log: false, httpExecutorDomainSockets: 'yes' as unknown as boolean });
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(MesosConfigError);
+      expect((failure as Error).message).to.include('httpExecutorDomainSockets');
+    });
+  });
 });
