@@ -6,30 +6,50 @@
 /** A unit of work on the queue; may return a Promise, which is awaited. */
 export type QueuedTask = () => unknown;
 
+/** A queued method call: `fn.call(self, a, b)`; lets a hot caller queue work without a closure. */
+export type QueuedCall<S, A, B> = (this: S, a: A, b: B) => unknown;
+
+/** Slots per queued entry in the flat task array: fn, self, a, b. */
+const STRIDE = 4;
+/** Consumed slots after which the front of the array is dropped (when it is at least half). */
+const COMPACT_AT = 1024 * STRIDE;
+
 /**
  * A serial queue of callbacks; a task that throws or rejects is handed to `onFailure`. Tasks that
  * return a non-promise run back to back synchronously: only a returned thenable costs a microtask.
+ * Entries live in one flat array (no object per entry), so queueing an event allocates nothing
+ * but the array's growth.
  */
 export class CallbackQueue {
-  private tasks: QueuedTask[] = [];
+  private tasks: unknown[] = [];
   private head = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
   private lowWaiter: { limit: number; resolve: () => void } | undefined;
+  private readonly drainNow = (): void => this.drain();
+  private readonly resumeAfterFailure = (error: unknown): void => {
+    this.onFailure(error);
+    this.drain();
+  };
 
   constructor(private readonly onFailure: (error: unknown) => void) {}
 
   /** Number of tasks not yet started. */
   get pending(): number {
-    return this.tasks.length - this.head;
+    return (this.tasks.length - this.head) / STRIDE;
   }
 
   /** Appends a task; it runs after every task queued before it has finished. */
   push(task: QueuedTask): void {
-    this.tasks.push(task);
+    this.pushCall(task as QueuedCall<undefined, undefined, undefined>, undefined, undefined, undefined);
+  }
+
+  /** Appends `fn.call(self, a, b)` as a task (see `push`), without allocating a closure. */
+  pushCall<S, A, B>(fn: QueuedCall<S, A, B>, self: S, a: A, b: B): void {
+    this.tasks.push(fn, self, a, b);
     if (!this.draining) {
       this.draining = true;
-      void Promise.resolve().then(() => this.drain());
+      queueMicrotask(this.drainNow);
     }
   }
 
@@ -57,47 +77,54 @@ export class CallbackQueue {
     });
   }
 
-  private shift(): QueuedTask | undefined {
-    if (this.head >= this.tasks.length) {
-      if (this.head > 0) {
-        this.tasks = [];
-        this.head = 0;
-      }
-      return undefined;
-    }
-    const task = this.tasks[this.head] as QueuedTask;
-    this.tasks[this.head++] = undefined as unknown as QueuedTask;
-    // Drop the consumed front now and then so the array does not grow for ever.
-    if (this.head >= 1024 && this.head * 2 >= this.tasks.length) {
-      this.tasks = this.tasks.slice(this.head);
-      this.head = 0;
-    }
-    if (this.lowWaiter !== undefined && this.pending <= this.lowWaiter.limit) this.notifyLow();
-    return task;
-  }
-
   private notifyLow(): void {
     const waiter = this.lowWaiter;
     this.lowWaiter = undefined;
     waiter?.resolve();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      for (let task = this.shift(); task !== undefined; task = this.shift()) {
-        try {
-          const result = task();
-          if (isThenable(result)) await result;
-        } catch (error) {
-          this.onFailure(error);
-        }
+  /**
+   * Runs the queued tasks synchronously until the queue is empty or a task returns a thenable;
+   * then resumes once that settles (a rejection goes to `onFailure` first).
+   */
+  private drain(): void {
+    for (;;) {
+      const tasks = this.tasks;
+      const at = this.head;
+      if (at >= tasks.length) break;
+      const fn = tasks[at] as QueuedCall<unknown, unknown, unknown>;
+      const self = tasks[at + 1];
+      const a = tasks[at + 2];
+      const b = tasks[at + 3];
+      tasks[at] = tasks[at + 1] = tasks[at + 2] = tasks[at + 3] = undefined;
+      this.head = at + STRIDE;
+      // Drop the consumed front now and then so the array does not grow for ever.
+      if (this.head >= COMPACT_AT && this.head * 2 >= tasks.length) {
+        this.tasks = tasks.slice(this.head);
+        this.head = 0;
       }
-    } finally {
-      this.draining = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
+      if (this.lowWaiter !== undefined && this.pending <= this.lowWaiter.limit) this.notifyLow();
+      let result: unknown;
+      try {
+        result = fn.call(self, a, b);
+      } catch (error) {
+        this.onFailure(error);
+        continue;
+      }
+      if (result !== undefined && isThenable(result)) {
+        Promise.resolve(result).then(this.drainNow, this.resumeAfterFailure);
+        return;
+      }
     }
+    if (this.head > 0) {
+      this.tasks = [];
+      this.head = 0;
+    }
+    this.draining = false;
+    const waiters = this.idleWaiters;
+    if (waiters.length === 0) return;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 }
 

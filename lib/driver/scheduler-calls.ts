@@ -1,6 +1,15 @@
 /** Argument checks and small builders used by the scheduler driver's methods. */
 
-import type { FrameworkInfo, Offer, OfferID, TaskInfo, TaskStatus } from '../codec/messages';
+import type {
+  Filters,
+  FrameworkInfo,
+  Offer,
+  OfferID,
+  OperationStatus,
+  scheduler,
+  TaskInfo,
+  TaskStatus,
+} from '../codec/messages';
 import { MesosMisuseError } from '../common/errors';
 import type { OfferIds } from './scheduler-types';
 
@@ -63,6 +72,23 @@ export function isPartitionAware(framework: FrameworkInfo): boolean {
 export function rolesOf(framework: FrameworkInfo): string[] {
   if (framework.roles && framework.roles.length > 0) return [...framework.roles];
   return [framework.role ?? '*'];
+}
+
+/** The ACKNOWLEDGE_OPERATION_STATUS call of an operation update; undefined when it needs none. */
+export function operationAckCall(status: OperationStatus): scheduler.Call | undefined {
+  const uuid = status.uuid?.value;
+  if (!uuid || uuid.length === 0 || !status.operation_id || !status.agent_id) return undefined;
+  const body: scheduler.Call.AcknowledgeOperationStatus = {
+    agent_id: status.agent_id,
+    uuid,
+    operation_id: status.operation_id,
+  };
+  if (status.resource_provider_id) body.resource_provider_id = status.resource_provider_id;
+  return { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: body };
+}
+
+export function withFilters<T extends object>(body: T, filters: Filters | undefined): T & { filters?: Filters } {
+  return filters === undefined ? body : { ...body, filters };
 }
 
 function describe(value: unknown): string {

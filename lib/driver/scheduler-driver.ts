@@ -52,9 +52,11 @@ import {
   checkRoles,
   isPartitionAware,
   masterDisconnectedUpdate,
+  operationAckCall,
   rolesOf,
   tasksOfOperations,
   toOfferIds,
+  withFilters,
 } from './scheduler-calls';
 import { type SchedulerDriverArgs, schedulerDriverConfig } from './scheduler-constructor';
 import {
@@ -64,6 +66,7 @@ import {
   type SchedulerErrorCode,
 } from './scheduler-errors';
 import type { SchedulerDriverEvents } from './scheduler-events';
+import { AcknowledgeEncoder, ackCall, type EncodedCall, needsAcknowledgement } from './scheduler-fast-path';
 import {
   type DetectedMaster,
   type LeaderDetector,
@@ -76,12 +79,6 @@ import {
 import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, StateMachine } from './scheduler-state';
 import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
 import { Status } from './status';
-
-/** A call with the framework id set, and its bytes in the driver's wire format. */
-interface EncodedCall {
-  body: scheduler.Call;
-  encoded: Buffer;
-}
 
 type SubscribeOutcome =
   | { kind: 'lost'; error: Error }
@@ -130,6 +127,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 
   private framework: FrameworkInfo;
   private readonly callCodec: MessageCodec<scheduler.Call>;
+  private readonly acks: AcknowledgeEncoder;
+  /** Per call type, the handlers of a call's answer (made once, not per call). */
+  private readonly settlers = new Map<string, [() => void, (error: unknown) => void]>();
   private suppressedRoles = new Set<string>();
   private offerConstraints: scheduler.OfferConstraints | undefined;
   private detector: LeaderDetector | undefined;
@@ -232,10 +232,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
               new MesosTimeoutError(`No event from the master for ${silentMs} ms (missed heartbeats)`),
             ),
           );
-    this.callCodec = getCodec<scheduler.Call>(
-      TYPE_NAMES.SchedulerCall,
-      this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
-    );
+    const format = this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType;
+    this.callCodec = getCodec<scheduler.Call>(TYPE_NAMES.SchedulerCall, format);
+    this.acks = new AcknowledgeEncoder(format);
     // A FrameworkInfo that cannot be encoded would fail every SUBSCRIBE: say so now.
     this.callCodec.encode(this.subscribeCall());
   }
@@ -615,7 +614,12 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     } catch (error) {
       answer = Promise.reject(error); // a custom transport that throws instead of rejecting
     }
-    answer.then(
+    const settlers = this.settlers.get(type) ?? this.settlersOf(type);
+    answer.then(settlers[0], settlers[1]);
+  }
+
+  private settlersOf(type: scheduler.Call.Type): [() => void, (error: unknown) => void] {
+    const settlers: [() => void, (error: unknown) => void] = [
       () => {
         this.callSettled();
         if (this.log.enabled) this.log('%s sent', type);
@@ -627,7 +631,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         this.log('%s failed: %s', type, err.message);
         this.emit('callFailed', { type, error: err });
       },
-    );
+    ];
+    this.settlers.set(type, settlers);
+    return settlers;
   }
 
   private callSettled(): void {
@@ -937,7 +943,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       case 'OFFERS': {
         const offers = event.offers?.offers ?? [];
         for (const offer of offers) this.heldOffers.add(offer.id.value);
-        if (offers.length > 0) this.deliver('resourceOffers', epoch, () => this.invoke('resourceOffers', offers));
+        if (offers.length > 0) this.queue.pushCall(this.deliverOffers, this, offers, epoch);
         return undefined;
       }
       case 'RESCIND': {
@@ -950,13 +956,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
       case 'UPDATE': {
         const status = event.update?.status;
         if (!status) break;
-        this.deliver('statusUpdate', epoch, () => {
-          const result = this.invoke('statusUpdate', status);
-          // No promise, no microtask: acknowledge right away (a rejection skips the ack).
-          if (isThenable(result)) return Promise.resolve(result).then(() => this.acknowledgeImplicitly(status));
-          this.acknowledgeImplicitly(status);
-          return undefined;
-        });
+        this.queue.pushCall(this.deliverStatusUpdate, this, status, epoch);
         return undefined;
       }
       case 'UPDATE_OPERATION_STATUS': {
@@ -1028,15 +1028,28 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     return undefined;
   }
 
+  /** The queued half of an UPDATE event (a method, no closure per event): callback, then acknowledgement. */
+  private deliverStatusUpdate(status: TaskStatus, epoch: number): unknown {
+    if (!this.deliverable('statusUpdate', epoch)) return undefined;
+    const callback = this.scheduler.statusUpdate;
+    const result = typeof callback === 'function' ? callback.call(this.scheduler, this, status) : undefined;
+    // No promise, no microtask: acknowledge right away (a rejection skips the ack).
+    if (result !== undefined && isThenable(result)) {
+      return Promise.resolve(result).then(() => this.acknowledgeImplicitly(status));
+    }
+    this.acknowledgeImplicitly(status);
+    return undefined;
+  }
+
+  private deliverOffers(offers: Offer[], epoch: number): unknown {
+    if (!this.deliverable('resourceOffers', epoch)) return undefined;
+    const callback = this.scheduler.resourceOffers;
+    return typeof callback === 'function' ? callback.call(this.scheduler, this, offers) : undefined;
+  }
+
   private acknowledgeImplicitly(status: TaskStatus): void {
-    if (
-      this.implicitAcknowledgements &&
-      this.status === Status.DRIVER_RUNNING &&
-      status.uuid &&
-      status.uuid.length > 0 &&
-      status.agent_id
-    ) {
-      this.send(ackCall(status));
+    if (this.implicitAcknowledgements && this.status === Status.DRIVER_RUNNING && needsAcknowledgement(status)) {
+      this.send(this.acks.encode(this.framework.id, status) ?? ackCall(status));
     }
   }
 
@@ -1083,14 +1096,14 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
    * given, if that subscription is gone (libmesos drops such events while disconnected).
    */
   private deliver(name: keyof Scheduler, epoch: number | undefined, run: () => unknown): void {
-    this.queue.push(() => {
-      if (this.status !== Status.DRIVER_RUNNING) return undefined;
-      if (epoch !== undefined && (epoch !== this.epoch || !this.connected)) {
-        this.log('dropping %s from a subscription that is gone', name);
-        return undefined;
-      }
-      return run();
-    });
+    this.queue.push(() => (this.deliverable(name, epoch) ? run() : undefined));
+  }
+
+  private deliverable(name: keyof Scheduler, epoch: number | undefined): boolean {
+    if (this.status !== Status.DRIVER_RUNNING) return false;
+    if (epoch === undefined || (epoch === this.epoch && this.connected)) return true;
+    this.log('dropping %s from a subscription that is gone', name);
+    return false;
   }
 
   private invoke<K extends keyof Scheduler>(
@@ -1241,29 +1254,6 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
 }
 
 type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
-
-function ackCall(status: TaskStatus): scheduler.Call {
-  return {
-    type: 'ACKNOWLEDGE',
-    acknowledge: { agent_id: status.agent_id as AgentID, task_id: status.task_id, uuid: status.uuid as Uint8Array },
-  };
-}
-
-function operationAckCall(status: OperationStatus): scheduler.Call | undefined {
-  const uuid = status.uuid?.value;
-  if (!uuid || uuid.length === 0 || !status.operation_id || !status.agent_id) return undefined;
-  const body: scheduler.Call.AcknowledgeOperationStatus = {
-    agent_id: status.agent_id,
-    uuid,
-    operation_id: status.operation_id,
-  };
-  if (status.resource_provider_id) body.resource_provider_id = status.resource_provider_id;
-  return { type: 'ACKNOWLEDGE_OPERATION_STATUS', acknowledge_operation_status: body };
-}
-
-function withFilters<T extends object>(body: T, filters: Filters | undefined): T & { filters?: Filters } {
-  return filters === undefined ? body : { ...body, filters };
-}
 
 /** libmesos fills an empty `user` with the OS user and an empty `hostname` with the host name. */
 function fillFrameworkDefaults(framework: FrameworkInfo): FrameworkInfo {

@@ -128,11 +128,15 @@ describe('MesosSchedulerDriver encodes each call once', () => {
       await settle(clock);
 
       const types = ['ACCEPT', 'KILL', 'DECLINE', 'REVIVE', 'UPDATE_FRAMEWORK', 'ACKNOWLEDGE'];
-      expect(encode.callCount).to.equal(types.length);
+      // The implicit ACKNOWLEDGE is written by the driver's fast path, not by the codec...
+      expect(encode.callCount).to.equal(types.length - 1);
       expect(client.bodies).to.have.length(types.length);
       expect(call.callCount).to.equal(types.length);
+      const ack = call.getCall(types.length - 1).args;
+      // ...into the very bytes the codec writes for the same call.
+      expect(ack[1]?.encoded).to.deep.equal(codec.encode(ack[0]));
       types.forEach((type, i) => {
-        const encoded = encode.returnValues[i] as Buffer;
+        const encoded = (i < types.length - 1 ? encode.returnValues[i] : ack[1]?.encoded) as Buffer;
         // The very buffer the driver produced reaches the lane: nothing encoded it again.
         expect(call.getCall(i).args[1]?.encoded).to.equal(encoded);
         expect(client.bodies[i]).to.equal(encoded);
