@@ -3,10 +3,12 @@
  * reads it, and what the driver makes of it. No sockets.
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { MesosConfigError } from '../../lib/common/errors';
 import { MesosExecutorDriver } from '../../lib/driver/executor-driver';
 import { parseExecutorEnvironment } from '../../lib/driver/executor-env';
 import { ExecutorClient, MAX_SOCKET_PATH_BYTES } from '../../lib/transport/executor-client';
+import { fuzz, fuzzRuns } from './helpers/fuzz';
 
 /** The least an agent gives an executor, plus `overrides`. */
 const agentEnv = (overrides: Record<string, string> = {}) => ({
@@ -58,6 +60,36 @@ describe('executor environment: MESOS_DOMAIN_SOCKET', () => {
     const wide = `/run/${'€'.repeat(40)}`;
     expect(wide.length).to.be.below(MAX_SOCKET_PATH_BYTES);
     expect(parse(wide)).to.throw(MesosConfigError, /MESOS_DOMAIN_SOCKET is too long/);
+  });
+
+  it('fuzz: any value gives a usable socket path (absolute or ./relative, fits sun_path, no NUL) or a MesosConfigError naming it', () => {
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      fc.constant('..'),
+    );
+    const path = fc.array(segment, { maxLength: 8 }).map((parts) => `/${parts.join('/')}`);
+    const value = fc.oneof(path, fc.string({ maxLength: 130 }), fc.constantFrom('', ' ', '/', './a.sock', '/\0'));
+    fuzz(
+      'executor-env MESOS_DOMAIN_SOCKET',
+      fuzzRuns(10_000),
+      fc.property(value, path, (socket, cwd) => {
+        try {
+          const parsed = parseExecutorEnvironment(agentEnv({ MESOS_DOMAIN_SOCKET: socket }), () => cwd);
+          const got = parsed.domainSocket;
+          if (got === undefined) {
+            expect(socket.trim()).to.equal('');
+            return;
+          }
+          expect(got.startsWith('/') || got.startsWith('./'), got).to.equal(true);
+          expect(Buffer.byteLength(got)).to.be.at.most(MAX_SOCKET_PATH_BYTES);
+          expect(got.includes('\0')).to.equal(false);
+        } catch (error) {
+          expect(error).to.be.instanceOf(MesosConfigError);
+          expect((error as Error).message).to.include('MESOS_DOMAIN_SOCKET');
+        }
+      }),
+    );
   });
 
   it('MesosExecutorDriver fails at construction on a bad MESOS_DOMAIN_SOCKET, and connects through the socket otherwise', () => {
