@@ -38,6 +38,7 @@ import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { recordTaskStatus } from './task-statuses';
+import { timeInfo } from './time-info';
 import { unknownTaskStatus } from './unknown-task-reconciliation';
 import { unsupportedOperation } from './volume-resize';
 
@@ -194,32 +195,31 @@ export class MasterCore {
   }
 
   /**
-   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported
-   * (TASK_LOST, or to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR), and every
-   * connected framework gets FAILURE with the agent id.
+   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks not terminal (by their latest
+   * state) reported (TASK_LOST, or to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR),
+   * the terminal ones (re-reported on reregistration) dropped silently, and connected frameworks get FAILURE.
    */
   removeAgent(agentId: string, mode: AgentRemoval = 'removed'): void {
-    const record = this.agents.get(agentId);
-    if (!record) return;
-    for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer, true);
+    if (!this.agents.has(agentId)) return;
+    this.rescindAgentOffers(agentId);
     this.agents.delete(agentId);
-    for (const [key, task] of [...this.tasks]) {
-      if (task.agentId !== agentId) continue;
+    const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
+    const onAgent = [...this.tasks].filter(([, task]) => task.agentId === agentId);
+    for (const [key] of onAgent.filter(([, task]) => TERMINAL_TASK_STATES.has(task.state))) this.dropTask(key);
+    for (const [key, task] of onAgent.filter(([, task]) => !TERMINAL_TASK_STATES.has(task.state))) {
       const framework = this.frameworks.get(task.frameworkId);
-      const partitionAware = framework ? hasCapability(framework.info, 'PARTITION_AWARE') : false;
-      const state: TaskState = partitionAware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
-      const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
+      const aware = framework && hasCapability(framework.info, 'PARTITION_AWARE');
+      const state: TaskState = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
       const status = this.masterStatus(task, state, 'REASON_AGENT_REMOVED', message);
-      if (state === 'TASK_UNREACHABLE') status.unreachable_time = { nanoseconds: Date.now() * 1e6 };
+      if (state === 'TASK_UNREACHABLE') status.unreachable_time = timeInfo(Date.now());
       this.finishTask(key, task, status);
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
     this.forgetExecutors((executor) => executor.agentId === agentId);
     this.freeCache.delete(agentId);
     this.changedAgents.delete(agentId);
-    for (const framework of this.frameworks.values()) {
-      this.sendTo(framework, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
-    }
+    const failure = { agent_id: { value: agentId } };
+    for (const framework of this.frameworks.values()) this.sendTo(framework, { type: 'FAILURE', failure });
     this.options.observer?.agentRemoved(agentId, mode === 'unreachable' ? mode : 'removed');
   }
 

@@ -11,8 +11,13 @@ const acks: NodeJS.Timeout[] = [];
 const base64 = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString('base64') as unknown as Uint8Array;
 
 /** Subscribes a framework, launches `taskId` (`exec sleep 30`) on its first offer, acknowledges every update, waits for TASK_RUNNING. */
-export async function launch(cluster: LocalCluster, info: Partial<FrameworkInfo>, taskId: string) {
-  const subscription = await Subscription.open(cluster.masterUrl, subscribeCall(info));
+export async function launch(
+  cluster: LocalCluster,
+  info: Partial<FrameworkInfo>,
+  taskId: string,
+  format: 'json' | 'protobuf' = 'json',
+) {
+  const subscription = await Subscription.open(cluster.masterUrl, subscribeCall(info), { format });
   const offer = (await subscription.waitForEvent('OFFERS')).offers?.offers?.[0];
   if (!offer) throw new Error('no offer');
   const call = (type: scheduler.Call.Type, body: Partial<scheduler.Call>) =>

@@ -5,6 +5,7 @@
  * answer as a Mesos agent without the feature does.
  */
 import type { agent, CommandInfo, ContainerID } from '../../codec/messages';
+import { timeInfo } from '../time-info';
 import {
   type AgentRoutesView,
   agentContainers,
@@ -114,7 +115,7 @@ export async function answerAgentCall(call: agent.Call, context: AgentCallContex
     case 'LIST_FILES':
       return files(async () => {
         const entries = await context.files().list(call.list_files?.path ?? '');
-        const file_infos = entries.map((entry) => ({ ...entry, mtime: { nanoseconds: entry.mtime * 1e9 } }));
+        const file_infos = entries.map((entry) => ({ ...entry, mtime: timeInfo(entry.mtime * 1000) }));
         return ok({ type: 'LIST_FILES', list_files: { file_infos } });
       });
     case 'READ_FILE':

@@ -2,20 +2,13 @@
  * The master's model as operator API messages: GET_TASKS, GET_AGENTS, GET_FRAMEWORKS,
  * GET_EXECUTORS and GET_STATE (their union), read from the leading MasterCore.
  */
-import type {
-  DrainInfo,
-  ExecutorInfo,
-  master,
-  Resource,
-  Task,
-  TimeInfo,
-  Unavailability,
-} from '../../codec/messages';
+import type { DrainInfo, ExecutorInfo, master, Resource, Task, Unavailability } from '../../codec/messages';
 import { allocatedTo } from '../allocation-info';
 import type { MasterCore } from '../master-core';
 import { type FrameworkRecord, frameworkRoles, isConnected } from '../master-frameworks';
 import { addResources } from '../resources';
 import { taskStatusHistory } from '../task-statuses';
+import { timeInfo } from '../time-info';
 import type { ObservedTask } from './observer';
 import { LOCAL_MESOS_VERSION } from './version';
 
@@ -27,11 +20,7 @@ export interface AgentSwitches {
   unavailability(hostname: string): Unavailability | undefined;
 }
 
-/** ms since epoch as a TimeInfo. */
-export function timeInfo(ms: number): TimeInfo {
-  // In bigint arithmetic: ms * 10^6 is beyond 2^53, where a double loses the last digits.
-  return { nanoseconds: BigInt(Math.round(ms)) * 1_000_000n };
-}
+export { timeInfo } from '../time-info';
 
 /** A task of the core as a `Task` message, with its status history. */
 export function taskMessage(record: ObservedTask): Task {
