@@ -1,12 +1,12 @@
 /**
  * `GET /state` of a LocalAgent, shaped like a Mesos agent's: each framework with its executors
  * (custom ones, and the command executors of running command tasks) and their sandbox
- * `directory`, its `completed_executors`, its tasks; frameworks that left the agent are listed
- * under `completed_frameworks` with the executors they ran.
+ * `directory` and `completed_tasks`, its `completed_executors`, its tasks; frameworks that left the
+ * agent are listed under `completed_frameworks` with the executors they ran.
  */
 import type { Attribute, ExecutorInfo, FrameworkInfo, Resource, TaskInfo, TaskState } from '../codec/messages';
 import type { AgentLaunchSupport } from './agent-launch';
-import { completedExecutorJson } from './executor-history';
+import { completedExecutorJson, completedTaskJson } from './executor-history';
 
 /** What /state reads of an agent. */
 export interface AgentStateView {
@@ -42,6 +42,10 @@ export interface AgentStateView {
 export function agentStateJson(view: AgentStateView): Record<string, unknown> {
   const tasks = [...view.tasks];
   const live = new Set<string>();
+  const { history } = view.launcher;
+  const ended = (frameworkId: string) => history.of(frameworkId).map((e) => completedExecutorJson(view.id, history, e));
+  const completedTasks = (frameworkId: string, executorId: string) =>
+    history.tasksOf(frameworkId, executorId).map((t) => completedTaskJson(view.id, t));
   const frameworks = [...view.frameworks].map((f) => {
     live.add(f.id);
     const custom = [...f.executors.values()].map((e) => ({
@@ -51,6 +55,7 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
       container: e.containerId,
       directory: e.sandbox,
       state: e.phase,
+      completed_tasks: completedTasks(f.id, e.id),
     }));
     const commands = view.launcher.commandsOf(f.id).map((c) => ({
       id: c.executorId,
@@ -59,6 +64,7 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
       container: c.containerId,
       directory: c.sandbox,
       state: 'RUNNING',
+      completed_tasks: completedTasks(f.id, c.executorId),
     }));
     return {
       id: f.id,
@@ -66,7 +72,7 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
       user: f.info.user,
       checkpoint: f.info.checkpoint ?? false,
       executors: [...custom, ...commands],
-      completed_executors: view.launcher.history.of(f.id).map(completedExecutorJson),
+      completed_executors: ended(f.id),
       tasks: tasks
         .filter((t) => t.frameworkId === f.id)
         .map((t) => ({
@@ -78,14 +84,14 @@ export function agentStateJson(view: AgentStateView): Record<string, unknown> {
         })),
     };
   });
-  const completed = view.launcher.history
+  const completed = history
     .frameworks()
     .filter((f) => !live.has(f.id))
     .map((f) => ({
       id: f.id,
       name: f.name,
       executors: [],
-      completed_executors: view.launcher.history.of(f.id).map(completedExecutorJson),
+      completed_executors: ended(f.id),
     }));
   return {
     id: view.id,

@@ -424,10 +424,10 @@ export class LocalAgent {
 
   private forgetTask(frameworkId: string, taskId: string): void {
     const task = this.tasks.get(taskKey(frameworkId, taskId));
-    if (task && isTerminalTaskState(task.state)) {
-      this.deleteTask(taskKey(frameworkId, taskId));
-      this.maybeRemoveFramework(frameworkId);
-    }
+    if (!task || !isTerminalTaskState(task.state)) return;
+    this.launcher.history.completeTask(task); // Mesos's Executor::completeTask (GET_TASKS completed_tasks)
+    this.deleteTask(taskKey(frameworkId, taskId));
+    this.maybeRemoveFramework(frameworkId);
   }
 
   // -------------------------------------------------------------------------------------------

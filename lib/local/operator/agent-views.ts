@@ -48,7 +48,10 @@ function taskMessage(
   return task;
 }
 
-/** GET_TASKS of an agent: launched (live) and terminated (terminal, not yet acknowledged) tasks. */
+/**
+ * GET_TASKS of an agent: launched (live), terminated (terminal, not yet acknowledged) and
+ * completed (terminal update acknowledged; kept bounded, also after their executor ended) tasks.
+ */
 export function agentTasks(view: AgentStateView): agent.Response.GetTasks {
   const tasks = [...view.tasks];
   return {
@@ -56,7 +59,7 @@ export function agentTasks(view: AgentStateView): agent.Response.GetTasks {
     queued_tasks: [],
     launched_tasks: tasks.filter((t) => !isTerminalTaskState(t.state)).map((t) => taskMessage(view, t)),
     terminated_tasks: tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => taskMessage(view, t)),
-    completed_tasks: [],
+    completed_tasks: view.launcher.history.completedTasks().map((t) => taskMessage(view, t)),
   };
 }
 
