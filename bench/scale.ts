@@ -74,7 +74,9 @@ async function runOnce(contentType: 'json' | 'protobuf', mode: ChildMode): Promi
   try {
     const { masterUrl } = await cluster.next<{ masterUrl: string }>(60_000);
     const argument: ScaleArgument = { master: masterUrl, tasks: TASKS, contentType, timeoutMs: TIMEOUT_MS };
-    const driver = new ScaleChild(DRIVER_SCRIPT, argument, mode, profileArgs('driver'));
+    // BENCH_SCALE_DRIVER_NODE_ARGS="--trace-gc ...": extra node flags for the driver child (exploring only).
+    const extra = (process.env.BENCH_SCALE_DRIVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const driver = new ScaleChild(DRIVER_SCRIPT, argument, mode, [...profileArgs('driver'), ...extra]);
     let result: ScaleResult;
     try {
       result = await driver.next<ScaleResult>(TIMEOUT_MS + 15_000);
@@ -150,6 +152,13 @@ export async function run(): Promise<BenchResult> {
     notes.push(
       `${format}: target ${TASKS} tasks in < ${TARGET_SECONDS} s: ${complete && r.seconds < TARGET_SECONDS ? 'MET' : 'MISSED'} (${r.finished}/${TASKS} finished in ${r.seconds.toFixed(2)} s${r.timedOut ? `, stopped at the ${TIMEOUT_MS / 1000} s limit` : ''}; SUBSCRIBED after ${r.subscribedSeconds} s); target driver < ${TARGET_RSS_MB} MB RSS: ${peakMB < TARGET_RSS_MB ? 'MET' : `MISSED by ${(peakMB - TARGET_RSS_MB).toFixed(0)} MB`} (${peakMB.toFixed(0)} MB peak, of which ${(idle.maxRssMiB * MB_PER_MIB).toFixed(0)} MB is an idle process with Node and the library loaded); target LocalCluster event-loop delay p99 < ${TARGET_LOOP_P99_MS} ms: ${r.clusterLoopDelayP99Ms < TARGET_LOOP_P99_MS ? 'MET' : 'MISSED'} (${r.clusterLoopDelayP99Ms} ms, worst ${r.clusterLoopDelayMaxMs} ms).`,
     );
+    const m = r.atPeakRss;
+    notes.push(
+      `${format}: when the driver's RSS peaked (sampled every 25 ms: ${m.atSeconds} s in, ${m.launched} tasks launched, ${m.updates} updates): RSS ${m.rss} MiB, heap used ${m.heapUsed} of ${m.heapTotal} MiB, external ${m.external} MiB (array buffers ${m.arrayBuffers} MiB).`,
+    );
+    for (const key of ['atSeconds', 'heapUsed', 'heapTotal', 'external']) {
+      figures[`${format}AtPeakRss${key[0]?.toUpperCase()}${key.slice(1)}`] = m[key] ?? Number.NaN;
+    }
     const clusterProfile = PROFILE_ROOT ? readProfile(join(PROFILE_ROOT, 'cluster')) : undefined;
     if (clusterProfile) {
       const byFile = timeByFile(clusterProfile, 10);

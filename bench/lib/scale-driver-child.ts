@@ -5,8 +5,11 @@
  * work does), and reports wall time from start() (which sends SUBSCRIBE) to the last
  * TASK_FINISHED, update counts, and peak RSS/heap. Runs compiled (dist/) or under tsx.
  */
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Offer, TaskInfo } from '../../lib/codec/messages';
-import { SchedulerClient } from '../../lib/transport';
+import { typeOnlyCall } from '../../lib/driver/scheduler-fast-path';
+import { type SchedulerCallOptions, SchedulerClient } from '../../lib/transport';
 import { childArgument, tellParent, untilParentCloses } from './bench-child';
 import { MesosSchedulerDriver } from './library-under-test';
 
@@ -33,6 +36,8 @@ export interface ScaleResult {
   /** RSS after loading Node, tsx and the library, before start(): the floor under the peak. */
   startRssMiB: number;
   peakHeapUsedMiB: number;
+  /** process.memoryUsage() in MiB when RSS was highest (sampled every 25 ms), with when and how far the run was. */
+  atPeakRss: Record<string, number>;
   /** Calls by type, with the time each took from the driver's hand-off to the 202 (queueing included), ms. */
   calls: Record<string, { count: number; p50Ms: number; p99Ms: number; totalMs: number }>;
   /** CPU time the driver process used (user + system), seconds: near `seconds` means the driver was the bottleneck. */
@@ -71,16 +76,18 @@ function timedTransport(masterUrl: string, options: { contentType: 'json' | 'pro
   return {
     subscribe: (call: Parameters<SchedulerClient['subscribe']>[0], o: { signal: AbortSignal }) =>
       client.subscribe(call, o),
-    call: async (call: Parameters<SchedulerClient['call']>[0], o: { signal: AbortSignal; streamId?: string }) => {
+    // Not async, so the call (an ACCEPT's tasks) is not kept in a suspended frame until answered.
+    call: (call: Parameters<SchedulerClient['call']>[0], o: SchedulerCallOptions) => {
       const t0 = performance.now();
-      try {
-        return await client.call(call, o);
-      } finally {
-        const type = call.type ?? 'UNKNOWN';
+      const type = call.type ?? 'UNKNOWN';
+      // As the driver hands its own client a call it encoded: the type beside the bytes, so the
+      // call's objects are not kept until the answer (what the driver does without this wrapper).
+      const given = 'encoded' in o && o.encoded !== undefined ? typeOnlyCall(call) : call;
+      return client.call(given, o).finally(() => {
         let list = callTimes.get(type);
         if (!list) callTimes.set(type, (list = []));
         list.push(performance.now() - t0);
-      }
+      });
     },
     close: () => client.close(),
   };
@@ -102,9 +109,16 @@ function callSummary(): ScaleResult['calls'] {
   return out;
 }
 let reported = false;
+const SNAPSHOT_AT = Number(process.env.BENCH_SCALE_HEAP_SNAPSHOT_AT ?? arg.tasks);
 
+/** The memory figures sampled when RSS was highest (heap, external buffers), and when. */
+let atPeakRss = { ...process.memoryUsage(), atSeconds: 0, updates: 0, launched: 0 };
 const sampler = setInterval(() => {
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const usage = process.memoryUsage();
+  peakHeap = Math.max(peakHeap, usage.heapUsed);
+  if (usage.rss > atPeakRss.rss) {
+    atPeakRss = { ...usage, atSeconds: (performance.now() - started) / 1000, updates, launched };
+  }
 }, 25);
 
 function scalar(offer: Offer, name: string): number {
@@ -132,6 +146,14 @@ function report(timedOut: boolean): void {
     calls: callSummary(),
     cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 100) / 100,
     errors,
+    atPeakRss: Object.fromEntries(
+      Object.entries(atPeakRss).map(([k, v]) => [
+        k,
+        k === 'atSeconds' || k === 'updates' || k === 'launched'
+          ? Math.round(v * 100) / 100
+          : Math.round((v / 2 ** 20) * 10) / 10,
+      ]),
+    ),
   };
   tellParent(result);
 }
@@ -173,6 +195,11 @@ const driver = new MesosSchedulerDriver(
     },
     statusUpdate(_d, status) {
       updates++;
+      // BENCH_SCALE_HEAP_SNAPSHOT=<folder>: one heap snapshot after BENCH_SCALE_HEAP_SNAPSHOT_AT updates
+      // (default: half-way), to see what the driver holds mid-run.
+      if (updates === SNAPSHOT_AT && process.env.BENCH_SCALE_HEAP_SNAPSHOT) {
+        writeHeapSnapshot(join(process.env.BENCH_SCALE_HEAP_SNAPSHOT, `driver-${process.pid}.heapsnapshot`));
+      }
       if (status.state === 'TASK_FINISHED') finished++;
       else if (TERMINAL_FAILURES.has(status.state)) {
         failed++;
@@ -188,7 +215,12 @@ const driver = new MesosSchedulerDriver(
   arg.master,
   true,
   undefined,
-  { contentType: arg.contentType, transportFactory: timedTransport },
+  {
+    contentType: arg.contentType,
+    transportFactory: timedTransport,
+    // BENCH_SCALE_DRIVER_OPTIONS='{"maxPendingCalls":256}': driver options to try (not in reported runs).
+    ...JSON.parse(process.env.BENCH_SCALE_DRIVER_OPTIONS ?? '{}'),
+  },
 );
 
 setTimeout(() => report(true), arg.timeoutMs).unref();

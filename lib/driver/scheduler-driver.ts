@@ -66,7 +66,13 @@ import {
   type SchedulerErrorCode,
 } from './scheduler-errors';
 import type { SchedulerDriverEvents } from './scheduler-events';
-import { AcknowledgeEncoder, ackCall, type EncodedCall, needsAcknowledgement } from './scheduler-fast-path';
+import {
+  AcknowledgeEncoder,
+  ackCall,
+  type EncodedCall,
+  needsAcknowledgement,
+  typeOnlyCall,
+} from './scheduler-fast-path';
 import {
   type DetectedMaster,
   type LeaderDetector,
@@ -610,7 +616,9 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     try {
       const { body, encoded } = 'encoded' in call ? call : this.encodeCall(call);
       const signal = this.calls.signal;
-      answer = transport.call(body, streamId ? { signal, streamId, encoded } : { signal, encoded });
+      // The library's client reads only the type beside the bytes: it need not hold the user's tasks.
+      const given = transport instanceof SchedulerClient ? typeOnlyCall(body) : body;
+      answer = transport.call(given, streamId ? { signal, streamId, encoded } : { signal, encoded });
     } catch (error) {
       answer = Promise.reject(error); // a custom transport that throws instead of rejecting
     }

@@ -38,6 +38,23 @@ export function ackCall(status: TaskStatus): scheduler.Call {
   };
 }
 
+const TYPE_ONLY = new Map<scheduler.Call.Type | undefined, scheduler.Call>();
+
+/**
+ * A shared `{ type }` stand-in for `call`, for the library's own SchedulerClient, which reads only
+ * the type of a call it is given the bytes of: the call's objects (an ACCEPT's TaskInfos) are then
+ * free as soon as they are encoded instead of living (and being promoted into the old generation)
+ * until the master answers. A custom transport still gets the whole call.
+ */
+export function typeOnlyCall(call: scheduler.Call): scheduler.Call {
+  let stub = TYPE_ONLY.get(call.type);
+  if (stub === undefined) {
+    stub = Object.freeze(call.type === undefined ? {} : { type: call.type });
+    TYPE_ONLY.set(call.type, stub);
+  }
+  return stub;
+}
+
 /** Encodes ACKNOWLEDGE calls for one wire format. */
 export class AcknowledgeEncoder {
   private frameworkIdValue: string | undefined;
@@ -67,7 +84,9 @@ export class AcknowledgeEncoder {
     if (frameworkId.value !== this.frameworkIdValue) this.setFrameworkId(frameworkId.value);
     const body: scheduler.Call = {
       type: 'ACKNOWLEDGE',
-      acknowledge: { agent_id: agentId, task_id: taskId, uuid },
+      // A copy: the decoded uuid may be a view of the whole record chunk, which the call would
+      // keep alive (and, promoted, until a major GC) for as long as it waits for its answer.
+      acknowledge: { agent_id: agentId, task_id: taskId, uuid: new Uint8Array(uuid) },
       framework_id: frameworkId,
     };
     const encoded =
