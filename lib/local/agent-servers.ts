@@ -97,15 +97,16 @@ export class AgentServers {
     return path === undefined ? {} : { MESOS_DOMAIN_SOCKET: path };
   }
 
+  /** @internal What the TCP server runs per request (in-process fuzzing calls it with no socket). */
+  readonly serveTcp = (req: IncomingMessage, res: ServerResponse): void => {
+    if (refuseForeignHost(req, res)) return;
+    if (EXECUTOR_PATHS.has(pathOf(req))) this.executorRequests.tcp++;
+    this.handle(req, res);
+  };
+
   /** Opens the TCP server on 127.0.0.1:`port` (0: a free one) and the socket when on; resolves with the port. */
   async listen(port: number): Promise<number> {
-    const tcp = this.track(
-      createServer((req, res) => {
-        if (refuseForeignHost(req, res)) return;
-        if (EXECUTOR_PATHS.has(pathOf(req))) this.executorRequests.tcp++;
-        this.handle(req, res);
-      }),
-    );
+    const tcp = this.track(createServer(this.serveTcp));
     await listenOn(tcp, { port, host: '127.0.0.1' });
     this.tcp = tcp;
     if (this.domainSockets()) await this.listenOnSocket();

@@ -190,7 +190,7 @@ export class LocalAgent {
   /** How many of {@link tasks} each framework has (so an ACK need not scan every task). */
   private readonly taskCounts = new Map<string, number>();
   private readonly updates: AgentStatusUpdates;
-  private readonly servers = new AgentServers(
+  /** @internal (in-process fuzzing runs servers.serveTcp) */ readonly servers = new AgentServers(
     this.handleRequest.bind(this),
     () => this.options.httpExecutorDomainSockets,
   );

@@ -82,19 +82,22 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       roles: options.roles,
       allocationIntervalMs: options.allocationIntervalMs,
     });
-    this.server = createServer((req, res) => {
-      if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;
-      this.handle(req, res).catch((err: unknown) => {
-        this.log('request failed: %O', err);
-        if (!res.headersSent) respond(res, 500, 'Internal error');
-        else res.destroy();
-      });
-    });
+    this.server = createServer(this.serveRequest);
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
   }
+
+  /** @internal What the HTTP server runs per request (in-process fuzzing calls it with no socket). */
+  readonly serveRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;
+    this.handle(req, res).catch((err: unknown) => {
+      this.log('request failed: %O', err);
+      if (!res.headersSent) respond(res, 500, 'Internal error');
+      else res.destroy();
+    });
+  };
 
   /** Listens on 127.0.0.1. */
   async start(): Promise<void> {
