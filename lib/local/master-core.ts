@@ -180,8 +180,9 @@ export class MasterCore {
           registeredAt: Date.now(),
         });
       }
-      const taskId = row.task.task_id.value;
-      this.putTask(taskKey(frameworkId, taskId), {
+      // Only live tasks: one already terminal awaits its ACK at the agent, which re-sent the update (setEvents).
+      if (TERMINAL_TASK_STATES.has(row.state)) continue;
+      this.putTask(taskKey(frameworkId, row.task.task_id.value), {
         frameworkId,
         agentId,
         task: row.task,
@@ -195,18 +196,17 @@ export class MasterCore {
   }
 
   /**
-   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks not terminal (by their latest
-   * state) reported (TASK_LOST, or to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR),
-   * the terminal ones (re-reported on reregistration) dropped silently, and connected frameworks get FAILURE.
+   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its live tasks reported (TASK_LOST, or
+   * to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR; none for a task already
+   * terminal by its latest state), and every connected framework gets FAILURE with the agent id.
    */
   removeAgent(agentId: string, mode: AgentRemoval = 'removed'): void {
     if (!this.agents.has(agentId)) return;
     this.rescindAgentOffers(agentId);
     this.agents.delete(agentId);
     const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
-    const onAgent = [...this.tasks].filter(([, task]) => task.agentId === agentId);
-    for (const [key] of onAgent.filter(([, task]) => TERMINAL_TASK_STATES.has(task.state))) this.dropTask(key);
-    for (const [key, task] of onAgent.filter(([, task]) => !TERMINAL_TASK_STATES.has(task.state))) {
+    for (const [key, task] of [...this.tasks]) {
+      if (task.agentId !== agentId) continue; // only live tasks: a terminal one left this.tasks (finishTask)
       const framework = this.frameworks.get(task.frameworkId);
       const aware = framework && hasCapability(framework.info, 'PARTITION_AWARE');
       const state: TaskState = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';

@@ -3,13 +3,14 @@
  * TASK_GONE_BY_OPERATOR) only the tasks of the agent that are not terminal by their latest state;
  * a task whose terminal update was already sent gets no update from the master, even when the
  * agent re-reported it on reregistration (as Mesos, where the master forgets a task once its
- * terminal update is acknowledged). TASK_UNREACHABLE's unreachable_time is exact (bigint TimeInfo).
+ * terminal update is acknowledged): the master takes only live tasks from a (re)registering
+ * agent, so an ended task neither lingers in its state nor holds resources. TASK_UNREACHABLE's unreachable_time is exact (bigint TimeInfo).
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { LocalCluster } from '../../lib/local/cluster';
 import { launch, statuses, stopAcknowledging } from './local-launch-helpers';
-import type { Subscription } from './local-master-helpers';
+import { rawRequest, type Subscription } from './local-master-helpers';
 
 describe('LocalCluster agent removal with terminal tasks', function () {
   this.timeout(20_000);
@@ -43,6 +44,10 @@ describe('LocalCluster agent removal with terminal tasks', function () {
       acknowledge: { agent_id: { value: agentId }, task_id: { value: 'ended' }, uuid } as never,
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
+    // The master does not hold the ended task as live (nor its resources) after the agent re-reported it.
+    const state = JSON.parse((await rawRequest(cluster.masterUrl, { method: 'GET', path: '/state' })).body.toString());
+    expect(state.frameworks[0].tasks).to.deep.equal([]);
+    expect(state.slaves[0].used_resources).to.include({ cpus: 0, mem: 0 });
     const from = subscription.events.length;
     await cluster.faults.loseAgent(0, 'removed');
     await subscription.waitForEvent('FAILURE', { from });
