@@ -101,7 +101,7 @@ export interface SchedulerDriverOptions {
   /**
    * Backpressure on calls: while this many calls made through the driver (acknowledgements
    * included) await their answers, the stream is not read, until half of them are answered.
-   * @default 1024
+   * @default 256
    */
   maxPendingCalls?: number;
   /**
@@ -169,8 +169,11 @@ export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
   reconnectDelayMaxMs: 500,
   /** Events waiting for callbacks at which the stream stops being read (`maxPendingEvents`). */
   maxPendingEvents: 256,
-  /** Unanswered calls at which the stream stops being read (`maxPendingCalls`). */
-  maxPendingCalls: 1024,
+  /**
+   * Unanswered calls at which the stream stops being read (`maxPendingCalls`): what the
+   * acknowledgement lane can have on the wire (2 connections x 128); more would only wait in memory.
+   */
+  maxPendingCalls: 256,
   /** Cap of the re-subscription delay bound, in ms (`backoff.maxMs`; lowered to failover_timeout/10 when that is positive). */
   backoffMaxMs: 60_000,
   /** In `stop()`, the time limit for calls made before it to be answered, and then for TEARDOWN, in ms (`teardownTimeoutMs`). */
