@@ -6,6 +6,7 @@
  */
 
 export type { AgentEvents, AgentTaskState, LocalAgentOptions } from './local/agent';
+export type { ExecutorEndpoints, ExecutorRequestCounts } from './local/agent-servers';
 export * from './local/index';
 export type { LocalMasterEvents } from './local/master';
 export {

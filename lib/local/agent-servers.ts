@@ -28,8 +28,18 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Executor API requests each listener received (what the agent's `executorEndpoints` shows). */
 export interface ExecutorRequestCounts {
+  /** Requests on the agent's TCP endpoint. */
   tcp: number;
+  /** Requests on the executor domain socket. */
   domainSocket: number;
+}
+
+/** Where the agent serves the executor API, and what each listener received. */
+export interface ExecutorEndpoints {
+  /** The Unix socket path given to executors as MESOS_DOMAIN_SOCKET, when the agent has one. */
+  domainSocket?: string;
+  /** Executor API requests received on each listener. */
+  requests: Readonly<ExecutorRequestCounts>;
 }
 
 /** The option `httpExecutorDomainSockets`, checked: a boolean, false when absent. */

@@ -26,7 +26,7 @@ import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
-import { AgentServers, domainSocketsOption, EXECUTOR_PATHS, type ExecutorRequestCounts } from './agent-servers';
+import { AgentServers, domainSocketsOption, EXECUTOR_PATHS, type ExecutorEndpoints } from './agent-servers';
 import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
@@ -281,7 +281,7 @@ export class LocalAgent {
   }
 
   /** The executor domain socket's path (with `httpExecutorDomainSockets`), and executor API requests per listener. */
-  get executorEndpoints(): { domainSocket?: string; requests: Readonly<ExecutorRequestCounts> } {
+  get executorEndpoints(): ExecutorEndpoints {
     const domainSocket = this.servers.domainSocketPath;
     return { ...(domainSocket !== undefined && { domainSocket }), requests: this.servers.executorRequests };
   }

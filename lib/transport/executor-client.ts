@@ -26,7 +26,7 @@ export interface ExecutorClientOptions extends HttpClientOptions {
    * Reach the agent over this Unix domain socket instead of TCP (MESOS_DOMAIN_SOCKET, agent flag
    * `--http_executor_domain_sockets`): the subscription and every call (pipelined or not) connect
    * to it; the agent URL then only gives the request path and the Host header, and must be
-   * `http:`. At most {@link MAX_SOCKET_PATH_BYTES} bytes.
+   * `http:`. At most 107 bytes on Linux (the size of `sun_path` less its NUL), 103 elsewhere.
    */
   socketPath?: string;
 }
