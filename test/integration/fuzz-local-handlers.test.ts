@@ -106,7 +106,7 @@ describe('fuzz: LocalCluster request handlers, in-process', function () {
     await expectOverLongBodiesRefused(listeners, hosts);
     const runs = fuzzRuns(100_000);
     const statuses = new Map<string | number, number>();
-    const documented5xx = new Set<string>();
+    const documented5xx = new Map<(typeof DOCUMENTED_5XX)[number], number>();
     const heapBefore = heapUsed();
     let cases = 0;
     // Refusals build many errors whose stacks no one reads; short stacks keep a case cheap.
@@ -134,7 +134,7 @@ describe('fuzz: LocalCluster request handlers, in-process', function () {
               ([status, body]) => status === answer.status && body.test(answer.bodyStart),
             );
             if (!documented) throw new Error(`${what(target, request)}: answered ${answer.status} ${answer.bodyStart}`);
-            documented5xx.add(`${answer.status} ${answer.bodyStart}`);
+            documented5xx.set(documented, (documented5xx.get(documented) ?? 0) + 1);
           }
           if (problems.length > 0) throw new Error(`${what(target, request)}: ${problems.join('; ')}`);
           if (++cases % 1000 === 0) await expectStillServing(listeners, hosts);
@@ -147,7 +147,7 @@ describe('fuzz: LocalCluster request handlers, in-process', function () {
       live.close();
     }
     console.log(`      answers: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-    if (documented5xx.size > 0) console.log(`      Mesos's own 5xx answers: ${JSON.stringify([...documented5xx])}`);
+    for (const [[status, body], count] of documented5xx) console.log(`      Mesos's own ${status}: ${body} x ${count}`);
     const growthMiB = (heapUsed() - heapBefore) / 2 ** 20;
     console.log(`      heap growth over the in-process run: ${growthMiB.toFixed(1)} MiB`);
     expect(growthMiB).to.be.below(16 + (200 * runs) / 2 ** 20);
@@ -380,33 +380,33 @@ function callBody(typeName: string, id: fc.Arbitrary<string>): fc.Arbitrary<Payl
       : [];
   const [target, path] = CALL_PATHS[typeName as keyof typeof CALL_PATHS];
   const values = new ValueArbitraries(id);
-  return fc
-    .record({
-      type: fc.constantFrom(...types),
-      base: values.message(info, 2),
-      sub: fc.option(WRONG_VALUE, { freq: 8 }),
-      frameworkId: fc.option(id),
-      protobuf: fc.nat(3).map((n) => n === 0),
-    })
-    .chain(({ type, base, sub, frameworkId, protobuf }) => {
-      const subField = info.fieldByName.get(type.toLowerCase());
-      const subArb = subField && sub === null ? values.value(subField.value, 3) : fc.constant(sub);
-      return subArb.map((subValue): Payload => {
-        const call: Record<string, unknown> = { ...base, type };
-        if (frameworkId !== null) call.framework_id = { value: frameworkId };
-        if (subField && subValue !== null) call[subField.name] = subValue;
-        const json = Buffer.from(JSON.stringify(call));
-        return {
-          body: protobuf ? toProtobuf(typeName, json) : json,
-          target,
-          path,
-          headers: [
-            ['Content-Type', protobuf ? 'application/x-protobuf' : 'application/json'],
-            ['Accept', 'application/json'],
-          ],
-        };
-      });
+  const base = values.message(info, 2);
+  const frameworkId = fc.option(id);
+  const protobuf = fc.nat(3).map((n) => n === 0);
+  const perType = types.map((type) => {
+    const subField = info.fieldByName.get(type.toLowerCase());
+    // The type's own field: of the right shape mostly, of a wrong one (or absent) sometimes.
+    const sub = fc.oneof(
+      { arbitrary: subField ? values.value(subField.value, 3) : fc.constant(null), weight: 7 },
+      { arbitrary: fc.option(WRONG_VALUE), weight: 1 },
+    );
+    return fc.record({ base, sub, frameworkId, protobuf }).map(({ base, sub, frameworkId, protobuf }): Payload => {
+      const call: Record<string, unknown> = { ...base, type };
+      if (frameworkId !== null) call.framework_id = { value: frameworkId };
+      if (subField && sub !== null) call[subField.name] = sub;
+      const json = Buffer.from(JSON.stringify(call));
+      return {
+        body: protobuf ? toProtobuf(typeName, json) : json,
+        target,
+        path,
+        headers: [
+          ['Content-Type', protobuf ? 'application/x-protobuf' : 'application/json'],
+          ['Accept', 'application/json'],
+        ],
+      };
     });
+  });
+  return fc.oneof(...perType);
 }
 
 /** The protobuf form of a JSON call that the JSON codec reads; the JSON itself otherwise. */
@@ -432,18 +432,22 @@ class ValueArbitraries {
     arb =
       depth <= 0 || fields.length === 0
         ? fc.constant({})
-        : fc.array(fc.nat(fields.length - 1), { maxLength: 3 }).chain((picked) => {
-            const chosen = [...new Set(picked)].map((i) => fields[i] as (typeof fields)[number]);
-            return fc
-              .tuple(
-                ...chosen.map((field) => {
+        : fc
+            .array(
+              fc.oneof(
+                ...fields.map((field) => {
                   const one = this.value(field.value, depth - 1);
-                  if (field.map) return fc.dictionary(fc.string({ maxLength: 4 }), one, { maxKeys: 2 });
-                  return field.repeated ? fc.array(one, { maxLength: 2 }) : one;
+                  const value = field.map
+                    ? fc.dictionary(fc.string({ maxLength: 4 }), one, { maxKeys: 2 })
+                    : field.repeated
+                      ? fc.array(one, { maxLength: 2 })
+                      : one;
+                  return value.map((v) => [field.name, v] as const);
                 }),
-              )
-              .map((vals) => Object.fromEntries(chosen.map((field, i) => [field.name, vals[i]])));
-          });
+              ),
+              { maxLength: 3 },
+            )
+            .map((entries) => Object.fromEntries(entries));
     this.messages.set(key, arb);
     return arb;
   }
