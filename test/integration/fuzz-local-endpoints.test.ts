@@ -112,6 +112,14 @@ describe('fuzz: every HTTP endpoint LocalCluster serves', function () {
     cluster = c;
     const master = c.masterUrl;
     const agent = c.agents[0]?.url as string;
+    // The status page relays an agent's file endpoints with a request of its own (sockets only here).
+    const relay = `/status/agents/${encodeURIComponent(c.agents[0]?.id ?? '')}/files`;
+    const masterPaths = [
+      ...MASTER_PATHS,
+      `${relay}/browse?path=/`,
+      `${relay}/read?path=/&offset=0`,
+      `${relay}/download`,
+    ];
     const heapBefore = process.memoryUsage().heapUsed;
     const statuses = new Map<string, number>();
     const header = fc.oneof(
@@ -170,7 +178,7 @@ describe('fuzz: every HTTP endpoint LocalCluster serves', function () {
         if (input.kind === 'raw') {
           answer = await raw(Number(new URL(base).port), chunked(input.bytes, input.cuts));
         } else {
-          const paths = input.onAgent ? AGENT_PATHS : MASTER_PATHS;
+          const paths = input.onAgent ? AGENT_PATHS : masterPaths;
           let path = paths[input.pathIndex % paths.length] as string;
           if (input.query !== undefined) path += `${path.includes('?') ? '&' : '?'}${input.query}`;
           const headers: Record<string, string> = {};
