@@ -68,7 +68,20 @@ let peakHeap = 0;
 const errors: string[] = [];
 let started = 0;
 let subscribedAt = 0;
-const callTimes = new Map<string, number[]>();
+/**
+ * Call times by type, in a fixed histogram (buckets 0.5% wide on a log scale) rather than a list
+ * of 200,000 numbers: the instrumentation must not add to the RSS it measures.
+ */
+const BUCKETS_PER_E = 200;
+const callTimes = new Map<string, { counts: Uint32Array; count: number; totalMs: number }>();
+function recordTime(type: string, ms: number): void {
+  let h = callTimes.get(type);
+  if (!h) callTimes.set(type, (h = { counts: new Uint32Array(4096), count: 0, totalMs: 0 }));
+  const bucket = Math.min(4095, Math.round(Math.log1p(Math.max(0, ms)) * BUCKETS_PER_E));
+  h.counts[bucket] = (h.counts[bucket] ?? 0) + 1;
+  h.count++;
+  h.totalMs += ms;
+}
 
 /** The default transport, wrapped to time each call (the driver's documented instrumentation hook). */
 function timedTransport(masterUrl: string, options: { contentType: 'json' | 'protobuf' }) {
@@ -83,11 +96,7 @@ function timedTransport(masterUrl: string, options: { contentType: 'json' | 'pro
       // As the driver hands its own client a call it encoded: the type beside the bytes, so the
       // call's objects are not kept until the answer (what the driver does without this wrapper).
       const given = 'encoded' in o && o.encoded !== undefined ? typeOnlyCall(call) : call;
-      return client.call(given, o).finally(() => {
-        let list = callTimes.get(type);
-        if (!list) callTimes.set(type, (list = []));
-        list.push(performance.now() - t0);
-      });
+      return client.call(given, o).finally(() => recordTime(type, performance.now() - t0));
     },
     close: () => client.close(),
   };
@@ -95,16 +104,17 @@ function timedTransport(masterUrl: string, options: { contentType: 'json' | 'pro
 
 function callSummary(): ScaleResult['calls'] {
   const out: ScaleResult['calls'] = {};
-  for (const [type, list] of callTimes) {
-    const sorted = [...list].sort((a, b) => a - b);
-    const at = (p: number) =>
-      Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
-    out[type] = {
-      count: list.length,
-      p50Ms: at(0.5),
-      p99Ms: at(0.99),
-      totalMs: Math.round(list.reduce((a, b) => a + b, 0)),
+  for (const [type, h] of callTimes) {
+    const at = (p: number) => {
+      const rank = Math.min(h.count - 1, Math.floor(p * h.count));
+      let seen = 0;
+      for (let b = 0; b < h.counts.length; b++) {
+        seen += h.counts[b] ?? 0;
+        if (seen > rank) return Math.round(Math.expm1(b / BUCKETS_PER_E) * 100) / 100;
+      }
+      return 0;
     };
+    out[type] = { count: h.count, p50Ms: at(0.5), p99Ms: at(0.99), totalMs: Math.round(h.totalMs) };
   }
   return out;
 }
