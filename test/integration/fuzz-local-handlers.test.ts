@@ -18,7 +18,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { getCodec, TYPE_NAMES } from '../../lib/codec/codec';
 import type { scheduler } from '../../lib/codec/messages';
-import { getMessageInfo, type MessageInfo, type ValueKind } from '../../lib/codec/reflect';
+import { type FieldInfo, getMessageInfo, type MessageInfo, type ValueKind } from '../../lib/codec/reflect';
 import type { LocalAgent } from '../../lib/local/agent';
 import { LocalCluster } from '../../lib/local/cluster';
 import { handleControlRequest } from '../../lib/local/control/server';
@@ -116,7 +116,7 @@ describe('fuzz: LocalCluster request handlers, in-process', function () {
       await fuzzAsync(
         'local-handlers (in-process)',
         runs,
-        fc.asyncProperty(requestCase(ids, live.streamId), async (input) => {
+        fc.asyncProperty(requestCase(ids, live), async (input) => {
           const target = input.target;
           const headers = input.headers.map(([name, value]) => [name, value] as const);
           if (input.host !== null) headers.push(['Host', input.host ?? hosts[target]]);
@@ -230,7 +230,9 @@ async function expectStillServing(
 }
 
 /** Subscribes a framework in-process and keeps its stream open; the ids it was sent are harvested. */
-async function subscribeLive(master: LocalMaster): Promise<{ ids: string[]; streamId: string; close(): void }> {
+async function subscribeLive(
+  master: LocalMaster,
+): Promise<{ ids: string[]; frameworkId: string; streamId: string; close(): void }> {
   const { IncomingMessage, ServerResponse } = await import('node:http');
   const { PassThrough } = await import('node:stream');
   const socket = Object.assign(new PassThrough(), { setNoDelay: () => undefined, remoteAddress: '127.0.0.1' });
@@ -258,7 +260,8 @@ async function subscribeLive(master: LocalMaster): Promise<{ ids: string[]; stre
   while (!/"type":"OFFERS"/.test(received) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   expect(received, 'SUBSCRIBED and OFFERS on the live stream').to.match(/"type":"OFFERS"/);
   const ids = [...new Set([...received.matchAll(/"value":"([^"]{1,80})"/g)].map((m) => m[1] as string))];
-  return { ids, streamId: String(res.getHeader('Mesos-Stream-Id')), close: () => res.destroy() };
+  const frameworkId = /"framework_id":\{"value":"([^"]+)"/.exec(received)?.[1] ?? '';
+  return { ids, frameworkId, streamId: String(res.getHeader('Mesos-Stream-Id')), close: () => res.destroy() };
 }
 
 type Target = 'master' | 'agent' | 'control';
@@ -271,7 +274,8 @@ interface Case {
   host: string | null | undefined;
 }
 
-function requestCase(ids: readonly string[], streamId: string): fc.Arbitrary<Case> {
+function requestCase(ids: readonly string[], live: { frameworkId: string; streamId: string }): fc.Arbitrary<Case> {
+  const streamId = live.streamId;
   const id = fc.oneof(fc.constantFrom(...ids), fc.string({ maxLength: 6 }));
   const header = fc.oneof(
     fc.constantFrom<[string, string]>(
@@ -303,7 +307,9 @@ function requestCase(ids: readonly string[], streamId: string): fc.Arbitrary<Cas
     ),
     fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.stringMatching(/^[ -~]{0,30}$/)),
   );
-  const calls: fc.Arbitrary<Payload> = fc.oneof(...Object.keys(CALL_PATHS).map((typeName) => callBody(typeName, id)));
+  const calls: fc.Arbitrary<Payload> = fc.oneof(
+    ...Object.keys(CALL_PATHS).map((typeName) => callBody(typeName, id, live)),
+  );
   const garbage: fc.Arbitrary<Payload> = fc.oneof(
     damaged(fc.constantFrom(...VALID_BODIES)).map((body) => ({ body: Buffer.from(body), target: undefined })),
     fc.uint8Array({ maxLength: 200 }).map((body) => ({ body: Buffer.from(body), target: undefined })),
@@ -371,7 +377,11 @@ interface Payload {
 const WRONG_VALUE = fc.constantFrom<unknown>(null, 'x', '', 1, -1.5, true, [], {}, [{}], { value: 1 });
 
 /** A call of `typeName` of any type, with random fields of the right shape (and some of the wrong one). */
-function callBody(typeName: string, id: fc.Arbitrary<string>): fc.Arbitrary<Payload> {
+function callBody(
+  typeName: string,
+  id: fc.Arbitrary<string>,
+  live: { frameworkId: string; streamId: string },
+): fc.Arbitrary<Payload> {
   const info = getMessageInfo(typeName);
   const typeField = info.fieldByName.get('type');
   const types =
@@ -381,8 +391,15 @@ function callBody(typeName: string, id: fc.Arbitrary<string>): fc.Arbitrary<Payl
   const [target, path] = CALL_PATHS[typeName as keyof typeof CALL_PATHS];
   const values = new ValueArbitraries(id);
   const base = values.message(info, 2);
-  const frameworkId = fc.option(id);
+  // The live framework's id half the time, so calls get past "Framework cannot be found".
+  const frameworkId = fc.option(fc.oneof(fc.constant(live.frameworkId), id));
   const protobuf = fc.nat(3).map((n) => n === 0);
+  // Scheduler calls carry the live framework's stream id half the time, so they get past that check.
+  const streamHeader = fc
+    .boolean()
+    .map((on): [string, string][] =>
+      on && typeName === TYPE_NAMES.SchedulerCall ? [['Mesos-Stream-Id', live.streamId]] : [],
+    );
   const perType = types.map((type) => {
     const subField = info.fieldByName.get(type.toLowerCase());
     // The type's own field: of the right shape mostly, of a wrong one (or absent) sometimes.
@@ -390,9 +407,12 @@ function callBody(typeName: string, id: fc.Arbitrary<string>): fc.Arbitrary<Payl
       { arbitrary: subField ? values.value(subField.value, 3) : fc.constant(null), weight: 7 },
       { arbitrary: fc.option(WRONG_VALUE), weight: 1 },
     );
-    return fc.record({ base, sub, frameworkId, protobuf }).map(({ base, sub, frameworkId, protobuf }): Payload => {
+    const parts = { base, sub, frameworkId, protobuf, streamHeader };
+    return fc.record(parts).map(({ base, sub, frameworkId, protobuf, streamHeader }): Payload => {
       const call: Record<string, unknown> = { ...base, type };
-      if (frameworkId !== null) call.framework_id = { value: frameworkId };
+      // The live framework stays (a TEARDOWN of it would leave every later call "cannot be found").
+      const keepLive = type === 'TEARDOWN' && frameworkId === live.frameworkId;
+      if (frameworkId !== null) call.framework_id = { value: keepLive ? 'fw' : frameworkId };
       if (subField && sub !== null) call[subField.name] = sub;
       const json = Buffer.from(JSON.stringify(call));
       return {
@@ -402,6 +422,7 @@ function callBody(typeName: string, id: fc.Arbitrary<string>): fc.Arbitrary<Payl
         headers: [
           ['Content-Type', protobuf ? 'application/x-protobuf' : 'application/json'],
           ['Accept', 'application/json'],
+          ...streamHeader,
         ],
       };
     });
@@ -433,23 +454,24 @@ class ValueArbitraries {
       depth <= 0 || fields.length === 0
         ? fc.constant({})
         : fc
-            .array(
-              fc.oneof(
-                ...fields.map((field) => {
-                  const one = this.value(field.value, depth - 1);
-                  const value = field.map
-                    ? fc.dictionary(fc.string({ maxLength: 4 }), one, { maxKeys: 2 })
-                    : field.repeated
-                      ? fc.array(one, { maxLength: 2 })
-                      : one;
-                  return value.map((v) => [field.name, v] as const);
-                }),
-              ),
-              { maxLength: 3 },
+            .tuple(
+              // Required fields always (else nothing gets past decoding), up to 3 others.
+              fc.tuple(...info.requiredFields.map((field) => this.entry(field, depth))),
+              fc.array(fc.oneof(...fields.map((field) => this.entry(field, depth))), { maxLength: 3 }),
             )
-            .map((entries) => Object.fromEntries(entries));
+            .map(([required, others]) => Object.fromEntries([...required, ...others]));
     this.messages.set(key, arb);
     return arb;
+  }
+
+  private entry(field: FieldInfo, depth: number): fc.Arbitrary<readonly [string, unknown]> {
+    const one = this.value(field.value, depth - 1);
+    const value = field.map
+      ? fc.dictionary(fc.string({ maxLength: 4 }), one, { maxKeys: 2 })
+      : field.repeated
+        ? fc.array(one, { maxLength: 2 })
+        : one;
+    return value.map((v) => [field.name, v] as const);
   }
 
   value(kind: ValueKind, depth: number): fc.Arbitrary<unknown> {
@@ -483,7 +505,7 @@ class ValueArbitraries {
           );
       }
     }
-    return fc.oneof({ arbitrary: right, weight: 9 }, { arbitrary: WRONG_VALUE, weight: 1 });
+    return fc.oneof({ arbitrary: right, weight: 24 }, { arbitrary: WRONG_VALUE, weight: 1 });
   }
 }
 
