@@ -147,7 +147,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private lossCause: Error | undefined;
   private epoch = 0;
   private registeredOnce = false;
-  private readonly heldOffers = new Set<string>();
+  private readonly heldOffers = new Set<string>(); // tracked only while debug logging is on: it feeds a message
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private lingering = false;
@@ -557,8 +557,8 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     }
     const call = this.encodeCall({ type: 'ACCEPT', accept: withFilters({ offer_ids: offerIds, operations }, filters) });
     for (const id of offerIds) {
-      if (!this.heldOffers.delete(id.value))
-        this.log('accepting offer %s, which this subscription does not hold', id.value);
+      if (!this.heldOffers.delete(id.value) && this.log.enabled)
+        this.log('accepting offer %s, not held by this subscription (or received unlogged)', id.value);
     }
     this.send(call);
     return this.status;
@@ -950,7 +950,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
         return undefined;
       case 'OFFERS': {
         const offers = event.offers?.offers ?? [];
-        for (const offer of offers) this.heldOffers.add(offer.id.value);
+        if (this.log.enabled) for (const offer of offers) this.heldOffers.add(offer.id.value);
         if (offers.length > 0) this.queue.pushCall(this.deliverOffers, this, offers, epoch);
         return undefined;
       }
