@@ -26,19 +26,43 @@ export function respondJson(res: ServerResponse, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-/** The whole request body, or undefined (and the request destroyed) beyond `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** Past this many times the limit, the rest of an oversized body is not read: the connection is cut. */
+const DISCARD_FACTOR = 4;
+
+/**
+ * The whole request body, or undefined beyond `limit` bytes. What follows the limit is read and
+ * dropped (up to a few times the limit), so that the caller's 413 reaches the client instead of a
+ * connection reset; a body that goes on further ends the connection. Rejects when the request
+ * fails or closes before its end.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: Buffer | undefined | Error): void => {
+      if (settled) return;
+      settled = true;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (settled) {
+        if (size > DISCARD_FACTOR * limit) req.destroy();
+        return;
+      }
+      if (size > limit) {
+        chunks.length = 0;
+        settle(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => settle(Buffer.concat(chunks)));
+    req.once('error', (err) => settle(err));
+    req.once('close', () => settle(new Error('The request closed before its body ended')));
+  });
 }
 
 /** A header's first value. */
