@@ -3,9 +3,10 @@
  * connection reset), a body far past the limit ends the connection, and a client that goes away
  * mid-body rejects the read instead of leaving it pending.
  */
-import { expect } from 'chai';
+
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
 import { readBody } from '../../lib/local/operator/http';
 
 const LIMIT = 64 * 1024;
