@@ -142,7 +142,9 @@ describe('MesosSchedulerDriver encodes each call once', () => {
       expect(ack[1]?.encoded).to.deep.equal(codec.encode(full));
       // The library's own client (this one extends it) reads only the type beside the bytes, so it
       // is not handed the call's objects (an ACCEPT's tasks), which are then free once encoded.
-      types.forEach((type, i) => expect(call.getCall(i).args[0]).to.deep.equal({ type }));
+      types.forEach((type, i) => {
+        expect(call.getCall(i).args[0]).to.deep.equal({ type });
+      });
       types.forEach((type, i) => {
         const encoded = (i < types.length - 1 ? encode.returnValues[i] : ack[1]?.encoded) as Buffer;
         // The very buffer the driver produced reaches the lane: nothing encoded it again.
