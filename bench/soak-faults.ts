@@ -19,7 +19,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Offer, TaskInfo, TaskStatus } from '../lib/codec/messages';
+import { TERMINAL_TASK_STATES as TERMINAL } from '../lib/codec/task-states';
 import { nodeExecutorInfo } from '../lib/driver/node-executor';
 import { MesosSchedulerDriver } from '../lib/driver/scheduler-driver';
 import type { Scheduler, SchedulerDriver } from '../lib/driver/scheduler-types';
@@ -28,25 +30,17 @@ import { seededRandom } from '../test/integration/helpers/seeded-random';
 import { RESULTS_DIR } from './lib/results';
 import { memoryChartSvg } from './soak-chart';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? ''] as const;
-  }),
-);
+// `--duration=120` or `--duration 120`; an unknown flag is an error, not silently ignored.
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: { duration: { type: 'string' }, seed: { type: 'string' } },
+  strict: true,
+});
+const args = new Map(Object.entries(flags));
 const DURATION_S = Number(args.get('duration') ?? 120);
 const SEED = Number(args.get('seed') ?? 16);
 const DRAIN_MS = 60_000;
 const TARGET_RUNNING = 24;
-const TERMINAL = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-]);
 
 if (!(DURATION_S > 0)) throw new Error(`--duration must be a positive number of seconds, got ${args.get('duration')}`);
 
