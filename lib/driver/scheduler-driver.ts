@@ -69,6 +69,7 @@ import type { SchedulerDriverEvents } from './scheduler-events';
 import {
   AcknowledgeEncoder,
   ackCall,
+  acknowledgeDirectly,
   type EncodedCall,
   needsAcknowledgement,
   typeOnlyCall,
@@ -583,7 +584,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
   private encodeCall(call: scheduler.Call): EncodedCall {
     const id = this.framework.id;
     const body: scheduler.Call = id ? { ...call, framework_id: id } : call;
-    return { body, encoded: this.callCodec.encode(body) };
+    return { type: body.type, body, encoded: this.callCodec.encode(body) };
   }
 
   private rejectIfConfigured(type: scheduler.Call.Type): void {
@@ -605,25 +606,24 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
    */
   private send(call: scheduler.Call | EncodedCall): void {
     const transport = this.transport;
-    const type = ('encoded' in call ? call.body : call).type ?? 'UNKNOWN';
+    const type = call.type ?? 'UNKNOWN';
     if (!this.connected || !transport) {
       this.dropped(type, 'not subscribed');
       return;
     }
     const streamId = this.streamId;
+    const signal = this.calls.signal;
+    const settlers = this.settlers.get(type) ?? this.settlersOf(type);
     this.unsettledCalls++;
-    let answer: Promise<unknown>;
+    if (acknowledgeDirectly(transport, call, streamId, signal, settlers)) return;
     try {
       const { body, encoded } = 'encoded' in call ? call : this.encodeCall(call);
-      const signal = this.calls.signal;
       // The library's client reads only the type beside the bytes: it need not hold the user's tasks.
       const given = transport instanceof SchedulerClient ? typeOnlyCall(body) : body;
-      answer = transport.call(given, streamId ? { signal, streamId, encoded } : { signal, encoded });
+      transport.call(given, streamId ? { signal, streamId, encoded } : { signal, encoded }).then(...settlers);
     } catch (error) {
-      answer = Promise.reject(error); // a custom transport that throws instead of rejecting
+      Promise.reject(error).catch(settlers[1]); // a custom transport that throws instead of rejecting
     }
-    const settlers = this.settlers.get(type) ?? this.settlersOf(type);
-    answer.then(settlers[0], settlers[1]);
   }
 
   private settlersOf(type: scheduler.Call.Type): [() => void, (error: unknown) => void] {

@@ -8,11 +8,42 @@
  */
 
 import type { AgentID, FrameworkID, scheduler, TaskStatus } from '../codec/messages';
+import type { MesosError } from '../common/errors';
+import { type AcknowledgementSink, SchedulerClient } from '../transport';
 
-/** A call with the framework id set, and its bytes in the driver's wire format. */
+/** A call with the framework id set, its type, and its bytes in the driver's wire format. */
 export interface EncodedCall {
-  body: scheduler.Call;
-  encoded: Buffer;
+  readonly type: scheduler.Call.Type | undefined;
+  readonly body: scheduler.Call;
+  readonly encoded: Buffer;
+}
+
+/**
+ * An encoded ACKNOWLEDGE whose call object is built only when asked for (a custom transport, the
+ * generic path): the library's client sends the bytes alone.
+ */
+class EncodedAcknowledge implements EncodedCall {
+  readonly type = 'ACKNOWLEDGE' as const;
+  private built: scheduler.Call | undefined;
+
+  constructor(
+    readonly encoded: Buffer,
+    private readonly frameworkId: FrameworkID,
+    private readonly agentId: AgentID,
+    private readonly taskId: TaskStatus['task_id'],
+    private readonly uuid: Uint8Array,
+  ) {}
+
+  get body(): scheduler.Call {
+    this.built ??= {
+      type: 'ACKNOWLEDGE',
+      // A copy: the decoded uuid may be a view of the whole record chunk, which the call would
+      // keep alive (and, promoted, until a major GC) for as long as it waits for its answer.
+      acknowledge: { agent_id: this.agentId, task_id: this.taskId, uuid: new Uint8Array(this.uuid) },
+      framework_id: this.frameworkId,
+    };
+    return this.built;
+  }
 }
 
 /** Call.type ACKNOWLEDGE's enum number, and the Call / Acknowledge field tags (protobuf). */
@@ -55,6 +86,38 @@ export function typeOnlyCall(call: scheduler.Call): scheduler.Call {
   return stub;
 }
 
+/** A call's settlers as the driver keeps them per call type: on success, on failure. */
+type Settlers = readonly [() => void, (error: unknown) => void];
+
+const sinks = new WeakMap<Settlers, AcknowledgementSink>();
+
+/**
+ * Sends an encoded ACKNOWLEDGE through the library's own client without a promise, abort
+ * listener or closure per call, its outcome going to `settlers` as a `call()` promise's would.
+ * False when that does not apply (another transport, not an encoded ACKNOWLEDGE, a closed
+ * client): the caller then takes `call()`, which names what is wrong.
+ */
+export function acknowledgeDirectly(
+  transport: unknown,
+  call: scheduler.Call | EncodedCall,
+  streamId: string | undefined,
+  signal: AbortSignal,
+  settlers: Settlers,
+): boolean {
+  if (!(transport instanceof SchedulerClient) || call.type !== 'ACKNOWLEDGE' || !('encoded' in call)) return false;
+  let sink = sinks.get(settlers);
+  if (sink === undefined) {
+    sink = { sent: settlers[0], failed: settlers[1] as (error: MesosError) => void };
+    sinks.set(settlers, sink);
+  }
+  try {
+    transport.acknowledge('ACKNOWLEDGE', call.encoded, sink, streamId ? { signal, streamId } : { signal });
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 /** Encodes ACKNOWLEDGE calls for one wire format. */
 export class AcknowledgeEncoder {
   private frameworkIdValue: string | undefined;
@@ -82,18 +145,11 @@ export class AcknowledgeEncoder {
       return undefined;
     }
     if (frameworkId.value !== this.frameworkIdValue) this.setFrameworkId(frameworkId.value);
-    const body: scheduler.Call = {
-      type: 'ACKNOWLEDGE',
-      // A copy: the decoded uuid may be a view of the whole record chunk, which the call would
-      // keep alive (and, promoted, until a major GC) for as long as it waits for its answer.
-      acknowledge: { agent_id: agentId, task_id: taskId, uuid: new Uint8Array(uuid) },
-      framework_id: frameworkId,
-    };
     const encoded =
       this.format === 'json'
         ? this.json(agentId.value, taskId.value, uuid)
         : this.protobuf(agentId.value, taskId.value, uuid);
-    return { body, encoded };
+    return new EncodedAcknowledge(encoded, frameworkId, agentId, taskId, uuid);
   }
 
   private setFrameworkId(value: string): void {

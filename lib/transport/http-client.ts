@@ -256,10 +256,20 @@ export abstract class MesosHttpClient {
 
   /** The answer of a call when its status is 2xx; otherwise throws the typed error of its status. */
   private checkAnswer(answer: BufferedResponse, context: RequestContext): BufferedResponse {
+    const error = this.answerError(answer, context);
+    if (error !== undefined) throw error;
+    return answer;
+  }
+
+  /**
+   * Undefined when the answer's status is 2xx, else the typed error of its status (logged).
+   * @internal
+   */
+  protected answerError(answer: BufferedResponse, context: RequestContext): MesosProtocolError | undefined {
     if (this.log.enabled) this.log('%s -> %d', context.what, answer.status);
     // Mesos answers 202 (queued) or 200 (synchronous result); any 2xx means the call was taken.
-    if (answer.status >= 200 && answer.status < 300) return answer;
-    throw this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
+    if (answer.status >= 200 && answer.status < 300) return undefined;
+    return this.statusError(answer.status, bodyText(answer.body), answer.headers, context);
   }
 
   /** @internal Signal that aborts when the client is closed; streams tie their lifetime to it. */
@@ -267,7 +277,8 @@ export abstract class MesosHttpClient {
     return this.closeController.signal;
   }
 
-  private ensureOpen(what: string): void {
+  /** @internal Throws MesosMisuseError when the client is closed. */
+  protected ensureOpen(what: string): void {
     if (this.closed) throw new MesosMisuseError(`Cannot send ${what}: the client to ${this.url} is closed`);
   }
 

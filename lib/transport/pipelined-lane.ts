@@ -47,6 +47,28 @@ function connectionError(message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
 }
 
+/**
+ * Where a request's outcome goes: `answered` with its answer (whatever the status), or `failed`.
+ * Both get the request's context, so one pair of functions can serve every request of a caller
+ * (no closure per request); a promise's resolve and reject serve too (they ignore it).
+ */
+export interface PipelinedSink {
+  answered(answer: CallAnswer, context: RequestContext): void;
+  failed(error: MesosError, context: RequestContext): void;
+}
+
+/** The `Content-Length` line and the blank line, for bodies of up to 4 KiB (built once per length). */
+const contentLengthLines: (Buffer | undefined)[] = [];
+
+function contentLengthLine(length: number): Buffer {
+  let line = length < 4096 ? contentLengthLines[length] : undefined;
+  if (line === undefined) {
+    line = Buffer.from(`Content-Length: ${length}\r\n\r\n`, 'latin1');
+    if (length < 4096) contentLengthLines[length] = line;
+  }
+  return line;
+}
+
 /** One request, from `send()` until it settles (and, once written, until its answer is read). */
 class PipelinedRequest {
   settled = false;
@@ -54,29 +76,30 @@ class PipelinedRequest {
   connection: PipelinedConnection | undefined;
   /** When the answer is due (performance.now() ms), set when written. */
   deadline = 0;
-  unlisten: (() => void) | undefined;
 
   constructor(
-    readonly head: string,
+    /** The head up to the Content-Length line, shared by the requests of one stream id. */
+    readonly head: Buffer,
     readonly body: Buffer,
     readonly context: RequestContext,
     readonly signal: AbortSignal | undefined,
-    private readonly resolve: (answer: CallAnswer) => void,
-    private readonly reject: (error: MesosError) => void,
+    private readonly lane: PipelinedLane,
+    private readonly answered: PipelinedSink['answered'],
+    private readonly failed: PipelinedSink['failed'],
   ) {}
 
   succeed(answer: CallAnswer): void {
-    if (this.finish()) this.resolve(answer);
+    if (this.finish()) this.answered(answer, this.context);
   }
 
   fail(error: MesosError): void {
-    if (this.finish()) this.reject(error);
+    if (this.finish()) this.failed(error, this.context);
   }
 
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.unlisten?.();
+    if (this.signal !== undefined) this.lane.unwatch(this.signal);
     return true;
   }
 }
@@ -105,15 +128,18 @@ class PipelinedConnection {
   write(batch: PipelinedRequest[], deadline: number): void {
     this.clearIdle();
     let size = 0;
-    // Heads are latin1 (validated header values), one byte per character.
-    for (const request of batch) size += request.head.length + request.body.length;
+    for (const request of batch) {
+      const length = request.body.length;
+      size += request.head.length + contentLengthLine(length).length + length;
+    }
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
     for (const request of batch) {
       request.connection = this;
       request.deadline = deadline;
       this.outstanding.push(request);
-      at += bytes.write(request.head, at, 'latin1');
+      at += request.head.copy(bytes, at);
+      at += contentLengthLine(request.body.length).copy(bytes, at);
       at += request.body.copy(bytes, at);
     }
     this.socket.write(bytes);
@@ -198,10 +224,14 @@ export class PipelinedLane {
   private readonly connections: PipelinedConnection[] = [];
   private readonly perConnection: number;
   private readonly headPrefix: string;
+  /** `headPrefix` in bytes (heads are latin1: validated header values). */
+  private readonly prefixBytes: Buffer;
   private readonly headerError: unknown;
   private lastStreamId: string | undefined;
   /** The head up to the stream id line of `lastStreamId`, built once per stream id. */
-  private streamHead = '';
+  private streamHead: Buffer = Buffer.alloc(0);
+  /** Abort listeners: one per signal that queued or outstanding requests carry, with their count. */
+  private readonly watched = new Map<AbortSignal, { count: number; unlisten: () => void }>();
   private flushScheduled = false;
   private closed = false;
   /** Checks the time limits of written requests while any is outstanding (one timer, not one per request). */
@@ -224,35 +254,69 @@ export class PipelinedLane {
     }
     this.headerError = headerError;
     this.headPrefix = `POST ${this.endpoint.pathname}${this.endpoint.search} HTTP/1.1\r\nHost: ${this.endpoint.host}\r\n${lines}`;
+    this.prefixBytes = Buffer.from(this.headPrefix, 'latin1');
   }
 
   /** Queues one POST of `body`; resolves with its answer, or rejects with a typed `MesosError`. */
   send(body: Buffer, streamId: string | undefined, context: RequestContext, signal?: AbortSignal): Promise<CallAnswer> {
-    if (signal?.aborted) {
-      return Promise.reject(new MesosAbortError(`${context.what} was aborted`, { cause: signal.reason }));
-    }
-    if (this.closed) return Promise.reject(errorFromFailure(undefined, 'closed', context));
-    let head = this.headPrefix;
+    return new Promise<CallAnswer>((resolve, reject) => {
+      const error = this.post(body, streamId, context, signal, resolve, reject);
+      if (error !== undefined) reject(error);
+    });
+  }
+
+  /**
+   * Queues one POST of `body` without a promise: its outcome goes to `answered` or `failed`
+   * (shared functions do: they get the request's context). Returns the error instead when the
+   * request cannot be queued (signal already aborted, lane closed, bad header); nothing is then
+   * called.
+   */
+  post(
+    body: Buffer,
+    streamId: string | undefined,
+    context: RequestContext,
+    signal: AbortSignal | undefined,
+    answered: PipelinedSink['answered'],
+    failed: PipelinedSink['failed'],
+  ): MesosError | undefined {
+    if (signal?.aborted) return new MesosAbortError(`${context.what} was aborted`, { cause: signal.reason });
+    if (this.closed) return errorFromFailure(undefined, 'closed', context);
+    let head = this.prefixBytes;
     try {
       if (this.headerError !== undefined) throw this.headerError;
       if (streamId !== undefined) {
         if (streamId !== this.lastStreamId) {
           validateHeaderValue('Mesos-Stream-Id', streamId);
           this.lastStreamId = streamId;
-          this.streamHead = `${this.headPrefix}Mesos-Stream-Id: ${streamId}\r\n`;
+          this.streamHead = Buffer.from(`${this.headPrefix}Mesos-Stream-Id: ${streamId}\r\n`, 'latin1');
         }
         head = this.streamHead;
       }
     } catch (err) {
-      return Promise.reject(errorFromFailure(err, undefined, context));
+      return errorFromFailure(err, undefined, context);
     }
-    head += `Content-Length: ${body.length}\r\n\r\n`;
-    return new Promise<CallAnswer>((resolve, reject) => {
-      const request = new PipelinedRequest(head, body, context, signal, resolve, reject);
-      if (signal !== undefined) request.unlisten = onAbort(signal, () => this.abort(request));
-      this.queue.push(request);
-      this.scheduleFlush();
-    });
+    if (signal !== undefined) this.watch(signal);
+    this.queue.push(new PipelinedRequest(head, body, context, signal, this, answered, failed));
+    this.scheduleFlush();
+    return undefined;
+  }
+
+  /** Counts one more request carrying `signal`; the first one registers the lane's abort listener. */
+  private watch(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (watch !== undefined) {
+      watch.count++;
+      return;
+    }
+    this.watched.set(signal, { count: 1, unlisten: onAbort(signal, () => this.abortAll(signal)) });
+  }
+
+  /** @internal A request carrying `signal` settled; the last one unregisters the listener. */
+  unwatch(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    if (watch === undefined || --watch.count > 0) return;
+    this.watched.delete(signal);
+    watch.unlisten();
   }
 
   /** Fails every queued and outstanding request (`MesosAbortError`: closed) and drops the connections. */
@@ -399,9 +463,25 @@ export class PipelinedLane {
     return connection;
   }
 
-  private abort(request: PipelinedRequest): void {
+  /** Fails every queued and outstanding request carrying `signal`, which aborted. */
+  private abortAll(signal: AbortSignal): void {
+    const watch = this.watched.get(signal);
+    this.watched.delete(signal);
+    watch?.unlisten();
     // A written request stays outstanding (its answer must still be read, then dropped); a queued one is skipped.
-    request.fail(new MesosAbortError(`${request.context.what} was aborted`, { cause: request.signal?.reason }));
+    const affected: PipelinedRequest[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const request = this.queue[i] as PipelinedRequest;
+      if (request.signal === signal && !request.settled) affected.push(request);
+    }
+    for (const connection of this.connections) {
+      for (const request of connection.outstanding) {
+        if (request.signal === signal && !request.settled) affected.push(request);
+      }
+    }
+    for (const request of affected) {
+      request.fail(new MesosAbortError(`${request.context.what} was aborted`, { cause: signal.reason }));
+    }
   }
 
   private timeout(request: PipelinedRequest): void {

@@ -1,7 +1,9 @@
 /** Low-level client of the Mesos v1 scheduler API (`POST /api/v1/scheduler` on the master). */
 import { getCodec, type MessageCodec, TYPE_NAMES, type WireFormat } from '../codec/codec';
 import type { scheduler } from '../codec/messages';
-import { MesosConfigError, MesosMisuseError, MesosProtocolError } from '../common/errors';
+import { MesosConfigError, type MesosError, MesosMisuseError, MesosProtocolError } from '../common/errors';
+import { type AcknowledgementSink, SinkAdapter } from './acknowledgement-sink';
+import type { RequestContext } from './errors';
 import { EventStream } from './event-stream';
 import { type CallLane, formatOfContentType, MesosHttpClient } from './http-client';
 import { type HttpClientOptions, positiveInteger } from './options';
@@ -80,6 +82,9 @@ const ACKNOWLEDGEMENTS: ReadonlySet<scheduler.Call.Type | undefined> = new Set<s
   'ACKNOWLEDGE_OPERATION_STATUS',
 ]);
 
+/** The calls {@link SchedulerClient.acknowledge} sends. */
+export type AcknowledgementType = 'ACKNOWLEDGE' | 'ACKNOWLEDGE_OPERATION_STATUS';
+
 /** Options of {@link SchedulerClient.subscribe}. */
 export interface SubscribeOptions {
   /** Cancels the subscribe request, and later closes the stream. */
@@ -122,6 +127,10 @@ export class SchedulerClient extends MesosHttpClient {
   private readonly ackLane: CallLane | PipelinedLane;
   /** The ordered lane's pipelined connection(s); undefined when `pipelineCalls` is off. */
   private readonly orderedPipeline: PipelinedLane | undefined;
+  /** The adapters of the sinks given to `acknowledge()`, one per sink. */
+  private readonly sinks = new WeakMap<AcknowledgementSink, SinkAdapter>();
+  /** The contexts of the two acknowledgement calls, shared by every such request. */
+  private readonly ackContexts = new Map<AcknowledgementType, RequestContext>();
 
   /**
    * Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`).
@@ -232,6 +241,48 @@ export class SchedulerClient extends MesosHttpClient {
     if (response.status === 202 || response.body.length === 0) return undefined;
     const format = formatOfContentType(response.headers['content-type']) ?? this.options.contentType;
     return getCodec<scheduler.Response>(TYPE_NAMES.SchedulerResponse, format).decode(response.body);
+  }
+
+  /**
+   * Sends an ACKNOWLEDGE or ACKNOWLEDGE_OPERATION_STATUS already encoded in this client's
+   * `contentType` on the acknowledgement lane, as `call()` does, but without a promise: the
+   * outcome goes to `sink` (`sent()` on a 2xx answer, `failed(error)` with the typed error
+   * `call()` would reject with; a failure before sending is reported a microtask later). One sink
+   * may serve every acknowledgement. Throws `MesosMisuseError` when the client is closed.
+   */
+  acknowledge(
+    type: AcknowledgementType,
+    encoded: Buffer,
+    sink: AcknowledgementSink,
+    options: Pick<SchedulerCallOptions, 'signal' | 'streamId'> = {},
+  ): void {
+    if (!ACKNOWLEDGEMENTS.has(type)) {
+      throw new MesosMisuseError(`acknowledge() takes ACKNOWLEDGE or ACKNOWLEDGE_OPERATION_STATUS, got ${type}`);
+    }
+    const what = `call ${type}`;
+    this.ensureOpen(what);
+    const streamId = (options.streamId ?? this.lastStreamId) || undefined;
+    const lane = this.ackLane;
+    if (!(lane instanceof PipelinedLane)) {
+      this.sendCall(encoded, what, streamId, options.signal, lane).then(
+        () => sink.sent(),
+        (error: MesosError) => sink.failed(error),
+      );
+      return;
+    }
+    let adapter = this.sinks.get(sink);
+    if (adapter === undefined) {
+      adapter = new SinkAdapter(sink, (answer, context) => this.answerError(answer, context), this.log);
+      this.sinks.set(sink, adapter);
+    }
+    let context = this.ackContexts.get(type);
+    if (context === undefined) {
+      context = { url: this.url, apiPath: this.apiPath, what };
+      this.ackContexts.set(type, context);
+    }
+    if (this.log.enabled) this.log('POST %s (%s, %d bytes, pipelined)', this.url, what, encoded.length);
+    const error = lane.post(encoded, streamId, context, options.signal, adapter.answered, adapter.failed);
+    if (error !== undefined) queueMicrotask(() => adapter.failed(error, context));
   }
 
   /** Closes every subscription, aborts every call in flight and destroys the connection pools. */
