@@ -75,6 +75,8 @@ export { findNodePath, nodeExecutorCommand, nodeExecutorInfo } from './driver/no
 export { Status } from './driver/status';
 export * from './operator/index';
 export type {
+  AcknowledgementSink,
+  AcknowledgementType,
   ExecutorClientOptions,
   ExecutorRequestOptions,
   ExecutorSubscription,
