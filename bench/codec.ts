@@ -9,6 +9,7 @@
 import { getCodec, type MessageCodec, TYPE_NAMES, type WireFormat } from '../lib/codec/codec';
 import type { scheduler } from '../lib/codec/messages';
 import { encodeRecord, RecordIODecoder } from '../lib/codec/recordio';
+import { seededRandom } from '../test/integration/helpers/seeded-random';
 import { offersEvent } from './lib/realistic-events';
 import { type BenchResult, median } from './lib/results';
 
@@ -18,18 +19,6 @@ const MIN_CHUNK = 512;
 const MAX_CHUNK = 64 * 1024;
 const MAX_ROUNDS = 15;
 const TIME_BUDGET_MS = 25_000;
-
-/** A small deterministic PRNG (mulberry32), so every run chunks the stream the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The framed stream for one format, split into chunks of random sizes. */
 function buildStream(format: WireFormat): { chunks: Buffer[]; bytes: number; records: Buffer[] } {
@@ -41,7 +30,7 @@ function buildStream(format: WireFormat): { chunks: Buffer[]; bytes: number; rec
   const records: Buffer[] = [];
   for (let i = 0; i < EVENTS_PER_STREAM; i++) records.push(payloads[i % DISTINCT_EVENTS] as Buffer);
   const stream = Buffer.concat(records.map((r) => encodeRecord(r)));
-  const random = prng(format === 'json' ? 42 : 43);
+  const random = seededRandom(format === 'json' ? 42 : 43);
   const chunks: Buffer[] = [];
   for (let at = 0; at < stream.length; ) {
     const size = MIN_CHUNK + Math.floor(random() * (MAX_CHUNK - MIN_CHUNK));
