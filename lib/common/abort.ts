@@ -7,10 +7,12 @@ export function throwIfAborted(signal: AbortSignal | undefined, what = 'operatio
 }
 
 /**
- * Resolves after `ms` milliseconds on an unref'd timer (it never keeps the process alive);
- * rejects with MesosAbortError when `signal` aborts first.
+ * Resolves after `ms` milliseconds; rejects with MesosAbortError when `signal` aborts first. The
+ * timer is unref'd (a background wait never keeps the process alive) unless `keepAlive` is set:
+ * a wait inside an operation the caller awaits (a retried one-shot call) must hold the process,
+ * or a script awaiting that call would exit mid-retry with its promise never settled.
  */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+export function delay(ms: number, signal?: AbortSignal, keepAlive = false): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new MesosAbortError('The wait was aborted', { cause: signal.reason }));
@@ -24,7 +26,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref?.();
+    if (!keepAlive) timer.unref?.();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

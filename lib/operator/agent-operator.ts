@@ -248,7 +248,7 @@ export class MesosAgentOperator extends OperatorClient<agent.Call, agent.Respons
           offset += data.length;
           yield data;
         } else {
-          await delay(poll, signal);
+          await delay(poll, signal, true); // the caller iterates: hold the process between reads
         }
       }
     } catch (err) {

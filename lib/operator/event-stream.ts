@@ -206,7 +206,8 @@ export class OperatorEventStream implements AsyncIterable<master.Event> {
       }
       this.session.forgetLeader();
       try {
-        await delay(backoff.next(), signal);
+        // Held like the stream's socket: a subscriber between connections must not see the process end.
+        await delay(backoff.next(), signal, true);
       } catch {
         break;
       }

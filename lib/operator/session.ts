@@ -145,7 +145,7 @@ export class OperatorSession {
         const wait = backoff.next();
         if (Date.now() + wait > deadline) throw err;
         log('%s failed (%s); retrying in %d ms', what, (err as Error).message, wait);
-        await delay(wait, stop);
+        await delay(wait, stop, true); // the caller awaits this call: hold the process
         this.current = undefined;
         url = await this.find(what, deadline, stop);
       }
