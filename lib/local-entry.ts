@@ -9,6 +9,7 @@ export type { AgentEvents, AgentTaskState, LocalAgentOptions } from './local/age
 export type { ExecutorEndpoints, ExecutorRequestCounts } from './local/agent-servers';
 export * from './local/index';
 export type { LocalMasterEvents } from './local/master';
+export type { HttpAuthentication, HttpAuthenticationOptions } from './local/operator/http-auth';
 export {
   addResources,
   containsResources,

@@ -34,7 +34,7 @@ import { TaskChecks } from './health/task-checks';
 import { KillEscalation, killGraceMs } from './kill-escalation';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
-import { AgentRoutes } from './operator/agent-routes';
+import { AgentRoutes, type HttpAuthentication } from './operator/agent-routes';
 import { addResources } from './resources';
 import { GROUP_MEMBER_KILL, TaskGroups } from './task-group';
 import { commandEnvironment, describeWaitStatus, type ProcessExit, type SandboxedProcess } from './task-process';
@@ -93,6 +93,8 @@ export interface LocalAgentOptions {
   fetch?: FetchLimits;
   /** Also serve the executor API on a Unix socket given to executors as MESOS_DOMAIN_SOCKET (`--http_executor_domain_sockets`). */
   httpExecutorDomainSockets?: boolean;
+  /** HTTP authentication of `/api/v1`, `/state` and `/files/*` (`--authenticate_http_readonly|readwrite`), when on. */
+  httpAuth?: HttpAuthentication;
 }
 
 /** One task as the agent reports it to a (new) master. */
@@ -179,7 +181,7 @@ function durationMs(duration: { nanoseconds: number | bigint } | undefined): num
 /** A simulated Mesos agent on 127.0.0.1. */
 export class LocalAgent {
   private readonly options: Required<
-    Omit<LocalAgentOptions, 'port' | 'attributes' | 'executorEnvironment' | 'log' | 'fetch'>
+    Omit<LocalAgentOptions, 'port' | 'attributes' | 'executorEnvironment' | 'log' | 'fetch' | 'httpAuth'>
   > & {
     attributes: Attribute[];
     executorEnvironment: Record<string, string>;
@@ -204,7 +206,7 @@ export class LocalAgent {
   private readonly launcher: AgentLaunchSupport;
   private readonly groups = new TaskGroups((key) => this.killCommandTask(this.tasks.get(key), GROUP_MEMBER_KILL));
   /** `/state`, `/files/*` and the operator API (`/api/v1`). */
-  private readonly routes = new AgentRoutes(() => this.routesView());
+  private readonly routes: AgentRoutes;
 
   constructor(options: LocalAgentOptions, events: AgentEvents) {
     if (!options || typeof options.id !== 'string' || options.id === '')
@@ -238,6 +240,7 @@ export class LocalAgent {
       );
     }
     this.port = options.port ?? 0;
+    this.routes = new AgentRoutes(() => this.routesView(), options.httpAuth);
     this.events = events;
     this.launcher = new AgentLaunchSupport({
       agentId: options.id,
@@ -918,10 +921,7 @@ export class LocalAgent {
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (this.routes.handle(req, res, path)) return;
-    if (!EXECUTOR_PATHS.has(path)) {
-      reply(res, 404, '');
-      return;
-    }
+    if (!EXECUTOR_PATHS.has(path)) return void reply(res, 404, '');
     if (req.method !== 'POST') {
       req.resume();
       reply(res, 405, `Expecting POST, got '${req.method ?? ''}'`, { Allow: 'POST' });

@@ -17,6 +17,7 @@ import { agentDisconnected, agentReregistered } from './agent-reregistration';
 import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
 import { LocalMaster } from './master';
+import { frameworkCredentials, type HttpAuthenticationOptions, httpAuthentication } from './operator/http-auth';
 import { partitionAgent } from './partition';
 import { parseAttributes, parseResources } from './resources';
 import { type StatusPageOptions, statusPageRoutes } from './status-page/routes';
@@ -39,7 +40,7 @@ export interface AgentSpec {
 }
 
 /** Options of {@link LocalCluster.start}. */
-export interface LocalClusterOptions {
+export interface LocalClusterOptions extends HttpAuthenticationOptions {
   /** Number of masters (default 1); one leads, the others answer 307/503. */
   masters?: number;
   /** Number of agents, or one spec per agent (default 1). */
@@ -66,7 +67,7 @@ export interface LocalClusterOptions {
   taskMode?: 'process' | 'simulated';
   /** How long a simulated task runs before TASK_FINISHED, in ms. */
   simulatedTaskMs?: number;
-  /** Enables `--authenticate_http_frameworks` with these principals and secrets. */
+  /** Enables `--authenticate_http_frameworks` with these principals and secrets (and the `authenticateHttp*` options use them). */
   credentials?: Credential[];
   /** How often agents resend unacknowledged status updates, in ms. */
   statusUpdateRetryMs?: number;
@@ -209,7 +210,8 @@ export class LocalCluster {
         offerTimeoutMs:
           this.options.offerTimeoutSeconds !== undefined ? this.options.offerTimeoutSeconds * 1000 : undefined,
         roles: this.options.roles,
-        credentials: this.options.credentials,
+        credentials: frameworkCredentials(this.options),
+        httpAuth: httpAuthentication(this.options),
         faults: this.switches,
         agents: () => this.agents,
         recoveryMs: this.options.masterRecoveryMs ?? 0,
@@ -248,6 +250,7 @@ export class LocalCluster {
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.executorEnvironment ? { executorEnvironment: this.options.executorEnvironment } : {}),
         httpExecutorDomainSockets: spec.httpExecutorDomainSockets ?? this.options.httpExecutorDomainSockets,
+        httpAuth: httpAuthentication(this.options),
       },
       NO_MASTER_EVENTS,
     );

@@ -20,6 +20,7 @@ import type { FaultSwitches } from './faults';
 import { MasterCore } from './master-core';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { headerValue, MAX_BODY_BYTES, readBody, respond, respondJson } from './operator/http';
+import { basicPrincipal, type HttpAuthentication, HttpAuthenticator, masterRealm } from './operator/http-auth';
 import { isOperatorPath, MasterOperatorApi, masterFlags } from './operator/master-api';
 import { LOCAL_MESOS_VERSION } from './operator/version';
 import { validateSchedulerCall } from './scheduler-call-validation';
@@ -39,6 +40,8 @@ export interface LocalMasterOptions {
   roles: readonly string[] | undefined;
   /** When set, every scheduler request needs HTTP Basic credentials from this list. */
   credentials: readonly Credential[] | undefined;
+  /** HTTP authentication of the operator endpoints (`--authenticate_http_readonly|readwrite`), when on. */
+  httpAuth?: HttpAuthentication;
   faults: FaultSwitches;
   /** The cluster's live agents, registered with this master when it becomes leader. */
   agents: () => LocalAgent[];
@@ -67,11 +70,13 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   private recoveredAt = 0;
   private alive = false;
   private readonly operator: MasterOperatorApi;
+  private readonly httpAuth: HttpAuthenticator;
 
   /** @internal Built by LocalCluster, which owns the fault switches and the agents. */
   constructor(options: LocalMasterOptions) {
     super();
     this.options = options;
+    this.httpAuth = new HttpAuthenticator('master', () => options.httpAuth);
     this.operator = new MasterOperatorApi({
       core: () => this.leaderCore,
       leader: () => this.leaderInfo,
@@ -91,7 +96,8 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
 
   /** @internal What the HTTP server runs per request (in-process fuzzing calls it with no socket). */
   readonly serveRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (refuseForeignHost(req, res) || this.options.routes?.(this, req, res)) return;
+    if (refuseForeignHost(req, res) || !this.httpAuth.admit(req, res, masterRealm(req.url))) return;
+    if (this.options.routes?.(this, req, res)) return;
     this.handle(req, res).catch((err: unknown) => {
       this.log('request failed: %O', err);
       if (!res.headersSent) respond(res, 500, 'Internal error');
@@ -360,16 +366,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   }
 
   private authenticate(header: string | undefined): string | undefined {
-    if (!header?.startsWith('Basic ')) return undefined;
-    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-    const parts = decoded.split(':');
-    // Mesos's basic authenticator wants exactly two parts, so a secret with ':' never matches.
-    if (parts.length !== 2) return undefined;
-    const [principal, secret] = parts as [string, string];
-    const match = this.options.credentials?.some(
-      (credential) => credential.principal === principal && (credential.secret ?? '') === secret,
-    );
-    return match ? principal : undefined;
+    return basicPrincipal(header, this.options.credentials ?? []);
   }
 }
 

@@ -12,8 +12,11 @@ import { AgentOperatorApi } from './agent-api';
 import { type AgentRoutesView, latestRun } from './agent-views';
 import { isFilesPath, serveFiles } from './files-endpoints';
 import { respond, respondJson } from './http';
+import { type HttpAuthentication, HttpAuthenticator, type RealmKind } from './http-auth';
 import { type NestedContainer, NestedContainers } from './nested-containers';
 import { SandboxFiles } from './sandbox-files';
+
+export type { HttpAuthentication } from './http-auth';
 
 const log = createLogger('local:agent:routes');
 const STATE_PATHS = new Set(['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']);
@@ -38,15 +41,18 @@ export class AgentRoutes {
   private readonly nested = new NestedContainers();
   private orphanWatch: NodeJS.Timeout | undefined;
   private readonly api: AgentOperatorApi;
+  private readonly auth: HttpAuthenticator;
   private sandboxFiles: SandboxFiles | undefined;
 
-  constructor(live: () => AgentRoutesView) {
+  /** `httpAuth`: the agent's `--authenticate_http_readonly|readwrite` settings, when on. */
+  constructor(live: () => AgentRoutesView, httpAuth?: HttpAuthentication) {
     // The agent hands out iterators: one view is read several times, so it is copied first.
     const view = () => {
       const current = live();
       return { ...current, frameworks: [...current.frameworks], tasks: [...current.tasks] };
     };
     this.view = view;
+    this.auth = new HttpAuthenticator('agent', () => httpAuth);
     const startedAt = Date.now();
     this.api = new AgentOperatorApi(view, this.nested, {
       files: () => this.files(),
@@ -55,6 +61,8 @@ export class AgentRoutes {
       flags: () => {
         const current = view();
         return [
+          { name: 'authenticate_http_readonly', value: String(httpAuth?.readonly === true) },
+          { name: 'authenticate_http_readwrite', value: String(httpAuth?.readwrite === true) },
           { name: 'hostname', value: current.hostname },
           { name: 'port', value: String(current.port) },
           { name: 'work_dir', value: current.workDir },
@@ -71,6 +79,10 @@ export class AgentRoutes {
 
   /** Answers `req` when `path` is one of these routes; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    // Mesos's realms: /state and /files/* readonly, the operator API readwrite.
+    const realm: RealmKind | undefined =
+      STATE_PATHS.has(path) || isFilesPath(path) ? 'readonly' : isAgentOperatorPath(path) ? 'readwrite' : undefined;
+    if (!this.auth.admit(req, res, realm)) return true;
     if (STATE_PATHS.has(path)) {
       req.resume();
       if (req.method !== 'GET' && req.method !== 'HEAD') respond(res, 405, 'Expecting GET', { Allow: 'GET' });

@@ -131,11 +131,13 @@ export function masterFlags(options: {
   offerTimeoutMs: number | undefined;
   roles: readonly string[] | undefined;
   credentials: readonly unknown[] | undefined;
+  httpAuth?: { readonly: boolean; readwrite: boolean };
 }): Flag[] {
   const flags: Record<string, string> = {
     allocation_interval: `${options.allocationIntervalMs}ms`,
     authenticate_frameworks: String(options.credentials !== undefined),
-    authenticate_http_readwrite: 'false',
+    authenticate_http_readonly: String(options.httpAuth?.readonly === true),
+    authenticate_http_readwrite: String(options.httpAuth?.readwrite === true),
     offer_timeout: options.offerTimeoutMs === undefined ? '' : `${options.offerTimeoutMs}ms`,
     roles: (options.roles ?? []).join(','),
     version: LOCAL_MESOS_VERSION,

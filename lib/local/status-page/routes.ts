@@ -11,6 +11,10 @@
  * - `GET /status/agents/<agent id>/files/{browse,read,download}?…`: the agent's own file endpoints,
  *   relayed so the page stays same-origin (its answers are never rendered as HTML).
  * - `/local/…`: the control endpoint's routes (lib/local/control), with this cluster's token.
+ *
+ * With `authenticateHttpReadonly|Readwrite` the master checks credentials before these routes
+ * (lib/local/operator/http-auth.ts), as Mesos treats its web UI: the page and its assets are served
+ * to anyone; its data calls answer 401 with a Basic challenge until the browser has credentials.
  */
 import { get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createLogger } from '../../common/logger';
@@ -81,7 +85,7 @@ export function statusPageRoutes(
     } else if (path === '/status/app.js') send(res, 200, 'text/javascript; charset=utf-8', PAGE_JS);
     else if (path === '/status/app.css') send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
     else if (path === '/status/cluster') send(res, 200, 'application/json', JSON.stringify(overview(master)));
-    else if (file) relay(cluster, decodeURIComponent(file[1] as string), file[2] as string, url.search, res);
+    else if (file) relay(cluster, decodeURIComponent(file[1] as string), file[2] as string, url.search, req, res);
     else send(res, 404, 'text/plain; charset=utf-8', `No such status page route: ${path}`);
     return true;
 
@@ -117,14 +121,26 @@ const PAGE_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-/** Relays one file request to the agent's endpoint; answers are JSON or a download, never HTML. */
-function relay(cluster: ControlledCluster, agentId: string, op: string, search: string, res: ServerResponse): void {
+/**
+ * Relays one file request to the agent's endpoint; answers are JSON or a download, never HTML.
+ * The page's credentials go along: the agent checks them as the master did (one credentials list).
+ */
+function relay(
+  cluster: ControlledCluster,
+  agentId: string,
+  op: string,
+  search: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const agent = cluster.agents.find((candidate) => candidate.id === agentId);
   if (!agent) {
     send(res, 404, 'application/json', JSON.stringify({ error: `No live agent ${agentId}` }));
     return;
   }
-  const upstream = get(`${agent.url}/files/${op}${search}`, { timeout: RELAY_TIMEOUT_MS }, (answer) => {
+  const authorization = req.headers.authorization;
+  const headers = authorization === undefined ? {} : { Authorization: authorization };
+  const upstream = get(`${agent.url}/files/${op}${search}`, { timeout: RELAY_TIMEOUT_MS, headers }, (answer) => {
     res.statusCode = answer.statusCode ?? 502;
     const download = op === 'download' && res.statusCode === 200;
     res.setHeader('Content-Type', download ? 'application/octet-stream' : 'application/json');
