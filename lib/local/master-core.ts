@@ -37,25 +37,24 @@ import { setOfferConstraints } from './offer-constraints';
 import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
+import { reconcileTasks } from './task-reconciliation';
 import { recordTaskStatus } from './task-statuses';
 import { timeInfo } from './time-info';
-import { unknownTaskStatus } from './unknown-task-reconciliation';
+import {
+  masterTaskStatus,
+  placeAfterRemoval,
+  TaskBook,
+  type TaskPlace,
+  type TaskRecord,
+  taskKey,
+} from './unacknowledged-tasks';
 import { unsupportedOperation } from './volume-resize';
 
 const log = createLogger('local:master');
 /** How many removed frameworks /state lists in full (Mesos's `--max_completed_frameworks` default). */
 const MAX_COMPLETED_FRAMEWORKS = 50;
 
-/** A task the master knows. */
-export interface TaskRecord {
-  frameworkId: string;
-  agentId: string;
-  task: TaskInfo;
-  state: TaskState;
-  executorId: string | undefined;
-  resources: Resource[];
-  lastStatus: TaskStatus | undefined;
-}
+export type { TaskRecord } from './unacknowledged-tasks';
 
 /** An executor the master charges resources for. */
 export interface ExecutorRecord {
@@ -109,7 +108,8 @@ export class MasterCore {
   readonly agents = new Map<string, AgentRecord>();
   readonly tasks = new Map<string, TaskRecord>();
   readonly startedAt = Date.now();
-  private readonly completedTasks: TaskRecord[] = [];
+  /** Tasks no longer live: terminal awaiting their ACK, unreachable, completed (unacknowledged-tasks.ts). */
+  readonly book = new TaskBook();
   private readonly executors = new Map<string, ExecutorRecord>();
   private readonly offers = new Map<string, OfferRecord>();
   private readonly operations = new Map<string, OperationStatus>();
@@ -161,7 +161,8 @@ export class MasterCore {
   addAgent(agent: LocalAgent): void {
     const info = agent.info;
     const agentId = info.id?.value ?? '';
-    agent.setEvents(this.agentEvents);
+    if (this.book.refusesRegistration(agent)) return; // partitioned: unreachable until it reregisters
+    this.book.agentRegistered(agentId);
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
     this.agentChanged(agentId);
     this.options.observer?.agentAdded(agentId);
@@ -180,41 +181,41 @@ export class MasterCore {
           registeredAt: Date.now(),
         });
       }
-      // Only live tasks: one already terminal awaits its ACK at the agent, which re-sent the update (setEvents).
-      if (TERMINAL_TASK_STATES.has(row.state)) continue;
-      this.putTask(taskKey(frameworkId, row.task.task_id.value), {
-        frameworkId,
-        agentId,
-        task: row.task,
-        state: row.state,
-        executorId: row.executorId,
-        resources: withoutAllocation(row.resources),
-        lastStatus: undefined,
-      });
+      const key = taskKey(frameworkId, row.task.task_id.value);
+      const resources = withoutAllocation(row.resources);
+      const task = { frameworkId, agentId, task: row.task, state: row.state, executorId: row.executorId, resources };
+      if (!TERMINAL_TASK_STATES.has(row.state)) this.putTask(key, { ...task, lastStatus: undefined });
+      else if (!this.book.awaitingAck(key)) {
+        // It awaits its ACK (the agent re-sends its update, setEvents), holding no resources.
+        this.dropTask(key);
+        this.book.put(key, { ...task, lastStatus: undefined }, 'unacknowledged');
+      }
     }
+    agent.setEvents(this.agentEvents); // after its tasks are known: it re-sends its unacknowledged updates now
     this.scheduleAllocation(false);
   }
 
   /**
-   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its live tasks reported (TASK_LOST, or
-   * to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR; none for a task already
-   * terminal by its latest state), and every connected framework gets FAILURE with the agent id.
+   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported (TASK_LOST, or
+   * to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR; a terminal task awaiting
+   * its ACK too, keeping its state), and every connected framework gets FAILURE with the agent id.
    */
   removeAgent(agentId: string, mode: AgentRemoval = 'removed'): void {
     if (!this.agents.has(agentId)) return;
     this.rescindAgentOffers(agentId);
     this.agents.delete(agentId);
     const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
-    for (const [key, task] of [...this.tasks]) {
-      if (task.agentId !== agentId) continue; // only live tasks: a terminal one left this.tasks (finishTask)
+    for (const [key, task] of [...this.tasks, ...this.book.unacknowledgedOn(agentId)]) {
+      if (task.agentId !== agentId) continue;
       const framework = this.frameworks.get(task.frameworkId);
-      const aware = framework && hasCapability(framework.info, 'PARTITION_AWARE');
-      const state: TaskState = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
-      const status = this.masterStatus(task, state, 'REASON_AGENT_REMOVED', message);
-      if (state === 'TASK_UNREACHABLE') status.unreachable_time = timeInfo(Date.now());
-      this.finishTask(key, task, status);
+      const aware = framework !== undefined && hasCapability(framework.info, 'PARTITION_AWARE');
+      const state = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
+      const status = masterTaskStatus(task, state, 'REASON_AGENT_REMOVED', message);
+      if (mode === 'unreachable') status.unreachable_time = timeInfo(Date.now());
+      this.finishTask(key, task, status, placeAfterRemoval(mode, aware));
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
+    this.book.agentRemoved(agentId, mode, Date.now());
     this.forgetExecutors((executor) => executor.agentId === agentId);
     this.freeCache.delete(agentId);
     this.changedAgents.delete(agentId);
@@ -350,14 +351,10 @@ export class MasterCore {
         log('agent shutdownFramework failed: %O', err);
       }
     }
-    for (const [key, task] of [...this.tasks]) {
-      if (task.frameworkId === framework.id) {
-        this.finishTask(
-          key,
-          task,
-          this.masterStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed'),
-        );
-      }
+    for (const [key, task] of [...this.tasks, ...this.book.heldFor(framework.id)]) {
+      if (task.frameworkId !== framework.id) continue;
+      const status = masterTaskStatus(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'Framework removed');
+      this.finishTask(key, task, status);
     }
     this.forgetExecutors((executor) => executor.frameworkId === framework.id);
     this.frameworks.delete(framework.id);
@@ -417,11 +414,15 @@ export class MasterCore {
       }
       case 'ACKNOWLEDGE': {
         const ack = call.acknowledge as scheduler.Call.Acknowledge;
-        this.agents.get(ack.agent_id.value)?.agent.acknowledge(framework.id, ack.task_id.value, ack.uuid);
+        const agent = this.agents.get(ack.agent_id.value)?.agent; // Mesos ignores an ACK for an unregistered agent
+        if (agent) this.book.acknowledge(taskKey(framework.id, ack.task_id.value), ack.agent_id.value, ack.uuid);
+        agent?.acknowledge(framework.id, ack.task_id.value, ack.uuid);
         return { status: 202 };
       }
       case 'RECONCILE':
-        this.reconcile(framework, call.reconcile?.tasks ?? []);
+        reconcileTasks(this, framework, call.reconcile?.tasks ?? [], (status) =>
+          this.sendTo(framework, { type: 'UPDATE', update: { status } }),
+        );
         return { status: 202 };
       case 'MESSAGE': {
         const message = call.message as scheduler.Call.Message;
@@ -481,7 +482,7 @@ export class MasterCore {
 
   private kill(framework: FrameworkRecord, kill: scheduler.Call.Kill): void {
     const key = taskKey(framework.id, kill.task_id.value);
-    const task = this.tasks.get(key);
+    const task = this.tasks.get(key) ?? this.book.awaitingAck(key); // the agent ignores a kill of an ended task
     if (!task) {
       const state: TaskState = hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_UNKNOWN' : 'TASK_LOST';
       this.sendTo(framework, {
@@ -503,39 +504,6 @@ export class MasterCore {
     this.agents
       .get(task.agentId)
       ?.agent.kill(framework.id, task.task.task_id.value, kill.kill_policy ?? task.task.kill_policy);
-  }
-
-  private reconcile(framework: FrameworkRecord, wanted: scheduler.Call.Reconcile.Task[]): void {
-    const answer = (status: TaskStatus) => this.sendTo(framework, { type: 'UPDATE', update: { status } });
-    if (wanted.length === 0) {
-      for (const task of this.tasks.values()) {
-        if (task.frameworkId === framework.id) answer(this.reconciliationStatus(task));
-      }
-      return;
-    }
-    for (const item of wanted) {
-      const task = this.tasks.get(taskKey(framework.id, item.task_id.value));
-      if (task) {
-        answer(this.reconciliationStatus(task));
-        continue;
-      }
-      const agentKnown = item.agent_id !== undefined && this.agents.has(item.agent_id.value);
-      answer(unknownTaskStatus(item, hasCapability(framework.info, 'PARTITION_AWARE'), agentKnown));
-    }
-  }
-
-  private reconciliationStatus(task: TaskRecord): TaskStatus {
-    const base =
-      task.lastStatus ??
-      this.masterStatus(task, task.state, 'REASON_RECONCILIATION', 'Reconciliation: Latest task state');
-    const { uuid: _noUuid, ...rest } = base;
-    return {
-      ...rest,
-      state: task.state,
-      reason: 'REASON_RECONCILIATION',
-      source: 'SOURCE_MASTER',
-      timestamp: Date.now() / 1000,
-    };
   }
 
   private reconcileOperations(
@@ -716,10 +684,13 @@ export class MasterCore {
     const newExecutors = new Map<string, Resource[]>();
     for (const task of tasks) {
       const executor = groupExecutor ?? task.executor;
+      const key = taskKey(framework.id, task.task_id?.value ?? '');
       let problem: string | undefined;
       if (!task.task_id?.value) problem = 'Task ID must be non-empty';
-      else if (this.tasks.has(taskKey(framework.id, task.task_id.value)) || acceptedIds.has(task.task_id.value))
+      else if (this.tasks.has(key) || this.book.awaitingAck(key) || acceptedIds.has(task.task_id.value))
         problem = `Task has duplicate ID: ${task.task_id.value}`;
+      else if (this.book.isUnreachable(framework.id, key))
+        problem = `Task reuses the ID of an unreachable task: ${task.task_id.value}`;
       else if (task.agent_id?.value !== agentId)
         problem = `Task uses agent ${task.agent_id?.value} but the offer is for agent ${agentId}`;
       else if (!groupExecutor && (task.command === undefined) === (task.executor === undefined))
@@ -785,12 +756,8 @@ export class MasterCore {
         const key = taskKey(framework.id, task.task_id.value);
         const record = this.tasks.get(key);
         if (!record) continue;
-        const status = this.masterStatus(
-          record,
-          'TASK_ERROR',
-          'REASON_TASK_INVALID',
-          `Launch failed: ${(err as Error).message}`,
-        );
+        const why = `Launch failed: ${(err as Error).message}`;
+        const status = masterTaskStatus(record, 'TASK_ERROR', 'REASON_TASK_INVALID', why);
         this.finishTask(key, record, status);
         this.sendTo(framework, { type: 'UPDATE', update: { status } });
       }
@@ -850,12 +817,14 @@ export class MasterCore {
     if (this.disposed) return;
     const key = taskKey(frameworkId, status.task_id.value);
     const task = this.tasks.get(key);
-    if (task) {
+    // A terminal update from the agent (uuid) awaits its ACK; an update of a task already awaiting one is a re-send.
+    if (task && TERMINAL_TASK_STATES.has(status.state))
+      this.finishTask(key, task, status, status.uuid ? 'unacknowledged' : 'completed');
+    else if (task) {
       recordTaskStatus(task, status);
-      if (TERMINAL_TASK_STATES.has(status.state)) this.finishTask(key, task, status);
-      else task.state = status.state;
-      if (!TERMINAL_TASK_STATES.has(status.state)) this.options.observer?.taskUpdated(task, status);
-    }
+      task.state = status.state;
+      this.options.observer?.taskUpdated(task, status);
+    } else this.book.resent(key, status);
     const framework = this.frameworks.get(frameworkId);
     if (framework)
       this.sendTo(framework, {
@@ -887,27 +856,14 @@ export class MasterCore {
     this.scheduleAllocation(false);
   }
 
-  private finishTask(key: string, task: TaskRecord, status: TaskStatus): void {
-    task.state = status.state;
+  /** Ends a live task (its resources freed) or re-files a held one (a terminal state is kept, as Mesos does). */
+  private finishTask(key: string, task: TaskRecord, status: TaskStatus, place: TaskPlace = 'completed'): void {
+    if (!TERMINAL_TASK_STATES.has(task.state)) task.state = status.state;
     recordTaskStatus(task, status);
     this.options.observer?.taskUpdated(task, status);
     this.dropTask(key);
-    this.completedTasks.push(task);
-    if (this.completedTasks.length > 1000) this.completedTasks.shift();
+    this.book.put(key, task, place);
     this.scheduleAllocation(false);
-  }
-
-  private masterStatus(task: TaskRecord, state: TaskState, reason: TaskStatus.Reason, message: string): TaskStatus {
-    return {
-      task_id: task.task.task_id,
-      agent_id: { value: task.agentId },
-      ...(task.executorId ? { executor_id: { value: task.executorId } } : {}),
-      state,
-      source: 'SOURCE_MASTER',
-      reason,
-      message,
-      timestamp: Date.now() / 1000,
-    };
   }
 
   // ---------------------------------------------------------------- offers
@@ -1122,7 +1078,7 @@ export class MasterCore {
 
   /** Tasks that ended, most recent last (for /state's completed_tasks). */
   get finishedTasks(): readonly TaskRecord[] {
-    return this.completedTasks;
+    return this.book.completed;
   }
 
   /** Stops timers and closes every stream; the core is unusable afterwards (leadership lost). */
@@ -1148,10 +1104,6 @@ function totalsOf(map: Map<string, ResourceTotals>, id: string): ResourceTotals 
   let totals = map.get(id);
   if (!totals) map.set(id, (totals = new ResourceTotals()));
   return totals;
-}
-
-function taskKey(frameworkId: string, taskId: string): string {
-  return `${frameworkId}\u0000${taskId}`;
 }
 
 function operationKey(frameworkId: string, operationId: string): string {

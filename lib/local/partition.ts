@@ -8,12 +8,21 @@
  * TASK_GONE for a task the agent no longer has (when it restarted meanwhile and could not recover
  * it); since Mesos 1.5 (MESOS-7215) the tasks of other frameworks are left running, and their
  * frameworks find them again through reconciliation. Updates the agent held are then delivered.
+ * A task whose terminal update was not acknowledged before the partition is reported too (to
+ * PARTITION_AWARE frameworks, in its terminal state), and its update is then delivered again.
+ *
+ * The partitioned agent is unreachable for every master: one elected meanwhile (a master failover)
+ * knows it so from the registry, as Mesos's does, and neither offers it nor reports its tasks
+ * (explicit reconciliation answers TASK_UNREACHABLE with the time it became so) until it reregisters.
  */
-import type { TaskStatus } from '../codec/messages';
+import type { TaskID, TaskState, TaskStatus } from '../codec/messages';
 import { isTerminalTaskState } from '../codec/task-states';
 import type { AgentEvents, LocalAgent } from './agent';
 import type { MasterCore } from './master-core';
 import { hasCapability } from './master-frameworks';
+import { clearPartitioned, markPartitioned } from './unacknowledged-tasks';
+
+type Reason = TaskStatus.Reason;
 
 /** Options of a partition. */
 export interface PartitionOptions {
@@ -44,26 +53,39 @@ export async function partitionAgent(
     .filter((task) => task.agentId === agentId && !isTerminalTaskState(task.state))
     .map((task) => ({ frameworkId: task.frameworkId, task: task.task }));
   agent.setEvents(UNREACHABLE);
+  markPartitioned(agent, Date.now());
   before?.removeAgent(agentId, 'unreachable');
   await new Promise<void>((resolve) => setTimeout(resolve, ms));
   if (options.restartAgent) await agent.restart({ checkpointRecovery: true });
+  clearPartitioned(agent);
   const core = leader();
-  if (!core) return;
-  const held = new Map(agent.state().map((row) => [`${row.framework.id?.value}\u0000${row.task.task_id.value}`, row]));
-  core.addAgent(agent);
-  for (const { frameworkId, task } of unreachable) {
-    const framework = core.frameworks.get(frameworkId);
-    if (!framework || !hasCapability(framework.info, 'PARTITION_AWARE')) continue;
-    const row = held.get(`${frameworkId}\u0000${task.task_id.value}`);
+  if (!core) return; // the next leader registers it when elected
+  const rows = agent.state();
+  const held = new Set(rows.map((row) => `${row.framework.id?.value}\u0000${row.task.task_id.value}`));
+  // As Mesos: the master's updates go out as it readmits the agent, before the agent re-sends its own.
+  const send = (frameworkId: string | undefined, taskId: TaskID, state: TaskState, reason: Reason, message: string) => {
+    const framework = core.frameworks.get(frameworkId ?? '');
+    if (!framework || !hasCapability(framework.info, 'PARTITION_AWARE') || !framework.stream) return;
     const status: TaskStatus = {
-      task_id: task.task_id,
+      task_id: taskId,
       agent_id: { value: agentId },
-      state: row ? row.state : 'TASK_GONE',
+      state,
       source: 'SOURCE_MASTER',
-      reason: row ? 'REASON_AGENT_REREGISTERED' : 'REASON_RECONCILIATION',
-      message: row ? 'Agent reregistered' : 'Task is unknown to the agent',
-      timestamp: Date.now() / 1000,
+      reason,
     };
-    if (framework.stream && !framework.stream.closed) framework.stream.send({ type: 'UPDATE', update: { status } });
+    if (!framework.stream.closed)
+      framework.stream.send({
+        type: 'UPDATE',
+        update: { status: { ...status, message, timestamp: Date.now() / 1000 } },
+      });
+  };
+  for (const row of rows) {
+    const message = 'Unreachable agent re-reregistered';
+    send(row.framework.id?.value, row.task.task_id, row.state, 'REASON_AGENT_REREGISTERED', message);
   }
+  for (const { frameworkId, task } of unreachable) {
+    if (held.has(`${frameworkId}\u0000${task.task_id.value}`)) continue;
+    send(frameworkId, task.task_id, 'TASK_GONE', 'REASON_RECONCILIATION', 'Task is unknown to the agent');
+  }
+  core.addAgent(agent);
 }

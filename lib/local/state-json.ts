@@ -92,7 +92,12 @@ export function masterStateJson(
     connected: isConnected(framework),
     recovered: framework.subscribedAt === undefined,
     registered_time: framework.registeredAt / 1000,
-    tasks: tasks.filter((task) => task.frameworkId === framework.id).map(taskJson),
+    // As Mesos: a terminal task stays among `tasks` until its update is acknowledged.
+    tasks: [
+      ...tasks.filter((task) => task.frameworkId === framework.id),
+      ...core.book.unacknowledgedTasks(framework.id),
+    ].map(taskJson),
+    unreachable_tasks: core.book.unreachableTasks(framework.id).map(taskJson),
     completed_tasks: core.finishedTasks.filter((task) => task.frameworkId === framework.id).map(taskJson),
     offers: offers
       .filter((offer) => offer.framework_id.value === framework.id)

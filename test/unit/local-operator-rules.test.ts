@@ -18,10 +18,12 @@ import { MaintenanceBook } from '../../lib/local/operator/maintenance';
 import { OperatorEventHub } from '../../lib/local/operator/master-events';
 import type { ObservedTask } from '../../lib/local/operator/observer';
 import { OperatorSettings } from '../../lib/local/operator/settings';
+import { TaskBook } from '../../lib/local/unacknowledged-tasks';
 
 function fakeCore(frameworks: FrameworkRecord[] = []): MasterCore {
   return {
     tasks: new Map(),
+    book: new TaskBook(),
     finishedTasks: [],
     frameworks: new Map(frameworks.map((f) => [f.id, f])),
     completedFrameworks: [],

@@ -55,12 +55,14 @@ export function taskMessage(record: ObservedTask): Task {
   return task;
 }
 
-/** GET_TASKS: live tasks, and the completed ones the master still remembers. */
+/**
+ * GET_TASKS as Mesos files them: `tasks` are the live ones and the terminal ones whose update is not
+ * acknowledged yet, `unreachable_tasks` those of agents marked unreachable, then the completed ones.
+ */
 export function getTasks(core: MasterCore): master.Response.GetTasks {
-  const live = [...core.tasks.values()];
   return {
-    tasks: live.filter((task) => task.state !== 'TASK_UNREACHABLE').map(taskMessage),
-    unreachable_tasks: live.filter((task) => task.state === 'TASK_UNREACHABLE').map(taskMessage),
+    tasks: [...core.tasks.values(), ...core.book.unacknowledgedTasks()].map(taskMessage),
+    unreachable_tasks: core.book.unreachableTasks().map(taskMessage),
     completed_tasks: core.finishedTasks.map(taskMessage),
   };
 }
