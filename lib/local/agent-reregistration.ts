@@ -15,8 +15,9 @@
  * A RECONCILE for such a task afterwards is answered by unknown-task-reconciliation.ts.
  */
 import { randomBytes } from 'node:crypto';
+import type { TaskStatus } from '../codec/messages';
 import type { LocalAgent } from './agent';
-import type { MasterCore } from './master-core';
+import type { MasterCore, TaskRecord } from './master-core';
 import { hasCapability } from './master-frameworks';
 
 /** The master saw `agentId`'s connection break (its process is restarting). */
@@ -25,20 +26,25 @@ export function agentDisconnected(core: MasterCore, agentId: string): void {
   const checkpoints = (frameworkId: string) => core.frameworks.get(frameworkId)?.info.checkpoint === true;
   const message = `Agent ${core.agents.get(agentId)?.info.hostname ?? agentId} disconnected`;
   for (const task of [...core.tasks.values()]) {
-    if (task.agentId !== agentId || checkpoints(task.frameworkId)) continue;
-    // The core takes it as any update of the task: records it, ends the task, forwards it.
-    core.agentEvents.statusUpdate(agentId, task.frameworkId, {
-      task_id: task.task.task_id,
-      agent_id: { value: agentId },
-      ...(task.executorId ? { executor_id: { value: task.executorId } } : {}),
-      state: 'TASK_LOST',
-      source: 'SOURCE_MASTER',
-      reason: 'REASON_AGENT_DISCONNECTED',
-      message,
-      timestamp: Date.now() / 1000,
-    });
+    if (task.agentId === agentId && !checkpoints(task.frameworkId))
+      masterLosesTask(core, task, 'REASON_AGENT_DISCONNECTED', message);
   }
   core.forgetExecutors((executor) => executor.agentId === agentId && !checkpoints(executor.frameworkId));
+}
+
+/** The master ends a live task of its own accord: TASK_LOST, SOURCE_MASTER, without uuid. */
+export function masterLosesTask(core: MasterCore, task: TaskRecord, reason: TaskStatus.Reason, message: string): void {
+  // The core takes it as any update of the task: records it, ends the task, forwards it.
+  core.agentEvents.statusUpdate(task.agentId, task.frameworkId, {
+    task_id: task.task.task_id,
+    agent_id: { value: task.agentId },
+    ...(task.executorId ? { executor_id: { value: task.executorId } } : {}),
+    state: 'TASK_LOST',
+    source: 'SOURCE_MASTER',
+    reason,
+    message,
+    timestamp: Date.now() / 1000,
+  });
 }
 
 /** The restarted `agent` reregisters with `core` under its old id. */

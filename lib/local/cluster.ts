@@ -14,8 +14,9 @@ import { createLogger } from '../common/logger';
 import { LocalAgent } from './agent';
 import type { FetchLimits } from './agent-launch';
 import { agentDisconnected, agentReregistered } from './agent-reregistration';
+import { AgentSuccession } from './agent-succession';
 import { type LogOption, sinkOf } from './diagnostics';
-import { ClusterFaults, FaultSwitches, type FaultTarget } from './faults';
+import { ClusterFaults, FaultSwitches, type FaultTarget, type RestartAgentOptions } from './faults';
 import { LocalMaster } from './master';
 import { frameworkCredentials, type HttpAuthenticationOptions, httpAuthentication } from './operator/http-auth';
 import { partitionAgent } from './partition';
@@ -137,6 +138,11 @@ export class LocalCluster {
   private agentCounter = 0;
   private stopped = false;
   private readonly statusPage: ReturnType<typeof statusPageRoutes> | undefined;
+  private readonly succession = new AgentSuccession({
+    agents: this.agents,
+    leaderCore: () => this.leader?.core,
+    stopped: () => this.stopped,
+  });
 
   private constructor(options: LocalClusterOptions) {
     this.options = options;
@@ -149,7 +155,7 @@ export class LocalCluster {
       sendMalformedRecord: (frameworkId) => this.eachStream(frameworkId, (stream) => stream.sendMalformedRecord()),
       killLeader: () => this.killLeader(),
       loseAgent: (agent, mode) => this.loseAgent(agent, mode),
-      restartAgent: (agent) => this.restartAgent(agent),
+      restartAgent: (agent, options) => this.restartAgent(agent, options),
       partitionAgent: (agent, ms, options) =>
         partitionAgent(() => this.leader?.core, this.findAgent(agent), ms, options),
       executorProcesses: () => this.agents.flatMap((agent) => agent.executorProcesses()),
@@ -231,6 +237,15 @@ export class LocalCluster {
 
   /** Adds an agent (also usable while running); it registers with the current leader. */
   async addAgent(spec: AgentSpec = {}): Promise<LocalAgent> {
+    const agent = this.newAgent(spec, join(this.workDir, `agent-${this.agentCounter}`));
+    await agent.start();
+    this.agents.push(agent);
+    this.leader?.core?.addAgent(agent);
+    return agent;
+  }
+
+  /** An agent (not started) with a new id; its successor keeps its machine, port and work directory. */
+  private newAgent(spec: AgentSpec, workDir: string, port?: number): LocalAgent {
     const id = `${this.clusterId}-S${this.agentCounter++}`;
     const resources = parseResources(spec.resources ?? this.options.resources ?? DEFAULT_AGENT_RESOURCES);
     const attributesText = spec.attributes ?? this.options.attributes;
@@ -238,6 +253,7 @@ export class LocalCluster {
       {
         id,
         hostname: spec.hostname ?? '127.0.0.1',
+        ...(port !== undefined ? { port } : {}),
         resources,
         ...(attributesText ? { attributes: parseAttributes(attributesText) } : {}),
         taskMode: this.options.taskMode ?? 'process',
@@ -245,7 +261,7 @@ export class LocalCluster {
         ...(this.options.statusUpdateRetryMs !== undefined
           ? { statusUpdateRetryMs: this.options.statusUpdateRetryMs }
           : {}),
-        workDir: join(this.workDir, `agent-${this.agentCounter - 1}`),
+        workDir,
         log: this.agentLog(),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.executorEnvironment ? { executorEnvironment: this.options.executorEnvironment } : {}),
@@ -254,9 +270,7 @@ export class LocalCluster {
       },
       NO_MASTER_EVENTS,
     );
-    await agent.start();
-    this.agents.push(agent);
-    this.leader?.core?.addAgent(agent);
+    this.succession.adopt(agent, () => this.newAgent(spec, workDir, agent.info.port));
     return agent;
   }
 
@@ -317,6 +331,7 @@ export class LocalCluster {
     for (const membership of this.memberships.values())
       await membership.stop().catch((err: unknown) => log('membership stop: %O', err));
     this.memberships.clear();
+    await this.succession.settle();
     await Promise.all(this.masters.map((master) => master.stop()));
     await Promise.all(this.agents.map((agent) => agent.stop().catch((err: unknown) => log('agent stop: %O', err))));
     this.agents.length = 0;
@@ -394,8 +409,12 @@ export class LocalCluster {
     await agent.stop();
   }
 
-  private async restartAgent(which: number | string): Promise<void> {
+  private async restartAgent(which: number | string, options: RestartAgentOptions): Promise<void> {
     const agent = this.findAgent(which);
+    if (options.newId) {
+      await this.succession.replace(agent);
+      return;
+    }
     const core = this.leader?.core;
     if (core) agentDisconnected(core, agent.id);
     await agent.restart();

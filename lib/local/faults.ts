@@ -69,6 +69,15 @@ export interface DropSubscriptionOptions {
   midRecord?: boolean;
 }
 
+/** Options of {@link ClusterFaults.restartAgent}. */
+export interface RestartAgentOptions {
+  /**
+   * The agent starts without its checkpointed state (as after removing its `meta/slaves/latest`)
+   * and registers with a NEW agent id (default false: it recovers and keeps its id).
+   */
+  newId?: boolean;
+}
+
 /** What ClusterFaults needs from the cluster (kept as an interface so faults.ts imports no cluster code). */
 export interface FaultTarget {
   readonly switches: FaultSwitches;
@@ -76,7 +85,7 @@ export interface FaultTarget {
   sendMalformedRecord(frameworkId: string | undefined): number;
   killLeader(): Promise<void>;
   loseAgent(agent: number | string, mode: 'removed' | 'unreachable'): Promise<void>;
-  restartAgent(agent: number | string): Promise<void>;
+  restartAgent(agent: number | string, options: RestartAgentOptions): Promise<void>;
   partitionAgent(agent: number | string, ms: number, options: PartitionOptions): Promise<void>;
   /** The running custom executors of every live agent. */
   executorProcesses(): ExecutorProcess[];
@@ -174,9 +183,19 @@ export class ClusterFaults {
    * Restarts an agent (by index or id) the way an agent process restart would: the master ends the
    * tasks of frameworks that do not checkpoint at once (TASK_LOST, REASON_AGENT_DISCONNECTED); the
    * executors of checkpointing frameworks may reconnect to the restarted agent.
+   *
+   * With `{ newId: true }` the agent does not recover: everything it ran is killed and a new agent
+   * (same hostname, port, resources; a new id) takes its place in `cluster.agents`. The master
+   * removes the old agent when the new one registers at its address: its remaining tasks become
+   * TASK_LOST (PARTITION_AWARE frameworks too), SOURCE_MASTER, REASON_AGENT_REMOVED, frameworks get
+   * FAILURE; the new agent is then offered. Resolves once the new agent has registered.
    */
-  restartAgent(agent: number | string): Promise<void> {
-    return this.target.restartAgent(agent);
+  async restartAgent(agent: number | string, options: RestartAgentOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object')
+      throw new MesosConfigError(`restartAgent: options must be an object, got ${String(options)}`);
+    if (options.newId !== undefined && typeof options.newId !== 'boolean')
+      throw new MesosConfigError(`restartAgent: newId must be a boolean, got ${JSON.stringify(options.newId)}`);
+    return this.target.restartAgent(agent, options);
   }
 
   /**

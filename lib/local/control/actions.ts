@@ -110,9 +110,12 @@ export const ACTIONS: Record<string, Action> = {
     return {};
   },
   '/local/faults/restart-agent': async (cluster, body) => {
-    const { agent } = fields(body, { agent: { kind: 'agent', required: true } });
-    await cluster.faults.restartAgent(agentOf(cluster, agent as number | string));
-    return {};
+    const { agent, newId } = fields(body, { agent: { kind: 'agent', required: true }, newId: { kind: 'boolean' } });
+    const which = agentOf(cluster, agent as number | string);
+    const index = typeof which === 'number' ? which : cluster.agents.findIndex((a) => a.id === which);
+    await cluster.faults.restartAgent(which, { newId: newId === true });
+    const now = cluster.agents[index];
+    return now ? { agent: { index, id: now.id, url: now.url } } : {};
   },
   '/local/faults/kill-executor': (cluster, body) => {
     const { executorId, frameworkId, agentId, signal } = fields(body, {

@@ -1,13 +1,14 @@
 /**
  * The master calls that act on agents: DEACTIVATE/REACTIVATE_AGENT, DRAIN_AGENT (the agent leaves
  * the offers, its tasks are killed, DRAINING turns DRAINED once none is left, then optionally
- * gone), MARK_AGENT_GONE, START/STOP_MAINTENANCE (agents of machines brought down are removed
- * and come back when the machine is up), and RESERVE/UNRESERVE_RESOURCES and CREATE/DESTROY_VOLUMES
- * applied to an agent's total resources.
+ * gone), MARK_AGENT_GONE, START/STOP_MAINTENANCE (agents of machines brought down are removed;
+ * once a machine is up a new agent, with a new id, registers on it), and RESERVE/UNRESERVE_RESOURCES
+ * and CREATE/DESTROY_VOLUMES applied to an agent's total resources.
  */
 import type { DrainConfig, MachineID, master, Offer, Resource } from '../../codec/messages';
 import { isTerminalTaskState } from '../../codec/task-states';
 import type { LocalAgent } from '../agent';
+import { startSuccessor } from '../agent-succession';
 import type { MasterCore } from '../master-core';
 import { empty, fail, type OperatorResult } from './call-result';
 import { agentOnMachine } from './maintenance';
@@ -105,12 +106,12 @@ export class AgentAdministration {
     }
   }
 
-  /** STOP_MAINTENANCE's effect: agents of the machines register again. */
+  /** STOP_MAINTENANCE's effect: on each machine a new agent (a new id: Mesos refuses a removed one's) registers. */
   machinesUp(core: MasterCore, machines: MachineID[]): void {
     for (const [agentId, agent] of [...this.down]) {
       if (!machines.some((machine) => agentOnMachine(agent.info.hostname, machine))) continue;
       this.down.delete(agentId);
-      core.addAgent(agent);
+      if (!startSuccessor(agent)) core.addAgent(agent);
     }
   }
 

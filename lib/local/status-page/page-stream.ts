@@ -324,7 +324,7 @@ async function control(path, body, what) {
     var answer = await res.json().catch(function () { return {}; });
     if (!res.ok) throw new Error(answer.error || 'answered ' + res.status);
     var detail = answer.leader ? ': leader is ' + answer.leader : answer.dropped !== undefined ?
-      ': ' + answer.dropped + ' subscription(s) dropped' : '';
+      ': ' + answer.dropped + ' subscription(s) dropped' : answer.agent ? ': agent ' + answer.agent.id : '';
     out.textContent = what + ' done' + detail + ' (' + new Date().toLocaleTimeString() + ')';
   } catch (err) {
     out.textContent = what + ' failed: ' + ((err && err.message) || String(err));
@@ -352,6 +352,13 @@ function simulatorSection() {
       h('button', { id: 'sim-restart-agent', type: 'button', text: 'Restart agent',
         onclick: function () {
           if (agentSelect.value) control('restart-agent', { agent: agentSelect.value }, 'Restart agent');
+        } }),
+      h('button', { id: 'sim-restart-agent-new-id', type: 'button', text: 'Restart with a new id',
+        title: 'The agent starts without its checkpointed state and registers with a new agent id',
+        onclick: function () {
+          if (agentSelect.value) {
+            control('restart-agent', { agent: agentSelect.value, newId: true }, 'Restart with a new id');
+          }
         } })
     ]),
     h('div', { class: 'row' }, [frameworkSelect,
