@@ -5,21 +5,28 @@
  */
 import { MesosConfigError } from './common/errors';
 import type { EmbeddedCluster, EmbeddedClusterConfig } from './driver/local-master';
+import { readCredentialsFile } from './local/cli-options';
 import { LocalCluster } from './local/cluster';
 import { parseAttributes, parseResources } from './local/resources';
 
-function check(variable: string, value: string | undefined, parse: (text: string) => unknown): void {
-  if (value === undefined) return;
+function check<T>(variable: string, value: string | undefined, parse: (text: string) => T, what = ' is malformed') {
+  if (value === undefined) return undefined;
   try {
-    parse(value);
+    return parse(value);
   } catch (error) {
-    throw new MesosConfigError(`${variable} is malformed: ${(error as Error).message}`, { cause: error });
+    // The parsers name the file and line at fault, never a secret.
+    throw new MesosConfigError(`${variable}${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
-/** Checks the Mesos-syntax values (naming the variable when one is malformed), then starts the cluster. */
+/**
+ * Checks the Mesos-syntax values (naming the variable when one is malformed), reads the
+ * MESOS_CREDENTIALS file with mesos-local's reader, then starts the cluster.
+ */
 export async function launchEmbeddedCluster(config: EmbeddedClusterConfig): Promise<EmbeddedCluster> {
   check('MESOS_RESOURCES', config.resources, parseResources);
   check('MESOS_ATTRIBUTES', config.attributes, parseAttributes);
-  return LocalCluster.start(config);
+  const { credentialsFile, ...options } = config;
+  const credentials = check('MESOS_CREDENTIALS', credentialsFile, readCredentialsFile, '');
+  return LocalCluster.start(credentials === undefined ? options : { ...options, credentials });
 }

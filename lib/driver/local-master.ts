@@ -36,6 +36,17 @@ export interface EmbeddedClusterConfig {
   allocationIntervalMs?: number;
   /** MESOS_QUIET=true: LocalCluster's own messages (executor exits …) are not written to stderr. */
   log?: false;
+  /**
+   * MESOS_CREDENTIALS: a Mesos credentials file (a path or `file://` URL; JSON or "principal secret"
+   * lines), read by the launcher with LocalCluster's own reader (the driver layer reads no secret).
+   */
+  credentialsFile?: string;
+  /** MESOS_AUTHENTICATE_FRAMEWORKS or MESOS_AUTHENTICATE_HTTP_FRAMEWORKS; false (Mesos's default) when unset. */
+  authenticateFrameworks?: boolean;
+  /** MESOS_AUTHENTICATE_HTTP_READWRITE (or its deprecated name MESOS_AUTHENTICATE_HTTP). */
+  authenticateHttpReadwrite?: boolean;
+  /** MESOS_AUTHENTICATE_HTTP_READONLY. */
+  authenticateHttpReadonly?: boolean;
 }
 
 /** A started embedded cluster, as the driver needs it. */
@@ -114,6 +125,26 @@ export function embeddedClusterConfig(env: Env = process.env): EmbeddedClusterCo
     config.allocationIntervalMs = ms;
   }
   if (bool(env, 'MESOS_QUIET') === true) config.log = false;
+  Object.assign(config, authenticationConfig(env));
+  return config;
+}
+
+/** The authentication variables; every switch needs MESOS_CREDENTIALS, as a Mesos master refuses to start without them. */
+function authenticationConfig(env: Env): EmbeddedClusterConfig {
+  const switches = {
+    authenticateFrameworks: ['MESOS_AUTHENTICATE_FRAMEWORKS', 'MESOS_AUTHENTICATE_HTTP_FRAMEWORKS'],
+    authenticateHttpReadwrite: ['MESOS_AUTHENTICATE_HTTP_READWRITE', 'MESOS_AUTHENTICATE_HTTP'],
+    authenticateHttpReadonly: ['MESOS_AUTHENTICATE_HTTP_READONLY'],
+  } as const;
+  const credentialsFile = set(env, 'MESOS_CREDENTIALS');
+  const config: EmbeddedClusterConfig = credentialsFile === undefined ? {} : { credentialsFile };
+  for (const [option, names] of Object.entries(switches) as [keyof typeof switches, readonly string[]][]) {
+    const on = names.filter((name) => bool(env, name) === true);
+    if (on.length > 0 && credentialsFile === undefined) {
+      throw new MesosConfigError(`${on[0]}=true needs MESOS_CREDENTIALS (a credentials file)`);
+    }
+    if (credentialsFile !== undefined) config[option] = on.length > 0;
+  }
   return config;
 }
 

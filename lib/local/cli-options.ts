@@ -38,6 +38,12 @@ Cluster:
                                principals: a Mesos credentials file, JSON
                                {"credentials":[{"principal":"p","secret":"s"}]} or one
                                "principal secret" per line (file:// paths accepted)
+  --authenticate-http-readwrite  the operator API (/api/v1) of masters and agents and the
+                               status page's controls need HTTP Basic credentials from
+                               --credentials (401 otherwise; Mesos --authenticate_http_readwrite)
+  --authenticate-http-readonly   /state and /files/* of masters and agents and the status
+                               page's data need them too (Mesos --authenticate_http_readonly)
+                               (both also spelled with underscores, as Mesos's flags)
   --executor-env ENV           extra environment of executors and command tasks: a JSON object
                                ('{"A":"1"}') or NAME=VALUE; may be repeated (later ones win)
   --http-executor-domain-sockets  agents also serve the executor API on a Unix socket, given to
@@ -98,14 +104,14 @@ function pathOption(text: string): string {
 }
 
 /**
- * Reads a Mesos credentials file: JSON `{"credentials":[{"principal","secret"}]}`, or (the older
- * text format) one `principal secret` pair per line. Throws MesosConfigError naming the file and
- * the line or field at fault, never a secret.
+ * Reads a Mesos credentials file (a path or a `file://` URL): JSON `{"credentials":[{"principal","secret"}]}`,
+ * or (the older text format) one `principal secret` pair per line. Throws MesosConfigError naming
+ * the file and the line or field at fault, never a secret.
  */
 export function readCredentialsFile(path: string): Credential[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(pathOption(path), 'utf8');
   } catch (err) {
     throw new MesosConfigError(`Cannot read credentials file '${path}': ${(err as Error).message}`, { cause: err });
   }
@@ -193,6 +199,13 @@ const NUMBER_OPTIONS = {
   'status-update-retry-ms': 'statusUpdateRetryMs',
 } as const satisfies Record<string, keyof LocalClusterOptions>;
 
+/** Mesos's HTTP authentication flags (also accepted with underscores, as Mesos spells them). */
+const AUTH_FLAGS = {
+  'authenticate-http-readwrite': 'authenticateHttpReadwrite',
+  'authenticate-http-readonly': 'authenticateHttpReadonly',
+} as const satisfies Record<string, keyof LocalClusterOptions>;
+const BOOLEAN = { type: 'boolean' } as const;
+
 /** Turns command-line arguments into options; throws MesosConfigError (or parseArgs's TypeError) on bad input. */
 export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const { values } = parseArgs({
@@ -210,6 +223,9 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       'control-port': { type: 'string' },
       'no-control': { type: 'boolean' },
       'http-executor-domain-sockets': { type: 'boolean' },
+      ...Object.fromEntries(
+        Object.keys(AUTH_FLAGS).flatMap((flag) => [flag, flag.replaceAll('-', '_')].map((name) => [name, BOOLEAN])),
+      ),
       'ready-file': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -246,8 +262,14 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const workDir = text('work-dir');
   if (workDir !== undefined) cluster.workDir = pathOption(workDir);
   const credentials = text('credentials');
-  if (credentials !== undefined) cluster.credentials = readCredentialsFile(pathOption(credentials));
+  if (credentials !== undefined) cluster.credentials = readCredentialsFile(credentials);
   if (values['http-executor-domain-sockets'] === true) cluster.httpExecutorDomainSockets = true;
+  const given = values as Record<string, unknown>;
+  for (const [flag, option] of Object.entries(AUTH_FLAGS)) {
+    if (given[flag] !== true && given[flag.replaceAll('-', '_')] !== true) continue;
+    if (cluster.credentials === undefined) throw new MesosConfigError(`--${flag} needs --credentials FILE`);
+    cluster[option] = true;
+  }
   const env = values['executor-env'] as string[] | undefined;
   if (env !== undefined) cluster.executorEnvironment = parseExecutorEnv(env);
 

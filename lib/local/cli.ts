@@ -37,6 +37,11 @@ async function serve(options: CliOptions): Promise<void> {
   print(`operator API at ${cluster.masterUrl}/api/v1; agents ${agentApis} (and /files/browse|read|download)`);
   if (options.cluster.credentials)
     print(`frameworks must authenticate (${options.cluster.credentials.length} principal(s))`);
+  const realms = [
+    options.cluster.authenticateHttpReadwrite ? 'readwrite (/api/v1, status page controls)' : '',
+    options.cluster.authenticateHttpReadonly ? 'readonly (/state, /files/*, status page data)' : '',
+  ].filter(Boolean);
+  if (realms.length > 0) print(`HTTP Basic authentication required on ${realms.join(' and ')}`);
   print(
     options.cluster.workDir
       ? `work dir ${options.cluster.workDir} (sandboxes are kept after exit)`
