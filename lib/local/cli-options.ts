@@ -62,7 +62,8 @@ Control endpoint (fault injection), its own HTTP server on 127.0.0.1:
     POST /local/faults/failover             move leadership (a new leader identity)
     POST /local/faults/kill-leader          kill the leading master
     POST /local/faults/lose-agent           {"agent": 0 | "<id>", "mode": "removed"|"unreachable"}
-    POST /local/faults/restart-agent        {"agent": 0 | "<id>"}
+    POST /local/faults/restart-agent        {"agent": 0 | "<id>", "newId"?: true} (newId: without
+                                             its checkpointed state, under a new agent id)
     POST /local/faults/kill-executor        {"executorId": "x", "frameworkId"?, "agentId"?,
                                              "signal"?: "SIGKILL"}
     POST /local/faults/drop-subscription    {"frameworkId"?, "midRecord"?: true}
