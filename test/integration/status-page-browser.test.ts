@@ -313,6 +313,12 @@ describe('LocalCluster status page in Chromium', function () {
       // The restarted agent forgets the ticker (its framework does not checkpoint) and stays listed.
       expect(cluster.agents.find((agent) => agent.id === busy?.id)?.state()).to.deep.equal([]);
       await waitForText(page, '#agents-table tbody', new RegExp(`${busy?.id}[\\s\\S]*?active`));
+      // Restarted without its checkpointed state, the agent comes back under a new id.
+      await page.click('#sim-restart-agent-new-id');
+      const renewed = await waitForText(page, '#sim-result', /Restart with a new id done: agent \S+/);
+      const newId = cluster.agents.find((agent) => renewed.includes(agent.id))?.id;
+      expect(newId).to.be.a('string').and.not.equal(busy?.id);
+      await waitForText(page, '#agents-table tbody', new RegExp(`${newId}[\\s\\S]*?active`));
       await page.screenshot({ path: join(SHOTS, 'after-controls.png'), fullPage: true });
       expect(errors).to.deep.equal([]);
     } finally {
