@@ -92,6 +92,15 @@ describe('LocalCluster: an agent back under a new id', function () {
     const checkpointing = await runTask({ checkpoint: true }, 'cp');
     const checkpointingAware = await runTask({ checkpoint: true, ...PARTITION_AWARE }, 'cp-aware');
     const aware = await runTask(PARTITION_AWARE, 'aware');
+    operator = new MesosMasterOperator(cluster.masterString, { retryTimeoutMs: 3000 });
+    const agentEvents: string[] = [];
+    let subscribed = false;
+    operator.subscribe({
+      subscribed: () => void (subscribed = true),
+      agentAdded: (agent) => void agentEvents.push(`added ${agent.agent_info.id?.value}`),
+      agentRemoved: (agentId) => void agentEvents.push(`removed ${agentId.value}`),
+    });
+    await waitFor('the operator subscription', () => subscribed);
 
     await cluster.faults.restartAgent(0, { newId: true });
 
@@ -129,6 +138,8 @@ describe('LocalCluster: an agent back under a new id', function () {
     expect(fresh?.state()).to.deep.equal([]);
     expect(await registeredAgents()).to.deep.equal([fresh?.id]);
     expect(await stateAgents()).to.deep.equal([fresh?.id]);
+    await waitFor('AGENT_ADDED', () => agentEvents.length === 2);
+    expect(agentEvents).to.deep.equal([`removed ${oldId}`, `added ${fresh?.id}`]);
   });
 
   it('the control action restart-agent takes newId; bad options are refused by name', async () => {
