@@ -3,7 +3,9 @@
  * against the shipped declarations, in a fresh temporary project; the main entry loads no
  * simulator module (LocalCluster is `mesos-driver/local`, and the master string "local" loads it
  * lazily); a consumer with `tsc --init`'s defaults (TypeScript 5.9, the repo's, and the latest from
- * the registry) typechecks once it sets `"types": ["node"]`; source maps carry their sources.
+ * the registry) typechecks once it sets `"types": ["node"]`; `mesos-driver/local` typechecks under
+ * every moduleResolution: node10 (through package.json's typesVersions, as node10 ignores
+ * `exports`), nodenext (the `tsc --init` consumer) and bundler; source maps carry their sources.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +62,25 @@ await cluster.stop();
 const INIT_CONSUMER_WRONG = `import { MesosSchedulerDriver } from 'mesos-driver';
 const driver = new MesosSchedulerDriver({}, { name: 'consumer', user: '' }, 'local');
 if (driver.abortReason?.code === 'noSuchCode') console.log('never');
+`;
+
+/** Both entries from a consumer without top-level await (it also compiles as CommonJS). */
+const RESOLUTION_CONSUMER = `import { MesosSchedulerDriver, type TaskStatus } from 'mesos-driver';
+import { LocalCluster, type LocalClusterOptions, parseResources } from 'mesos-driver/local';
+
+const options: LocalClusterOptions = { agents: 1, resources: 'cpus:1', authenticateHttpReadonly: false };
+async function main(): Promise<void> {
+  const cluster: LocalCluster = await LocalCluster.start(options);
+  const status: TaskStatus = { task_id: { value: 't' }, state: 'TASK_RUNNING' };
+  console.log(cluster.masterUrl, status.state, parseResources('cpus:1').length, typeof MesosSchedulerDriver);
+  await cluster.stop();
+}
+void main();
+`;
+
+/** A type error only real declarations of 'mesos-driver/local' catch (an untyped module would be any). */
+const RESOLUTION_CONSUMER_WRONG = `import { LocalCluster } from 'mesos-driver/local';
+export const port: number = LocalCluster.prototype.masterUrl;
 `;
 
 describe('the packed package, installed in a consumer project', function () {
@@ -235,6 +256,36 @@ describe('the packed package, installed in a consumer project', function () {
       expect(result.good, result.version).to.equal('');
       expect(result.wrong, result.version).to.match(/no overlap/);
     });
+  });
+
+  it("resolves 'mesos-driver/local' with moduleResolution node10 (typesVersions) and bundler", () => {
+    // node16/nodenext: the `tsc --init` consumer above. One compiler run per resolution, both files:
+    // the right one has no error, the wrong one exactly the type error real declarations give.
+    writeFileSync(join(dir, 'resolution.ts'), RESOLUTION_CONSUMER);
+    writeFileSync(join(dir, 'resolution-wrong.ts'), RESOLUTION_CONSUMER_WRONG);
+    const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const [module, resolution] of [
+      ['commonjs', 'node10'],
+      ['esnext', 'bundler'],
+    ] as const) {
+      // skipLibCheck as `tsc --init` sets it: this is about resolving the entry, not checking node's types.
+      const flags = ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--types', 'node'];
+      let errors = '';
+      try {
+        run(
+          'node',
+          [tsc, ...flags, '--module', module, '--moduleResolution', resolution, 'resolution.ts', 'resolution-wrong.ts'],
+          dir,
+        );
+      } catch (err) {
+        errors = String((err as { stdout?: string }).stdout);
+      }
+      const lines = errors.split('\n').filter((line) => line.includes('error TS'));
+      expect(lines, resolution).to.have.length(1);
+      expect(lines[0], resolution).to.match(
+        /^resolution-wrong\.ts.*TS2322: Type 'string' is not assignable to type 'number'/,
+      );
+    }
   });
 
   it('typechecks a consumer against the shipped types, and catches a type error', () => {
