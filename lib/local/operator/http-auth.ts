@@ -52,8 +52,11 @@ type WithCredentials = HttpAuthenticationOptions & { credentials?: Credential[] 
 
 /** What a master or an agent checks (undefined: nothing). */
 export interface HttpAuthentication {
+  /** `--authenticate_http_readonly`: `/state`, `/files/*` (and the status page's data) need credentials. */
   readonly: boolean;
+  /** `--authenticate_http_readwrite`: `/api/v1` (and the status page's controls) need credentials. */
   readwrite: boolean;
+  /** The principals and secrets accepted. */
   credentials: readonly Credential[];
 }
 
