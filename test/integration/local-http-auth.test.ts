@@ -11,6 +11,7 @@ import { format } from 'node:util';
 import { expect } from 'chai';
 import createDebug from 'debug';
 import { MesosAuthenticationError, MesosConfigError } from '../../lib/common/errors';
+import { MesosSchedulerDriver, Status } from '../../lib/index';
 import { LocalCluster } from '../../lib/local/cluster';
 import { MesosAgentOperator, MesosMasterOperator } from '../../lib/operator';
 import { type RawResponse, rawRequest } from './local-master-helpers';
@@ -114,9 +115,8 @@ describe('LocalCluster HTTP authentication (authenticateHttpReadwrite/Readonly)'
     expect((await operatorCall(agent, GET_HEALTH, RIGHT)).status).to.equal(200);
     expect((await get(agent, '/state')).status).to.equal(200);
     // A framework without credentials subscribes: the readwrite realm is not the scheduler's.
-    const driver = await import('../../lib');
     let registered = false;
-    const scheduler = new driver.MesosSchedulerDriver(
+    const scheduler = new MesosSchedulerDriver(
       {
         registered: (d) => {
           registered = true;
@@ -126,7 +126,7 @@ describe('LocalCluster HTTP authentication (authenticateHttpReadwrite/Readonly)'
       { name: 'no-credential', user: '' },
       cluster.masterString,
     );
-    expect(await scheduler.run()).to.equal(driver.Status.DRIVER_STOPPED);
+    expect(await scheduler.run()).to.equal(Status.DRIVER_STOPPED);
     expect(registered).to.equal(true);
   });
 
