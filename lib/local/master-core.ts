@@ -198,9 +198,10 @@ export class MasterCore {
   /**
    * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported (TASK_LOST, or
    * to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR; a terminal task awaiting
-   * its ACK too, keeping its state), and every connected framework gets FAILURE with the agent id.
+   * its ACK too, keeping its state), and every connected framework gets FAILURE with the agent id. `now` (ms) is
+   * when, the `unreachable_time` of an unreachable agent.
    */
-  removeAgent(agentId: string, mode: AgentRemoval = 'removed'): void {
+  removeAgent(agentId: string, mode: AgentRemoval = 'removed', now = Date.now()): void {
     if (!this.agents.has(agentId)) return;
     this.rescindAgentOffers(agentId);
     this.agents.delete(agentId);
@@ -211,11 +212,11 @@ export class MasterCore {
       const aware = framework !== undefined && hasCapability(framework.info, 'PARTITION_AWARE');
       const state = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
       const status = masterTaskStatus(task, state, 'REASON_AGENT_REMOVED', message);
-      if (mode === 'unreachable') status.unreachable_time = timeInfo(Date.now());
+      if (mode === 'unreachable') status.unreachable_time = timeInfo(now);
       this.finishTask(key, task, status, placeAfterRemoval(mode, aware));
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
-    this.book.agentRemoved(agentId, mode, Date.now());
+    this.book.agentRemoved(agentId, mode, now);
     this.forgetExecutors((executor) => executor.agentId === agentId);
     this.freeCache.delete(agentId);
     this.changedAgents.delete(agentId);

@@ -53,8 +53,9 @@ export async function partitionAgent(
     .filter((task) => task.agentId === agentId && !isTerminalTaskState(task.state))
     .map((task) => ({ frameworkId: task.frameworkId, task: task.task }));
   agent.setEvents(UNREACHABLE);
-  markPartitioned(agent, Date.now());
-  before?.removeAgent(agentId, 'unreachable');
+  const since = Date.now(); // the registry's unreachable time, which a master elected meanwhile reports too
+  markPartitioned(agent, since);
+  before?.removeAgent(agentId, 'unreachable', since);
   await new Promise<void>((resolve) => setTimeout(resolve, ms));
   if (options.restartAgent) await agent.restart({ checkpointRecovery: true });
   clearPartitioned(agent);

@@ -112,8 +112,10 @@ export class OperatorEventHub implements MasterCoreObserver {
     const previous = this.states.get(taskKey);
     // A task no longer tracked has ended already: a repeated terminal update is no change.
     const changed = previous === undefined ? !isTerminalTaskState(task.state) : previous !== task.state;
-    // Mesos also reports every check and health check update, the state unchanged.
-    if (!changed && status.reason !== CHECK_UPDATED && status.reason !== HEALTH_UPDATED) return;
+    // Mesos also reports every check and health check update, the state unchanged, and a status of
+    // another state added to an ended task (the master's, when the agent of a task awaiting its ACK goes).
+    const added = previous === undefined && status.state !== task.state;
+    if (!changed && !added && status.reason !== CHECK_UPDATED && status.reason !== HEALTH_UPDATED) return;
     if (changed) {
       queueMicrotask(() => this.options.afterTaskUpdate?.());
       if (isTerminalTaskState(task.state)) {
