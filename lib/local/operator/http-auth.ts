@@ -112,9 +112,10 @@ export function basicPrincipal(header: string | undefined, credentials: readonly
   if (header === undefined) return undefined;
   const components = header.split(' ');
   if (components.length !== 2 || components[0] !== 'Basic') return undefined;
-  const encoded = components[1] as string;
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return undefined;
-  const pair = Buffer.from(encoded, 'base64').toString('utf8').split(':');
+  // stout's base64 decoding: it stops at the first '=', skips white space, refuses other characters.
+  const encoded = (components[1] as string).split('=')[0] as string;
+  if (!/^[A-Za-z0-9+/\s]*$/.test(encoded)) return undefined;
+  const pair = Buffer.from(encoded.replace(/\s/g, ''), 'base64').toString('utf8').split(':');
   if (pair.length !== 2) return undefined;
   const [principal, secret] = pair as [string, string];
   const given = digest(secret);
