@@ -4,7 +4,7 @@
  * a maintenance window on the task's machine (UPDATE_MAINTENANCE_SCHEDULE); the framework gets an
  * inverse offer for it (`inverseOffers` callback) and accepts it; the operator sees the answer in
  * GET_MAINTENANCE_STATUS, takes the machine down (START_MAINTENANCE: its agent is removed and its
- * tasks are lost) and brings it back (STOP_MAINTENANCE: the agent registers again). Every step is
+ * tasks are lost: TASK_LOST, REASON_AGENT_REMOVED, PARTITION_AWARE or not) and brings it back (STOP_MAINTENANCE: the agent registers again). Every step is
  * printed, with the events the operator's stream saw.
  *
  *   npx tsx samples/operator-maintenance.ts                         # embedded LocalCluster, two machines
@@ -274,7 +274,7 @@ export async function runOperatorMaintenance(
         `operator: GET_MAINTENANCE_STATUS: ${hostname} DRAINING, framework ${answer.framework_id.value} answered ${answer.status}`,
       );
 
-      // 3. Take the machine down: its agent is removed, the task is gone with it.
+      // 3. Take the machine down: its agent is removed, the task is lost with it (TASK_LOST, though PARTITION_AWARE).
       await operator.startMaintenance([drained]);
       log(`operator: START_MAINTENANCE ${hostname}`);
       await step(

@@ -20,6 +20,7 @@ import type {
 import { TERMINAL_TASK_STATES } from '../codec/task-states';
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
+import { removalReport } from './agent-removal';
 import { allocatedTo, withoutAllocation } from './allocation-info';
 import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
@@ -30,7 +31,6 @@ import {
   frameworkRoles,
   hasCapability,
   isConnected,
-  PARTITION_AWARE_LOSS,
   validateFrameworkInfo,
 } from './master-frameworks';
 import { setOfferConstraints } from './offer-constraints';
@@ -196,22 +196,21 @@ export class MasterCore {
   }
 
   /**
-   * Removes an agent as Mesos does when it is lost: its offers are rescinded, its tasks reported (TASK_LOST, or
-   * to PARTITION_AWARE frameworks TASK_GONE / TASK_UNREACHABLE / TASK_GONE_BY_OPERATOR; a terminal task awaiting
+   * Removes an agent as Mesos does: its offers are rescinded, its tasks reported (state, reason and message by
+   * `mode` and the framework's PARTITION_AWARE, see agent-removal.ts; a terminal task awaiting
    * its ACK too, keeping its state), and every connected framework gets FAILURE with the agent id. `now` (ms) is
    * when, the `unreachable_time` of an unreachable agent.
    */
   removeAgent(agentId: string, mode: AgentRemoval = 'removed', now = Date.now()): void {
     if (!this.agents.has(agentId)) return;
     this.rescindAgentOffers(agentId);
+    const report = removalReport(mode, agentId, this.agents.get(agentId)?.info.hostname);
     this.agents.delete(agentId);
-    const message = `Agent ${agentId} ${mode === 'unreachable' ? 'is unreachable' : 'removed'}`;
     for (const [key, task] of [...this.tasks, ...this.book.unacknowledgedOn(agentId)]) {
       if (task.agentId !== agentId) continue;
       const framework = this.frameworks.get(task.frameworkId);
       const aware = framework !== undefined && hasCapability(framework.info, 'PARTITION_AWARE');
-      const state = aware ? PARTITION_AWARE_LOSS[mode] : 'TASK_LOST';
-      const status = masterTaskStatus(task, state, 'REASON_AGENT_REMOVED', message);
+      const status = masterTaskStatus(task, ...report(aware));
       if (mode === 'unreachable') status.unreachable_time = timeInfo(now);
       this.finishTask(key, task, status, placeAfterRemoval(mode, aware));
       if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });

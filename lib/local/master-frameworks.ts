@@ -1,5 +1,5 @@
 /** What the master keeps per framework, and the FrameworkInfo checks it makes on SUBSCRIBE/UPDATE_FRAMEWORK (§1.5). */
-import type { FrameworkInfo, scheduler, TaskState } from '../codec/messages';
+import type { FrameworkInfo, scheduler } from '../codec/messages';
 import type { SubscriptionStream } from './event-stream';
 import { type OfferConstraintsFilter, offerConstraintsProblem } from './offer-constraints';
 
@@ -20,15 +20,11 @@ export interface FrameworkRecord {
   offerFilter?: OfferConstraintsFilter;
 }
 
-/** Why the master removes an agent: lost, partitioned, or by the operator (MARK_AGENT_GONE, START_MAINTENANCE). */
-export type AgentRemoval = 'removed' | 'unreachable' | 'operator';
-
-/** What PARTITION_AWARE frameworks hear of the tasks of a removed agent (the others: TASK_LOST). */
-export const PARTITION_AWARE_LOSS = {
-  removed: 'TASK_GONE',
-  unreachable: 'TASK_UNREACHABLE',
-  operator: 'TASK_GONE_BY_OPERATOR',
-} as const satisfies Record<AgentRemoval, TaskState>;
+/**
+ * Why the master removes an agent: lost, partitioned, marked gone by the operator (MARK_AGENT_GONE),
+ * or its machine brought down (START_MAINTENANCE). What the tasks' frameworks hear: agent-removal.ts.
+ */
+export type AgentRemoval = 'removed' | 'unreachable' | 'operator' | 'maintenance';
 
 /** True when the framework is connected through a live subscription. */
 export function isConnected(framework: FrameworkRecord): boolean {

@@ -62,7 +62,7 @@ export function taskKey(frameworkId: string, taskId: string): string {
 
 /** Where tasks of a removed agent go (Mesos: unreachable unless the agent was removed, or a PARTITION_AWARE framework's agent is gone). */
 export function placeAfterRemoval(mode: AgentRemoval, partitionAware: boolean): TaskPlace {
-  if (mode === 'removed' || (mode === 'operator' && partitionAware)) return 'completed';
+  if (mode === 'removed' || mode === 'maintenance' || (mode === 'operator' && partitionAware)) return 'completed';
   return 'unreachable';
 }
 

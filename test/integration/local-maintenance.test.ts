@@ -1,15 +1,22 @@
 /**
- * Maintenance as Mesos does it on LocalCluster: START_MAINTENANCE tells the machine's agents to shut
- * down (their tasks are killed) and removes them: TASK_GONE_BY_OPERATOR to PARTITION_AWARE
- * frameworks, TASK_LOST to the others, FAILURE to all; STOP_MAINTENANCE lets the agent register
- * again and offers resume. MARK_AGENT_GONE reports TASK_GONE_BY_OPERATOR the same way.
+ * Maintenance and operator removal of agents as Mesos does them on LocalCluster
+ * (Master::Http::_startMaintenance, Master::_removeSlave, Master::markGone, Master::__removeSlave):
+ * START_MAINTENANCE tells the machine's agents to shut down (their tasks are killed) and removes
+ * them as any removed agent: TASK_LOST to every framework, PARTITION_AWARE ones too, SOURCE_MASTER,
+ * REASON_AGENT_REMOVED, "Agent <hostname> removed: Operator initiated 'Machine DOWN'", the tasks
+ * completed (not unreachable), FAILURE to all; the agent is not "gone" (a RECONCILE of its task is
+ * answered TASK_UNKNOWN); STOP_MAINTENANCE lets an agent register again and offers resume.
+ * MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR, REASON_AGENT_REMOVED_BY_OPERATOR to PARTITION_AWARE
+ * frameworks (task completed), TASK_LOST, REASON_AGENT_REMOVED to the others (task unreachable),
+ * "Agent has been marked gone".
  */
 import { expect } from 'chai';
 import type { OfferID } from '../../lib/codec/messages';
 import { LocalCluster } from '../../lib/local/cluster';
 import { MesosMasterOperator } from '../../lib/operator';
-import { launch, statuses, stopAcknowledging } from './local-launch-helpers';
+import { launch, stopAcknowledging } from './local-launch-helpers';
 import type { Subscription } from './local-master-helpers';
+import { getTasks, idsAndStates, nextUpdate, updatesOf } from './local-unacknowledged-helpers';
 
 describe('LocalCluster maintenance: machine down and up', function () {
   this.timeout(20_000);
@@ -27,32 +34,57 @@ describe('LocalCluster maintenance: machine down and up', function () {
     await cluster.stop();
   });
 
-  it('START_MAINTENANCE kills and removes the agent (TASK_GONE_BY_OPERATOR / TASK_LOST); STOP_MAINTENANCE brings it back', async () => {
+  it('START_MAINTENANCE kills and removes the agent (TASK_LOST to every framework, tasks completed); STOP_MAINTENANCE brings an agent back', async () => {
     const aware = await launch(cluster, { name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] }, 'pa-task');
     const legacy = await launch(cluster, { name: 'legacy' }, 'legacy-task');
     open.push(aware.subscription, legacy.subscription);
     const agent = cluster.agents[0];
+    const agentId = agent?.id as string;
     expect(agent?.state().map((row) => row.state)).to.deep.equal(['TASK_RUNNING', 'TASK_RUNNING']);
     const machine = { hostname: '127.0.0.1' };
     const start = { nanoseconds: Date.now() * 1e6 };
     await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
     const from = aware.subscription.events.length;
     await client.startMaintenance([machine]);
-    const gone = await aware.subscription.waitForEvent('UPDATE', { from });
-    expect(gone.update?.status).to.include({ state: 'TASK_GONE_BY_OPERATOR', source: 'SOURCE_MASTER' });
-    await aware.subscription.waitForEvent('FAILURE', { from });
-    const lost = await legacy.subscription.waitForEvent('UPDATE', {
-      where: (e) => e.update?.status.state === 'TASK_LOST',
-    });
-    expect(lost.update?.status.task_id.value).to.equal('legacy-task');
+    const removed = {
+      state: 'TASK_LOST',
+      source: 'SOURCE_MASTER',
+      reason: 'REASON_AGENT_REMOVED',
+      message: "Agent 127.0.0.1 removed: Operator initiated 'Machine DOWN'",
+    };
+    for (const [framework, taskId] of [
+      [aware, 'pa-task'],
+      [legacy, 'legacy-task'],
+    ] as const) {
+      const { status } = await nextUpdate(framework.subscription, taskId, 'TASK_LOST');
+      expect(status).to.include(removed);
+      expect(status.uuid).to.equal(undefined);
+      const failure = await framework.subscription.waitForEvent('FAILURE');
+      expect(failure.failure).to.deep.equal({ agent_id: { value: agentId } });
+    }
+    expect(updatesOf(aware.subscription, 'pa-task', from)).to.have.length(1); // the master's TASK_LOST only
     expect(agent?.state()).to.deep.equal([]); // told to shut down: nothing runs there any more
+    // Removed, not unreachable: both tasks are completed, none unreachable.
+    const tasks = await getTasks(cluster);
+    expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['legacy-task:TASK_LOST', 'pa-task:TASK_LOST']);
+    expect(tasks.unreachable_tasks ?? []).to.deep.equal([]);
+    // Nor gone: a RECONCILE of the task finds it unknown (TASK_GONE_BY_OPERATOR only for an agent marked gone).
+    const reconcileFrom = aware.subscription.events.length;
+    const item = { task_id: { value: 'pa-task' }, agent_id: { value: agentId } };
+    expect((await aware.call('RECONCILE', { reconcile: { tasks: [item] } })).status).to.equal(202);
+    const reconciled = await aware.subscription.waitForEvent('UPDATE', { from: reconcileFrom });
+    expect(reconciled.update?.status).to.include({
+      state: 'TASK_UNKNOWN',
+      reason: 'REASON_RECONCILIATION',
+      message: 'Reconciliation: Task is unknown',
+    });
+    expect(aware.subscription.events.slice(from).map((e) => e.type)).to.not.include('OFFERS');
 
     const before = aware.subscription.events.length;
     await client.stopMaintenance([machine]);
     await aware.subscription.waitForEvent('OFFERS', { from: before, timeoutMs: 8000 });
     // The task does not come back: the agent killed it when it was told to shut down.
     expect(aware.subscription.events.slice(before).filter((e) => e.type === 'UPDATE')).to.deep.equal([]);
-    expect(statuses(aware.subscription).at(-1)?.state).to.equal('TASK_GONE_BY_OPERATOR');
   });
 
   it('inverse offers: one at a time, sent again once the answer filter expires, none during a long filter', async () => {
@@ -76,12 +108,31 @@ describe('LocalCluster maintenance: machine down and up', function () {
     await client.updateMaintenanceSchedule({ windows: [] });
   });
 
-  it('MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR to PARTITION_AWARE frameworks', async () => {
+  it('MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR, REASON_AGENT_REMOVED_BY_OPERATOR to PARTITION_AWARE frameworks, TASK_LOST to the others', async () => {
     const aware = await launch(cluster, { name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] }, 'pa-task');
-    open.push(aware.subscription);
-    const from = aware.subscription.events.length;
-    await client.markAgentGone(cluster.agents[0]?.id as string);
-    const gone = await aware.subscription.waitForEvent('UPDATE', { from });
-    expect(gone.update?.status.state).to.equal('TASK_GONE_BY_OPERATOR');
+    const legacy = await launch(cluster, { name: 'legacy' }, 'legacy-task');
+    open.push(aware.subscription, legacy.subscription);
+    const agentId = cluster.agents[0]?.id as string;
+    await client.markAgentGone(agentId);
+    const gone = await nextUpdate(aware.subscription, 'pa-task', 'TASK_GONE_BY_OPERATOR');
+    expect(gone.status).to.include({
+      source: 'SOURCE_MASTER',
+      reason: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+      message: 'Agent has been marked gone',
+    });
+    const lost = await nextUpdate(legacy.subscription, 'legacy-task', 'TASK_LOST');
+    expect(lost.status).to.include({
+      source: 'SOURCE_MASTER',
+      reason: 'REASON_AGENT_REMOVED',
+      message: 'Agent has been marked gone',
+    });
+    for (const framework of [aware, legacy]) {
+      const failure = await framework.subscription.waitForEvent('FAILURE');
+      expect(failure.failure).to.deep.equal({ agent_id: { value: agentId } });
+    }
+    // As Mesos's __removeSlave: the PARTITION_AWARE framework's task is completed, the other's unreachable.
+    const tasks = await getTasks(cluster);
+    expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['pa-task:TASK_GONE_BY_OPERATOR']);
+    expect(idsAndStates(tasks.unreachable_tasks)).to.deep.equal(['legacy-task:TASK_LOST']);
   });
 });

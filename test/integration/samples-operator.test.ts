@@ -159,7 +159,8 @@ describe('operator samples', function () {
         /operator: event AGENT_ADDED \S+ \(node-[ab]\.local\)/,
         /operator: node-[ab]\.local is up again; machines in maintenance: 0/,
       ]);
-      expect(stdout).to.match(/framework: task long-task is TASK_GONE_BY_OPERATOR/);
+      // Mesos removes the machine's agents: TASK_LOST to every framework, PARTITION_AWARE ones (this one) too.
+      expect(stdout).to.match(/framework: task long-task is TASK_LOST \(REASON_AGENT_REMOVED\)/);
       expect(stdout).to.match(/operator: event AGENT_REMOVED/);
       const machine = /launching task 'long-task' on (\S+)/.exec(stdout)?.[1];
       expect(stdout).to.include(`START_MAINTENANCE ${machine}`);
@@ -179,7 +180,7 @@ describe('operator samples', function () {
         expect(outcome.exitCode, lines.join('\n')).to.equal(0);
         expect(outcome.steps).to.deep.equal(['scheduled', 'inverse-offer-accepted', 'status-accept', 'down', 'up']);
         expect(['rack1-host', 'rack2-host']).to.include(outcome.machine);
-        expect(outcome.taskStates).to.deep.equal({ 'long-task': 'TASK_GONE_BY_OPERATOR' });
+        expect(outcome.taskStates).to.deep.equal({ 'long-task': 'TASK_LOST' });
         const removed = outcome.events.indexOf('AGENT_REMOVED');
         expect(removed).to.be.greaterThan(-1);
         expect(outcome.events.indexOf('AGENT_ADDED', removed)).to.be.greaterThan(removed);

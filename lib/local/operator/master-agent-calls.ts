@@ -81,6 +81,7 @@ export class AgentAdministration {
     }
   }
 
+  /** MARK_AGENT_GONE: the agent is told to shut down and removed (TASK_GONE_BY_OPERATOR / TASK_LOST; agent-removal.ts). */
   markGone(core: MasterCore, agentId: string): Result {
     if (this.gone.has(agentId)) return empty();
     const record = core.agents.get(agentId);
@@ -94,14 +95,14 @@ export class AgentAdministration {
 
   /**
    * START_MAINTENANCE's effect on agents: those on the machines are told to shut down (they kill
-   * what they run) and removed (TASK_LOST; TASK_GONE_BY_OPERATOR to PARTITION_AWARE frameworks)
-   * until the machines are up.
+   * what they run) and removed as Mesos removes an agent (TASK_LOST to every framework,
+   * REASON_AGENT_REMOVED; agent-removal.ts) until the machines are up.
    */
   machinesDown(core: MasterCore, machines: MachineID[]): void {
     for (const [agentId, record] of [...core.agents]) {
       if (!machines.some((machine) => agentOnMachine(record.info.hostname, machine))) continue;
       this.down.set(agentId, record.agent);
-      core.removeAgent(agentId, 'operator');
+      core.removeAgent(agentId, 'maintenance');
       shutDown(record.agent);
     }
   }
