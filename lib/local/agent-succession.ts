@@ -15,7 +15,9 @@
  *   TASK_LOST to every framework), SOURCE_MASTER, REASON_AGENT_REMOVED, "Agent <hostname> removed:
  *   a new agent registered at the same address", without uuid; its executors and offers go, every
  *   framework gets FAILURE with the old agent id, operator subscribers AGENT_REMOVED.
- * - The new agent registers with its new id and full resources: AGENT_ADDED, then offers.
+ * - The new agent registers with its new id and full resources: AGENT_ADDED, then offers; on a
+ *   machine that is DOWN the master refuses it instead (operator/master-agent-calls.ts) until
+ *   STOP_MAINTENANCE, which starts its successor.
  */
 import { MesosConfigError } from '../common/errors';
 import { createLogger } from '../common/logger';
@@ -71,6 +73,11 @@ export class AgentSuccession {
     return done;
   }
 
+  /** True while `agent` is one of the cluster's live agents (not succeeded yet). */
+  isLive(agent: LocalAgent): boolean {
+    return this.host.agents.includes(agent);
+  }
+
   /** Waits for the replacements under way (the cluster is stopping). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.pending]);
@@ -100,10 +107,13 @@ export class AgentSuccession {
 /**
  * Starts the successor of an agent a cluster made, without waiting (STOP_MAINTENANCE: the machine
  * is up, a new agent registers on it). False when `agent` has none (it was not made by a cluster).
+ * An agent no longer live (already succeeded, e.g. by `restartAgent(i, { newId: true })` while its
+ * machine was DOWN, whose new agent the master refused) is left alone: its successor comes back itself.
  */
 export function startSuccessor(agent: LocalAgent): boolean {
   const entry = successions.get(agent);
   if (!entry) return false;
+  if (!entry.succession.isLive(agent)) return true;
   entry.succession.replace(agent).catch((err: unknown) => log('no successor for %s: %s', agent.id, String(err)));
   return true;
 }

@@ -157,11 +157,11 @@ export class MasterCore {
 
   // ---------------------------------------------------------------- agents
 
-  /** Registers an agent, learning its frameworks and tasks from it (agent re-registration). */
+  /** (Re)registers an agent, learning its frameworks and tasks; refused while partitioned or its machine is DOWN. */
   addAgent(agent: LocalAgent): void {
     const info = agent.info;
     const agentId = info.id?.value ?? '';
-    if (this.book.refusesRegistration(agent)) return; // partitioned: unreachable until it reregisters
+    if (this.book.refusesRegistration(agent) || this.options.observer?.refusesAgent?.(agent)) return;
     this.book.agentRegistered(agentId);
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
     this.agentChanged(agentId);

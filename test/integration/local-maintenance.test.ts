@@ -16,6 +16,7 @@ import { LocalCluster } from '../../lib/local/cluster';
 import { MesosMasterOperator } from '../../lib/operator';
 import { launch, stopAcknowledging } from './local-launch-helpers';
 import type { Subscription } from './local-master-helpers';
+import { eventually } from './local-operator-helpers';
 import { getTasks, idsAndStates, nextUpdate, updatesOf } from './local-unacknowledged-helpers';
 
 describe('LocalCluster maintenance: machine down and up', function () {
@@ -85,6 +86,40 @@ describe('LocalCluster maintenance: machine down and up', function () {
     await aware.subscription.waitForEvent('OFFERS', { from: before, timeoutMs: 8000 });
     // The task does not come back: the agent killed it when it was told to shut down.
     expect(aware.subscription.events.slice(before).filter((e) => e.type === 'UPDATE')).to.deep.equal([]);
+  });
+
+  it('while its machine is DOWN no agent registers on it (restarted with a new id or the same one); STOP_MAINTENANCE brings one back', async () => {
+    const oldId = cluster.agents[0]?.id as string;
+    const agentEvents: string[] = [];
+    let subscribed = false;
+    client.subscribe({
+      subscribed: () => void (subscribed = true),
+      agentAdded: (agent) => void agentEvents.push(`added ${agent.agent_info.id?.value}`),
+      agentRemoved: (agentId) => void agentEvents.push(`removed ${agentId.value}`),
+    });
+    await eventually(() => subscribed, 3000, 'the operator subscription');
+    const registered = async () => ((await client.getAgents()).agents ?? []).map((a) => a.agent_info.id?.value);
+    const machine = { hostname: '127.0.0.1' };
+    const start = { nanoseconds: Date.now() * 1e6 };
+    await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
+    await client.startMaintenance([machine]);
+    expect(await registered()).to.deep.equal([]);
+
+    // Mesos's master refuses (re)registration of an agent on a DOWN machine and tells it to shut down.
+    await cluster.faults.restartAgent(0, { newId: true });
+    const refusedId = cluster.agents[0]?.id as string;
+    expect(refusedId).to.not.equal(oldId);
+    await cluster.faults.restartAgent(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await registered()).to.deep.equal([]);
+    expect(agentEvents).to.deep.equal([`removed ${oldId}`]);
+
+    await client.stopMaintenance([machine]);
+    const backId = await eventually(async () => (await registered())[0], 5000, 'an agent on the machine again');
+    expect([oldId, refusedId]).to.not.include(backId);
+    expect(cluster.agents.map((agent) => agent.id)).to.deep.equal([backId]);
+    await eventually(() => agentEvents.length === 2 || undefined, 3000, 'AGENT_ADDED');
+    expect(agentEvents).to.deep.equal([`removed ${oldId}`, `added ${backId}`]);
   });
 
   it('inverse offers: one at a time, sent again once the answer filter expires, none during a long filter', async () => {

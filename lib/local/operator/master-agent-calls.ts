@@ -1,12 +1,13 @@
 /**
  * The master calls that act on agents: DEACTIVATE/REACTIVATE_AGENT, DRAIN_AGENT (the agent leaves
  * the offers, its tasks are killed, DRAINING turns DRAINED once none is left, then optionally
- * gone), MARK_AGENT_GONE, START/STOP_MAINTENANCE (agents of machines brought down are removed;
- * once a machine is up a new agent, with a new id, registers on it), and RESERVE/UNRESERVE_RESOURCES
- * and CREATE/DESTROY_VOLUMES applied to an agent's total resources.
+ * gone), MARK_AGENT_GONE, START/STOP_MAINTENANCE (agents of machines brought down are removed, and
+ * no agent registers on a DOWN machine; once it is up a new agent, with a new id, registers on it),
+ * and RESERVE/UNRESERVE_RESOURCES and CREATE/DESTROY_VOLUMES applied to an agent's total resources.
  */
 import type { DrainConfig, MachineID, master, Offer, Resource } from '../../codec/messages';
 import { isTerminalTaskState } from '../../codec/task-states';
+import { createLogger } from '../../common/logger';
 import type { LocalAgent } from '../agent';
 import { startSuccessor } from '../agent-succession';
 import type { MasterCore } from '../master-core';
@@ -16,6 +17,8 @@ import { conversionOf } from './resource-conversions';
 import type { OperatorSettings } from './settings';
 
 type Result = OperatorResult<master.Response>;
+
+const log = createLogger('local:operator:agents');
 
 /** The agent side of a master's operator API. */
 export class AgentAdministration {
@@ -105,6 +108,18 @@ export class AgentAdministration {
       core.removeAgent(agentId, 'maintenance');
       shutDown(record.agent);
     }
+  }
+
+  /**
+   * Mesos's check of a (re)registering agent: refused while its machine is DOWN, and told to shut
+   * down (it kills what it runs); it comes back, under a new id, when the machine is up.
+   */
+  refuses(agent: LocalAgent): boolean {
+    if (!this.settings.maintenance.isDown(agent.info.hostname)) return false;
+    log('refusing agent %s at %s: its machine is DOWN', agent.id, agent.url);
+    this.down.set(agent.id, agent);
+    shutDown(agent);
+    return true;
   }
 
   /** STOP_MAINTENANCE's effect: on each machine a new agent (a new id: Mesos refuses a removed one's) registers. */

@@ -58,6 +58,7 @@ export class MasterOperatorApi {
       heartbeatIntervalSeconds: host.heartbeatIntervalSeconds,
       quietRemovals: this.quiet,
       inverseOffersAnswered: (frameworkId, call) => this.settings.inverseOffers.answered(frameworkId, call),
+      refusesAgent: (agent) => this.administration.refuses(agent),
       afterTaskUpdate: () => {
         const core = host.core();
         if (core) this.administration.checkDrains(core);

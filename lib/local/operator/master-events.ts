@@ -13,6 +13,7 @@ import type { master, scheduler, TaskState, TaskStatus, Unavailability } from '.
 import { encodeRecord } from '../../codec/recordio';
 import { isTerminalTaskState } from '../../codec/task-states';
 import { createLogger } from '../../common/logger';
+import type { LocalAgent } from '../agent';
 import type { MasterCore } from '../master-core';
 import type { FrameworkRecord } from '../master-frameworks';
 import { type AgentSwitches, agentMessage, frameworkMessage, getState, taskMessage } from './master-views';
@@ -38,6 +39,8 @@ export interface OperatorEventHubOptions {
   quietRemovals?: Set<string>;
   /** Told of the frameworks' answers to inverse offers. */
   inverseOffersAnswered?: (frameworkId: string, call: scheduler.Call) => void;
+  /** Answers {@link MasterCoreObserver.refusesAgent} (an agent on a DOWN machine). */
+  refusesAgent?: (agent: LocalAgent) => boolean;
   /** Called after every task update (drains watch their agents empty). */
   afterTaskUpdate?: () => void;
 }
@@ -180,6 +183,10 @@ export class OperatorEventHub implements MasterCoreObserver {
 
   unavailability(hostname: string): Unavailability | undefined {
     return this.options.switches.unavailability(hostname);
+  }
+
+  refusesAgent(agent: LocalAgent): boolean {
+    return this.options.refusesAgent?.(agent) ?? false;
   }
 
   // ------------------------------------------------------------------ writing

@@ -4,6 +4,7 @@
  * free of master-core imports so that the core can depend on it without a cycle.
  */
 import type { Resource, scheduler, TaskInfo, TaskState, TaskStatus, Unavailability } from '../../codec/messages';
+import type { LocalAgent } from '../agent';
 import type { FrameworkRecord } from '../master-frameworks';
 
 /** A task as the core holds it (the shape of master-core's TaskRecord). */
@@ -37,4 +38,6 @@ export interface MasterCoreObserver {
   inverseOffersAnswered(frameworkId: string, call: scheduler.Call): void;
   /** The maintenance window of the agent's machine, which its offers carry. */
   unavailability(hostname: string): Unavailability | undefined;
+  /** True when the agent may not register (its machine is DOWN); it is then told to shut down. */
+  refusesAgent?(agent: LocalAgent): boolean;
 }
