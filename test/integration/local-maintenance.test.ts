@@ -45,6 +45,9 @@ describe('LocalCluster maintenance: machine down and up', function () {
     const machine = { hostname: '127.0.0.1' };
     const start = { nanoseconds: Date.now() * 1e6 };
     await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
+    const inverseOffer = async (framework: typeof aware) =>
+      (await framework.subscription.waitForEvent('INVERSE_OFFERS')).inverse_offers?.inverse_offers?.[0]?.id;
+    const unanswered = [await inverseOffer(aware), await inverseOffer(legacy)];
     const from = aware.subscription.events.length;
     await client.startMaintenance([machine]);
     const removed = {
@@ -53,15 +56,18 @@ describe('LocalCluster maintenance: machine down and up', function () {
       reason: 'REASON_AGENT_REMOVED',
       message: "Agent 127.0.0.1 removed: Operator initiated 'Machine DOWN'",
     };
-    for (const [framework, taskId] of [
-      [aware, 'pa-task'],
-      [legacy, 'legacy-task'],
+    for (const [framework, taskId, inverseOfferId] of [
+      [aware, 'pa-task', unanswered[0]],
+      [legacy, 'legacy-task', unanswered[1]],
     ] as const) {
       const { status } = await nextUpdate(framework.subscription, taskId, 'TASK_LOST');
       expect(status).to.include(removed);
       expect(status.uuid).to.equal(undefined);
       const failure = await framework.subscription.waitForEvent('FAILURE');
       expect(failure.failure).to.deep.equal({ agent_id: { value: agentId } });
+      // The agent's unanswered inverse offer is rescinded with it.
+      const rescinded = await framework.subscription.waitForEvent('RESCIND_INVERSE_OFFER');
+      expect(rescinded.rescind_inverse_offer?.inverse_offer_id).to.deep.equal(inverseOfferId);
     }
     expect(updatesOf(aware.subscription, 'pa-task', from)).to.have.length(1); // the master's TASK_LOST only
     expect(agent?.state()).to.deep.equal([]); // told to shut down: nothing runs there any more
@@ -148,6 +154,11 @@ describe('LocalCluster maintenance: machine down and up', function () {
     const legacy = await launch(cluster, { name: 'legacy' }, 'legacy-task');
     open.push(aware.subscription, legacy.subscription);
     const agentId = cluster.agents[0]?.id as string;
+    const start = { nanoseconds: (Date.now() + 3_600_000) * 1e6 };
+    await client.updateMaintenanceSchedule({
+      windows: [{ machine_ids: [{ hostname: '127.0.0.1' }], unavailability: { start } }],
+    });
+    const inverseOffer = await aware.subscription.waitForEvent('INVERSE_OFFERS');
     await client.markAgentGone(agentId);
     const gone = await nextUpdate(aware.subscription, 'pa-task', 'TASK_GONE_BY_OPERATOR');
     expect(gone.status).to.include({
@@ -165,6 +176,10 @@ describe('LocalCluster maintenance: machine down and up', function () {
       const failure = await framework.subscription.waitForEvent('FAILURE');
       expect(failure.failure).to.deep.equal({ agent_id: { value: agentId } });
     }
+    const rescinded = await aware.subscription.waitForEvent('RESCIND_INVERSE_OFFER');
+    expect(rescinded.rescind_inverse_offer?.inverse_offer_id).to.deep.equal(
+      inverseOffer.inverse_offers?.inverse_offers?.[0]?.id,
+    );
     // As Mesos's __removeSlave: the PARTITION_AWARE framework's task is completed, the other's unreachable.
     const tasks = await getTasks(cluster);
     expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['pa-task:TASK_GONE_BY_OPERATOR']);

@@ -6,6 +6,8 @@
  * As Mesos's allocator does each allocation cycle, a framework that has answered gets a new
  * inverse offer for the agent once the answer's filter (`refuse_seconds`, default 5) has expired,
  * for as long as the machine is DRAINING; one with an unanswered inverse offer gets no other.
+ * When the master removes the agent (START_MAINTENANCE, MARK_AGENT_GONE) its unanswered inverse
+ * offers are rescinded (RESCIND_INVERSE_OFFER).
  */
 import type { allocator, MachineID, scheduler, Unavailability } from '../../codec/messages';
 import type { MasterCore } from '../master-core';
@@ -112,6 +114,18 @@ export class InverseOffers {
   /** The answers of the frameworks for a machine. */
   statusesOf(machine: MachineID): allocator.InverseOfferStatus[] {
     return [...(this.answers.get(machineKey(machine))?.values() ?? [])];
+  }
+
+  /** Rescinds the unanswered inverse offers for an agent the master removes (Mesos: RESCIND_INVERSE_OFFER). */
+  rescindFor(core: MasterCore, agentId: string): void {
+    for (const [id, offer] of [...this.outstanding]) {
+      if (offer.agentId !== agentId) continue;
+      this.outstanding.delete(id);
+      const framework = core.frameworks.get(offer.frameworkId);
+      const rescind = { inverse_offer_id: { value: id } };
+      if (framework && isConnected(framework))
+        framework.stream?.send({ type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: rescind });
+    }
   }
 
   /** Forgets the machines that left the schedule or went down (their offers are gone). */

@@ -91,6 +91,7 @@ export class AgentAdministration {
     if (!record) return fail(404, `Agent '${agentId}' not found`);
     this.gone.add(agentId);
     this.quietRemoval(agentId);
+    this.settings.inverseOffers.rescindFor(core, agentId);
     core.removeAgent(agentId, 'operator');
     shutDown(record.agent);
     return empty();
@@ -105,6 +106,7 @@ export class AgentAdministration {
     for (const [agentId, record] of [...core.agents]) {
       if (!machines.some((machine) => agentOnMachine(record.info.hostname, machine))) continue;
       this.down.set(agentId, record.agent);
+      this.settings.inverseOffers.rescindFor(core, agentId);
       core.removeAgent(agentId, 'maintenance');
       shutDown(record.agent);
     }

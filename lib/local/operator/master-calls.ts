@@ -191,8 +191,8 @@ export function answerMasterCall(call: master.Call, context: MasterCallContext):
       const machines = call.start_maintenance?.machines ?? [];
       const invalid = settings.maintenance.start(machines);
       if (invalid) return fail(400, invalid);
+      context.agents.machinesDown(core, machines); // rescinds the unanswered inverse offers of its agents
       settings.inverseOffers.forget(machines);
-      context.agents.machinesDown(core, machines);
       return empty();
     }
     case 'STOP_MAINTENANCE': {
