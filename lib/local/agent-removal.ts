@@ -17,7 +17,7 @@
 import type { TaskState, TaskStatus } from '../codec/messages';
 import type { AgentRemoval } from './master-frameworks';
 
-/** Why START_MAINTENANCE removes an agent (in its tasks' message, and the agent's shutdown message). */
+/** Why START_MAINTENANCE removes an agent (Mesos's removal cause, in its tasks' message). */
 export const MACHINE_DOWN_CAUSE = "Operator initiated 'Machine DOWN'";
 
 /** The message of the tasks of an agent marked gone. */
