@@ -9,11 +9,13 @@
  * the time it became so (TASK_LOST without PARTITION_AWARE), and its id may not be reused.
  */
 import { expect } from 'chai';
-import type { TaskStatus } from '../../lib/codec/messages';
+import type { master, TaskStatus } from '../../lib/codec/messages';
 import { LocalCluster } from '../../lib/local/cluster';
 import { parseResources } from '../../lib/local/resources';
+import { MesosMasterOperator } from '../../lib/operator';
 import { launch, stopAcknowledging } from './local-launch-helpers';
 import type { Subscription } from './local-master-helpers';
+import { eventually } from './local-operator-helpers';
 import {
   acknowledgement,
   getTasks,
@@ -81,16 +83,31 @@ describe('LocalCluster master: removing an agent with a task awaiting its acknow
     expect(idsAndStates(done.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
   });
 
-  it('agent removed: TASK_LOST for it too (its state stays TASK_KILLED), filed among the completed tasks', async () => {
+  it('agent removed: TASK_LOST for it too (its state stays TASK_KILLED; TASK_UPDATED), filed among the completed tasks', async () => {
     const { subscription, killed } = await killedUnacknowledged({});
-    await cluster.faults.loseAgent(0, 'removed');
-    const lost = await nextUpdate(subscription, 'ended', 'TASK_LOST', killed.index);
-    expect(lost.status).to.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' });
-    const tasks = await getTasks(cluster);
-    expect(tasks.tasks ?? []).to.deep.equal([]);
-    expect(tasks.unreachable_tasks ?? []).to.deep.equal([]);
-    expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
-    expect(tasks.completed_tasks?.[0]?.statuses?.at(-1)).to.include({ state: 'TASK_LOST', source: 'SOURCE_MASTER' });
+    const operator = new MesosMasterOperator(cluster.masterString);
+    const events: master.Event[] = [];
+    const stream = operator.subscribe({ event: (event) => void events.push(event) }, { mirror: true });
+    try {
+      await eventually(() => events.some((e) => e.type === 'SUBSCRIBED'), 5000, 'SUBSCRIBED');
+      await cluster.faults.loseAgent(0, 'removed');
+      const lost = await nextUpdate(subscription, 'ended', 'TASK_LOST', killed.index);
+      expect(lost.status).to.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' });
+      const tasks = await getTasks(cluster);
+      expect(tasks.tasks ?? []).to.deep.equal([]);
+      expect(tasks.unreachable_tasks ?? []).to.deep.equal([]);
+      expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
+      const statuses = tasks.completed_tasks?.[0]?.statuses ?? [];
+      expect(statuses.at(-1)).to.include({ state: 'TASK_LOST', source: 'SOURCE_MASTER' });
+      // The operator stream reports the added status (the task's state unchanged), so its mirror agrees.
+      const updated = await eventually(() => events.find((e) => e.task_updated?.status.state === 'TASK_LOST'));
+      expect(updated.task_updated?.state).to.equal('TASK_KILLED');
+      const mirrored = stream.mirror?.snapshot().get_tasks?.completed_tasks?.[0]?.statuses ?? [];
+      expect(mirrored.map((s) => s.state)).to.deep.equal(statuses.map((s) => s.state));
+    } finally {
+      await stream.stop();
+      await operator.close();
+    }
   });
 
   it('a running task of an unreachable agent: unreachable_tasks, reconciled TASK_UNREACHABLE with its time, id not reusable', async () => {
