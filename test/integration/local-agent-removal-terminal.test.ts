@@ -1,10 +1,9 @@
 /**
- * Agent removal: the master ends (TASK_LOST / TASK_UNREACHABLE /
- * TASK_GONE_BY_OPERATOR) only the tasks of the agent that are not terminal by their latest state;
- * a task whose terminal update was already sent gets no update from the master, even when the
- * agent re-reported it on reregistration (as Mesos, where the master forgets a task once its
- * terminal update is acknowledged): the master takes only live tasks from a (re)registering
- * agent, so an ended task neither lingers in its state nor holds resources. TASK_UNREACHABLE's unreachable_time is exact (bigint TimeInfo).
+ * Agent removal: a task whose terminal update was acknowledged gets no update from the master,
+ * even when the agent had re-reported it on reregistration (as Mesos, where the master forgets a
+ * task once its terminal update is acknowledged; one still awaiting its ACK is covered by
+ * local-unacknowledged-agent-removal.test.ts): an ended task neither lingers in the master's state
+ * nor holds resources. TASK_UNREACHABLE's unreachable_time is exact (bigint TimeInfo).
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
