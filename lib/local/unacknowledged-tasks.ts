@@ -180,6 +180,7 @@ export class TaskBook {
   /** An agent (re)registered: it is reachable, and its unreachable tasks are forgotten (it reports the ones it has). */
   agentRegistered(agentId: string): void {
     this.unreachableAgents.delete(agentId);
+    this.goneAgents.delete(agentId);
     for (const tasks of this.unreachable.values()) {
       for (const [key, task] of tasks) if (task.agentId === agentId) tasks.delete(key);
     }
