@@ -47,6 +47,7 @@ export function masterStateJson(
     hostname: self.hostname,
     activated_slaves: core ? core.agents.size : 0,
     deactivated_slaves: 0,
+    unreachable_slaves: core ? core.book.unreachableAgentCount : 0,
     start_time: core ? core.startedAt / 1000 : 0,
     ...(core ? { elected_time: core.startedAt / 1000 } : {}),
     ...(leader ? { leader: leader.pid, leader_info: leader } : {}),

@@ -168,6 +168,11 @@ export class TaskBook {
     return true;
   }
 
+  /** How many agents are known as unreachable (/state's `unreachable_slaves`). */
+  get unreachableAgentCount(): number {
+    return this.unreachableAgents.size;
+  }
+
   /** Records how an agent left (for explicit reconciliation). */
   agentRemoved(agentId: string, mode: AgentRemoval, atMs: number): void {
     if (mode === 'unreachable') this.unreachableAgents.set(agentId, atMs);

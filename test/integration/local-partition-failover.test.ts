@@ -43,7 +43,9 @@ describe('LocalCluster: master failover while an agent is partitioned', function
     await again.waitForEvent('OFFERS');
     const partitioned = (offers: typeof again.events) =>
       offers.flatMap((e) => e.offers?.offers ?? []).filter((o) => o.agent_id.value === agentId);
-    expect((await masterState(cluster)).slaves.map((s) => s.id)).to.not.include(agentId);
+    const state = await masterState(cluster);
+    expect(state.slaves.map((s) => s.id)).to.not.include(agentId);
+    expect(state.unreachable_slaves).to.equal(1);
     expect(idsAndStates((await getTasks(cluster)).tasks)).to.deep.equal([]);
     let next = again.events.length;
     await call('RECONCILE', { reconcile: { tasks: [{ task_id: { value: 'web' }, agent_id: { value: agentId } }] } });
@@ -61,7 +63,9 @@ describe('LocalCluster: master failover while an agent is partitioned', function
     await healed;
     const back = await nextUpdate(again, 'web', 'TASK_RUNNING', next);
     expect(back.status).to.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED' });
-    expect((await masterState(cluster)).slaves.map((s) => s.id)).to.include(agentId);
+    const healedState = await masterState(cluster);
+    expect(healedState.slaves.map((s) => s.id)).to.include(agentId);
+    expect(healedState.unreachable_slaves).to.equal(0);
     expect(idsAndStates((await getTasks(cluster)).tasks)).to.deep.equal(['web:TASK_RUNNING']);
     await again.waitFor(() => partitioned(again.events).length > 0 || undefined, 5000, 'an offer of the agent');
   });

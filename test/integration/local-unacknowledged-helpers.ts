@@ -14,6 +14,7 @@ export interface StateTask {
 
 /** The master's /state, with the lists the tests read. */
 export interface MasterState {
+  unreachable_slaves: number;
   slaves: Array<{ id: string; used_resources: Record<string, number> }>;
   frameworks: Array<{ id: string; tasks: StateTask[]; unreachable_tasks: StateTask[]; completed_tasks: StateTask[] }>;
 }
