@@ -3,26 +3,25 @@
  * sends around it: when the master marks the agent unreachable its offers are rescinded,
  * frameworks get FAILURE and its tasks TASK_UNREACHABLE (TASK_LOST for frameworks without
  * PARTITION_AWARE); the agent keeps running its tasks and keeps their status updates until it can
- * send them. When it reregisters, PARTITION_AWARE frameworks get, from the master, each such task's
- * current state (TASK_RUNNING for a task that still runs) with reason REASON_AGENT_REREGISTERED, or
- * TASK_GONE for a task the agent no longer has (when it restarted meanwhile and could not recover
- * it); since Mesos 1.5 (MESOS-7215) the tasks of other frameworks are left running, and their
- * frameworks find them again through reconciliation. Updates the agent held are then delivered.
- * A task whose terminal update was not acknowledged before the partition is reported too (to
- * PARTITION_AWARE frameworks, in its terminal state), and its update is then delivered again.
+ * send them. When it reregisters, every connected framework gets from the master each task the
+ * agent reports, in its current state (TASK_RUNNING for a task that still runs; a task whose terminal
+ * update is not acknowledged yet, in that state) with reason REASON_AGENT_REREGISTERED: since Mesos
+ * 1.5 the tasks of frameworks without PARTITION_AWARE are left running too (MESOS-7215) and their
+ * frameworks hear of them the same way. PARTITION_AWARE frameworks also get TASK_GONE for a task
+ * the agent no longer has (when it restarted meanwhile and could not recover it; a LocalCluster
+ * shortcut: Mesos's master says nothing, reconciliation answers TASK_GONE). Updates the agent held
+ * are then delivered.
  *
  * The partitioned agent is unreachable for every master: one elected meanwhile (a master failover)
  * knows it so from the registry, as Mesos's does, and neither offers it nor reports its tasks
  * (explicit reconciliation answers TASK_UNREACHABLE with the time it became so) until it reregisters.
  */
-import type { TaskID, TaskState, TaskStatus } from '../codec/messages';
+import type { TaskStatus } from '../codec/messages';
 import { isTerminalTaskState } from '../codec/task-states';
 import type { AgentEvents, LocalAgent } from './agent';
 import type { MasterCore } from './master-core';
 import { hasCapability } from './master-frameworks';
 import { clearPartitioned, markPartitioned } from './unacknowledged-tasks';
-
-type Reason = TaskStatus.Reason;
 
 /** Options of a partition. */
 export interface PartitionOptions {
@@ -64,29 +63,23 @@ export async function partitionAgent(
   const rows = agent.state();
   const held = new Set(rows.map((row) => `${row.framework.id?.value}\u0000${row.task.task_id.value}`));
   // As Mesos: the master's updates go out as it readmits the agent, before the agent re-sends its own.
-  const send = (frameworkId: string | undefined, taskId: TaskID, state: TaskState, reason: Reason, message: string) => {
+  const send = (frameworkId: string | undefined, status: Omit<TaskStatus, 'agent_id' | 'source' | 'timestamp'>) => {
     const framework = core.frameworks.get(frameworkId ?? '');
-    if (!framework || !hasCapability(framework.info, 'PARTITION_AWARE') || !framework.stream) return;
-    const status: TaskStatus = {
-      task_id: taskId,
-      agent_id: { value: agentId },
-      state,
-      source: 'SOURCE_MASTER',
-      reason,
-    };
-    if (!framework.stream.closed)
-      framework.stream.send({
-        type: 'UPDATE',
-        update: { status: { ...status, message, timestamp: Date.now() / 1000 } },
-      });
+    if (!framework?.stream || framework.stream.closed) return;
+    if (status.state === 'TASK_GONE' && !hasCapability(framework.info, 'PARTITION_AWARE')) return;
+    const source = 'SOURCE_MASTER' as const;
+    const update = { status: { ...status, agent_id: { value: agentId }, source, timestamp: Date.now() / 1000 } };
+    framework.stream.send({ type: 'UPDATE', update });
   };
   for (const row of rows) {
+    const reason = 'REASON_AGENT_REREGISTERED';
     const message = 'Unreachable agent re-reregistered';
-    send(row.framework.id?.value, row.task.task_id, row.state, 'REASON_AGENT_REREGISTERED', message);
+    send(row.framework.id?.value, { task_id: row.task.task_id, state: row.state, reason, message });
   }
   for (const { frameworkId, task } of unreachable) {
     if (held.has(`${frameworkId}\u0000${task.task_id.value}`)) continue;
-    send(frameworkId, task.task_id, 'TASK_GONE', 'REASON_RECONCILIATION', 'Task is unknown to the agent');
+    const message = 'Task is unknown to the agent';
+    send(frameworkId, { task_id: task.task_id, state: 'TASK_GONE', reason: 'REASON_RECONCILIATION', message });
   }
   core.addAgent(agent);
 }

@@ -36,7 +36,7 @@ describe('LocalCluster agent removal with terminal tasks', function () {
     // The reregistered agent re-sends the TASK_KILLED; the framework acknowledges it now.
     const resent = await subscription.waitForEvent('UPDATE', {
       from: healFrom,
-      where: (e) => e.update?.status.state === 'TASK_KILLED',
+      where: (e) => e.update?.status.state === 'TASK_KILLED' && e.update.status.uuid !== undefined,
     });
     const uuid = Buffer.from(resent.update?.status.uuid as Uint8Array).toString('base64');
     await call('ACKNOWLEDGE', {

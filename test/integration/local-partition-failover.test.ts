@@ -70,7 +70,7 @@ describe('LocalCluster: master failover while an agent is partitioned', function
     await again.waitFor(() => partitioned(again.events).length > 0 || undefined, 5000, 'an offer of the agent');
   });
 
-  it('without PARTITION_AWARE: the new leader answers TASK_LOST for the task until the agent reregisters', async () => {
+  it('without PARTITION_AWARE: the new leader answers TASK_LOST for the task until the agent reregisters, then TASK_RUNNING', async () => {
     const { subscription } = await launch(cluster, { failover_timeout: 60 }, 'legacy');
     open.push(subscription);
     const agentId = cluster.agents.find((agent) => agent.state().length > 0)?.id as string;
@@ -88,6 +88,8 @@ describe('LocalCluster: master failover while an agent is partitioned', function
     const lost = await nextUpdate(again, 'legacy', 'TASK_LOST');
     expect(lost.status).to.include({ message: 'Reconciliation: Task is unreachable' });
     await healed;
+    const back = await nextUpdate(again, 'legacy', 'TASK_RUNNING', lost.index);
+    expect(back.status).to.include({ reason: 'REASON_AGENT_REREGISTERED' }); // as since Mesos 1.5
     const next = again.events.length;
     await call('RECONCILE', { reconcile });
     const found = await nextUpdate(again, 'legacy', 'TASK_RUNNING', next);

@@ -2,7 +2,8 @@
  * cluster.faults.partitionAgent: the master marks the agent unreachable while its task keeps
  * running, then the agent reregisters; PARTITION_AWARE frameworks see TASK_UNREACHABLE then
  * TASK_RUNNING (REASON_AGENT_REREGISTERED), or TASK_GONE when the agent lost the task meanwhile;
- * other frameworks see TASK_LOST and find the task running again by reconciliation.
+ * other frameworks see TASK_LOST, then TASK_RUNNING (REASON_AGENT_REREGISTERED, as since Mesos 1.5),
+ * and reconciliation finds the task running.
  */
 import { expect } from 'chai';
 import { LocalCluster } from '../../lib/local/cluster';
@@ -58,13 +59,18 @@ describe('LocalCluster agent partition', function () {
     expect(after.map((s) => s.state)).to.deep.equal(['TASK_UNREACHABLE', 'TASK_GONE']);
   });
 
-  it('without PARTITION_AWARE: TASK_LOST, the task keeps running and reconciliation finds it', async () => {
+  it('without PARTITION_AWARE: TASK_LOST, the task keeps running, TASK_RUNNING on reregistration, reconciliation finds it', async () => {
     const { subscription, call } = await launch(cluster, {}, 'legacy');
     open.push(subscription);
     const from = subscription.events.length;
     await cluster.faults.partitionAgent(0, 100);
     const lost = await subscription.waitForEvent('UPDATE', { from });
     expect(lost.update?.status.state).to.equal('TASK_LOST');
+    const back = await subscription.waitForEvent('UPDATE', {
+      from,
+      where: (e) => e.update?.status.state !== 'TASK_LOST',
+    });
+    expect(back.update?.status).to.include({ state: 'TASK_RUNNING', reason: 'REASON_AGENT_REREGISTERED' });
     const after = subscription.events.length;
     expect((await call('RECONCILE', { reconcile: { tasks: [] } })).status).to.equal(202);
     const answer = await subscription.waitForEvent('UPDATE', { from: after });
