@@ -41,6 +41,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { redactUrl } from '../detector/master-string';
 import { SchedulerClient } from '../transport/scheduler-client';
 import { CallbackQueue, isThenable } from './callback-queue';
+import { pumpEvents } from './event-pump';
 import { FatalErrorReporter } from './fatal-error';
 import { HeartbeatWatchdog } from './heartbeat-watchdog';
 import { JoinGate } from './join-gate';
@@ -81,9 +82,9 @@ import {
   type SchedulerDriverOptions,
   type SchedulerSubscription,
   type SchedulerTransport,
-  type SchedulerTransportOptions,
 } from './scheduler-options';
 import { CONNECTION_TRANSITIONS, type ConnectionState, STATUS_TRANSITIONS, StateMachine } from './scheduler-state';
+import { createSchedulerTransport } from './scheduler-transport';
 import type { OfferIds, Scheduler, SchedulerDriver } from './scheduler-types';
 import { Status } from './status';
 
@@ -823,7 +824,7 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     const attempt = new AbortController();
     this.attempt = attempt;
     this.lossCause = undefined;
-    const transport = this.createTransport(master.url);
+    const transport = createSchedulerTransport(master.url, this.options, this.credential);
     this.transport = transport;
     // Until SUBSCRIBED announces the interval, Mesos's fixed 15 s bounds a hanging subscribe.
     this.watchdog?.start(SCHEDULER_DRIVER_DEFAULTS.heartbeatIntervalSeconds);
@@ -845,16 +846,16 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     let streamError: Error | undefined;
     let fatal = false;
     try {
-      for await (const event of subscription.events) {
-        this.watchdog?.touch();
-        if (this.onEvent(event, master, detected, subscription.streamId) === 'fatal') {
-          fatal = true;
-          break;
-        }
-        if (this.queue.pending >= this.maxPendingEvents || this.unsettledCalls >= this.maxPendingCalls) {
-          await this.catchUp(attempt.signal);
-        }
-      }
+      fatal = await pumpEvents(
+        subscription.events,
+        (event) => {
+          this.watchdog?.touch();
+          if (this.onEvent(event, master, detected, subscription.streamId) === 'fatal') return 'fatal';
+          const behind = this.queue.pending >= this.maxPendingEvents || this.unsettledCalls >= this.maxPendingCalls;
+          return behind ? 'pause' : undefined;
+        },
+        () => this.catchUp(attempt.signal),
+      );
     } catch (error) {
       streamError = toError(error);
     }
@@ -879,30 +880,6 @@ export class MesosSchedulerDriver extends EventEmitter<SchedulerDriverEvents> im
     this.emit('disconnected', { cause });
     this.deliver('disconnected', undefined, () => this.invoke('disconnected'));
     return { kind: 'lost', error: cause };
-  }
-
-  private createTransport(url: string): SchedulerTransport {
-    const options: SchedulerTransportOptions = {
-      contentType: this.options.contentType ?? SCHEDULER_DRIVER_DEFAULTS.contentType,
-    };
-    if (this.credential) {
-      options.credential =
-        this.credential.secret === undefined
-          ? { principal: this.credential.principal }
-          : { principal: this.credential.principal, secret: this.credential.secret };
-    }
-    if (this.options.tls) options.tls = this.options.tls;
-    if (this.options.headers) options.headers = this.options.headers;
-    if (this.options.requestTimeoutMs !== undefined) options.requestTimeoutMs = this.options.requestTimeoutMs;
-    if (this.options.maxConcurrentAcknowledgements !== undefined) {
-      options.maxConcurrentAcknowledgements = this.options.maxConcurrentAcknowledgements;
-    }
-    if (this.options.pipelineAcknowledgements !== undefined) {
-      options.pipelineAcknowledgements = this.options.pipelineAcknowledgements;
-    }
-    const factory =
-      this.options.transportFactory ?? ((u: string, o: SchedulerTransportOptions) => new SchedulerClient(u, o));
-    return factory(url, options);
   }
 
   /** Marks the current subscription lost and closes it; the connect loop takes over. */

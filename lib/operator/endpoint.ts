@@ -4,8 +4,8 @@
  * error mapping); the agent's streaming calls, which need their own headers and may stream the
  * request body, go through `streamCall` here with the same error mapping.
  */
-import http from 'node:http';
-import https from 'node:https';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { WireFormat } from '../codec/codec';
 import { MesosAbortError } from '../common/errors';
 import {

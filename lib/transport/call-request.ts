@@ -3,7 +3,7 @@
  * answer. Calls take this path rather than axios because axios's per-request work (config
  * merging, header objects, interceptor chain) cost more than half of a loopback call's CPU.
  */
-import type http from 'node:http';
+import type * as http from 'node:http';
 import { MesosAbortError, type MesosError } from '../common/errors';
 import { type CancelReason, errorFromFailure, type RequestContext } from './errors';
 

@@ -36,7 +36,8 @@ export class EventStream<E> implements AsyncIterable<E> {
     private readonly body: Readable,
     private readonly decode: (record: Buffer) => E,
     private readonly maxRecordBytes: number | undefined,
-    private readonly what: string,
+    /** @internal What the stream carries, for messages. */
+    readonly what: string,
     private readonly log: Logger,
   ) {
     // Errors are read through iteration; this keeps an unread stream from crashing the process.
@@ -75,6 +76,33 @@ export class EventStream<E> implements AsyncIterable<E> {
     return this.read();
   }
 
+  /**
+   * Push-mode reading, for a consumer that handles each event synchronously (the drivers): `onEvent`
+   * runs for every record as soon as its bytes arrive, with no promise or microtask per event (the
+   * async iterator costs both). It returns false to stop reading until `resume()`: the records
+   * already cut from the chunk in hand wait, and TCP holds the server back. Settles as iteration
+   * ends: resolves after `close()`, rejects with the error iteration would throw, once the records
+   * before that error were delivered. Either this or iteration, once.
+   */
+  consume(onEvent: (event: E) => boolean): Promise<void> {
+    if (this.iterated) throw new MesosMisuseError(`The events of ${this.what} can be iterated only once`);
+    this.iterated = true;
+    return new Promise<void>((resolve, reject) => new PushReader(this, this.body, onEvent, resolve, reject).start());
+  }
+
+  /** Delivers again after `onEvent` returned false (push mode); no effect otherwise. */
+  resume(): void {
+    this.resumePush?.();
+  }
+
+  /** @internal Set by the push reader. */
+  resumePush: (() => void) | undefined;
+
+  /** @internal A new decoder with this stream's record limit. */
+  newDecoder(): RecordIODecoder {
+    return new RecordIODecoder(this.maxRecordBytes === undefined ? {} : { maxRecordBytes: this.maxRecordBytes });
+  }
+
   private notify(): void {
     const wake = this.wake;
     this.wake = undefined;
@@ -88,9 +116,7 @@ export class EventStream<E> implements AsyncIterable<E> {
    * the reading once READ_AHEAD_BYTES of records wait.
    */
   private async *read(): AsyncGenerator<E> {
-    const decoder = new RecordIODecoder(
-      this.maxRecordBytes === undefined ? {} : { maxRecordBytes: this.maxRecordBytes },
-    );
+    const decoder = this.newDecoder();
     const body = this.body;
     const records: Buffer[] = [];
     let head = 0;
@@ -169,7 +195,8 @@ export class EventStream<E> implements AsyncIterable<E> {
   }
 
   /** A failure of the body (or framing) as the error the iteration throws. */
-  private streamError(err: unknown, partialRecord: boolean): MesosError {
+  /** @internal */
+  streamError(err: unknown, partialRecord: boolean): MesosError {
     if (err instanceof MesosError) return err;
     const cause = sanitizeCause(err);
     const partial = partialRecord ? ' in the middle of a record' : '';
@@ -179,7 +206,8 @@ export class EventStream<E> implements AsyncIterable<E> {
     });
   }
 
-  private decodeRecord(record: Buffer): E {
+  /** @internal */
+  decodeRecord(record: Buffer): E {
     try {
       return this.decode(record);
     } catch (err) {
@@ -191,5 +219,142 @@ export class EventStream<E> implements AsyncIterable<E> {
         },
       );
     }
+  }
+}
+
+/** The push-mode reader of one EventStream (see `EventStream.consume`). */
+class PushReader<E> {
+  private readonly decoder: RecordIODecoder;
+  /** Records cut from the chunks and not yet delivered (only while paused, or mid-delivery). */
+  private records: Buffer[] = [];
+  private head = 0;
+  private paused = false;
+  private delivering = false;
+  private failure: unknown;
+  private ended = false;
+  private endedCleanly = false;
+  private settled = false;
+
+  constructor(
+    private readonly stream: EventStream<E>,
+    private readonly body: Readable,
+    private readonly onEvent: (event: E) => boolean,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.decoder = stream.newDecoder();
+  }
+
+  start(): void {
+    const { body, stream } = this;
+    body.on('data', this.onData);
+    body.on('end', this.onEnd);
+    body.on('error', this.onError);
+    body.on('close', this.onClose);
+    stream.resumePush = () => {
+      if (!this.paused) return;
+      this.paused = false;
+      this.deliver();
+      if (!this.paused && !this.settled) body.resume();
+    };
+    stream.onClose(() => this.settle(undefined));
+    if (body.isPaused()) body.resume();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.failure !== undefined) return;
+    try {
+      for (const record of this.decoder.write(chunk)) this.records.push(record);
+      if (this.decoder.error) this.failure = this.decoder.error;
+    } catch (err) {
+      this.failure = err;
+    }
+    this.deliver();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = this.endedCleanly = true;
+    this.deliver();
+  };
+
+  private readonly onError = (err: unknown): void => {
+    this.failure ??= err;
+    this.deliver();
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.endedCleanly) this.failure ??= prematureClose();
+    this.ended = true;
+    this.deliver();
+  };
+
+  /** Hands out the waiting records until paused or closed; then raises a failure or end behind them. */
+  private deliver(): void {
+    if (this.delivering || this.settled) return;
+    this.delivering = true;
+    try {
+      const records = this.records;
+      while (!this.paused && this.head < records.length) {
+        if (this.stream.isClosed) return;
+        const record = records[this.head] as Buffer;
+        records[this.head++] = EMPTY;
+        let event: E;
+        try {
+          event = this.stream.decodeRecord(record);
+        } catch (err) {
+          this.settle(err);
+          return;
+        }
+        let more: boolean;
+        try {
+          more = this.onEvent(event);
+        } catch (err) {
+          this.settle(err);
+          return;
+        }
+        if (!more) {
+          this.paused = true;
+          this.body.pause();
+        }
+      }
+      if (this.head === records.length) {
+        records.length = 0;
+        this.head = 0;
+      }
+      if (this.paused || this.head < records.length || this.stream.isClosed) return;
+      if (this.failure !== undefined) {
+        this.settle(this.stream.streamError(this.failure, this.decoder.hasPartialRecord));
+      } else if (this.ended) {
+        this.settle(
+          new MesosStreamEndedError(
+            this.decoder.hasPartialRecord
+              ? `The ${this.streamName()} stream ended in the middle of a record`
+              : `The ${this.streamName()} stream was ended by the server`,
+          ),
+        );
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private streamName(): string {
+    return this.stream.what;
+  }
+
+  /** Ends the reading: resolves (undefined: closed) or rejects, once. */
+  private settle(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { body } = this;
+    body.off('data', this.onData);
+    body.off('end', this.onEnd);
+    body.off('error', this.onError);
+    body.off('close', this.onClose);
+    this.stream.resumePush = undefined;
+    this.records = [];
+    this.stream.close();
+    if (error === undefined) this.resolve();
+    else this.reject(error);
   }
 }

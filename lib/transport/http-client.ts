@@ -5,8 +5,8 @@
  * error mapping.
  */
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { MEDIA_TYPES, type WireFormat } from '../codec/codec';
@@ -105,6 +105,8 @@ export abstract class MesosHttpClient {
   /** The lane of every call that must keep its order: `maxConcurrentCalls` at a time. */
   private readonly orderedLane: CallLane;
   private readonly closeController = new AbortController();
+  /** `closeController.signal.aborted`, as a plain field: read on every call (the signal's getter is not free). */
+  private isClosed = false;
   /** Cancellers of the calls in flight, so close() reaches each without a listener per call. */
   private readonly inFlight = new Set<(why: CancelReason) => void>();
   private readonly requestFn: typeof http.request;
@@ -181,13 +183,14 @@ export abstract class MesosHttpClient {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.closeController.signal.aborted;
+    return this.isClosed;
   }
 
   /** Aborts every request in flight and every open stream, and destroys the connection pools. */
   close(): void {
     if (this.closed) return;
     this.log('closing %s', this.url);
+    this.isClosed = true;
     this.closeController.abort();
     for (const cancel of [...this.inFlight]) cancel('closed');
     this.inFlight.clear();
