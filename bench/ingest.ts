@@ -25,7 +25,7 @@ import { type BenchResult, median } from './lib/results';
 import type { Row } from './lib/table';
 
 const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 7);
 const OFFERS_PER_EVENT = 10;
 const UPDATES_PER_OFFERS = 1;
 const IDLE_MS = 1500;
