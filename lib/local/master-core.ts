@@ -31,6 +31,7 @@ import {
   frameworkRoles,
   hasCapability,
   isConnected,
+  recoveredFramework,
   validateFrameworkInfo,
 } from './master-frameworks';
 import { setOfferConstraints } from './offer-constraints';
@@ -166,22 +167,14 @@ export class MasterCore {
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
     this.agentChanged(agentId);
     this.options.observer?.agentAdded(agentId);
+    const reported = new Set<string>();
     for (const row of agent.state()) {
       const frameworkId = row.framework.id?.value;
       if (!frameworkId) continue;
-      if (!this.frameworks.has(frameworkId)) {
-        // A "recovered" framework: known, not subscribed, never timed out by this master (MESOS-4659).
-        this.frameworks.set(frameworkId, {
-          id: frameworkId,
-          info: row.framework,
-          stream: undefined,
-          suppressedRoles: new Set(),
-          failoverTimer: undefined,
-          subscribedAt: undefined,
-          registeredAt: Date.now(),
-        });
-      }
+      if (!this.frameworks.has(frameworkId))
+        this.frameworks.set(frameworkId, recoveredFramework(frameworkId, row.framework));
       const key = taskKey(frameworkId, row.task.task_id.value);
+      reported.add(key);
       const resources = withoutAllocation(row.resources);
       const task = { frameworkId, agentId, task: row.task, state: row.state, executorId: row.executorId, resources };
       if (!TERMINAL_TASK_STATES.has(row.state)) this.putTask(key, { ...task, lastStatus: undefined });
@@ -190,6 +183,15 @@ export class MasterCore {
         this.dropTask(key);
         this.book.put(key, { ...task, lastStatus: undefined }, 'unacknowledged');
       }
+    }
+    // One it no longer has (restarted, not checkpointing) cannot be acknowledged: Mesos ends it as the agent left.
+    const left = `Agent ${info.hostname} disconnected`;
+    for (const [key, task] of this.book.unacknowledgedOn(agentId)) {
+      if (reported.has(key)) continue;
+      const status = masterTaskStatus(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', left);
+      this.finishTask(key, task, status);
+      const framework = this.frameworks.get(task.frameworkId);
+      if (framework) this.sendTo(framework, { type: 'UPDATE', update: { status } });
     }
     agent.setEvents(this.agentEvents); // after its tasks are known: it re-sends its unacknowledged updates now
     this.scheduleAllocation(false);

@@ -26,6 +26,12 @@ export interface FrameworkRecord {
  */
 export type AgentRemoval = 'removed' | 'unreachable' | 'operator' | 'maintenance';
 
+/** A framework learnt from an agent's report: known, not subscribed, never timed out by this master (MESOS-4659). */
+export function recoveredFramework(id: string, info: FrameworkInfo): FrameworkRecord {
+  const record = { id, info, stream: undefined, suppressedRoles: new Set<string>(), failoverTimer: undefined };
+  return { ...record, subscribedAt: undefined, registeredAt: Date.now() };
+}
+
 /** True when the framework is connected through a live subscription. */
 export function isConnected(framework: FrameworkRecord): boolean {
   return framework.stream !== undefined && !framework.stream.closed;

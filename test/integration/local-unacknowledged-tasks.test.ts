@@ -112,6 +112,17 @@ describe('LocalCluster master: a terminal task awaiting its acknowledgement', fu
     expect(idsAndStates(after.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
   });
 
+  it('an agent restarted without it (framework not checkpointing): TASK_LOST from the master, then completed', async () => {
+    cluster = await LocalCluster.start({ agents: 1 });
+    const { subscription, killed } = await killedUnacknowledged();
+    await cluster.faults.restartAgent(0);
+    const lost = await nextUpdate(subscription, 'ended', 'TASK_LOST', killed.index);
+    expect(lost.status).to.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_DISCONNECTED' });
+    const tasks = await getTasks(cluster);
+    expect(tasks.tasks ?? []).to.deep.equal([]);
+    expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
+  });
+
   it('the scheduler driver with implicitAcknowledgements false: acknowledgeStatusUpdate completes it', async () => {
     cluster = await LocalCluster.start({ agents: 1 });
     let launched = false;
