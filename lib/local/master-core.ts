@@ -417,7 +417,9 @@ export class MasterCore {
       case 'ACKNOWLEDGE': {
         const ack = call.acknowledge as scheduler.Call.Acknowledge;
         const agent = this.agents.get(ack.agent_id.value)?.agent; // Mesos ignores an ACK for an unregistered agent
-        if (agent) this.book.acknowledge(taskKey(framework.id, ack.task_id.value), ack.agent_id.value, ack.uuid);
+        const key = taskKey(framework.id, ack.task_id.value);
+        if (agent && this.book.acknowledge(key, ack.agent_id.value, ack.uuid))
+          this.options.observer?.taskAcknowledged?.();
         agent?.acknowledge(framework.id, ack.task_id.value, ack.uuid);
         return { status: 202 };
       }

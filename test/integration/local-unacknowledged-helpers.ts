@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { FrameworkInfo, master, scheduler, Task, TaskStatus } from '../../lib/codec/messages';
 import type { LocalCluster } from '../../lib/local/cluster';
 import { launch, stopAcknowledging } from './local-launch-helpers';
-import { postCall, rawRequest, type Subscription } from './local-master-helpers';
+import { postCall, type RawResponse, rawRequest, type Subscription } from './local-master-helpers';
 
 /** A task as the master's /state lists it. */
 export interface StateTask {
@@ -25,13 +25,18 @@ export async function masterState(cluster: LocalCluster): Promise<MasterState> {
   return JSON.parse(response.text) as MasterState;
 }
 
-/** The operator API's GET_TASKS of the leading master (JSON). */
-export async function getTasks(cluster: LocalCluster): Promise<master.Response.GetTasks> {
-  const response = await rawRequest(cluster.masterUrl, {
+/** An operator API call (JSON) to the leading master. */
+export function operatorCall(cluster: LocalCluster, call: unknown): Promise<RawResponse> {
+  return rawRequest(cluster.masterUrl, {
     path: '/api/v1',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ type: 'GET_TASKS' }),
+    body: JSON.stringify(call),
   });
+}
+
+/** The operator API's GET_TASKS of the leading master (JSON). */
+export async function getTasks(cluster: LocalCluster): Promise<master.Response.GetTasks> {
+  const response = await operatorCall(cluster, { type: 'GET_TASKS' });
   expect(response.status).to.equal(200);
   return (JSON.parse(response.text) as master.Response).get_tasks as master.Response.GetTasks;
 }

@@ -7,12 +7,12 @@
  * The scheduler driver with implicitAcknowledgements false completes it through acknowledgeStatusUpdate.
  */
 import { expect } from 'chai';
-import type { TaskStatus } from '../../lib/codec/messages';
+import type { master, TaskStatus } from '../../lib/codec/messages';
 import { MesosSchedulerDriver } from '../../lib/driver/scheduler-driver';
 import type { Scheduler } from '../../lib/driver/scheduler-types';
 import { LocalCluster } from '../../lib/local/cluster';
 import { parseResources } from '../../lib/local/resources';
-import { stopAcknowledging } from './local-launch-helpers';
+import { launch, stopAcknowledging } from './local-launch-helpers';
 import { Subscription, subscribeCall } from './local-master-helpers';
 import { eventually } from './local-operator-helpers';
 import {
@@ -23,6 +23,7 @@ import {
   killedUnacknowledged as killedAndUnacknowledged,
   masterState,
   nextUpdate,
+  operatorCall,
 } from './local-unacknowledged-helpers';
 
 describe('LocalCluster master: a terminal task awaiting its acknowledgement', function () {
@@ -121,6 +122,25 @@ describe('LocalCluster master: a terminal task awaiting its acknowledgement', fu
     const tasks = await getTasks(cluster);
     expect(tasks.tasks ?? []).to.deep.equal([]);
     expect(idsAndStates(tasks.completed_tasks)).to.deep.equal(['ended:TASK_KILLED']);
+  });
+
+  it('DRAIN_AGENT: the agent stays DRAINING while the killed task awaits its ACK, DRAINED after it', async () => {
+    cluster = await LocalCluster.start({ agents: 1 });
+    const { subscription, call } = await launch(cluster, {}, 'drained');
+    open.push(subscription);
+    stopAcknowledging();
+    const agentId = cluster.agents[0]?.id as string;
+    const drain = { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: agentId } } };
+    expect((await operatorCall(cluster, drain)).status).to.equal(200);
+    const killed = await nextUpdate(subscription, 'drained', 'TASK_KILLED');
+    const drainState = async () => {
+      const agents = JSON.parse((await operatorCall(cluster, { type: 'GET_AGENTS' })).text) as master.Response;
+      return agents.get_agents?.agents?.[0]?.drain_info?.state;
+    };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await drainState()).to.equal('DRAINING');
+    await call('ACKNOWLEDGE', acknowledgement(killed.status));
+    await eventually(async () => (await drainState()) === 'DRAINED', 3000, 'DRAINED');
   });
 
   it('the scheduler driver with implicitAcknowledgements false: acknowledgeStatusUpdate completes it', async () => {

@@ -73,11 +73,13 @@ export class AgentAdministration {
     return empty();
   }
 
-  /** Turns DRAINING agents without live tasks DRAINED (and marks them gone when asked). */
+  /** Turns DRAINING agents without tasks DRAINED (and marks them gone when asked); as Mesos, a terminal task counts until acknowledged. */
   checkDrains(core: MasterCore): void {
     for (const [agentId, info] of this.settings.drains) {
       if (info.state !== 'DRAINING') continue;
-      const busy = [...core.tasks.values()].some((task) => task.agentId === agentId);
+      const busy =
+        [...core.tasks.values()].some((task) => task.agentId === agentId) ||
+        core.book.unacknowledgedOn(agentId).length > 0;
       if (busy) continue;
       info.state = 'DRAINED';
       if (info.config.mark_gone) this.markGone(core, agentId);

@@ -177,6 +177,10 @@ export class OperatorEventHub implements MasterCoreObserver {
     return this.options.switches.isDeactivated(agentId);
   }
 
+  taskAcknowledged(): void {
+    queueMicrotask(() => this.options.afterTaskUpdate?.()); // a draining agent may be drained now
+  }
+
   inverseOffersAnswered(frameworkId: string, call: scheduler.Call): void {
     this.options.inverseOffersAnswered?.(frameworkId, call);
   }

@@ -24,6 +24,8 @@ export interface MasterCoreObserver {
   taskAdded(task: ObservedTask): void;
   /** A task got a status update (from its agent, or made by the master when its agent went away). */
   taskUpdated(task: ObservedTask, status: TaskStatus): void;
+  /** The framework acknowledged a task's terminal update: the master no longer holds the task. */
+  taskAcknowledged?(): void;
   /** A framework subscribed (`resubscribed` when it was known before) or was updated by UPDATE_FRAMEWORK. */
   frameworkChanged(framework: FrameworkRecord, resubscribed: boolean): void;
   /** A framework was removed (TEARDOWN or failover timeout). */
