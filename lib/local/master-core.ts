@@ -424,9 +424,7 @@ export class MasterCore {
         return { status: 202 };
       }
       case 'RECONCILE':
-        reconcileTasks(this, framework, call.reconcile?.tasks ?? [], (status) =>
-          this.sendTo(framework, { type: 'UPDATE', update: { status } }),
-        );
+        this.reconcile(framework, call.reconcile?.tasks ?? []);
         return { status: 202 };
       case 'MESSAGE': {
         const message = call.message as scheduler.Call.Message;
@@ -487,27 +485,17 @@ export class MasterCore {
   private kill(framework: FrameworkRecord, kill: scheduler.Call.Kill): void {
     const key = taskKey(framework.id, kill.task_id.value);
     const task = this.tasks.get(key) ?? this.book.awaitingAck(key); // the agent ignores a kill of an ended task
-    if (!task) {
-      const state: TaskState = hasCapability(framework.info, 'PARTITION_AWARE') ? 'TASK_UNKNOWN' : 'TASK_LOST';
-      this.sendTo(framework, {
-        type: 'UPDATE',
-        update: {
-          status: {
-            task_id: kill.task_id,
-            ...(kill.agent_id ? { agent_id: kill.agent_id } : {}),
-            state,
-            source: 'SOURCE_MASTER',
-            reason: 'REASON_RECONCILIATION',
-            message: 'Attempted to kill an unknown task',
-            timestamp: Date.now() / 1000,
-          },
-        },
-      });
-      return;
+    // As Mesos (since 0.22), the kill of an unknown task is answered by its reconciliation.
+    if (!task)
+      this.reconcile(framework, [{ task_id: kill.task_id, ...(kill.agent_id && { agent_id: kill.agent_id }) }]);
+    else {
+      const policy = kill.kill_policy ?? task.task.kill_policy;
+      this.agents.get(task.agentId)?.agent.kill(framework.id, task.task.task_id.value, policy);
     }
-    this.agents
-      .get(task.agentId)
-      ?.agent.kill(framework.id, task.task.task_id.value, kill.kill_policy ?? task.task.kill_policy);
+  }
+
+  private reconcile(framework: FrameworkRecord, wanted: scheduler.Call.Reconcile.Task[]): void {
+    reconcileTasks(this, framework, wanted, (status) => this.sendTo(framework, { type: 'UPDATE', update: { status } }));
   }
 
   private reconcileOperations(

@@ -110,7 +110,7 @@ describe('LocalCluster master: removing an agent with a task awaiting its acknow
     }
   });
 
-  it('a running task of an unreachable agent: unreachable_tasks, reconciled TASK_UNREACHABLE with its time, id not reusable', async () => {
+  it('a running task of an unreachable agent: unreachable_tasks, reconciled (and killed) TASK_UNREACHABLE with its time, id not reusable', async () => {
     await cluster.addAgent();
     const { subscription, call } = await launch(cluster, AWARE, 'web');
     open.push(subscription);
@@ -130,6 +130,11 @@ describe('LocalCluster master: removing an agent with a task awaiting its acknow
       message: 'Reconciliation: Task is unreachable',
     });
     expect(answer.status.unreachable_time).to.deep.equal(unreachable.status.unreachable_time);
+    // A KILL of the task is answered as its reconciliation (as Mesos).
+    next = subscription.events.length;
+    await call('KILL', { kill: { task_id: { value: 'web' }, agent_id: agentId } });
+    const killAnswer = await nextUpdate(subscription, 'web', 'TASK_UNREACHABLE', next);
+    expect(killAnswer.status).to.include({ message: 'Reconciliation: Task is unreachable' });
     // The other agent's offer: a task may not take the unreachable one's id.
     const offer = await subscription.waitFor(
       (events) => events.flatMap((e) => e.offers?.offers ?? []).find((o) => o.agent_id.value !== agentId.value),
