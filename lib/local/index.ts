@@ -12,6 +12,6 @@ export type {
   KillExecutorOptions,
   LocalExecutorProcess,
 } from './faults';
-export { ClusterFaults } from './faults';
+export { ClusterFaults, type RestartAgentOptions } from './faults';
 export { LOCAL_MESOS_VERSION, LocalMaster } from './master';
 export type { PartitionOptions } from './partition';
