@@ -156,8 +156,7 @@ export class LocalCluster {
       killLeader: () => this.killLeader(),
       loseAgent: (agent, mode) => this.loseAgent(agent, mode),
       restartAgent: (agent, options) => this.restartAgent(agent, options),
-      partitionAgent: (agent, ms, options) =>
-        partitionAgent(() => this.leader?.core, this.findAgent(agent), ms, options),
+      partitionAgent: (agent, ms, options) => partitionAgent(() => this.leader, this.findAgent(agent), ms, options),
       executorProcesses: () => this.agents.flatMap((agent) => agent.executorProcesses()),
     };
     this.faults = new ClusterFaults(target);

@@ -10,7 +10,8 @@
  * frameworks hear of them the same way. PARTITION_AWARE frameworks also get TASK_GONE for a task
  * the agent no longer has (when it restarted meanwhile and could not recover it; a LocalCluster
  * shortcut: Mesos's master says nothing, reconciliation answers TASK_GONE). Updates the agent held
- * are then delivered.
+ * are then delivered. An agent whose machine went DOWN meanwhile (START_MAINTENANCE) is refused
+ * instead, before any of this, and told to shut down.
  *
  * The partitioned agent is unreachable for every master: one elected meanwhile (a master failover)
  * knows it so from the registry, as Mesos's does, and neither offers it nor reports its tasks
@@ -36,18 +37,25 @@ const UNREACHABLE: AgentEvents = {
   executorExited: () => undefined,
 };
 
+/** The leading master, as a partition sees it. */
+export interface PartitionLeader {
+  readonly core: MasterCore | undefined;
+  /** True when it refuses the agent's reregistration (its machine is DOWN); the agent is then told to shut down. */
+  refuses(agent: LocalAgent): boolean;
+}
+
 /**
  * Partitions `agent` from the leader for `ms`, then lets it reregister with whichever master
- * leads then (`leader()`); resolves once it has.
+ * leads then (`leader()`); resolves once it has, or once that master refused it.
  */
 export async function partitionAgent(
-  leader: () => MasterCore | undefined,
+  leader: () => PartitionLeader | undefined,
   agent: LocalAgent,
   ms: number,
   options: PartitionOptions = {},
 ): Promise<void> {
   const agentId = agent.id;
-  const before = leader();
+  const before = leader()?.core;
   const unreachable = [...(before?.tasks.values() ?? [])]
     .filter((task) => task.agentId === agentId && !isTerminalTaskState(task.state))
     .map((task) => ({ frameworkId: task.frameworkId, task: task.task }));
@@ -58,8 +66,9 @@ export async function partitionAgent(
   await new Promise<void>((resolve) => setTimeout(resolve, ms));
   if (options.restartAgent) await agent.restart({ checkpointRecovery: true });
   clearPartitioned(agent);
-  const core = leader();
+  const core = leader()?.core;
   if (!core) return; // the next leader registers it when elected
+  if (leader()?.refuses(agent)) return; // as Mesos's _reregisterSlave ("Machine is `DOWN`"): before any task is reported
   const rows = agent.state();
   const held = new Set(rows.map((row) => `${row.framework.id?.value}\u0000${row.task.task_id.value}`));
   // As Mesos: the master's updates go out as it readmits the agent, before the agent re-sends its own.

@@ -128,6 +128,27 @@ describe('LocalCluster maintenance: machine down and up', function () {
     expect(agentEvents).to.deep.equal([`removed ${oldId}`, `added ${backId}`]);
   });
 
+  it('an agent healing from a partition while its machine is DOWN is refused first: no REASON_AGENT_REREGISTERED update, told to shut down', async () => {
+    const aware = await launch(cluster, { name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] }, 'pa-task');
+    const legacy = await launch(cluster, { name: 'legacy' }, 'legacy-task');
+    open.push(aware.subscription, legacy.subscription);
+    const agent = cluster.agents[0];
+    const healed = cluster.faults.partitionAgent(0, 400);
+    const unreachable = await nextUpdate(aware.subscription, 'pa-task', 'TASK_UNREACHABLE');
+    const lost = await nextUpdate(legacy.subscription, 'legacy-task', 'TASK_LOST');
+    const machine = { hostname: '127.0.0.1' };
+    const start = { nanoseconds: Date.now() * 1e6 };
+    await client.updateMaintenanceSchedule({ windows: [{ machine_ids: [machine], unavailability: { start } }] });
+    await client.startMaintenance([machine]);
+    await healed;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // any update of the master (or the agent) arrives
+    // Mesos's _reregisterSlave refuses the agent ("Machine is `DOWN`") before __reregisterSlave reports its tasks.
+    expect(updatesOf(aware.subscription, 'pa-task', unreachable.index + 1)).to.deep.equal([]);
+    expect(updatesOf(legacy.subscription, 'legacy-task', lost.index + 1)).to.deep.equal([]);
+    expect(agent?.state()).to.deep.equal([]); // told to shut down: it killed what it ran
+    expect((await client.getAgents()).agents ?? []).to.deep.equal([]);
+  });
+
   it('inverse offers: one at a time, sent again once the answer filter expires, none during a long filter', async () => {
     const { subscription, call } = await launch(cluster, { name: 'maintained' }, 'served');
     open.push(subscription);
