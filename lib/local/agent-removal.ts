@@ -10,8 +10,9 @@
  *   marked gone".
  * - A partition ('unreachable'): TASK_UNREACHABLE (TASK_LOST without PARTITION_AWARE),
  *   REASON_AGENT_REMOVED.
- * - `cluster.faults.loseAgent(i, 'removed')` ('removed'): TASK_GONE to PARTITION_AWARE frameworks,
- *   TASK_LOST to the others, REASON_AGENT_REMOVED.
+ * - `cluster.faults.loseAgent(i, 'removed')` ('removed') is an agent shut down for good (SIGUSR1:
+ *   it unregisters, `Master::unregisterSlave`): as any removed agent, TASK_LOST to every framework,
+ *   REASON_AGENT_REMOVED, "Agent <hostname> removed: the agent unregistered".
  * Every update comes from the master (SOURCE_MASTER) and has no uuid.
  */
 import type { TaskState, TaskStatus } from '../codec/messages';
@@ -19,6 +20,9 @@ import type { AgentRemoval } from './master-frameworks';
 
 /** Why START_MAINTENANCE removes an agent (Mesos's removal cause, in its tasks' message). */
 export const MACHINE_DOWN_CAUSE = "Operator initiated 'Machine DOWN'";
+
+/** Why the master removes an agent that shut down (`cluster.faults.loseAgent(i, 'removed')`). */
+export const UNREGISTERED_CAUSE = 'the agent unregistered';
 
 /** The message of the tasks of an agent marked gone. */
 export const MARKED_GONE_MESSAGE = 'Agent has been marked gone';
@@ -50,6 +54,6 @@ export function removalReport(
         `Agent ${agentId} is unreachable`,
       ];
     default:
-      return (aware) => [aware ? 'TASK_GONE' : 'TASK_LOST', 'REASON_AGENT_REMOVED', `Agent ${agentId} removed`];
+      return () => ['TASK_LOST', 'REASON_AGENT_REMOVED', `Agent ${hostname} removed: ${UNREGISTERED_CAUSE}`];
   }
 }

@@ -172,8 +172,12 @@ export class ClusterFaults {
   }
 
   /**
-   * Loses an agent (by index or id): its offers are rescinded, its tasks reported lost
-   * (TASK_LOST; TASK_GONE or TASK_UNREACHABLE for PARTITION_AWARE frameworks), frameworks get FAILURE.
+   * Loses an agent (by index or id) for good: it leaves `cluster.agents` and stops, its offers are
+   * rescinded and every framework gets FAILURE. `'removed'` (default) is an agent shut down, which
+   * Mesos's master removes: each task TASK_LOST to every framework (PARTITION_AWARE ones too),
+   * SOURCE_MASTER, REASON_AGENT_REMOVED, "Agent <hostname> removed: the agent unregistered".
+   * `'unreachable'` is one the master marks unreachable: TASK_UNREACHABLE (TASK_LOST without
+   * PARTITION_AWARE), REASON_AGENT_REMOVED.
    */
   loseAgent(agent: number | string, mode: 'removed' | 'unreachable' = 'removed'): Promise<void> {
     return this.target.loseAgent(agent, mode);
@@ -201,8 +205,11 @@ export class ClusterFaults {
   /**
    * Partitions an agent (by index or id) from the master for `ms`: it is marked unreachable
    * (TASK_UNREACHABLE, or TASK_LOST without PARTITION_AWARE; FAILURE) while its tasks keep running,
-   * then it reregisters (PARTITION_AWARE frameworks get each task's state, or TASK_GONE for a task
-   * it lost). Resolves once it has reregistered. With `restartAgent` it restarts meanwhile.
+   * then it reregisters: every connected framework gets each of its tasks' state from the master
+   * (TASK_RUNNING for a running one) with REASON_AGENT_REREGISTERED, as Mesos since 1.5, and
+   * PARTITION_AWARE frameworks TASK_GONE for a task it lost. When its machine went DOWN meanwhile
+   * (START_MAINTENANCE) the master refuses it instead, before any update, and it shuts down.
+   * Resolves once it has reregistered or been refused. With `restartAgent` it restarts meanwhile.
    */
   partitionAgent(agent: number | string, ms: number, options: PartitionOptions = {}): Promise<void> {
     return this.target.partitionAgent(agent, ms, options);
