@@ -30,7 +30,15 @@ const OFFERS_PER_EVENT = 10;
 const UPDATES_PER_OFFERS = 1;
 const IDLE_MS = 1500;
 const ACK_SETTLE_MS = 1500;
-const CONTENDERS: ContenderKind[] = ['null', 'baseline', 'baseline-protobuf', 'driver-json', 'driver-protobuf', 'peer'];
+const CONTENDERS: ContenderKind[] = [
+  'null',
+  'baseline',
+  'baseline-protobuf',
+  'driver-json',
+  'driver-protobuf',
+  'peer',
+  'driver-json-unacknowledged',
+];
 /** Chunk size of the re-chunked robustness runs (a buffering proxy between master and framework). */
 const RECHUNK_BYTES = 16 * 1024;
 const RECHUNK_CONTENDERS: ContenderKind[] = ['driver-json', 'driver-protobuf', 'peer'];
@@ -228,6 +236,7 @@ export async function run(): Promise<BenchResult> {
     baseline: 'floor: http + RecordIO + JSON.parse, no acks',
     'baseline-protobuf': 'floor: http + RecordIO + protobufjs decode, no acks',
     'driver-json': 'mesos-driver, JSON, implicit acks',
+    'driver-json-unacknowledged': 'diagnostic: mesos-driver, JSON, no acks sent',
     'driver-protobuf': 'mesos-driver, protobuf, implicit acks',
     peer: 'mesos-framework 0.5.3, JSON, acks',
   };
@@ -298,6 +307,8 @@ export async function run(): Promise<BenchResult> {
   figures.jsonVsPeer = ratio(json.eventsPerSecond, peer.eventsPerSecond);
   figures.protobufVsPeer = ratio(protobuf.eventsPerSecond, peer.eventsPerSecond);
   figures.baselineVsCeiling = ratio(baseline.eventsPerSecond, ceiling.eventsPerSecond);
+  const unacknowledged = summary('driver-json-unacknowledged');
+  figures.jsonUnacknowledgedVsBaseline = ratio(unacknowledged.eventsPerSecond, baseline.eventsPerSecond);
   figures.events = EVENTS;
   figures.rounds = ROUNDS;
 
@@ -310,6 +321,7 @@ export async function run(): Promise<BenchResult> {
     `Target >= 1.5x the peer's events/s on JSON, zero events lost: ${verdict(figures.jsonVsPeer >= 1.5 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; the JSON floor itself, which acknowledges nothing, is x${figures.baselineVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
     `Target peak RSS <= 1.5x the floor's: ${verdict(figures.jsonRssVsFloor <= 1.5 && figures.protobufRssVsFloor <= 1.5)} (JSON x${figures.jsonRssVsFloor} of the JSON floor's, protobuf x${figures.protobufRssVsFloor} of the protobufjs floor's; medians of each process's kernel high-water mark).`,
     `JSON floor reaches ${Math.round(figures.baselineVsCeiling * 100)}% of the server ceiling (near 100% would mean the baseline is bounded by the server, not by parsing).`,
+    `Diagnostic (not a target): the JSON driver with acknowledgements left out (explicit mode, none made, so the server answers no calls) reaches ${Math.round(figures.jsonUnacknowledgedVsBaseline * 100)}% of the floor, against ${Math.round(figures.jsonVsBaseline * 100)}% acknowledging: the difference is what the ${json.expectedAcks} ACKNOWLEDGE round trips cost, the driver's side (encoding, writing, reading the answers) and the server's (answering them on the thread that writes the stream, so the stream pauses meanwhile).`,
   ];
   const peerRechunked = rechunked.get('peer');
   if (peerRechunked) {

@@ -3,8 +3,9 @@
  * event-stream master, counts the events that reach its callbacks intact, and reports one JSON line.
  * Contenders: `null` (reads and discards bytes: the server's ceiling), `baseline` (Node http plus
  * a minimal RecordIO splitter plus JSON.parse, no acknowledgements), `driver-json` and
- * `driver-protobuf` (MesosSchedulerDriver with implicit acknowledgements) and `peer` (npm
- * mesos-framework 0.5.3, acknowledging every update from its UPDATE handler).
+ * `driver-protobuf` (MesosSchedulerDriver with implicit acknowledgements), `driver-json-unacknowledged`
+ * (a diagnostic: the same driver never acknowledging, so the server answers no calls) and `peer`
+ * (npm mesos-framework 0.5.3, acknowledging every update from its UPDATE handler).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,14 @@ import { MesosSchedulerDriver } from './library-under-test';
 import { profileClockUs } from './profile-breakdown';
 
 /** Which consumer this process runs. */
-export type ContenderKind = 'null' | 'baseline' | 'baseline-protobuf' | 'driver-json' | 'driver-protobuf' | 'peer';
+export type ContenderKind =
+  | 'null'
+  | 'baseline'
+  | 'baseline-protobuf'
+  | 'driver-json'
+  | 'driver-json-unacknowledged'
+  | 'driver-protobuf'
+  | 'peer';
 
 /** What the parent passes. */
 export interface ContenderArgument {
@@ -234,8 +242,11 @@ function runBaseline(discard: boolean, format: 'json' | 'protobuf' = 'json'): vo
   onFinished = () => req.destroy();
 }
 
-/** MesosSchedulerDriver with implicit acknowledgements, counting in its callbacks. */
-function runDriver(contentType: 'json' | 'protobuf'): void {
+/**
+ * MesosSchedulerDriver counting in its callbacks: with implicit acknowledgements, or (the
+ * diagnostic row) with explicit ones that are never made, so no call goes to the server.
+ */
+function runDriver(contentType: 'json' | 'protobuf', acknowledge = true): void {
   const driver = new MesosSchedulerDriver(
     {
       registered() {
@@ -254,7 +265,7 @@ function runDriver(contentType: 'json' | 'protobuf'): void {
     },
     { user: 'bench', name: `ingest-driver-${contentType}` },
     arg.url,
-    true,
+    acknowledge,
     undefined,
     { contentType },
   );
@@ -330,6 +341,9 @@ async function main(): Promise<void> {
       break;
     case 'driver-json':
       runDriver('json');
+      break;
+    case 'driver-json-unacknowledged':
+      runDriver('json', false);
       break;
     case 'driver-protobuf':
       runDriver('protobuf');
