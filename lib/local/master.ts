@@ -301,8 +301,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       principal = this.authenticate(req.headers.authorization);
       if (principal === undefined) {
         req.resume();
-        res.setHeader('WWW-Authenticate', 'Basic realm="mesos-master-scheduler"');
-        return respond(res, 401, '');
+        return HttpAuthenticator.unauthorized(res, 'mesos-master-scheduler'); // libprocess's, as every realm's
       }
     }
     // Row 1: leadership.

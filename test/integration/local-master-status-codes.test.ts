@@ -284,6 +284,11 @@ describe('LocalMaster scheduler endpoint: status codes', () => {
       const none = await postCall(secured.url, subscribeCall());
       expect(none.status).to.equal(401);
       expect(none.headers['www-authenticate']).to.equal('Basic realm="mesos-master-scheduler"');
+      // libprocess's http::Unauthorized: its default text body, as on the operator realms.
+      expect([none.text, none.headers['content-type']]).to.deep.equal([
+        '401 Unauthorized.',
+        'text/plain; charset=utf-8',
+      ]);
       const wrong = await postCall(secured.url, subscribeCall(), {
         Authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}`,
       });

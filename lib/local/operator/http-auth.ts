@@ -142,8 +142,13 @@ export class HttpAuthenticator {
     const realm = REALMS[this.role][kind];
     log('%s %s refused: no valid credentials for realm %s', req.method, pathOf(req.url), realm);
     req.resume();
-    respond(res, 401, '401 Unauthorized.', { 'WWW-Authenticate': `Basic realm="${realm}"` });
+    HttpAuthenticator.unauthorized(res, realm);
     return false;
+  }
+
+  /** libprocess's `Unauthorized` with a Basic challenge: 401, `WWW-Authenticate`, the text body `401 Unauthorized.`. */
+  static unauthorized(res: ServerResponse, realm: string): void {
+    respond(res, 401, '401 Unauthorized.', { 'WWW-Authenticate': `Basic realm="${realm}"` });
   }
 }
 
