@@ -44,6 +44,8 @@ Cluster:
   --authenticate-http-readonly   /state and /files/* of masters and agents and the status
                                page's data need them too (Mesos --authenticate_http_readonly)
                                (both also spelled with underscores, as Mesos's flags)
+  --http-credentials FILE      the agents check HTTP Basic credentials from FILE (same format)
+                               instead of --credentials (Mesos agent --http_credentials)
   --executor-env ENV           extra environment of executors and command tasks: a JSON object
                                ('{"A":"1"}') or NAME=VALUE; may be repeated (later ones win)
   --http-executor-domain-sockets  agents also serve the executor API on a Unix socket, given to
@@ -220,6 +222,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       'task-mode': { type: 'string' },
       'work-dir': { type: 'string' },
       credentials: { type: 'string' },
+      'http-credentials': { type: 'string' },
+      http_credentials: { type: 'string' },
       'executor-env': { type: 'string', multiple: true },
       'control-port': { type: 'string' },
       'no-control': { type: 'boolean' },
@@ -264,6 +268,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (workDir !== undefined) cluster.workDir = pathOption(workDir);
   const credentials = text('credentials');
   if (credentials !== undefined) cluster.credentials = readCredentialsFile(credentials);
+  const agentCredentials = text('http-credentials') ?? text('http_credentials');
+  if (agentCredentials !== undefined) cluster.agentHttpCredentials = readCredentialsFile(agentCredentials);
   if (values['http-executor-domain-sockets'] === true) cluster.httpExecutorDomainSockets = true;
   const given = values as Record<string, unknown>;
   for (const [flag, option] of Object.entries(AUTH_FLAGS)) {

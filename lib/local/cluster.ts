@@ -265,7 +265,7 @@ export class LocalCluster {
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
         ...(this.options.executorEnvironment ? { executorEnvironment: this.options.executorEnvironment } : {}),
         httpExecutorDomainSockets: spec.httpExecutorDomainSockets ?? this.options.httpExecutorDomainSockets,
-        httpAuth: httpAuthentication(this.options),
+        httpAuth: httpAuthentication(this.options, 'agent'),
       },
       NO_MASTER_EVENTS,
     );

@@ -109,6 +109,34 @@ describe('LocalCluster HTTP authentication (authenticateHttpReadwrite/Readonly)'
     expect((await operatorCall(agent, GET_HEALTH)).status).to.equal(200);
   });
 
+  it('agentHttpCredentials: agents check their own credentials (Mesos agent --http_credentials), masters the cluster ones', async () => {
+    const AGENT = { principal: 'agent-ops', secret: 'agent-secret-91c4' };
+    const agentRight = basic(`${AGENT.principal}:${AGENT.secret}`);
+    const cluster = await start({
+      authenticateHttpReadwrite: true,
+      authenticateHttpReadonly: true,
+      agentHttpCredentials: [AGENT],
+    });
+    const agent = cluster.agents[0]?.url as string;
+    expect401(await operatorCall(agent, GET_HEALTH, RIGHT), 'mesos-agent-readwrite');
+    expect401(await get(agent, '/state', RIGHT), 'mesos-agent-readonly');
+    expect((await operatorCall(agent, GET_HEALTH, agentRight)).status).to.equal(200);
+    expect((await get(agent, '/state', agentRight)).status).to.equal(200);
+    expect401(await operatorCall(cluster.masterUrl, GET_HEALTH, agentRight), 'mesos-master-readwrite');
+    expect((await operatorCall(cluster.masterUrl, GET_HEALTH, RIGHT)).status).to.equal(200);
+    for (const bad of [[], [{ principal: 'p' }], 'p:s'])
+      await LocalCluster.start({ agentHttpCredentials: bad as never }).then(
+        (started) => {
+          clusters.push(started);
+          expect.fail('started with a malformed agentHttpCredentials');
+        },
+        (err: unknown) => {
+          expect(err).to.be.instanceOf(MesosConfigError);
+          expect((err as Error).message).to.match(/^LocalCluster option 'agentHttpCredentials'/);
+        },
+      );
+  });
+
   it('agent /api/v1 is in the agent readwrite realm; the scheduler API keeps its own (frameworks unauthenticated here)', async () => {
     const cluster = await start({ authenticateHttpReadwrite: true, authenticateFrameworks: false });
     const agent = cluster.agents[0]?.url as string;

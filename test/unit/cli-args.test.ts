@@ -66,6 +66,19 @@ describe('mesos-local command line', () => {
     expect(parseCliArgs(['--no-control'])).to.deep.equal({ cluster: {}, control: { enabled: false, port: 0 } });
   });
 
+  it('--http-credentials (or --http_credentials, as the Mesos agent flag) gives the agents their own credentials', () => {
+    const file = join(dir, 'agent-credentials');
+    writeFileSync(file, 'agent-ops agent-secret\n');
+    for (const flag of ['--http-credentials', '--http_credentials']) {
+      const parsed = parseCliArgs([flag, file]);
+      expect(parsed !== 'help' && parsed.cluster).to.deep.equal({
+        agentHttpCredentials: [{ principal: 'agent-ops', secret: 'agent-secret' }],
+      });
+    }
+    expect(USAGE).to.include('--http-credentials FILE');
+    expect(() => parseCliArgs(['--http-credentials', join(dir, 'missing')])).to.throw(/Cannot read credentials file/);
+  });
+
   it('reads the text credentials format: one "principal secret" per line, blank lines skipped', () => {
     const file = join(dir, 'credentials');
     writeFileSync(file, 'alice secret-a\n\n  bob\tsecret-b  \n');

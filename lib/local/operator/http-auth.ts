@@ -1,6 +1,8 @@
 /**
  * HTTP authentication of LocalCluster's endpoints, as a Mesos master or agent started with
- * `--authenticate_http_readonly` / `--authenticate_http_readwrite` and `--credentials` does it.
+ * `--authenticate_http_readonly` / `--authenticate_http_readwrite` does it, with the master's
+ * `--credentials` or the agent's own `--http_credentials` (`agentHttpCredentials`, by default the
+ * cluster's `credentials`).
  *
  * Mesos authenticates by endpoint, not by call: each route belongs to a realm, and a realm only
  * authenticates when its flag is on. On a master, `/api/v1` (every operator call, GET_* ones
@@ -45,6 +47,11 @@ export interface HttpAuthenticationOptions {
    * options above still use them.
    */
   authenticateFrameworks?: boolean;
+  /**
+   * The principals and secrets the agents' endpoints accept, as a Mesos agent's own
+   * `--http_credentials` (the master's `--credentials` are the master's only). Default `credentials`.
+   */
+  agentHttpCredentials?: Credential[];
 }
 
 /** The options above with the cluster's `credentials`. */
@@ -70,15 +77,20 @@ const REALMS = {
 } as const;
 
 /**
- * The HTTP authentication a cluster's masters and agents apply, or undefined when none;
- * throws MesosConfigError (as Mesos refuses to start) when a realm is on without credentials.
+ * The HTTP authentication a cluster's masters (or agents: `agentHttpCredentials` when given) apply,
+ * or undefined when none; throws MesosConfigError (as Mesos refuses to start) when a realm is on
+ * without credentials, or for malformed `agentHttpCredentials`.
  */
-export function httpAuthentication(options: WithCredentials): HttpAuthentication | undefined {
+export function httpAuthentication(
+  options: WithCredentials,
+  role: 'master' | 'agent' = 'master',
+): HttpAuthentication | undefined {
   const readonly = flag(options, 'authenticateHttpReadonly');
   const readwrite = flag(options, 'authenticateHttpReadwrite');
   flag(options, 'authenticateFrameworks');
+  const own = checkedCredentials(options.agentHttpCredentials, 'agentHttpCredentials');
   if (!readonly && !readwrite) return undefined;
-  const credentials = options.credentials ?? [];
+  const credentials = (role === 'agent' ? own : undefined) ?? options.credentials ?? [];
   if (credentials.length === 0) {
     const name = readwrite ? 'authenticateHttpReadwrite' : 'authenticateHttpReadonly';
     throw new MesosConfigError(
@@ -91,6 +103,18 @@ export function httpAuthentication(options: WithCredentials): HttpAuthentication
 /** The credentials frameworks must present, or undefined when frameworks are not authenticated. */
 export function frameworkCredentials(options: WithCredentials): Credential[] | undefined {
   return options.authenticateFrameworks === false ? undefined : options.credentials;
+}
+
+/** `list` when it is a non-empty array of principals and secrets (strings); the error names the option, never a secret. */
+function checkedCredentials(list: unknown, name: string): Credential[] | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new MesosConfigError(`LocalCluster option '${name}' must be a non-empty array of credentials`);
+  list.forEach((entry: Partial<Credential> | null, index) => {
+    if (typeof entry?.principal !== 'string' || typeof entry.secret !== 'string')
+      throw new MesosConfigError(`LocalCluster option '${name}': [${index}] needs a string principal and secret`);
+  });
+  return list;
 }
 
 function flag(options: HttpAuthenticationOptions, name: keyof HttpAuthenticationOptions & `authenticate${string}`) {
