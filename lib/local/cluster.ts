@@ -20,6 +20,7 @@ import { ClusterFaults, FaultSwitches, type FaultTarget, type RestartAgentOption
 import { LocalMaster } from './master';
 import { frameworkCredentials, type HttpAuthenticationOptions, httpAuthentication } from './operator/http-auth';
 import { partitionAgent } from './partition';
+import { Registry } from './registry';
 import { parseAttributes, parseResources } from './resources';
 import { type StatusPageOptions, statusPageRoutes } from './status-page/routes';
 
@@ -130,6 +131,8 @@ export class LocalCluster {
   private readonly switches = new FaultSwitches();
   private readonly memberships = new Map<LocalMaster, MasterMembership>();
   private readonly clusterId = randomUUID();
+  /** What every master writes through and a newly elected one recovers from (registry.ts). */
+  private readonly registry = new Registry();
   private workDir = '';
   private ownsWorkDir = false;
   /** The diagnostics sink; `reported` is set once something was written to it. */
@@ -220,6 +223,7 @@ export class LocalCluster {
         faults: this.switches,
         agents: () => this.agents,
         recoveryMs: this.options.masterRecoveryMs ?? 0,
+        registry: this.registry,
         ...(this.statusPage ? { routes: this.statusPage } : {}),
       });
       await master.start();
@@ -275,7 +279,8 @@ export class LocalCluster {
 
   /**
    * Moves leadership the way a real master failover does: the old leader's streams close, the new
-   * leader knows only what agents report, and frameworks must re-subscribe. With one master it
+   * leader knows what the registry holds (agents unreachable or gone, maintenance, weights, quotas)
+   * and what agents report, and frameworks must re-subscribe. With one master it
    * restarts that master's leadership under a new identity. Resolves with the new leader.
    */
   async failover(): Promise<LocalMaster> {

@@ -1,7 +1,7 @@
 /**
  * The leading master's state machine: frameworks, offers, tasks, agents, and the effect of every
- * scheduler call. Created when a master becomes leader and disposed when it stops leading, so a
- * new leader starts knowing nothing but what agents report (as after a real master failover).
+ * scheduler call. Created when a master becomes leader and disposed when it stops leading: a new
+ * leader knows what the cluster's registry holds (registry.ts), the rest it learns from agents.
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -37,6 +37,7 @@ import {
 import { setOfferConstraints } from './offer-constraints';
 import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
+import type { Registry } from './registry';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { reconcileTasks } from './task-reconciliation';
 import { recordTaskStatus } from './task-statuses';
@@ -96,6 +97,7 @@ export interface MasterCoreOptions {
   allocationIntervalMs: number;
   offerTimeoutMs: number | undefined;
   roles: readonly string[] | undefined;
+  registry?: Registry; // the cluster's, recovered from and written through (unacknowledged-tasks.ts)
   /** Told of the changes the operator event stream reports; says which agents are deactivated. */
   observer?: MasterCoreObserver;
 }
@@ -110,7 +112,7 @@ export class MasterCore {
   readonly tasks = new Map<string, TaskRecord>();
   readonly startedAt = Date.now();
   /** Tasks no longer live: terminal awaiting their ACK, unreachable, completed (unacknowledged-tasks.ts). */
-  readonly book = new TaskBook();
+  readonly book: TaskBook;
   private readonly executors = new Map<string, ExecutorRecord>();
   private readonly offers = new Map<string, OfferRecord>();
   private readonly operations = new Map<string, OperationStatus>();
@@ -147,6 +149,7 @@ export class MasterCore {
 
   constructor(options: MasterCoreOptions) {
     this.options = options;
+    this.book = new TaskBook(options.registry);
     this.allocationTimer = setInterval(() => this.allocate(true), options.allocationIntervalMs);
     this.allocationTimer.unref();
   }
@@ -158,7 +161,7 @@ export class MasterCore {
 
   // ---------------------------------------------------------------- agents
 
-  /** (Re)registers an agent, learning its frameworks and tasks; refused while partitioned or its machine is DOWN. */
+  /** (Re)registers an agent, learning its frameworks and tasks; refused while partitioned, gone or on a DOWN machine. */
   addAgent(agent: LocalAgent): void {
     const info = agent.info;
     const agentId = info.id?.value ?? '';
@@ -186,8 +189,7 @@ export class MasterCore {
     }
     // One it no longer has (restarted, not checkpointing) cannot be acknowledged: Mesos ends it as the agent left.
     const left = `Agent ${info.hostname} disconnected`;
-    for (const [key, task] of this.book.unacknowledgedOn(agentId)) {
-      if (reported.has(key)) continue;
+    for (const [key, task] of this.book.unacknowledgedOn(agentId).filter(([held]) => !reported.has(held))) {
       const status = masterTaskStatus(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', left);
       this.finishTask(key, task, status);
       const framework = this.frameworks.get(task.frameworkId);
@@ -427,10 +429,8 @@ export class MasterCore {
         this.reconcile(framework, call.reconcile?.tasks ?? []);
         return { status: 202 };
       case 'MESSAGE': {
-        const message = call.message as scheduler.Call.Message;
-        this.agents
-          .get(message.agent_id.value)
-          ?.agent.sendFrameworkMessage(framework.id, message.executor_id.value, message.data);
+        const { agent_id: agentId, executor_id: executorId, data } = call.message as scheduler.Call.Message;
+        this.agents.get(agentId.value)?.agent.sendFrameworkMessage(framework.id, executorId.value, data);
         return { status: 202 };
       }
       case 'ACCEPT_INVERSE_OFFERS':

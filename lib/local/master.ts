@@ -23,6 +23,7 @@ import { headerValue, MAX_BODY_BYTES, readBody, respond, respondJson } from './o
 import { basicPrincipal, type HttpAuthentication, HttpAuthenticator, masterRealm } from './operator/http-auth';
 import { isOperatorPath, MasterOperatorApi, masterFlags } from './operator/master-api';
 import { LOCAL_MESOS_VERSION } from './operator/version';
+import { Registry } from './registry';
 import { validateSchedulerCall } from './scheduler-call-validation';
 import { masterStateJson } from './state-json';
 
@@ -47,6 +48,8 @@ export interface LocalMasterOptions {
   agents: () => LocalAgent[];
   /** How long after its election the master recovers (scheduler and operator calls get 503); default 0. */
   recoveryMs?: number;
+  /** The cluster's registry, which the leader writes through and a newly elected master recovers from (default: its own). */
+  registry?: Registry;
   /** Routes tried before the master's own (the status page, lib/local/status-page); true when answered. */
   routes?: (master: LocalMaster, req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -75,7 +78,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
   /** @internal Built by LocalCluster, which owns the fault switches and the agents. */
   constructor(options: LocalMasterOptions) {
     super();
-    this.options = options;
+    this.options = { ...options, registry: options.registry ?? new Registry() };
     this.httpAuth = new HttpAuthenticator('master', () => options.httpAuth);
     this.operator = new MasterOperatorApi({
       core: () => this.leaderCore,
@@ -86,6 +89,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds,
       roles: options.roles,
       allocationIntervalMs: options.allocationIntervalMs,
+      registry: this.options.registry,
     });
     this.server = createServer(this.serveRequest);
     this.server.on('connection', (socket) => {
@@ -183,7 +187,9 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         offerTimeoutMs: this.options.offerTimeoutMs,
         roles: this.options.roles,
         observer: this.operator.events,
+        registry: this.options.registry,
       });
+      this.operator.recover(); // the registry's weights, quotas and maintenance, before agents register
       this.leaderCore = core;
       this.recoveredAt = Date.now() + (this.options.recoveryMs ?? 0);
       for (const agent of this.options.agents()) core.addAgent(agent);

@@ -11,15 +11,17 @@
  *   terminal state there. Frameworks without PARTITION_AWARE have theirs kept there too (TASK_LOST).
  * - completed: the rest (`completed_tasks`).
  *
- * It also keeps what the registry knows of agents that left (unreachable since when, or gone), which
- * explicit reconciliation reports, and which agents a partition still cuts off from every master: the
- * registry's list of unreachable agents outlives a master failover, so a new leader neither offers
- * such an agent nor reports its tasks until the agent reregisters.
+ * It also reads and writes what the cluster's registry (registry.ts) knows of agents that left
+ * (unreachable since when, or gone), which explicit reconciliation reports, and knows which agents a
+ * partition still cuts off from every master: the registry outlives a master failover, so a new
+ * leader neither offers an unreachable agent nor reports its tasks until the agent reregisters, and
+ * refuses a gone agent for good.
  */
 import { bytesToBuffer } from '../codec/bytes';
 import type { Bytes, Resource, scheduler, TaskInfo, TaskState, TaskStatus } from '../codec/messages';
 import { TERMINAL_TASK_STATES } from '../codec/task-states';
 import type { AgentRemoval } from './master-frameworks';
+import { Registry } from './registry';
 import { recordTaskStatus } from './task-statuses';
 import { timeInfo } from './time-info';
 
@@ -90,10 +92,11 @@ export class TaskBook {
   private readonly unacknowledged = new Map<string, TaskRecord>();
   /** Per framework id, by task key. */
   private readonly unreachable = new Map<string, Map<string, TaskRecord>>();
-  private readonly unreachableAgents = new Map<string, number>();
-  private readonly goneAgents = new Set<string>();
   /** Tasks that ended, most recent last. */
   readonly completed: TaskRecord[] = [];
+
+  /** `registry`: the cluster's, which this master recovers from and writes through (default: one of its own). */
+  constructor(private readonly registry: Registry = new Registry()) {}
 
   /** Files a task that is no longer live, taking it out of wherever it was filed before. */
   put(key: string, task: TaskRecord, place: TaskPlace): void {
@@ -170,35 +173,38 @@ export class TaskBook {
 
   /** How many agents are known as unreachable (/state's `unreachable_slaves`). */
   get unreachableAgentCount(): number {
-    return this.unreachableAgents.size;
+    return this.registry.unreachableAgents().size;
   }
 
-  /** Records how an agent left (for explicit reconciliation). */
+  /** True for an agent the operator marked gone (MARK_AGENT_GONE), by this master or an earlier leader. */
+  isGone(agentId: string): boolean {
+    return this.registry.goneAgents().has(agentId);
+  }
+
+  /** Records in the registry how an agent left (explicit reconciliation reports it). */
   agentRemoved(agentId: string, mode: AgentRemoval, atMs: number): void {
-    if (mode === 'unreachable') this.unreachableAgents.set(agentId, atMs);
-    else if (mode === 'operator') {
-      this.unreachableAgents.delete(agentId);
-      this.goneAgents.add(agentId);
-    }
+    const how = mode === 'unreachable' ? mode : mode === 'operator' ? 'gone' : 'removed';
+    this.registry.remove(agentId, how, atMs);
   }
 
-  /** An agent (re)registered: it is reachable, and its unreachable tasks are forgotten (it reports the ones it has). */
+  /** An agent (re)registered: admitted, reachable, and its unreachable tasks are forgotten (it reports the ones it has). */
   agentRegistered(agentId: string): void {
-    this.unreachableAgents.delete(agentId);
-    this.goneAgents.delete(agentId);
+    this.registry.admit(agentId);
     for (const tasks of this.unreachable.values()) {
       for (const [key, task] of tasks) if (task.agentId === agentId) tasks.delete(key);
     }
   }
 
   /**
-   * True for an agent a partition still cuts off: it cannot register with this master, which
-   * knows it as unreachable (from the registry, after a failover) since the partition began.
+   * True for an agent that may not register: one marked gone (Mesos refuses it and tells it to shut
+   * down; it was shut down when marked), or one a partition still cuts off, which the registry
+   * knows as unreachable since the partition began.
    */
   refusesRegistration(agent: { readonly id: string }): boolean {
+    if (this.isGone(agent.id)) return true;
     const since = partitioned.get(agent);
     if (since === undefined) return false;
-    if (!this.unreachableAgents.has(agent.id)) this.unreachableAgents.set(agent.id, since);
+    if (!this.registry.unreachableAgents().has(agent.id)) this.registry.remove(agent.id, 'unreachable', since);
     return true;
   }
 
@@ -210,8 +216,8 @@ export class TaskBook {
   unknownTaskOnAgentThatLeft(item: scheduler.Call.Reconcile.Task, partitionAware: boolean): TaskStatus | undefined {
     const agentId = item.agent_id?.value;
     if (agentId === undefined) return undefined;
-    const since = this.unreachableAgents.get(agentId);
-    if (since === undefined && !this.goneAgents.has(agentId)) return undefined;
+    const since = this.registry.unreachableAgents().get(agentId);
+    if (since === undefined && !this.isGone(agentId)) return undefined;
     const left: TaskState = since !== undefined ? 'TASK_UNREACHABLE' : 'TASK_GONE_BY_OPERATOR';
     return {
       task_id: item.task_id,

@@ -25,10 +25,28 @@ export function agentOnMachine(hostname: string, machine: MachineID): boolean {
   return machine.ip === '127.0.0.1';
 }
 
-/** The maintenance schedule and machine modes of one master. */
+/** What the registry keeps of maintenance (Mesos's `Registry.schedules` and `Registry.machines`). */
+export interface MaintenanceRecord {
+  readonly schedule: maintenance.Schedule;
+  readonly machines: ReadonlyArray<{ readonly id: MachineID; readonly mode: MachineMode }>;
+}
+
+/** The maintenance schedule and machine modes, as the leading master holds them. */
 export class MaintenanceBook {
   private schedule: maintenance.Schedule = { windows: [] };
   private readonly modes = new Map<string, { id: MachineID; mode: MachineMode }>();
+
+  /** A copy of the schedule and machine modes, for the registry. */
+  record(): MaintenanceRecord {
+    return { schedule: structuredClone(this.schedule), machines: [...this.modes.values()].map((m) => ({ ...m })) };
+  }
+
+  /** Replaces the schedule and machine modes with the registry's (a newly elected master recovering). */
+  recover(record: MaintenanceRecord): void {
+    this.schedule = structuredClone(record.schedule);
+    this.modes.clear();
+    for (const { id, mode } of record.machines) this.modes.set(machineKey(id), { id: { ...id }, mode });
+  }
 
   /** The current schedule. */
   get current(): maintenance.Schedule {

@@ -22,7 +22,6 @@ const log = createLogger('local:operator:agents');
 
 /** The agent side of a master's operator API. */
 export class AgentAdministration {
-  private readonly gone = new Set<string>();
   /** Agents removed because their machine went down, to re-register when it comes up. */
   private readonly down = new Map<string, LocalAgent>();
 
@@ -86,12 +85,14 @@ export class AgentAdministration {
     }
   }
 
-  /** MARK_AGENT_GONE: the agent is told to shut down and removed (TASK_GONE_BY_OPERATOR / TASK_LOST; agent-removal.ts). */
+  /**
+   * MARK_AGENT_GONE: the agent is told to shut down and removed (TASK_GONE_BY_OPERATOR / TASK_LOST;
+   * agent-removal.ts); the registry keeps it gone, so an agent already gone (marked by any leader) is OK.
+   */
   markGone(core: MasterCore, agentId: string): Result {
-    if (this.gone.has(agentId)) return empty();
+    if (core.book.isGone(agentId)) return empty();
     const record = core.agents.get(agentId);
     if (!record) return fail(404, `Agent '${agentId}' not found`);
-    this.gone.add(agentId);
     this.quietRemoval(agentId);
     this.settings.inverseOffers.rescindFor(core, agentId);
     core.removeAgent(agentId, 'operator');

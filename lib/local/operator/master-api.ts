@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TYPE_NAMES } from '../../codec/codec';
 import type { Flag, MasterInfo, master } from '../../codec/messages';
 import type { MasterCore } from '../master-core';
+import type { Registry } from '../registry';
 import { isRefused, parseOperatorCall, respond, respondMessage } from './http';
 import { AgentAdministration } from './master-agent-calls';
 import { answerMasterCall, validateMasterCall } from './master-calls';
@@ -31,6 +32,8 @@ export interface OperatorMasterHost {
   roles: readonly string[] | undefined;
   /** How often inverse offers are re-sent while machines drain (the allocation interval); default 1000. */
   allocationIntervalMs?: number;
+  /** The cluster's registry: weights, quotas and maintenance are written through it and recovered from it. */
+  registry?: Registry;
 }
 
 /** True for the paths the operator API answers (scheduler paths excluded by the caller's routing). */
@@ -73,6 +76,11 @@ export class MasterOperatorApi {
       if (core && draining.length > 0) inverseOffers.send(core, draining);
       return draining.length > 0;
     };
+  }
+
+  /** This master was elected: it takes the registry's weights, quotas and maintenance. */
+  recover(): void {
+    this.host.registry?.recoverSettings(this.settings);
   }
 
   /** Ends the event streams (leadership lost or master stopped). */
@@ -118,6 +126,7 @@ export class MasterOperatorApi {
       terminalCounts: this.events.terminalCounts,
       subscribers: this.events.size,
       roles: this.host.roles,
+      registry: this.host.registry,
     });
     if (result.response !== undefined) {
       return respondMessage(req, res, TYPE_NAMES.MasterResponse, parsed.accept, result.response, result.status);

@@ -7,6 +7,7 @@
 import type { Flag, MasterInfo, master, Role, TaskState } from '../../codec/messages';
 import type { MasterCore } from '../master-core';
 import { frameworkRoles } from '../master-frameworks';
+import type { Registry } from '../registry';
 import { addResources } from '../resources';
 import { empty, fail, type OperatorResult, ok, subMessageField } from './call-result';
 import type { AgentAdministration } from './master-agent-calls';
@@ -64,10 +65,28 @@ export interface MasterCallContext {
   subscribers: number;
   /** The cluster's `--roles` whitelist, if any. */
   roles: readonly string[] | undefined;
+  /** The cluster's registry, which the calls that change what it holds write through. */
+  registry?: Registry;
 }
 
-/** Answers one non-SUBSCRIBE call. */
+/** The calls that change what the registry holds of the operator settings (Mesos's registrar operations). */
+const REGISTRY_WRITES = new Set<master.Call.Type>([
+  'UPDATE_WEIGHTS',
+  'UPDATE_QUOTA',
+  'UPDATE_MAINTENANCE_SCHEDULE',
+  'START_MAINTENANCE',
+  'STOP_MAINTENANCE',
+]);
+
+/** Answers one non-SUBSCRIBE call; one that changed weights, quotas or maintenance is written through the registry. */
 export function answerMasterCall(call: master.Call, context: MasterCallContext): Result {
+  const result = answer(call, context);
+  if (result.status < 300 && call.type && REGISTRY_WRITES.has(call.type))
+    context.registry?.storeSettings(context.settings);
+  return result;
+}
+
+function answer(call: master.Call, context: MasterCallContext): Result {
   const { core, settings } = context;
   switch (call.type) {
     case 'GET_HEALTH':
