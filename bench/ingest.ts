@@ -64,6 +64,8 @@ interface Measurement {
   firstErrors: string[];
   seconds: number;
   peakRssBytes: number;
+  /** CPU time of this process (the server) per event delivered, in µs: writing the stream and answering the calls. */
+  serverCpuUsPerEvent: number;
 }
 
 function delay(ms: number): Promise<void> {
@@ -132,12 +134,14 @@ async function measure(
     offersPerEvent: OFFERS_PER_EVENT,
     idleMs: IDLE_MS,
   };
+  const serverCpu = process.cpuUsage();
   const child = BenchChild.start('bench/lib/ingest-contender.ts', argument, nodeArgs);
   try {
     const result = await child.next<ContenderResult>(110_000);
     onResult?.(result);
     const expectedAcks = ACKNOWLEDGES.has(kind) ? result.updateEvents : 0;
     const acknowledged = expectedAcks > 0 ? await settleAcks(server, expectedAcks) : 0;
+    const used = process.cpuUsage(serverCpu);
     const end = Math.max(result.lastEventAt, acknowledged > 0 ? server.calls.lastCallAt : 0);
     // A consumer that delivered nothing has no window: its rates are 0.
     const seconds =
@@ -163,6 +167,7 @@ async function measure(
       firstErrors: result.firstErrors,
       seconds,
       peakRssBytes: result.peakRssBytes,
+      serverCpuUsPerEvent: (used.user + used.system) / Math.max(1, kind === 'null' ? EVENTS : result.intact),
     };
   } finally {
     await child.finish();
@@ -229,6 +234,7 @@ export async function run(): Promise<BenchResult> {
       errors: list.reduce((sum, m) => sum + m.errors, 0),
       firstErrors: list.flatMap((m) => m.firstErrors).slice(0, 3),
       peakRssBytes: median(list.map((m) => m.peakRssBytes)),
+      serverCpuUsPerEvent: median(list.map((m) => m.serverCpuUsPerEvent)),
     };
   };
   const labels: Record<ContenderKind, string> = {
@@ -309,6 +315,11 @@ export async function run(): Promise<BenchResult> {
   figures.baselineVsCeiling = ratio(baseline.eventsPerSecond, ceiling.eventsPerSecond);
   const unacknowledged = summary('driver-json-unacknowledged');
   figures.jsonUnacknowledgedVsBaseline = ratio(unacknowledged.eventsPerSecond, baseline.eventsPerSecond);
+  const serverCpu = (s: { serverCpuUsPerEvent: number }) => Math.round(s.serverCpuUsPerEvent * 10) / 10;
+  figures.serverCpuUsPerEventBaseline = serverCpu(baseline);
+  figures.serverCpuUsPerEventDriverJson = serverCpu(json);
+  figures.serverCpuUsPerEventDriverJsonUnacknowledged = serverCpu(unacknowledged);
+  figures.serverCpuUsPerEventPeer = serverCpu(peer);
   figures.events = EVENTS;
   figures.rounds = ROUNDS;
 
@@ -321,7 +332,7 @@ export async function run(): Promise<BenchResult> {
     `Target >= 1.5x the peer's events/s on JSON, zero events lost: ${verdict(figures.jsonVsPeer >= 1.5 && json.lost === 0 && protobuf.lost === 0)} (JSON x${figures.jsonVsPeer}, protobuf x${figures.protobufVsPeer}; the JSON floor itself, which acknowledges nothing, is x${figures.baselineVsPeer}; driver lost ${json.lost + protobuf.lost}, peer lost ${peer.lost} of ${peer.sent}).`,
     `Target peak RSS <= 1.5x the floor's: ${verdict(figures.jsonRssVsFloor <= 1.5 && figures.protobufRssVsFloor <= 1.5)} (JSON x${figures.jsonRssVsFloor} of the JSON floor's, protobuf x${figures.protobufRssVsFloor} of the protobufjs floor's; medians of each process's kernel high-water mark).`,
     `JSON floor reaches ${Math.round(figures.baselineVsCeiling * 100)}% of the server ceiling (near 100% would mean the baseline is bounded by the server, not by parsing).`,
-    `Diagnostic (not a target): the JSON driver with acknowledgements left out (explicit mode, none made, so the server answers no calls) reaches ${Math.round(figures.jsonUnacknowledgedVsBaseline * 100)}% of the floor, against ${Math.round(figures.jsonVsBaseline * 100)}% acknowledging: the difference is what the ${json.expectedAcks} ACKNOWLEDGE round trips cost, the driver's side (encoding, writing, reading the answers) and the server's (answering them on the thread that writes the stream, so the stream pauses meanwhile).`,
+    `Diagnostic (not a target): the JSON driver with acknowledgements left out (explicit mode, none made, so the server answers no calls) reaches ${Math.round(figures.jsonUnacknowledgedVsBaseline * 100)}% of the floor, against ${Math.round(figures.jsonVsBaseline * 100)}% acknowledging: the difference is what the ${json.expectedAcks} ACKNOWLEDGE round trips cost, the driver's side (encoding, writing, reading the answers) and the server's (answering them on the thread that writes the stream, so the stream pauses meanwhile). The server's CPU per event delivered (medians): ${figures.serverCpuUsPerEventBaseline} µs for the floor, ${figures.serverCpuUsPerEventDriverJsonUnacknowledged} µs for the driver sending no acks, ${figures.serverCpuUsPerEventDriverJson} µs for the driver acknowledging, ${figures.serverCpuUsPerEventPeer} µs for the peer.`,
   ];
   const peerRechunked = rechunked.get('peer');
   if (peerRechunked) {
