@@ -10,15 +10,16 @@
  *   TASK_GONE_BY_OPERATOR), counts them in `/state`'s `unreachable_slaves`, takes an unreachable
  *   agent back when it reregisters and refuses a gone one;
  * - the maintenance schedule (`schedules`) and the machines' modes (`machines`: DRAINING, DOWN);
- * - the role weights (`weights`) and quota configurations (`quota_configs`).
+ * - the role weights (`weights`) and quota configurations (`quota_configs`);
+ * - the agents' deactivation and drain state (`Slave.deactivated`, `Slave.drain_info`): a new
+ *   leader does not offer a deactivated or draining agent, and reports its drain state.
  *
  * Not in the registry, so lost on failover as with Mesos: frameworks and their tasks (learnt again
  * from re-subscribing frameworks and reregistering agents), offers and inverse-offer answers, the
- * logging level. Mesos also keeps an agent's drain state and deactivation there; LocalCluster
- * keeps those per master. Unlike Mesos, the registry is not bounded by `--registry_max_agent_age`
+ * logging level. Unlike Mesos, the registry is not bounded by `--registry_max_agent_age`
  * or `--registry_max_agent_count`, and writes apply at once (no registrar queue).
  */
-import type { quota } from '../codec/messages';
+import type { DrainInfo, quota } from '../codec/messages';
 import { createLogger } from '../common/logger';
 import type { MaintenanceRecord } from './operator/maintenance';
 
@@ -32,6 +33,8 @@ export interface RegisteredSettings {
   readonly weights: Map<string, number>;
   readonly quotas: Map<string, quota.QuotaConfig>;
   readonly maintenance: { record(): MaintenanceRecord; recover(record: MaintenanceRecord): void };
+  readonly deactivated: Set<string>;
+  readonly drains: Map<string, DrainInfo>;
 }
 
 /** One cluster's registry. */
@@ -42,6 +45,8 @@ export class Registry {
   private weights = new Map<string, number>();
   private quotas = new Map<string, quota.QuotaConfig>();
   private maintenance: MaintenanceRecord = { schedule: { windows: [] }, machines: [] };
+  private deactivated = new Set<string>();
+  private drains = new Map<string, DrainInfo>();
 
   /** An agent (re)registered: admitted, no longer unreachable. */
   admit(agentId: string): void {
@@ -76,19 +81,33 @@ export class Registry {
     return this.gone;
   }
 
-  /** Stores the leader's weights, quotas and maintenance (after an operator call changed them). */
+  /** Stores the leader's weights, quotas, maintenance, deactivated and draining agents (after they changed). */
   storeSettings(settings: RegisteredSettings): void {
     this.weights = new Map(settings.weights);
-    this.quotas = new Map([...settings.quotas].map(([role, config]) => [role, structuredClone(config)]));
+    this.quotas = copyMap(settings.quotas);
     this.maintenance = settings.maintenance.record();
+    this.deactivated = new Set(settings.deactivated);
+    this.drains = copyMap(settings.drains);
   }
 
-  /** A newly elected master takes the registry's weights, quotas and maintenance in place of its own. */
+  /** A newly elected master takes the registry's settings in place of its own. */
   recoverSettings(settings: RegisteredSettings): void {
-    settings.weights.clear();
-    for (const [role, weight] of this.weights) settings.weights.set(role, weight);
-    settings.quotas.clear();
-    for (const [role, config] of this.quotas) settings.quotas.set(role, structuredClone(config));
+    refill(settings.weights, this.weights);
+    refill(settings.quotas, copyMap(this.quotas));
     settings.maintenance.recover(this.maintenance);
+    settings.deactivated.clear();
+    for (const agentId of this.deactivated) settings.deactivated.add(agentId);
+    refill(settings.drains, copyMap(this.drains));
   }
+}
+
+/** A map whose values are deep copies. */
+function copyMap<V>(map: ReadonlyMap<string, V>): Map<string, V> {
+  return new Map([...map].map(([key, value]) => [key, structuredClone(value)]));
+}
+
+/** Replaces the entries of `target` with those of `source`. */
+function refill<V>(target: Map<string, V>, source: ReadonlyMap<string, V>): void {
+  target.clear();
+  for (const [key, value] of source) target.set(key, value);
 }

@@ -1,7 +1,8 @@
 /**
  * The cluster's registry (lib/local/registry.ts) across master failovers, as Mesos's registrar
  * keeps it: a newly elected master recovers the maintenance schedule and machine modes (an agent
- * on a DOWN machine stays refused), the weights and quota configurations, the unreachable agents
+ * on a DOWN machine stays refused), the weights and quota configurations, the agents' deactivation
+ * and drain states (not offered, reported by GET_AGENTS), the unreachable agents
  * with their unreachable time (explicit reconciliation, /state's unreachable_slaves), and the gone
  * agents (refused, reconciled TASK_GONE_BY_OPERATOR); an unreachable agent that reregisters is
  * admitted again for every later leader.
@@ -33,6 +34,16 @@ describe('LocalCluster registry: what a new leader recovers', function () {
     await cluster?.stop();
     cluster = undefined;
   });
+
+  /** Two masters and two agents, a PARTITION_AWARE framework's task 'web' running: `busy` runs it, `idle` not. */
+  async function startWithTask() {
+    const running = (cluster = await LocalCluster.start({ masters: 2, agents: 2, log: false }));
+    const { subscription } = await launch(running, AWARE, 'web');
+    open.push(subscription);
+    const busy = running.agents.find((agent) => agent.state().length > 0)?.id as string;
+    const idle = running.agents.find((agent) => agent.id !== busy)?.id as string;
+    return { running, subscription, busy, idle };
+  }
 
   /** Fails over to the other master; resolves with the new leader's index. */
   async function failover(running: LocalCluster): Promise<number> {
@@ -125,6 +136,33 @@ describe('LocalCluster registry: what a new leader recovers', function () {
     expect(roles.find((role) => role.name === 'a')?.weight).to.equal(3);
   });
 
+  it('keeps agents deactivated and drained: the new leader reports them so and offers neither until REACTIVATE_AGENT', async () => {
+    const { running, subscription, busy: drained, idle: deactivated } = await startWithTask();
+    await call(running, { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: deactivated } } });
+    await call(running, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: drained } } });
+    await nextUpdate(subscription, 'web', 'TASK_KILLED'); // acknowledged: the drain completes after the call
+    const agents = async () => (await call(running, { type: 'GET_AGENTS' })).get_agents?.agents ?? [];
+    const drainState = async () =>
+      (await agents()).find((agent) => agent.agent_info.id?.value === drained)?.drain_info?.state;
+    await eventually(async () => (await drainState()) === 'DRAINED' || undefined);
+
+    await failover(running);
+    expect(await drainState()).to.equal('DRAINED');
+    const flags = (await agents()).map((agent) => [agent.agent_info.id?.value, agent.deactivated]);
+    expect(flags).to.have.deep.members([
+      [drained, true],
+      [deactivated, true],
+    ]);
+    const fresh = await Subscription.open(running.masterUrl, subscribeCall({ name: 'fresh' }));
+    open.push(fresh);
+    await fresh.waitForEvent('SUBSCRIBED');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fresh.events.filter((event) => event.type === 'OFFERS')).to.deep.equal([]);
+    await call(running, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: deactivated } } });
+    const offer = (await fresh.waitForEvent('OFFERS')).offers?.offers?.[0];
+    expect(offer?.agent_id.value).to.equal(deactivated);
+  });
+
   it('keeps an agent lost as unreachable: RECONCILE answers TASK_UNREACHABLE (TASK_LOST without PARTITION_AWARE), unreachable_slaves counts it', async () => {
     const running = (cluster = await LocalCluster.start({ masters: 2, agents: 1, log: false }));
     const aware = await launch(running, AWARE, 'web');
@@ -178,11 +216,7 @@ describe('LocalCluster registry: what a new leader recovers', function () {
   });
 
   it('keeps a gone agent gone: the new leader refuses it, reconciles its task TASK_GONE_BY_OPERATOR, MARK_AGENT_GONE again is OK', async () => {
-    const running = (cluster = await LocalCluster.start({ masters: 2, agents: 2, log: false }));
-    const { subscription } = await launch(running, AWARE, 'web');
-    open.push(subscription);
-    const gone = running.agents.find((agent) => agent.state().length > 0)?.id as string;
-    const other = running.agents.find((agent) => agent.id !== gone)?.id as string;
+    const { running, subscription, busy: gone, idle: other } = await startWithTask();
     await call(running, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: gone } } });
     await nextUpdate(subscription, 'web', 'TASK_GONE_BY_OPERATOR');
 

@@ -11,6 +11,7 @@ import { createLogger } from '../../common/logger';
 import type { LocalAgent } from '../agent';
 import { startSuccessor } from '../agent-succession';
 import type { MasterCore } from '../master-core';
+import type { Registry } from '../registry';
 import { empty, fail, type OperatorResult } from './call-result';
 import { agentOnMachine } from './maintenance';
 import { conversionOf } from './resource-conversions';
@@ -29,6 +30,8 @@ export class AgentAdministration {
     private readonly settings: OperatorSettings,
     /** Called before an agent is removed quietly (marked gone: no AGENT_REMOVED event). */
     private readonly quietRemoval: (agentId: string) => void,
+    /** The cluster's registry, which keeps drain states (a drain completing is written through). */
+    private readonly registry?: Registry,
   ) {}
 
   deactivate(core: MasterCore, agentId: string): Result {
@@ -81,6 +84,7 @@ export class AgentAdministration {
         core.book.unacknowledgedOn(agentId).length > 0;
       if (busy) continue;
       info.state = 'DRAINED';
+      this.registry?.storeSettings(this.settings);
       if (info.config.mark_gone) this.markGone(core, agentId);
     }
   }

@@ -32,7 +32,7 @@ export interface OperatorMasterHost {
   roles: readonly string[] | undefined;
   /** How often inverse offers are re-sent while machines drain (the allocation interval); default 1000. */
   allocationIntervalMs?: number;
-  /** The cluster's registry: weights, quotas and maintenance are written through it and recovered from it. */
+  /** The cluster's registry: the settings it keeps (registry.ts) are written through it and recovered from it. */
   registry?: Registry;
 }
 
@@ -54,7 +54,7 @@ export class MasterOperatorApi {
 
   constructor(host: OperatorMasterHost) {
     this.host = host;
-    this.administration = new AgentAdministration(this.settings, (agentId) => this.quiet.add(agentId));
+    this.administration = new AgentAdministration(this.settings, (agentId) => this.quiet.add(agentId), host.registry);
     const hub = new OperatorEventHub({
       core: () => host.core(),
       switches: this.settings,
@@ -78,7 +78,7 @@ export class MasterOperatorApi {
     };
   }
 
-  /** This master was elected: it takes the registry's weights, quotas and maintenance. */
+  /** This master was elected: it takes the registry's weights, quotas, maintenance and agent drain states. */
   recover(): void {
     this.host.registry?.recoverSettings(this.settings);
   }

@@ -76,9 +76,12 @@ const REGISTRY_WRITES = new Set<master.Call.Type>([
   'UPDATE_MAINTENANCE_SCHEDULE',
   'START_MAINTENANCE',
   'STOP_MAINTENANCE',
+  'DEACTIVATE_AGENT',
+  'REACTIVATE_AGENT',
+  'DRAIN_AGENT',
 ]);
 
-/** Answers one non-SUBSCRIBE call; one that changed weights, quotas or maintenance is written through the registry. */
+/** Answers one non-SUBSCRIBE call; one that changed what the registry holds is written through it. */
 export function answerMasterCall(call: master.Call, context: MasterCallContext): Result {
   const result = answer(call, context);
   if (result.status < 300 && call.type && REGISTRY_WRITES.has(call.type))
