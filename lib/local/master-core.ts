@@ -849,7 +849,7 @@ export class MasterCore {
   }
 
   /** Ends a live task (its resources freed) or re-files a held one (a terminal state is kept, as Mesos does). */
-  private finishTask(key: string, task: TaskRecord, status: TaskStatus, place: TaskPlace = 'completed'): void {
+  finishTask(key: string, task: TaskRecord, status: TaskStatus, place: TaskPlace = 'completed'): void {
     if (!TERMINAL_TASK_STATES.has(task.state)) task.state = status.state;
     recordTaskStatus(task, status);
     this.options.observer?.taskUpdated(task, status);

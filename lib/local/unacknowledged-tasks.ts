@@ -176,6 +176,11 @@ export class TaskBook {
     return this.registry.unreachableAgents().size;
   }
 
+  /** True for an agent the registry knows as unreachable (marked so by this master or an earlier leader). */
+  isUnreachableAgent(agentId: string): boolean {
+    return this.registry.unreachableAgents().has(agentId);
+  }
+
   /** True for an agent the operator marked gone (MARK_AGENT_GONE), by this master or an earlier leader. */
   isGone(agentId: string): boolean {
     return this.registry.goneAgents().has(agentId);

@@ -5,7 +5,7 @@
  * and drain states (not offered, reported by GET_AGENTS), the unreachable agents
  * with their unreachable time (explicit reconciliation, /state's unreachable_slaves), and the gone
  * agents (refused, reconciled TASK_GONE_BY_OPERATOR); an unreachable agent that reregisters is
- * admitted again for every later leader.
+ * admitted again for every later leader, and one that does not may be marked gone, as in Mesos.
  */
 import { expect } from 'chai';
 import type { master, TaskStatus } from '../../lib/codec/messages';
@@ -213,6 +213,44 @@ describe('LocalCluster registry: what a new leader recovers', function () {
     const framework = { info: AWARE, frameworkId: subscription.frameworkId };
     const found = await reconcileAfterFailover(running, framework, { taskId: 'web', agentId }, 'TASK_RUNNING');
     expect(found).to.include({ reason: 'REASON_RECONCILIATION' });
+  });
+
+  it('MARK_AGENT_GONE of an unreachable agent: its tasks end (TASK_GONE_BY_OPERATOR, TASK_LOST), and a new leader can mark one gone from the registry', async () => {
+    const running = (cluster = await LocalCluster.start({ masters: 2, agents: 2, log: false }));
+    const aware = await launch(running, AWARE, 'web');
+    const legacy = await launch(running, { failover_timeout: 60 }, 'legacy');
+    open.push(aware.subscription, legacy.subscription);
+    const first = running.agents.find((agent) => agent.state().length > 0)?.id as string;
+    const second = running.agents.find((agent) => agent.id !== first)?.id as string;
+    await running.faults.loseAgent(first, 'unreachable');
+    await nextUpdate(aware.subscription, 'web', 'TASK_UNREACHABLE');
+    await call(running, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: first } } });
+    const gone = (await nextUpdate(aware.subscription, 'web', 'TASK_GONE_BY_OPERATOR')).status;
+    expect(gone).to.include({ reason: 'REASON_AGENT_REMOVED_BY_OPERATOR', message: 'Agent has been marked gone' });
+    const markedGone = (status: TaskStatus) => status.message === 'Agent has been marked gone';
+    const lost = (await nextUpdate(legacy.subscription, 'legacy', 'TASK_LOST', 0, markedGone)).status;
+    expect(lost).to.include({ source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REMOVED' });
+    const state = await masterState(running);
+    expect(state.unreachable_slaves).to.equal(0);
+    expect(state.frameworks.flatMap((f) => f.unreachable_tasks)).to.deep.equal([]);
+
+    await running.faults.loseAgent(second, 'unreachable'); // no task on it
+    await failover(running);
+    const missing = await operatorCall(running, {
+      type: 'MARK_AGENT_GONE',
+      mark_agent_gone: { agent_id: { value: 'nope' } },
+    });
+    expect(missing.status).to.equal(404);
+    await call(running, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: second } } });
+    expect((await masterState(running)).unreachable_slaves).to.equal(0);
+    const framework = { info: AWARE, frameworkId: aware.subscription.frameworkId };
+    const answer = await reconcileAfterFailover(
+      running,
+      framework,
+      { taskId: 'x', agentId: second },
+      'TASK_GONE_BY_OPERATOR',
+    );
+    expect(answer).to.include({ message: 'Reconciliation: Task is gone' });
   });
 
   it('keeps a gone agent gone: the new leader refuses it, reconciles its task TASK_GONE_BY_OPERATOR, MARK_AGENT_GONE again is OK', async () => {

@@ -9,9 +9,12 @@ import type { DrainConfig, MachineID, master, Offer, Resource } from '../../code
 import { isTerminalTaskState } from '../../codec/task-states';
 import { createLogger } from '../../common/logger';
 import type { LocalAgent } from '../agent';
+import { removalReport } from '../agent-removal';
 import { startSuccessor } from '../agent-succession';
 import type { MasterCore } from '../master-core';
+import { hasCapability } from '../master-frameworks';
 import type { Registry } from '../registry';
+import { masterTaskStatus, taskKey } from '../unacknowledged-tasks';
 import { empty, fail, type OperatorResult } from './call-result';
 import { agentOnMachine } from './maintenance';
 import { conversionOf } from './resource-conversions';
@@ -92,10 +95,12 @@ export class AgentAdministration {
   /**
    * MARK_AGENT_GONE: the agent is told to shut down and removed (TASK_GONE_BY_OPERATOR / TASK_LOST;
    * agent-removal.ts); the registry keeps it gone, so an agent already gone (marked by any leader) is OK.
+   * As in Mesos an unreachable agent may be marked gone too (see {@link markUnreachableGone}).
    */
   markGone(core: MasterCore, agentId: string): Result {
     if (core.book.isGone(agentId)) return empty();
     const record = core.agents.get(agentId);
+    if (!record && core.book.isUnreachableAgent(agentId)) return markUnreachableGone(core, agentId);
     if (!record) return fail(404, `Agent '${agentId}' not found`);
     this.quietRemoval(agentId);
     this.settings.inverseOffers.rescindFor(core, agentId);
@@ -189,6 +194,25 @@ function validateConversion(
       }
       return undefined;
   }
+}
+
+/**
+ * MARK_AGENT_GONE of an unreachable agent (Mesos's `Master::markGone` of an agent not registered):
+ * the registry moves it to the gone agents, and the unreachable tasks this master holds of it end as
+ * a gone agent's do (TASK_GONE_BY_OPERATOR to PARTITION_AWARE frameworks, TASK_LOST to the others),
+ * completed; a master elected since the agent became unreachable holds none of its tasks.
+ */
+function markUnreachableGone(core: MasterCore, agentId: string): Result {
+  core.book.agentRemoved(agentId, 'operator', Date.now());
+  const report = removalReport('operator', agentId);
+  for (const task of core.book.unreachableTasks().filter((held) => held.agentId === agentId)) {
+    const framework = core.frameworks.get(task.frameworkId);
+    if (!framework) continue;
+    const status = masterTaskStatus(task, ...report(hasCapability(framework.info, 'PARTITION_AWARE')));
+    core.finishTask(taskKey(task.frameworkId, task.task.task_id.value), task, status);
+    if (framework.stream && !framework.stream.closed) framework.stream.send({ type: 'UPDATE', update: { status } });
+  }
+  return empty();
 }
 
 /** An agent told to shut down kills everything it runs. */
