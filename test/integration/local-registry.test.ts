@@ -113,6 +113,22 @@ describe('LocalCluster registry: what a new leader recovers', function () {
     expect(after.get_maintenance_status?.status.down_machines ?? []).to.deep.equal([]);
   });
 
+  it('a new leader sends inverse offers for the machines the registry has DRAINING', async () => {
+    const running = (cluster = await LocalCluster.start({ masters: 2, agents: 1, log: false }));
+    const { subscription } = await launch(running, AWARE, 'web');
+    open.push(subscription);
+    const window = { machine_ids: [{ hostname: '127.0.0.1' }], unavailability: { start: { nanoseconds: 1e18 } } };
+    const schedule = { windows: [window] };
+    await call(running, { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule } });
+    await subscription.waitForEvent('INVERSE_OFFERS');
+
+    await failover(running);
+    const again = await Subscription.open(running.masterUrl, subscribeCall(AWARE, subscription.frameworkId));
+    open.push(again);
+    const event = await again.waitForEvent('INVERSE_OFFERS');
+    expect(event.inverse_offers?.inverse_offers?.[0]?.agent_id?.value).to.equal(running.agents[0]?.id);
+  });
+
   it('keeps weights and quotas: each new leader answers the last ones stored, not those it had before', async () => {
     const running = (cluster = await LocalCluster.start({ masters: 2, agents: 1, log: false }));
     await call(running, { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'a', weight: 2.5 }] } });

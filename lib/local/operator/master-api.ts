@@ -81,6 +81,9 @@ export class MasterOperatorApi {
   /** This master was elected: it takes the registry's weights, quotas, maintenance and agent drain states. */
   recover(): void {
     this.host.registry?.recoverSettings(this.settings);
+    // Inverse offers and their answers are not in the registry: it offers the draining machines afresh.
+    this.settings.inverseOffers.forget(this.settings.maintenance.draining().map((machine) => machine.id));
+    this.settings.inverseOffers.keepSending();
   }
 
   /** Ends the event streams (leadership lost or master stopped). */
