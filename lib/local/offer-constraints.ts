@@ -8,9 +8,11 @@
  * hold for a TEXT attribute with that value and fail when the attribute is absent;
  * `text_not_equals` / `text_not_matches` are their negations for a TEXT attribute and hold when it
  * is absent; for a non-TEXT (SCALAR, RANGES, SET) attribute all four text predicates hold, as in
- * Mesos. Regexes are RE2 in Mesos and JavaScript RegExps here (the common subset is the same).
+ * Mesos. Regexes are RE2's syntax and meaning (./re2/: parsed as RE2 parses them, refused with
+ * RE2's error text and Mesos's size limits, run as an equivalent JavaScript RegExp).
  */
 import type { AgentInfo, Attribute, scheduler } from '../codec/messages';
+import { compileRe2, DEFAULT_RE2_LIMITS, type Re2Limits } from './re2/compile';
 
 type Constraint = scheduler.AttributeConstraint;
 type Selected = { text: string } | { nonText: true } | undefined;
@@ -27,14 +29,25 @@ export interface ConstrainedFramework {
   offerFilter?: OfferConstraintsFilter;
 }
 
+const UNLIMITED: Re2Limits = { maxMem: Number.POSITIVE_INFINITY, maxProgramSize: Number.POSITIVE_INFINITY };
+
+/** The full-match RegExp of a (validated) RE2 pattern. */
 function fullMatch(regex: string): RegExp {
-  return new RegExp(`^(?:${regex})$`, 'u');
+  const compiled = compileRe2(regex, UNLIMITED);
+  if ('error' in compiled) throw new Error(`unvalidated offer-constraint regex: ${compiled.error}`);
+  return compiled.regex;
 }
 
-/** Mesos's checks of offer constraints against the framework's roles; undefined when valid. */
+/**
+ * Mesos's checks of offer constraints against the framework's roles; undefined when valid. A regex
+ * RE2 refuses, or one over `limits` (the master's `--offer_constraints_re2_*` flags), gets
+ * Mesos's message: `Offer constraints are not valid: A role <role> has an invalid
+ * 'AttributeConstraint': Failed to construct regex from pattern '<p>': <RE2's error>`.
+ */
 export function offerConstraintsProblem(
   constraints: scheduler.OfferConstraints | undefined,
   roles: readonly string[],
+  limits: Re2Limits = DEFAULT_RE2_LIMITS,
 ): string | undefined {
   for (const [role, roleConstraints] of Object.entries(constraints?.role_constraints ?? {})) {
     if (!roles.includes(role)) return `Offer constraints specified for role '${role}' which is not a framework role`;
@@ -46,6 +59,10 @@ export function offerConstraintsProblem(
       for (const constraint of list) {
         const problem = constraintProblem(constraint);
         if (problem) return `Invalid offer constraint for role '${role}': ${problem}`;
+        const regexError = regexProblem(constraint, limits);
+        if (regexError) {
+          return `Offer constraints are not valid: A role ${role} has an invalid 'AttributeConstraint': ${regexError}`;
+        }
       }
     }
   }
@@ -61,15 +78,15 @@ function constraintProblem(constraint: Constraint): string | undefined {
   const predicate = constraint.predicate ?? {};
   const set = Object.values(predicate).filter((value) => value !== undefined);
   if (set.length !== 1) return 'exactly one predicate must be set';
-  for (const regex of [predicate.text_matches?.regex, predicate.text_not_matches?.regex]) {
-    if (regex === undefined) continue;
-    try {
-      fullMatch(regex);
-    } catch (err) {
-      return `cannot compile regex '${regex}': ${(err as Error).message}`;
-    }
-  }
   return undefined;
+}
+
+/** Mesos's error for the constraint's regex (RE2 cannot compile it, or it is over the limits). */
+function regexProblem(constraint: Constraint, limits: Re2Limits): string | undefined {
+  const regex = constraint.predicate?.text_matches?.regex ?? constraint.predicate?.text_not_matches?.regex;
+  if (regex === undefined) return undefined;
+  const compiled = compileRe2(regex, limits);
+  return 'error' in compiled ? compiled.error : undefined;
 }
 
 function attributeValue(attribute: Attribute): Selected {
