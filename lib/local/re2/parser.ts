@@ -14,6 +14,7 @@
  * As that RE2 version, `(?<name>...)` is an invalid perl operator (later RE2 versions accept it).
  */
 import { MesosMisuseError } from '../../common/errors';
+import { complement, foldRanges, MAX_RUNE, normalize, type Ranges } from './ranges';
 
 /** A pattern RE2 refuses to parse; `message` is RE2's error text. */
 export class Re2SyntaxError extends MesosMisuseError {}
@@ -29,9 +30,6 @@ export interface Re2Flags {
   /** `(?U)`: repetitions are non-greedy unless followed by `?`. */
   ungreedy: boolean;
 }
-
-/** Inclusive code-point ranges. */
-export type Ranges = Array<[number, number]>;
 
 export type Re2Node =
   | { type: 'empty' }
@@ -50,7 +48,6 @@ export type Re2Node =
 /** RE2's limit on a repetition count (and on the product of nested ones). */
 export const RE2_MAX_REPEAT = 1000;
 
-const MAX_RUNE = 0x10ffff;
 const r = (lo: string, hi = lo): [number, number] => [lo.codePointAt(0) ?? 0, hi.codePointAt(0) ?? 0];
 const DIGIT: Ranges = [r('0', '9')];
 const WORD: Ranges = [r('0', '9'), r('A', 'Z'), r('_'), r('a', 'z')];
@@ -82,30 +79,6 @@ const POSIX_CLASSES: Record<string, Ranges> = {
 const CATEGORIES = new Set(
   'Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(' '),
 );
-
-/** Sorted, merged ranges. */
-export function normalize(ranges: Ranges): Ranges {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Ranges = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-/** The code points not in `ranges`. */
-export function complement(ranges: Ranges): Ranges {
-  const out: Ranges = [];
-  let next = 0;
-  for (const [lo, hi] of normalize(ranges)) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = hi + 1;
-  }
-  if (next <= MAX_RUNE) out.push([next, MAX_RUNE]);
-  return out;
-}
 
 /** The JS source of Unicode group `name` (as in `\p{name}`), or undefined when RE2 has no such group. */
 function unicodeGroup(name: string, negated: boolean): string | undefined {
@@ -346,7 +319,7 @@ class Parser {
     const perl = PERL_CLASSES[c.toLowerCase()];
     if (perl && 'dswDSW'.includes(c)) {
       this.pos += 2;
-      return { ranges: c === c.toUpperCase() ? complement(perl) : perl, properties: [] };
+      return { ranges: c === c.toUpperCase() ? this.negate(perl) : perl, properties: [] };
     }
     if ((c !== 'p' && c !== 'P') || this.peek(2) === undefined) return undefined;
     const start = this.pos;
@@ -368,6 +341,11 @@ class Parser {
     const source = unicodeGroup(name, negated);
     if (source === undefined) this.fail('invalid character class range', this.text(start));
     return { ranges: [], properties: [source] };
+  }
+
+  /** The complement of a Perl or POSIX class: under `(?i)`, of its case variants too (as RE2 folds before negating). */
+  private negate(ranges: Ranges): Ranges {
+    return complement(this.flags.fold ? foldRanges(ranges) : ranges);
   }
 
   /** A single-character escape at the cursor (consumed): its code point. */
@@ -426,7 +404,7 @@ class Parser {
           const inner = name.slice(2, -2);
           const group = POSIX_CLASSES[inner.replace(/^\^/, '')];
           if (!group) this.fail('invalid character class range', name);
-          ranges.push(...(inner.startsWith('^') ? complement(group) : group));
+          ranges.push(...(inner.startsWith('^') ? this.negate(group) : group));
           this.pos += Array.from(name).length;
           continue;
         }

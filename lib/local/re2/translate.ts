@@ -17,43 +17,8 @@
  * `* + ?` and each `|`, a counted repetition expanded into its copies (`x{2,5}` is `xx(x(x(x)?)?)?`),
  * plus the program's fail and match instructions and the unanchored `.*?` prefix.
  */
-import { complement, normalize, type Ranges, type Re2Node } from './parser';
-
-const MAX_RUNE = 0x10ffff;
-
-let foldKeys: Map<number, number[]> | undefined;
-
-/** Code points that are one code point in both cases: their case-fold key (lower of upper). */
-function foldKey(cp: number): number {
-  const upper = String.fromCodePoint(cp).toUpperCase();
-  const lower = (Array.from(upper).length === 1 ? upper : String.fromCodePoint(cp)).toLowerCase();
-  return Array.from(lower).length === 1 ? (lower.codePointAt(0) ?? cp) : cp;
-}
-
-/** The code points equal to `cp` under simple case folding (itself included). */
-export function caseOrbit(cp: number): number[] {
-  if (!foldKeys) {
-    foldKeys = new Map();
-    for (let c = 0; c <= 0x1ffff; c++) {
-      const key = foldKey(c);
-      if (key === c && String.fromCodePoint(c).toUpperCase() === String.fromCodePoint(c)) continue;
-      const orbit = foldKeys.get(key) ?? [key];
-      if (!orbit.includes(c)) orbit.push(c);
-      foldKeys.set(key, orbit);
-    }
-  }
-  return foldKeys.get(foldKey(cp)) ?? [cp];
-}
-
-/** `ranges` with the case variants of their code points (ranges wider than 0x3000 are taken as they are). */
-function foldRanges(ranges: Ranges): Ranges {
-  const out: Ranges = [...ranges];
-  for (const [lo, hi] of ranges) {
-    if (hi - lo > 0x3000) continue;
-    for (let c = lo; c <= hi; c++) for (const v of caseOrbit(c)) if (v !== c) out.push([v, v]);
-  }
-  return normalize(out);
-}
+import type { Re2Node } from './parser';
+import { caseOrbit, complement, foldRanges, MAX_RUNE, type Ranges } from './ranges';
 
 const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
 
@@ -104,12 +69,40 @@ export function toJsSource(node: Re2Node): string {
     case 'alternate':
       return `(?:${node.subs.map(toJsSource).join('|')})`;
     case 'repeat': {
+      const squashed = squash(node);
+      if (squashed !== node) return toJsSource(squashed);
       const { min, max } = node;
       const count = min === 0 && max === -1 ? '*' : min === 1 && max === -1 ? '+' : min === 0 && max === 1 ? '?' : '';
       const quantifier = count || (max === -1 ? `{${min},}` : min === max ? `{${min}}` : `{${min},${max}}`);
       return `(?:${toJsSource(node.sub)})${quantifier}${node.greedy ? '' : '?'}`;
     }
   }
+}
+
+type Repeat = Extract<Re2Node, { type: 'repeat' }>;
+
+/** The repetition directly inside `node`'s groups, if any. */
+function innerRepeat(node: Re2Node): Repeat | undefined {
+  let sub = node;
+  while (sub.type === 'group') sub = sub.sub;
+  return sub.type === 'repeat' ? sub : undefined;
+}
+
+/**
+ * A repetition of a `* + ?` repetition as one repetition that matches the same texts, as
+ * `(x*)*`, `(x+)?` and `(x?)+` are all `x*` and `(x+)+` is `x+`: a backtracking matcher takes
+ * exponential time on such nestings where RE2 takes linear time (greediness does not change
+ * whether a text fully matches).
+ */
+function squash(node: Repeat): Re2Node {
+  const inner = innerRepeat(node.sub);
+  const simple = (n: Repeat) => (n.max === -1 ? n.min <= 1 : n.min === 0 && n.max === 1);
+  if (!inner || !simple(inner) || !(simple(node) || (inner.min === 0 && inner.max === -1 && node.max !== 0))) {
+    return node;
+  }
+  const min = node.min === 0 || inner.min === 0 ? 0 : 1;
+  const max = node.max === 1 && inner.max === 1 ? 1 : -1;
+  return { ...inner, min, max };
 }
 
 const utf8Length = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
