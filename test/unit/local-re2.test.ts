@@ -22,6 +22,8 @@ const ACCEPTED: Array<[string, string[], string[]]> = [
   ['[\\p{Lu}\\d]+', ['AÉ1'], ['a']],
   ['\\p{Any}', ['\n', 'a'], ['']],
   ['\\p{C}', ['\u0001'], ['a']],
+  ['\\P{C}[^\\P{C}]', ['a\u0001'], ['\u0001a']],
+  ['\\p{Latin}\\p{Han}', ['a漢'], ['aa']],
   ['a.c', ['abc', 'a\rc', 'a\u2028c'], ['a\nc']], // `.` stops only at \n
   ['(?s)a.c', ['a\nc'], ['ac']],
   ['(?i)rack-K', ['RACK-k', 'rack-\u212a'], ['rack-x']],
@@ -109,6 +111,8 @@ const REJECTED: Array<[string, string]> = [
   ['[[:foo:]]', 'invalid character class range: [:foo:]'],
   ['\\p{Foo}', 'invalid character class range: \\p{Foo}'],
   ['\\pX', 'invalid character class range: \\pX'],
+  ['\\p{Grek}', 'invalid character class range: \\p{Grek}'], // RE2 knows no script aliases
+  ['[\\p{Cn}]', 'invalid character class range: \\p{Cn}'],
   ['\\p{Greek', 'invalid character class range: \\p{Greek'],
 ];
 

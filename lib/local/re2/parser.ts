@@ -15,6 +15,7 @@
  */
 import { MesosMisuseError } from '../../common/errors';
 import { complement, foldRanges, MAX_RUNE, normalize, type Ranges } from './ranges';
+import { RE2_SCRIPTS } from './scripts';
 
 /** A pattern RE2 refuses to parse; `message` is RE2's error text. */
 export class Re2SyntaxError extends MesosMisuseError {}
@@ -86,13 +87,8 @@ function unicodeGroup(name: string, negated: boolean): string | undefined {
   if (name === 'Any') return negated ? '[]' : '[\\u{0}-\\u{10FFFF}]';
   if (name === 'C') return negated ? '[^\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}]' : '[\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}]';
   if (CATEGORIES.has(name)) return `\\${p}{${name}}`;
-  if (!/^[A-Z][A-Za-z_]+$/.test(name)) return undefined;
-  try {
-    new RegExp(`\\p{Script=${name}}`, 'u');
-    return `\\${p}{Script=${name}}`;
-  } catch {
-    return undefined;
-  }
+  if (!RE2_SCRIPTS.has(name)) return undefined;
+  return `\\${p}{Script=${name}}`;
 }
 
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
