@@ -29,6 +29,9 @@ const ACCEPTED: Array<[string, string[], string[]]> = [
   ['(?i)rack-K', ['RACK-k', 'rack-\u212a'], ['rack-x']],
   ['(?i)[a-c]x', ['Bx', 'bX'], ['dx']],
   ['(?i)\\W', ['-'], ['s', 'S', '\u017f']],
+  ['(?i)\\p{Lu}', ['a', 'A', '\u212a'], ['1']], // RE2 folds Unicode groups too
+  ['(?i)[^\\p{Lu}]', ['1'], ['a', 'A']],
+  ['(?i)\\P{Lu}', ['1'], ['a', 'A']],
   ['(?i:a)b', ['Ab'], ['AB']],
   ['a(?i)b', ['aB'], ['AB']],
   ['(?i)a(?-i)b', ['Ab'], ['AB']],

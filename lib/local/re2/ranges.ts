@@ -32,36 +32,53 @@ export function complement(ranges: Ranges): Ranges {
   return out;
 }
 
-let foldKeys: Map<number, number[]> | undefined;
+/** Each code point with case variants: its orbit (itself included); built on first use. */
+let orbits: Map<number, number[]> | undefined;
+/** The code points of `orbits`, ascending. */
+let cased: number[] = [];
 
-/** Code points that are one code point in both cases: their case-fold key (lower of upper). */
+/** A code point's case-fold key (lower of upper, where both are one code point). */
 function foldKey(cp: number): number {
   const upper = String.fromCodePoint(cp).toUpperCase();
   const lower = (Array.from(upper).length === 1 ? upper : String.fromCodePoint(cp)).toLowerCase();
   return Array.from(lower).length === 1 ? (lower.codePointAt(0) ?? cp) : cp;
 }
 
-/** The code points equal to `cp` under simple case folding (itself included). */
-export function caseOrbit(cp: number): number[] {
-  if (!foldKeys) {
-    foldKeys = new Map();
+function caseOrbits(): Map<number, number[]> {
+  if (!orbits) {
+    const byKey = new Map<number, number[]>();
     for (let c = 0; c <= 0x1ffff; c++) {
       const key = foldKey(c);
-      if (key === c && String.fromCodePoint(c).toUpperCase() === String.fromCodePoint(c)) continue;
-      const orbit = foldKeys.get(key) ?? [key];
+      const orbit = byKey.get(key) ?? [key];
       if (!orbit.includes(c)) orbit.push(c);
-      foldKeys.set(key, orbit);
+      byKey.set(key, orbit);
     }
+    orbits = new Map();
+    for (const orbit of byKey.values()) if (orbit.length > 1) for (const c of orbit) orbits.set(c, orbit);
+    cased = [...orbits.keys()].sort((a, b) => a - b);
   }
-  return foldKeys.get(foldKey(cp)) ?? [cp];
+  return orbits;
 }
 
-/** `ranges` with the case variants of their code points (ranges wider than 0x3000 are taken as they are). */
+/** The code points equal to `cp` under simple case folding (itself included). */
+export function caseOrbit(cp: number): number[] {
+  return caseOrbits().get(cp) ?? [cp];
+}
+
+/** `ranges` with the case variants of their code points. */
 export function foldRanges(ranges: Ranges): Ranges {
+  const all = caseOrbits();
   const out: Ranges = [...ranges];
   for (const [lo, hi] of ranges) {
-    if (hi - lo > 0x3000) continue;
-    for (let c = lo; c <= hi; c++) for (const v of caseOrbit(c)) if (v !== c) out.push([v, v]);
+    let i = 0;
+    for (let j = cased.length; i < j; ) {
+      const mid = (i + j) >> 1;
+      if ((cased[mid] as number) < lo) i = mid + 1;
+      else j = mid;
+    }
+    for (; i < cased.length && (cased[i] as number) <= hi; i++) {
+      for (const v of all.get(cased[i] as number) ?? []) out.push([v, v]);
+    }
   }
   return normalize(out);
 }

@@ -6,7 +6,8 @@
  * `.` is `[^\n]` (JS's `.` also stops at `\r`, U+2028 and U+2029) or any code point under `(?s)`;
  * `^`/`$` are the text's ends, or under `(?m)` only `\n` ends a line (`(?<![^\n])`, `(?![^\n])`);
  * `\s` is `[\t\n\f\r ]` and `\d`, `\w`, `\b` are ASCII as in RE2; `(?i)` becomes explicit case
- * variants (simple case folding: `k` also matches the Kelvin sign, as RE2's); captures become
+ * variants (simple case folding: `k` also matches the Kelvin sign, as RE2's; a `\p{...}` group
+ * under `(?i)` is enumerated into code points once, ~40 ms, and folded); captures become
  * non-capturing groups (whether a pattern matches is all Mesos asks); `(?U)` swaps greediness.
  * `\C` (one byte in RE2's UTF-8 text) matches one code point here: they differ only on non-ASCII.
  *
@@ -18,9 +19,38 @@
  * plus the program's fail and match instructions and the unanchored `.*?` prefix.
  */
 import type { Re2Node } from './parser';
-import { caseOrbit, complement, foldRanges, MAX_RUNE, type Ranges } from './ranges';
+import { caseOrbit, complement, foldRanges, MAX_RUNE, normalize, type Ranges } from './ranges';
 
 const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
+
+const propertyCodePoints = new Map<string, Ranges>();
+
+/** The code points of a Unicode group's JS source (`\p{...}` or a bracketed class), enumerated once (~40 ms). */
+function codePoints(source: string): Ranges {
+  let ranges = propertyCodePoints.get(source);
+  if (!ranges) {
+    const regex = new RegExp(`^${source}$`, 'u');
+    ranges = [];
+    for (let cp = 0, start = -1; cp <= MAX_RUNE + 1; cp++) {
+      const member = cp <= MAX_RUNE && regex.test(String.fromCodePoint(cp));
+      if (member && start < 0) start = cp;
+      if (!member && start >= 0) {
+        ranges.push([start, cp - 1]);
+        start = -1;
+      }
+    }
+    propertyCodePoints.set(source, ranges);
+  }
+  return ranges;
+}
+
+/** A Unicode group under `(?i)`, as RE2 adds it: its case variants too, and a negated group negated after folding. */
+function foldedProperty(source: string): Ranges {
+  const negated = source.startsWith('\\P') || source.startsWith('[^') || source === '[]';
+  if (!negated) return foldRanges(codePoints(source));
+  const positive = source === '[]' ? '[\\u{0}-\\u{10FFFF}]' : source.replace(/^\\P/, '\\p').replace(/^\[\^/, '[');
+  return complement(foldRanges(codePoints(positive)));
+}
 
 function classSource(ranges: Ranges, properties: readonly string[], negated: boolean): string {
   const body = ranges.map(([lo, hi]) => (lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`)).join('');
@@ -54,8 +84,12 @@ export function toJsSource(node: Re2Node): string {
       const orbit = caseOrbit(node.codePoint);
       return orbit.length === 1 ? hex(node.codePoint) : `[${orbit.map(hex).join('')}]`;
     }
-    case 'class':
-      return classSource(node.fold ? foldRanges(node.ranges) : node.ranges, node.properties, node.negated);
+    case 'class': {
+      if (!node.fold) return classSource(node.ranges, node.properties, node.negated);
+      // JS cannot fold a \p{...} without the `i` flag: fold the code points it has.
+      const ranges = normalize([...foldRanges(node.ranges), ...node.properties.flatMap(foldedProperty)]);
+      return classSource(ranges, [], node.negated);
+    }
     case 'anyChar':
       return node.dotNl ? '[\\u{0}-\\u{10ffff}]' : '[^\\n]';
     case 'anyByte':
