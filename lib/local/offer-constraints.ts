@@ -39,31 +39,45 @@ function fullMatch(regex: string): RegExp {
 }
 
 /**
- * Mesos's checks of offer constraints against the framework's roles; undefined when valid. A regex
- * RE2 refuses, or one over `limits` (the master's `--offer_constraints_re2_*` flags), gets
- * Mesos's message: `Offer constraints are not valid: A role <role> has an invalid
- * 'AttributeConstraint': Failed to construct regex from pattern '<p>': <RE2's error>`.
+ * Mesos's checks of offer constraints against the framework's roles; undefined when valid. The
+ * messages are Mesos's (spacing included): first every role must be the framework's, then each
+ * role's groups, their constraints, selectors, predicates and regexes, as in `Offer constraints
+ * are not valid: A role <role> has an invalid 'AttributeConstraint': Failed to construct regex
+ * from pattern '<p>': <RE2's error>`. `limits` are the master's `--offer_constraints_re2_*` flags.
  */
 export function offerConstraintsProblem(
   constraints: scheduler.OfferConstraints | undefined,
   roles: readonly string[],
   limits: Re2Limits = DEFAULT_RE2_LIMITS,
 ): string | undefined {
-  for (const [role, roleConstraints] of Object.entries(constraints?.role_constraints ?? {})) {
-    if (!roles.includes(role)) return `Offer constraints specified for role '${role}' which is not a framework role`;
-    const groups = roleConstraints.groups ?? [];
-    if (groups.length === 0) return `Offer constraints for role '${role}' have no groups`;
-    for (const group of groups) {
-      const list = group.attribute_constraints ?? [];
-      if (list.length === 0) return `Offer constraints for role '${role}' have an empty group`;
-      for (const constraint of list) {
-        const problem = constraintProblem(constraint);
-        if (problem) return `Invalid offer constraint for role '${role}': ${problem}`;
-        const regexError = regexProblem(constraint, limits);
-        if (regexError) {
-          return `Offer constraints are not valid: A role ${role} has an invalid 'AttributeConstraint': ${regexError}`;
-        }
-      }
+  const byRole = Object.entries(constraints?.role_constraints ?? {});
+  const foreign = byRole.find(([role]) => !roles.includes(role));
+  if (foreign)
+    return `Offer constraints specify \`role_constraints\` for a role '${foreign[0]}'not contained in the set of roles`;
+  for (const [role, roleConstraints] of byRole) {
+    const problem = roleProblem(role, roleConstraints, limits);
+    if (problem) return `Offer constraints are not valid: ${problem}`;
+  }
+  return undefined;
+}
+
+function roleProblem(
+  role: string,
+  roleConstraints: scheduler.OfferConstraints.RoleConstraints,
+  limits: Re2Limits,
+): string | undefined {
+  const groups = roleConstraints.groups ?? [];
+  if (groups.length === 0) {
+    return `'OfferConstraints::role_constraints' has an empty 'RoleConstraints::groups' for role ${role}`;
+  }
+  for (const group of groups) {
+    const list = group.attribute_constraints ?? [];
+    if (list.length === 0) {
+      return `'OfferConstraints::RoleConstraints::groups' for role ${role}contains an empty RoleConstraints::Group`;
+    }
+    for (const constraint of list) {
+      const problem = constraintProblem(constraint) ?? regexProblem(constraint, limits);
+      if (problem) return `A role ${role} has an invalid 'AttributeConstraint': ${problem}`;
     }
   }
   return undefined;
@@ -73,11 +87,16 @@ function constraintProblem(constraint: Constraint): string | undefined {
   const selector = constraint.selector ?? {};
   if (selector.attribute_name === undefined) {
     const type = selector.pseudoattribute_type;
-    if (type !== 'HOSTNAME' && type !== 'REGION' && type !== 'ZONE') return 'the selector names no attribute';
+    if (type === undefined) {
+      return "Exactly one of 'AttributeConstraint::Selector::name' or 'AttributeConstraint::Selector::pseudoattribute_type' must be set";
+    }
+    if (type !== 'HOSTNAME' && type !== 'REGION' && type !== 'ZONE') return 'Unknown pseudoattribute type';
   }
   const predicate = constraint.predicate ?? {};
   const set = Object.values(predicate).filter((value) => value !== undefined);
-  if (set.length !== 1) return 'exactly one predicate must be set';
+  if (set.length === 0) return 'Unknown predicate type';
+  // Mesos's protobuf oneof keeps one of several predicates; refusing them is LocalCluster's own.
+  if (set.length > 1) return 'exactly one predicate must be set';
   return undefined;
 }
 

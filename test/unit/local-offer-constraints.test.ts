@@ -85,11 +85,25 @@ describe('local offer constraints', () => {
     const one = (c: Constraint) => ({ role_constraints: { r: { groups: [{ attribute_constraints: [c] }] } } });
     expect(offerConstraintsProblem(undefined, ['r'])).to.equal(undefined);
     expect(offerConstraintsProblem(one(named('x', { exists: {} })), ['r'])).to.equal(undefined);
-    expect(offerConstraintsProblem(one(named('x', { exists: {} })), ['s'])).to.match(/role 'r'.*not a framework role/);
-    expect(offerConstraintsProblem({ role_constraints: { r: { groups: [] } } }, ['r'])).to.match(/no groups/);
-    expect(offerConstraintsProblem({ role_constraints: { r: { groups: [{}] } } }, ['r'])).to.match(/empty group/);
-    expect(offerConstraintsProblem(one(named('x', {})), ['r'])).to.match(/exactly one predicate/);
-    expect(offerConstraintsProblem(one({ selector: {}, predicate: { exists: {} } }), ['r'])).to.match(/no attribute/);
+    // Mesos's texts, their missing spaces included.
+    expect(offerConstraintsProblem(one(named('x', { exists: {} })), ['s'])).to.equal(
+      "Offer constraints specify `role_constraints` for a role 'r'not contained in the set of roles",
+    );
+    expect(offerConstraintsProblem({ role_constraints: { r: { groups: [] } } }, ['r'])).to.equal(
+      "Offer constraints are not valid: 'OfferConstraints::role_constraints' has an empty 'RoleConstraints::groups' for role r",
+    );
+    expect(offerConstraintsProblem({ role_constraints: { r: { groups: [{}] } } }, ['r'])).to.equal(
+      "Offer constraints are not valid: 'OfferConstraints::RoleConstraints::groups' for role rcontains an empty RoleConstraints::Group",
+    );
+    const invalid = "Offer constraints are not valid: A role r has an invalid 'AttributeConstraint': ";
+    expect(offerConstraintsProblem(one(named('x', {})), ['r'])).to.equal(`${invalid}Unknown predicate type`);
+    expect(offerConstraintsProblem(one(named('x', { exists: {}, not_exists: {} })), ['r'])).to.match(/exactly one/);
+    expect(offerConstraintsProblem(one({ selector: {}, predicate: { exists: {} } }), ['r'])).to.equal(
+      `${invalid}Exactly one of 'AttributeConstraint::Selector::name' or 'AttributeConstraint::Selector::pseudoattribute_type' must be set`,
+    );
+    expect(
+      offerConstraintsProblem(one({ selector: { pseudoattribute_type: 'UNKNOWN' }, predicate: { exists: {} } }), ['r']),
+    ).to.equal(`${invalid}Unknown pseudoattribute type`);
     expect(offerConstraintsProblem(one(named('x', { text_matches: { regex: '(' } })), ['r'])).to.equal(
       "Offer constraints are not valid: A role r has an invalid 'AttributeConstraint': " +
         "Failed to construct regex from pattern '(': missing ): (",
