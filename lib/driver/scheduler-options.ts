@@ -101,7 +101,7 @@ export interface SchedulerDriverOptions {
   /**
    * Backpressure on calls: while this many calls made through the driver (acknowledgements
    * included) await their answers, the stream is not read, until half of them are answered.
-   * @default 1024
+   * @default 256
    */
   maxPendingCalls?: number;
   /**
@@ -170,12 +170,12 @@ export const SCHEDULER_DRIVER_DEFAULTS = Object.freeze({
   /** Events waiting for callbacks at which the stream stops being read (`maxPendingEvents`). */
   maxPendingEvents: 256,
   /**
-   * Unanswered calls at which the stream stops being read (`maxPendingCalls`). Acknowledgements
-   * are most of them: at 256 a master answering them a little behind the stream paused the
-   * reading 23-26 times per 10,000 events (issue 14's bench, the driver idle meanwhile); at 1024
-   * it rarely does, and the waiting calls cost well under 1 MB.
+   * Unanswered calls at which the stream stops being read (`maxPendingCalls`): what the
+   * acknowledgement lane can have on the wire (2 connections x 128); more would only wait in memory.
+   * (1024 was measured too, issue 14: fewer pauses of the ingest stream, no faster ingest, and
+   * LocalCluster's event-loop p99 in the scale benchmark 10 to 15 ms higher from larger bursts.)
    */
-  maxPendingCalls: 1024,
+  maxPendingCalls: 256,
   /** Cap of the re-subscription delay bound, in ms (`backoff.maxMs`; lowered to failover_timeout/10 when that is positive). */
   backoffMaxMs: 60_000,
   /** In `stop()`, the time limit for calls made before it to be answered, and then for TEARDOWN, in ms (`teardownTimeoutMs`). */
