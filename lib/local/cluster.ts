@@ -18,6 +18,7 @@ import { AgentSuccession } from './agent-succession';
 import { type LogOption, sinkOf } from './diagnostics';
 import { ClusterFaults, FaultSwitches, type FaultTarget, type RestartAgentOptions } from './faults';
 import { LocalMaster } from './master';
+import { type MasterFlagOptions, masterFlagSettings } from './master-flag-options';
 import { frameworkCredentials, type HttpAuthenticationOptions, httpAuthentication } from './operator/http-auth';
 import { partitionAgent } from './partition';
 import { Registry } from './registry';
@@ -42,7 +43,7 @@ export interface AgentSpec {
 }
 
 /** Options of {@link LocalCluster.start}. */
-export interface LocalClusterOptions extends HttpAuthenticationOptions {
+export interface LocalClusterOptions extends HttpAuthenticationOptions, MasterFlagOptions {
   /** Number of masters (default 1); one leads, the others answer 307/503. */
   masters?: number;
   /** Number of agents, or one spec per agent (default 1). */
@@ -224,6 +225,7 @@ export class LocalCluster {
         agents: () => this.agents,
         recoveryMs: this.options.masterRecoveryMs ?? 0,
         registry: this.registry,
+        flags: masterFlagSettings(this.options),
         ...(this.statusPage ? { routes: this.statusPage } : {}),
       });
       await master.start();
@@ -457,6 +459,7 @@ function validateOptions(options: LocalClusterOptions): void {
       throw new MesosConfigError(`LocalCluster option '${name}' must be an integer >= ${min}, got ${value}`);
   };
   positiveInt('masters', options.masters, 1);
+  masterFlagSettings(options);
   if (typeof options.agents === 'number') positiveInt('agents', options.agents, 0);
   positiveInt('port', options.port, 1);
   if (options.heartbeatIntervalSeconds !== undefined && !(options.heartbeatIntervalSeconds > 0)) {

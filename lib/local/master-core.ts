@@ -21,6 +21,7 @@ import { TERMINAL_TASK_STATES } from '../codec/task-states';
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
 import { removalReport } from './agent-removal';
+import { awaitRecoveredAgents, type ReregisterTimeoutOptions } from './agent-reregister-timeout';
 import { allocatedTo, withoutAllocation } from './allocation-info';
 import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
@@ -37,6 +38,7 @@ import {
 import { setOfferConstraints } from './offer-constraints';
 import type { MasterCoreObserver } from './operator/observer';
 import { conversionOf } from './operator/resource-conversions';
+import type { Re2Limits } from './re2/compile';
 import type { Registry } from './registry';
 import { addResources, containsResources, isEmptyResources, ResourceTotals, subtractResources } from './resources';
 import { reconcileTasks } from './task-reconciliation';
@@ -50,6 +52,7 @@ import {
   type TaskRecord,
   taskKey,
 } from './unacknowledged-tasks';
+import { updateFrameworkProblem } from './update-framework-validation';
 import { unsupportedOperation } from './volume-resize';
 
 const log = createLogger('local:master');
@@ -91,7 +94,7 @@ export interface CallResult {
 }
 
 /** Options of a {@link MasterCore}. */
-export interface MasterCoreOptions {
+export interface MasterCoreOptions extends ReregisterTimeoutOptions {
   masterInfo: MasterInfo;
   heartbeatIntervalSeconds: number;
   allocationIntervalMs: number;
@@ -100,6 +103,7 @@ export interface MasterCoreOptions {
   registry?: Registry; // the cluster's, recovered from and written through (unacknowledged-tasks.ts)
   /** Told of the changes the operator event stream reports; says which agents are deactivated. */
   observer?: MasterCoreObserver;
+  re2Limits?: Re2Limits; // the master's --offer_constraints_re2_* (master-flag-options.ts)
 }
 
 /** The leading master's logic. */
@@ -137,6 +141,7 @@ export class MasterCore {
   private frameworkCounter = 0;
   private offerCounter = 0;
   private disposed = false;
+  private readonly stopAwaitingAgents: () => void; // agent-reregister-timeout.ts
 
   /** The callbacks agents report to; points at this core. */
   readonly agentEvents: AgentEvents = {
@@ -152,6 +157,7 @@ export class MasterCore {
     this.book = new TaskBook(options.registry);
     this.allocationTimer = setInterval(() => this.allocate(true), options.allocationIntervalMs);
     this.allocationTimer.unref();
+    this.stopAwaitingAgents = options.registry ? awaitRecoveredAgents(this, options.registry, options) : () => {};
   }
 
   /** The master this core belongs to. */
@@ -259,7 +265,8 @@ export class MasterCore {
       stream.failWith('Framework has been removed');
       return;
     }
-    const invalid = validateFrameworkInfo(requested, this.options.roles, suppressed, subscribe.offer_constraints);
+    const { roles, re2Limits } = this.options;
+    const invalid = validateFrameworkInfo(requested, roles, suppressed, subscribe.offer_constraints, re2Limits);
     if (invalid) {
       stream.failWith(invalid);
       return;
@@ -524,18 +531,10 @@ export class MasterCore {
   }
 
   private updateFramework(framework: FrameworkRecord, update: scheduler.Call.UpdateFramework): CallResult {
-    const info = update.framework_info;
-    const old = framework.info;
-    if ((info.principal ?? '') !== (old.principal ?? ''))
-      return { status: 400, body: "Changing framework's principal is not allowed." };
-    if (info.user !== old.user) return { status: 400, body: "Updating 'FrameworkInfo.user' is unsupported" };
-    if ((info.checkpoint ?? false) !== (old.checkpoint ?? false))
-      return { status: 400, body: "Updating 'FrameworkInfo.checkpoint' is unsupported" };
-    const suppressed = update.suppressed_roles ?? [];
-    const invalid = validateFrameworkInfo(info, this.options.roles, suppressed, update.offer_constraints);
+    const invalid = updateFrameworkProblem(framework.info, update, this.options.roles, this.options.re2Limits);
     if (invalid) return { status: 400, body: invalid };
-    framework.info = { ...info, id: { value: framework.id } };
-    framework.suppressedRoles = new Set(suppressed);
+    framework.info = { ...update.framework_info, id: { value: framework.id } };
+    framework.suppressedRoles = new Set(update.suppressed_roles);
     setOfferConstraints(framework, update.offer_constraints, (id) => this.agents.get(id)?.info);
     const roles = new Set(frameworkRoles(framework.info));
     for (const offer of [...this.offers.values()])
@@ -1077,6 +1076,7 @@ export class MasterCore {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.stopAwaitingAgents();
     if (this.allocationTimer) clearInterval(this.allocationTimer);
     if (this.allocationSoon) clearImmediate(this.allocationSoon);
     for (const offer of this.offers.values()) if (offer.timer) clearTimeout(offer.timer);

@@ -2,6 +2,7 @@
 import type { FrameworkInfo, scheduler } from '../codec/messages';
 import type { SubscriptionStream } from './event-stream';
 import { type OfferConstraintsFilter, offerConstraintsProblem } from './offer-constraints';
+import type { Re2Limits } from './re2/compile';
 
 /** One framework known to the leading master. */
 export interface FrameworkRecord {
@@ -50,12 +51,27 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
 
 const ROLE_PATTERN = /^[^/\s.-][^\s]*$/;
 
-/** Mesos's FrameworkInfo checks; returns the refusal message or undefined when valid. */
+/**
+ * Mesos's FrameworkInfo checks, then those of the suppressed roles and offer constraints
+ * ({@link allocatorOptionsProblem}); returns the refusal message or undefined when valid.
+ */
 export function validateFrameworkInfo(
   info: FrameworkInfo,
   whitelist: readonly string[] | undefined,
   suppressedRoles: readonly string[],
   offerConstraints?: scheduler.OfferConstraints,
+  limits?: Re2Limits,
+): string | undefined {
+  return (
+    frameworkInfoProblem(info, whitelist) ??
+    allocatorOptionsProblem(frameworkRoles(info), suppressedRoles, offerConstraints, limits)
+  );
+}
+
+/** Mesos's checks of a FrameworkInfo alone (roles, the master's --roles, failover_timeout); undefined when valid. */
+export function frameworkInfoProblem(
+  info: FrameworkInfo,
+  whitelist: readonly string[] | undefined,
 ): string | undefined {
   const multiRole = hasCapability(info, 'MULTI_ROLE');
   if (!multiRole && info.roles !== undefined && info.roles.length > 0) {
@@ -77,8 +93,20 @@ export function validateFrameworkInfo(
   if (info.failover_timeout !== undefined && !(Number.isFinite(info.failover_timeout) && info.failover_timeout >= 0)) {
     return `Invalid failover_timeout: ${info.failover_timeout}`;
   }
-  for (const role of suppressedRoles) {
-    if (!seen.has(role)) return `Suppressed role '${role}' is not contained in the list of roles`;
-  }
-  return offerConstraintsProblem(offerConstraints, roles);
+  return undefined;
+}
+
+/**
+ * Mesos's checks of the suppressed roles and offer constraints against the framework's `roles`
+ * (`createAllocatorFrameworkOptions`); `limits` are the master's `--offer_constraints_re2_*`.
+ */
+export function allocatorOptionsProblem(
+  roles: readonly string[],
+  suppressedRoles: readonly string[],
+  offerConstraints: scheduler.OfferConstraints | undefined,
+  limits?: Re2Limits,
+): string | undefined {
+  const foreign = [...new Set(suppressedRoles.filter((role) => !roles.includes(role)))].sort();
+  if (foreign.length > 0) return `Suppressed roles { ${foreign.join(', ')} } are not contained in the set of roles`;
+  return offerConstraintsProblem(offerConstraints, roles, limits);
 }

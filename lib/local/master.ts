@@ -18,6 +18,7 @@ import { refuseForeignHost } from './control/guard';
 import { SubscriptionStream } from './event-stream';
 import type { FaultSwitches } from './faults';
 import { MasterCore } from './master-core';
+import type { MasterFlagSettings } from './master-flag-options';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
 import { headerValue, MAX_BODY_BYTES, readBody, respond, respondJson } from './operator/http';
 import { basicPrincipal, type HttpAuthentication, HttpAuthenticator, masterRealm } from './operator/http-auth';
@@ -50,6 +51,8 @@ export interface LocalMasterOptions {
   recoveryMs?: number;
   /** The cluster's registry, which the leader writes through and a newly elected master recovers from (default: its own). */
   registry?: Registry;
+  /** Its Mesos flags --agent_reregister_timeout, --recovery_agent_removal_limit, --offer_constraints_re2_* (default Mesos's). */
+  flags?: MasterFlagSettings;
   /** Routes tried before the master's own (the status page, lib/local/status-page); true when answered. */
   routes?: (master: LocalMaster, req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -188,6 +191,12 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         roles: this.options.roles,
         observer: this.operator.events,
         registry: this.options.registry,
+        flags: this.options.flags,
+        re2Limits: this.options.flags?.re2Limits,
+        exit: (message) => {
+          this.log('%s exits: %s', this.url, message); // as Mesos's EXIT(EXIT_FAILURE)
+          void this.kill();
+        },
       });
       this.operator.recover(); // the registry's weights, quotas and maintenance, before agents register
       this.leaderCore = core;

@@ -71,6 +71,11 @@ export class Registry {
     return this.admitted.has(agentId);
   }
 
+  /** The admitted agents (what a newly elected master waits for, agent-reregister-timeout.ts). */
+  admittedAgents(): ReadonlySet<string> {
+    return this.admitted;
+  }
+
   /** The unreachable agents, with the time (ms) they became so. */
   unreachableAgents(): ReadonlyMap<string, number> {
     return this.unreachable;
