@@ -86,13 +86,13 @@ export function frameworkInfoProblem(
     if (seen.has(role)) return `'FrameworkInfo.roles' contains duplicate items: '${role}'`;
     seen.add(role);
     if (role !== '*' && (!ROLE_PATTERN.test(role) || role === '.' || role === '..')) return `Invalid role '${role}'`;
-    if (whitelist && whitelist.length > 0 && role !== '*' && !whitelist.includes(role)) {
-      return `Role '${role}' is not present in the master's --roles`;
-    }
   }
   if (info.failover_timeout !== undefined && !(Number.isFinite(info.failover_timeout) && info.failover_timeout >= 0)) {
     return `Invalid failover_timeout: ${info.failover_timeout}`;
   }
+  // As Mesos: every role outside the --roles whitelist, as a sorted set.
+  const outside = whitelist?.length ? roles.filter((role) => role !== '*' && !whitelist.includes(role)).sort() : [];
+  if (outside.length > 0) return `Roles { ${outside.join(', ')} } are not present in the master's --roles`;
   return undefined;
 }
 

@@ -77,8 +77,8 @@ describe('LocalCluster offer constraints with RE2 regexes', function () {
       { 'Mesos-Stream-Id': subscription.streamId },
     );
     expect(update.status).to.equal(400);
-    expect(update.text).to.include(
-      "Offer constraints are not valid: A role * has an invalid 'AttributeConstraint': " +
+    expect(update.text).to.equal(
+      "'UpdateFramework' call is not valid: Offer constraints are not valid: A role * has an invalid 'AttributeConstraint': " +
         "Failed to construct regex from pattern 'r\\1': invalid escape sequence: \\1",
     );
     const offers = await subscription.waitForEvent('OFFERS');
