@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Credential } from '../codec/messages';
 import { MesosConfigError } from '../common/errors';
+import { MASTER_FLAG_ARGS, MASTER_FLAGS_USAGE, masterFlagsOfArgs } from './cli-master-flags';
 import type { LocalClusterOptions } from './cluster';
 
 /** Everything `mesos-local --help` prints. */
@@ -50,6 +51,7 @@ Cluster:
                                ('{"A":"1"}') or NAME=VALUE; may be repeated (later ones win)
   --http-executor-domain-sockets  agents also serve the executor API on a Unix socket, given to
                                executors as MESOS_DOMAIN_SOCKET (Mesos --http_executor_domain_sockets)
+${MASTER_FLAGS_USAGE}
 
 Control endpoint (fault injection), its own HTTP server on 127.0.0.1:
   --control-port N             its port (default: a free port)
@@ -231,6 +233,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
       ...Object.fromEntries(
         Object.keys(AUTH_FLAGS).flatMap((flag) => [flag, flag.replaceAll('-', '_')].map((name) => [name, BOOLEAN])),
       ),
+      ...MASTER_FLAG_ARGS,
       'ready-file': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -239,7 +242,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   });
   if (values.help) return 'help';
   const text = (name: string) => (values as Record<string, unknown>)[name] as string | undefined;
-  const cluster: LocalClusterOptions = {};
+  const cluster: LocalClusterOptions = masterFlagsOfArgs(values);
   for (const [flag, option] of Object.entries(NUMBER_OPTIONS)) {
     const value = numberOption(flag, text(flag));
     if (value === undefined) continue;
