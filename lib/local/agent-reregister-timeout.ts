@@ -6,7 +6,9 @@
  * registry that has not reregistered meanwhile (and was not removed, marked gone or unreachable
  * since) is marked unreachable in the registry with the reason "did not reregister within
  * <timeout> after master failover", and each connected framework gets FAILURE with its agent id
- * (Mesos's LostSlaveMessage). No task update is sent, since the master does not know the tasks:
+ * (Mesos's LostSlaveMessage). Until then an explicit reconciliation of a task the master does not
+ * know on such an agent (or on no agent given) gets no answer, as Mesos drops it. At the timeout
+ * no task update is sent, since the master does not know the tasks:
  * an explicit reconciliation then answers TASK_UNREACHABLE with the time (TASK_LOST without
  * PARTITION_AWARE), and an agent that comes back later is readmitted as any unreachable one.
  * When those agents are more than `--recovery_agent_removal_limit` of the registry's, the master
@@ -14,7 +16,7 @@
  */
 import { createLogger } from '../common/logger';
 import { formatDuration } from './executor-api';
-import type { MasterFlagSettings } from './master-flag-options';
+import { DEFAULT_AGENT_REREGISTER_TIMEOUT_MS, type MasterFlagSettings } from './master-flag-options';
 import type { FrameworkRecord } from './master-frameworks';
 import type { Registry } from './registry';
 
@@ -34,42 +36,59 @@ export interface ReregisterTimeoutOptions {
   exit?: (message: string) => void;
 }
 
-/**
- * Starts the wait of a master elected just now (before any agent reregistered with it); returns
- * what cancels it (the master lost its leadership).
- */
+/** The wait of a newly elected master for the agents of its registry. */
+export interface AgentRecovery {
+  /**
+   * True while the master still waits for `agentId` (or, without one, for any agent): Mesos then
+   * drops an explicit reconciliation of a task it does not know on that agent, without answer.
+   */
+  awaits(agentId: string | undefined): boolean;
+  /** Ends the wait (the master lost its leadership). */
+  cancel(): void;
+}
+
+/** Starts the wait of a master elected just now, before any agent reregistered with it. */
 export function awaitRecoveredAgents(
   master: RecoveringMaster,
   registry: Registry,
   options: ReregisterTimeoutOptions,
-): () => void {
+): AgentRecovery {
   const recovered = [...registry.admittedAgents()];
-  const timeoutMs = options.flags?.agentReregisterTimeoutMs;
-  if (recovered.length === 0 || timeoutMs === undefined) return () => undefined;
-  const timer = setTimeout(() => {
+  let waiting = recovered.length > 0;
+  const missing = () => recovered.filter((id) => !master.agents.has(id) && registry.isAdmitted(id));
+  const timeoutMs = options.flags?.agentReregisterTimeoutMs ?? DEFAULT_AGENT_REREGISTER_TIMEOUT_MS;
+  const timer = waiting ? setTimeout(() => timedOut(), timeoutMs) : undefined;
+  timer?.unref();
+  const timedOut = () => {
+    waiting = false;
     const limit = options.flags?.recoveryAgentRemovalLimit ?? 1;
-    const missing = recovered.filter((id) => !master.agents.has(id) && registry.isAdmitted(id));
+    const absent = missing();
     const timeout = formatDuration(timeoutMs);
-    const share = missing.length / recovered.length;
+    const share = absent.length / recovered.length;
     if (share > limit) {
       options.exit?.(
-        `Post-recovery agent removal limit exceeded! After ${timeout} there were ${missing.length} ` +
+        `Post-recovery agent removal limit exceeded! After ${timeout} there were ${absent.length} ` +
           `(${percent(share)}%) agents recovered from the registry that did not reregister: \n` +
-          `[ ${missing.join(', ')} ]\n  The configured removal limit is ${percent(limit)}%. ` +
+          `[ ${absent.join(', ')} ]\n  The configured removal limit is ${percent(limit)}%. ` +
           'Please investigate or increase this limit to proceed further',
       );
       return;
     }
-    for (const agentId of missing) {
+    for (const agentId of absent) {
       log('Marking agent %s unreachable: did not reregister within %s after master failover', agentId, timeout);
       registry.remove(agentId, 'unreachable', Date.now());
       const failure = { agent_id: { value: agentId } };
       for (const framework of master.frameworks.values())
         if (framework.stream && !framework.stream.closed) framework.stream.send({ type: 'FAILURE', failure });
     }
-  }, timeoutMs);
-  timer.unref();
-  return () => clearTimeout(timer);
+  };
+  return {
+    awaits: (agentId) => waiting && (agentId === undefined ? missing().length > 0 : missing().includes(agentId)),
+    cancel: () => {
+      waiting = false;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** A share as C++ streams print a double percentage (six significant digits). */

@@ -21,7 +21,7 @@ import { TERMINAL_TASK_STATES } from '../codec/task-states';
 import { createLogger } from '../common/logger';
 import type { AgentEvents, LocalAgent } from './agent';
 import { removalReport } from './agent-removal';
-import { awaitRecoveredAgents, type ReregisterTimeoutOptions } from './agent-reregister-timeout';
+import { type AgentRecovery, awaitRecoveredAgents, type ReregisterTimeoutOptions } from './agent-reregister-timeout';
 import { allocatedTo, withoutAllocation } from './allocation-info';
 import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
@@ -141,7 +141,7 @@ export class MasterCore {
   private frameworkCounter = 0;
   private offerCounter = 0;
   private disposed = false;
-  private readonly stopAwaitingAgents: () => void; // agent-reregister-timeout.ts
+  readonly recovery: AgentRecovery | undefined; // the wait for the registry's agents (agent-reregister-timeout.ts)
 
   /** The callbacks agents report to; points at this core. */
   readonly agentEvents: AgentEvents = {
@@ -157,7 +157,7 @@ export class MasterCore {
     this.book = new TaskBook(options.registry);
     this.allocationTimer = setInterval(() => this.allocate(true), options.allocationIntervalMs);
     this.allocationTimer.unref();
-    this.stopAwaitingAgents = options.registry ? awaitRecoveredAgents(this, options.registry, options) : () => {};
+    this.recovery = options.registry ? awaitRecoveredAgents(this, options.registry, options) : undefined;
   }
 
   /** The master this core belongs to. */
@@ -1076,7 +1076,7 @@ export class MasterCore {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.stopAwaitingAgents();
+    this.recovery?.cancel();
     if (this.allocationTimer) clearInterval(this.allocationTimer);
     if (this.allocationSoon) clearImmediate(this.allocationSoon);
     for (const offer of this.offers.values()) if (offer.timer) clearTimeout(offer.timer);
