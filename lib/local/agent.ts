@@ -25,10 +25,11 @@ import type {
 import { isTerminalTaskState } from '../codec/task-states';
 import { MesosConfigError, MesosMisuseError } from '../common/errors';
 import { createLogger } from '../common/logger';
+import { baseEnvironment, durationMs, executorEnvironment } from './agent-environment';
 import { AgentLaunchSupport, abnormalEnd, type FetchLimits, type LogOption, launchFailedUpdate } from './agent-launch';
 import { AgentServers, domainSocketsOption, EXECUTOR_PATHS, type ExecutorEndpoints } from './agent-servers';
 import { AgentStatusUpdates } from './agent-status-updates';
-import { ExecutorEventStream, formatDuration, validateExecutorCall } from './executor-api';
+import { ExecutorEventStream, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { TaskChecks } from './health/task-checks';
 import { KillEscalation, killGraceMs } from './kill-escalation';
@@ -160,7 +161,6 @@ interface TaskRecord {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Variables of the parent passed through so that executors (Node ones included) can run. */
-const PASSED_THROUGH = /^(PATH|HOME|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NODE_.*|NVM_.*|DEBUG)$/;
 
 function nowSeconds(): number {
   return Date.now() / 1000;
@@ -172,10 +172,6 @@ function newUuid(): Buffer {
 
 function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\u0000${taskId}`;
-}
-
-function durationMs(duration: { nanoseconds: number | bigint } | undefined): number | undefined {
-  return duration === undefined ? undefined : Math.max(0, Number(duration.nanoseconds) / 1e6);
 }
 
 /** A simulated Mesos agent on 127.0.0.1. */
@@ -444,10 +440,7 @@ export class LocalAgent {
   }
 
   private baseEnvironment(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env))
-      if (value !== undefined && PASSED_THROUGH.test(name)) env[name] = value;
-    return { ...env, ...this.options.executorEnvironment, ...this.servers.environment() };
+    return baseEnvironment(this.options.executorEnvironment, this.servers.environment());
   }
 
   private launchCommandTask(framework: FrameworkRecord, task: TaskInfo, executorId: string): void {
@@ -634,28 +627,19 @@ export class LocalAgent {
   }
 
   private executorEnvironment(framework: FrameworkRecord, record: ExecutorRecord): Record<string, string> {
-    const checkpoint = framework.info.checkpoint === true;
-    const graceMs = durationMs(record.info.shutdown_grace_period) ?? this.options.executorShutdownGracePeriodMs;
-    const env: Record<string, string> = {
-      ...this.baseEnvironment(),
-      ...commandEnvironment(record.info.command),
-      MESOS_FRAMEWORK_ID: framework.id,
-      MESOS_EXECUTOR_ID: record.id,
-      MESOS_DIRECTORY: record.sandbox,
-      MESOS_SANDBOX: record.sandbox,
-      MESOS_SLAVE_ID: this.options.id,
-      MESOS_SLAVE_PID: `slave(1)@127.0.0.1:${this.port}`,
-      MESOS_AGENT_ENDPOINT: `127.0.0.1:${this.port}`,
-      MESOS_CHECKPOINT: checkpoint ? '1' : '0',
-      MESOS_HTTP_COMMAND_EXECUTOR: '0',
-      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(graceMs),
-      LIBPROCESS_PORT: '0',
-    };
-    if (checkpoint) {
-      env.MESOS_RECOVERY_TIMEOUT = formatDuration(this.options.recoveryTimeoutMs);
-      env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(this.options.executorReregistrationTimeoutMs);
-    }
-    return env;
+    const { id, executorShutdownGracePeriodMs, recoveryTimeoutMs, executorReregistrationTimeoutMs } = this.options;
+    return executorEnvironment(
+      this.baseEnvironment(),
+      { id: framework.id, checkpoint: framework.info.checkpoint === true },
+      record,
+      {
+        agentId: id,
+        port: this.port,
+        defaultGraceMs: executorShutdownGracePeriodMs,
+        recoveryTimeoutMs,
+        executorReregistrationTimeoutMs,
+      },
+    );
   }
 
   private deliverLaunch(record: ExecutorRecord, launch: QueuedLaunch): void {
