@@ -7,7 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TYPE_NAMES } from '../../codec/codec';
 import type { Flag, MasterInfo, master } from '../../codec/messages';
+import { formatDuration } from '../executor-api';
 import type { MasterCore } from '../master-core';
+import { type MasterFlagSettings, masterFlagSettings } from '../master-flag-options';
 import type { Registry } from '../registry';
 import { isRefused, parseOperatorCall, respond, respondMessage } from './http';
 import { AgentAdministration } from './master-agent-calls';
@@ -145,17 +147,35 @@ export function masterFlags(options: {
   roles: readonly string[] | undefined;
   credentials: readonly unknown[] | undefined;
   httpAuth?: { readonly: boolean; readwrite: boolean };
+  flags?: MasterFlagSettings;
 }): Flag[] {
+  const settings = options.flags ?? masterFlagSettings({});
   const flags: Record<string, string> = {
+    agent_reregister_timeout: formatDuration(settings.agentReregisterTimeoutMs),
     allocation_interval: `${options.allocationIntervalMs}ms`,
     authenticate_frameworks: String(options.credentials !== undefined),
     authenticate_http_readonly: String(options.httpAuth?.readonly === true),
     authenticate_http_readwrite: String(options.httpAuth?.readwrite === true),
+    offer_constraints_re2_max_mem: formatBytes(settings.re2Limits.maxMem),
+    offer_constraints_re2_max_program_size: String(settings.re2Limits.maxProgramSize),
     offer_timeout: options.offerTimeoutMs === undefined ? '' : `${options.offerTimeoutMs}ms`,
+    recovery_agent_removal_limit: `${Math.round(settings.recoveryAgentRemovalLimit * 10000) / 100}%`,
     roles: (options.roles ?? []).join(','),
     version: LOCAL_MESOS_VERSION,
   };
   return Object.entries(flags)
     .filter(([, value]) => value !== '')
     .map(([name, value]) => ({ name, value }));
+}
+
+/** Bytes as Mesos prints a Bytes flag: in the largest unit that divides them (4096 -> 4KB). */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GB', 1024 ** 3],
+    ['MB', 1024 ** 2],
+    ['KB', 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
 }
