@@ -226,6 +226,7 @@ export class LocalCluster {
         recoveryMs: this.options.masterRecoveryMs ?? 0,
         registry: this.registry,
         flags: masterFlagSettings(this.options),
+        log: this.agentLog(),
         ...(this.statusPage ? { routes: this.statusPage } : {}),
       });
       await master.start();

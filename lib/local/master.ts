@@ -15,6 +15,7 @@ import { MesosError } from '../common/errors';
 import { createLogger } from '../common/logger';
 import type { LocalAgent } from './agent';
 import { refuseForeignHost } from './control/guard';
+import type { LogOption } from './diagnostics';
 import { SubscriptionStream } from './event-stream';
 import type { FaultSwitches } from './faults';
 import { MasterCore } from './master-core';
@@ -49,6 +50,8 @@ export interface LocalMasterOptions {
   agents: () => LocalAgent[];
   /** How long after its election the master recovers (scheduler and operator calls get 503); default 0. */
   recoveryMs?: number;
+  /** Where what a user must see goes (the cluster's `log` sink): the master exiting, as Mesos's EXIT. */
+  log?: LogOption;
   /** The cluster's registry, which the leader writes through and a newly elected master recovers from (default: its own). */
   registry?: Registry;
   /** Its Mesos flags --agent_reregister_timeout, --recovery_agent_removal_limit, --offer_constraints_re2_* (default Mesos's). */
@@ -195,6 +198,7 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
         re2Limits: this.options.flags?.re2Limits,
         exit: (message) => {
           this.log('%s exits: %s', this.url, message); // as Mesos's EXIT(EXIT_FAILURE)
+          if (this.options.log) this.options.log(`mesos-local: master ${this.url} exits: ${message}`);
           void this.kill();
         },
       });

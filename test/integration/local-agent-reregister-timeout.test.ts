@@ -117,12 +117,17 @@ describe('LocalCluster agentReregisterTimeoutMs: agents that do not reregister w
     expect((await masterState(running)).unreachable_slaves).to.equal(0);
   });
 
-  it('above recoveryAgentRemovalLimitPercent the new leader marks none and exits, as Mesos', async () => {
+  it('above recoveryAgentRemovalLimitPercent the new leader marks none and exits, as Mesos, saying why in the log', async () => {
+    const lines: string[] = [];
     const { running, leader } = await loseAgentAcrossFailover({
       agentReregisterTimeoutMs: TIMEOUT_MS,
       recoveryAgentRemovalLimitPercent: 40, // one agent of two did not come back: 50%
+      log: (line) => lines.push(line),
     });
     await eventually(() => !leader.isAlive, 5000, 'the leader to exit');
     expect(running.leader).to.equal(undefined);
+    expect(
+      lines.some((line) => line.includes(`master ${leader.url} exits: Post-recovery agent removal limit exceeded`)),
+    ).to.equal(true);
   });
 });
