@@ -4,7 +4,8 @@ import { masterFlagSettings } from '../../lib/local/master-flag-options';
 import { masterFlags } from '../../lib/local/operator/master-api';
 
 const base = { allocationIntervalMs: 1000, offerTimeoutMs: undefined, roles: undefined, credentials: undefined };
-const byName = (flags: Array<{ name: string; value?: string }>) => Object.fromEntries(flags.map((f) => [f.name, f.value]));
+const byName = (flags: Array<{ name: string; value?: string }>) =>
+  Object.fromEntries(flags.map((f) => [f.name, f.value]));
 
 describe('LocalCluster master flags (GET_FLAGS)', () => {
   it("reports Mesos's defaults for the agent reregistration timeout, removal limit and RE2 limits", () => {
