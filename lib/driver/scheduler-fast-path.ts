@@ -90,9 +90,6 @@ export function typeOnlyCall(call: scheduler.Call): scheduler.Call {
 type Settlers = readonly [() => void, (error: unknown) => void];
 
 const sinks = new WeakMap<Settlers, AcknowledgementSink>();
-/** The last pair looked up (a driver acknowledges with the same settlers every time). */
-let lastSettlers: Settlers | undefined;
-let lastSink: AcknowledgementSink | undefined;
 
 /**
  * Sends an encoded ACKNOWLEDGE through the library's own client without a promise, abort
@@ -108,13 +105,11 @@ export function acknowledgeDirectly(
   settlers: Settlers,
 ): boolean {
   if (!(transport instanceof SchedulerClient) || call.type !== 'ACKNOWLEDGE' || !('encoded' in call)) return false;
-  let sink = settlers === lastSettlers ? lastSink : sinks.get(settlers);
+  let sink = sinks.get(settlers);
   if (sink === undefined) {
     sink = { sent: settlers[0], failed: settlers[1] as (error: MesosError) => void };
     sinks.set(settlers, sink);
   }
-  lastSettlers = settlers;
-  lastSink = sink;
   try {
     transport.acknowledge('ACKNOWLEDGE', call.encoded, sink, streamId ? { signal, streamId } : { signal });
   } catch {

@@ -32,6 +32,7 @@ import { AgentStatusUpdates } from './agent-status-updates';
 import { ExecutorEventStream, validateExecutorCall } from './executor-api';
 import { type ExecutorProcess, executorGoneUpdate, liveExecutor, type TerminationCause } from './executor-termination';
 import { TaskChecks } from './health/task-checks';
+import { taskKey } from './keys';
 import { KillEscalation, killGraceMs } from './kill-escalation';
 import { hasCapability } from './master-frameworks';
 import { formatOfContentType, negotiateResponseFormat } from './media-types';
@@ -168,10 +169,6 @@ function nowSeconds(): number {
 
 function newUuid(): Buffer {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
-}
-
-function taskKey(frameworkId: string, taskId: string): string {
-  return `${frameworkId}\u0000${taskId}`;
 }
 
 /** A simulated Mesos agent on 127.0.0.1. */

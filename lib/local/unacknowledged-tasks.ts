@@ -57,10 +57,7 @@ export function clearPartitioned(agent: object): void {
   partitioned.delete(agent);
 }
 
-/** The key of a task in the master's maps. */
-export function taskKey(frameworkId: string, taskId: string): string {
-  return `${frameworkId}\u0000${taskId}`;
-}
+export { taskKey } from './keys';
 
 /** Where tasks of a removed agent go (Mesos: unreachable unless the agent was removed, or a PARTITION_AWARE framework's agent is gone). */
 export function placeAfterRemoval(mode: AgentRemoval, partitionAware: boolean): TaskPlace {

@@ -28,6 +28,7 @@ const EMPTY = Buffer.alloc(0);
 export class EventStream<E> implements AsyncIterable<E> {
   private closed = false;
   private iterated = false;
+  private pushReader: PushReader<E> | undefined;
   private readonly closeListeners: Array<() => void> = [];
   /** Wakes the reader waiting for bytes (set while it waits). */
   private wake: (() => void) | undefined;
@@ -87,16 +88,16 @@ export class EventStream<E> implements AsyncIterable<E> {
   consume(onEvent: (event: E) => boolean): Promise<void> {
     if (this.iterated) throw new MesosMisuseError(`The events of ${this.what} can be iterated only once`);
     this.iterated = true;
-    return new Promise<void>((resolve, reject) => new PushReader(this, this.body, onEvent, resolve, reject).start());
+    return new Promise<void>((resolve, reject) => {
+      this.pushReader = new PushReader(this, this.body, onEvent, resolve, reject);
+      this.pushReader.start();
+    });
   }
 
   /** Delivers again after `onEvent` returned false (push mode); no effect otherwise. */
   resume(): void {
-    this.resumePush?.();
+    this.pushReader?.resume();
   }
-
-  /** @internal Set by the push reader. */
-  resumePush: (() => void) | undefined;
 
   /** @internal A new decoder with this stream's record limit. */
   newDecoder(): RecordIODecoder {
@@ -251,14 +252,16 @@ class PushReader<E> {
     body.on('end', this.onEnd);
     body.on('error', this.onError);
     body.on('close', this.onClose);
-    stream.resumePush = () => {
-      if (!this.paused) return;
-      this.paused = false;
-      this.deliver();
-      if (!this.paused && !this.settled) body.resume();
-    };
     stream.onClose(() => this.settle(undefined));
     if (body.isPaused()) body.resume();
+  }
+
+  /** Ends a pause the consumer asked for: the waiting records first, then the body again. */
+  resume(): void {
+    if (!this.paused || this.settled) return;
+    this.paused = false;
+    this.deliver();
+    if (!this.paused && !this.settled) this.body.resume();
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -328,18 +331,14 @@ class PushReader<E> {
         this.settle(
           new MesosStreamEndedError(
             this.decoder.hasPartialRecord
-              ? `The ${this.streamName()} stream ended in the middle of a record`
-              : `The ${this.streamName()} stream was ended by the server`,
+              ? `The ${this.stream.what} stream ended in the middle of a record`
+              : `The ${this.stream.what} stream was ended by the server`,
           ),
         );
       }
     } finally {
       this.delivering = false;
     }
-  }
-
-  private streamName(): string {
-    return this.stream.what;
   }
 
   /** Ends the reading: resolves (undefined: closed) or rejects, once. */
@@ -351,7 +350,6 @@ class PushReader<E> {
     body.off('end', this.onEnd);
     body.off('error', this.onError);
     body.off('close', this.onClose);
-    this.stream.resumePush = undefined;
     this.records = [];
     this.stream.close();
     if (error === undefined) this.resolve();

@@ -105,8 +105,6 @@ export abstract class MesosHttpClient {
   /** The lane of every call that must keep its order: `maxConcurrentCalls` at a time. */
   private readonly orderedLane: CallLane;
   private readonly closeController = new AbortController();
-  /** `closeController.signal.aborted`, as a plain field: read on every call (the signal's getter is not free). */
-  private isClosed = false;
   /** Cancellers of the calls in flight, so close() reaches each without a listener per call. */
   private readonly inFlight = new Set<(why: CancelReason) => void>();
   private readonly requestFn: typeof http.request;
@@ -183,14 +181,13 @@ export abstract class MesosHttpClient {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.isClosed;
+    return this.closeController.signal.aborted;
   }
 
   /** Aborts every request in flight and every open stream, and destroys the connection pools. */
   close(): void {
     if (this.closed) return;
     this.log('closing %s', this.url);
-    this.isClosed = true;
     this.closeController.abort();
     for (const cancel of [...this.inFlight]) cancel('closed');
     this.inFlight.clear();

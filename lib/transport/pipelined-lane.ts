@@ -69,12 +69,6 @@ function contentLengthLine(length: number): Buffer {
   return line;
 }
 
-/** An abort listener of the lane, with the number of queued or outstanding requests carrying its signal. */
-interface WatchedSignal {
-  count: number;
-  unlisten: () => void;
-}
-
 /** One request, from `send()` until it settles (and, once written, until its answer is read). */
 class PipelinedRequest {
   settled = false;
@@ -237,10 +231,7 @@ export class PipelinedLane {
   /** The head up to the stream id line of `lastStreamId`, built once per stream id. */
   private streamHead: Buffer = Buffer.alloc(0);
   /** Abort listeners: one per signal that queued or outstanding requests carry, with their count. */
-  private readonly watched = new Map<AbortSignal, WatchedSignal>();
-  /** The last signal watched, and its entry: requests of one caller carry the same signal. */
-  private lastSignal: AbortSignal | undefined;
-  private lastWatch: WatchedSignal | undefined;
+  private readonly watched = new Map<AbortSignal, { count: number; unlisten: () => void }>();
   private flushScheduled = false;
   private closed = false;
   /** Checks the time limits of written requests while any is outstanding (one timer, not one per request). */
@@ -312,30 +303,19 @@ export class PipelinedLane {
 
   /** Counts one more request carrying `signal`; the first one registers the lane's abort listener. */
   private watch(signal: AbortSignal): void {
-    const watch = signal === this.lastSignal ? this.lastWatch : this.watched.get(signal);
+    const watch = this.watched.get(signal);
     if (watch !== undefined) {
       watch.count++;
       return;
     }
-    const entry = { count: 1, unlisten: onAbort(signal, () => this.abortAll(signal)) };
-    this.watched.set(signal, entry);
-    this.lastSignal = signal;
-    this.lastWatch = entry;
+    this.watched.set(signal, { count: 1, unlisten: onAbort(signal, () => this.abortAll(signal)) });
   }
 
   /** @internal A request carrying `signal` settled; the last one unregisters the listener. */
   unwatch(signal: AbortSignal): void {
-    const watch = signal === this.lastSignal ? this.lastWatch : this.watched.get(signal);
+    const watch = this.watched.get(signal);
     if (watch === undefined || --watch.count > 0) return;
-    this.forget(signal, watch);
-  }
-
-  private forget(signal: AbortSignal, watch: WatchedSignal): void {
     this.watched.delete(signal);
-    if (this.lastSignal === signal) {
-      this.lastSignal = undefined;
-      this.lastWatch = undefined;
-    }
     watch.unlisten();
   }
 
@@ -486,7 +466,8 @@ export class PipelinedLane {
   /** Fails every queued and outstanding request carrying `signal`, which aborted. */
   private abortAll(signal: AbortSignal): void {
     const watch = this.watched.get(signal);
-    if (watch !== undefined) this.forget(signal, watch);
+    this.watched.delete(signal);
+    watch?.unlisten();
     // A written request stays outstanding (its answer must still be read, then dropped); a queued one is skipped.
     const affected: PipelinedRequest[] = [];
     for (let i = this.queueHead; i < this.queue.length; i++) {

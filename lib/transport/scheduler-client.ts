@@ -131,8 +131,6 @@ export class SchedulerClient extends MesosHttpClient {
   private readonly sinks = new WeakMap<AcknowledgementSink, SinkAdapter>();
   /** The contexts of the two acknowledgement calls, shared by every such request. */
   private readonly ackContexts = new Map<AcknowledgementType, RequestContext>();
-  private lastSink: AcknowledgementSink | undefined;
-  private lastAdapter: SinkAdapter | undefined;
 
   /**
    * Creates a client for the master at `masterUrl` (`host:port` or `http(s)://host:port[/prefix]`).
@@ -261,12 +259,7 @@ export class SchedulerClient extends MesosHttpClient {
     if (!ACKNOWLEDGEMENTS.has(type)) {
       throw new MesosMisuseError(`acknowledge() takes ACKNOWLEDGE or ACKNOWLEDGE_OPERATION_STATUS, got ${type}`);
     }
-    let context = this.ackContexts.get(type);
-    if (context === undefined) {
-      context = { url: this.url, apiPath: this.apiPath, what: `call ${type}` };
-      this.ackContexts.set(type, context);
-    }
-    const what = context.what;
+    const what = `call ${type}`;
     this.ensureOpen(what);
     const streamId = (options.streamId ?? this.lastStreamId) || undefined;
     const lane = this.ackLane;
@@ -277,23 +270,19 @@ export class SchedulerClient extends MesosHttpClient {
       );
       return;
     }
-    const adapter = this.adapterOf(sink);
-    if (this.log.enabled) this.log('POST %s (%s, %d bytes, pipelined)', this.url, what, encoded.length);
-    const error = lane.post(encoded, streamId, context, options.signal, adapter.answered, adapter.failed);
-    if (error !== undefined) queueMicrotask(() => adapter.failed(error, context));
-  }
-
-  /** The adapter of `sink` (the last one is kept at hand: a driver passes the same sink every time). */
-  private adapterOf(sink: AcknowledgementSink): SinkAdapter {
-    if (this.lastSink === sink && this.lastAdapter !== undefined) return this.lastAdapter;
     let adapter = this.sinks.get(sink);
     if (adapter === undefined) {
       adapter = new SinkAdapter(sink, (answer, context) => this.answerError(answer, context), this.log);
       this.sinks.set(sink, adapter);
     }
-    this.lastSink = sink;
-    this.lastAdapter = adapter;
-    return adapter;
+    let context = this.ackContexts.get(type);
+    if (context === undefined) {
+      context = { url: this.url, apiPath: this.apiPath, what };
+      this.ackContexts.set(type, context);
+    }
+    if (this.log.enabled) this.log('POST %s (%s, %d bytes, pipelined)', this.url, what, encoded.length);
+    const error = lane.post(encoded, streamId, context, options.signal, adapter.answered, adapter.failed);
+    if (error !== undefined) queueMicrotask(() => adapter.failed(error, context));
   }
 
   /** Closes every subscription, aborts every call in flight and destroys the connection pools. */
