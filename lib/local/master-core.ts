@@ -26,6 +26,7 @@ import { allocatedTo, withoutAllocation } from './allocation-info';
 import { Allocator, type AllocatorAgent, type AllocatorFramework } from './allocator';
 import type { SubscriptionStream } from './event-stream';
 import { taskChecksProblem } from './health/task-checks';
+import { executorKeyOf, operationKey } from './keys';
 import {
   type AgentRemoval,
   type FrameworkRecord,
@@ -167,11 +168,16 @@ export class MasterCore {
 
   // ---------------------------------------------------------------- agents
 
-  /** (Re)registers an agent, learning its frameworks and tasks; refused while partitioned, gone or on a DOWN machine. */
+  /** True when `agent` may not (re)register: partitioned, gone, or on a DOWN machine (it is then told to shut down). */
+  refusesAgent(agent: LocalAgent): boolean {
+    return this.book.refusesRegistration(agent) || this.options.observer?.refusesAgent?.(agent) === true;
+  }
+
+  /** (Re)registers an agent, learning its frameworks and tasks, unless refused (see refusesAgent). */
   addAgent(agent: LocalAgent): void {
     const info = agent.info;
     const agentId = info.id?.value ?? '';
-    if (this.book.refusesRegistration(agent) || this.options.observer?.refusesAgent?.(agent)) return;
+    if (this.refusesAgent(agent)) return;
     this.book.agentRegistered(agentId);
     this.agents.set(agentId, { agent, info, total: withoutAllocation(info.resources), registeredAt: Date.now() });
     this.agentChanged(agentId);
@@ -1096,12 +1102,4 @@ function totalsOf(map: Map<string, ResourceTotals>, id: string): ResourceTotals 
   let totals = map.get(id);
   if (!totals) map.set(id, (totals = new ResourceTotals()));
   return totals;
-}
-
-function operationKey(frameworkId: string, operationId: string): string {
-  return `${frameworkId}\u0000${operationId}`;
-}
-
-function executorKeyOf(frameworkId: string, agentId: string, executorId: string): string {
-  return `${frameworkId}\u0000${agentId}\u0000${executorId}`;
 }

@@ -169,11 +169,6 @@ export class LocalMaster extends EventEmitter<LocalMasterEvents> {
     return this.leaderCore;
   }
 
-  /** @internal True when this master refuses `agent`'s (re)registration (its machine is DOWN): it is told to shut down. */
-  refuses(agent: LocalAgent): boolean {
-    return this.operator.events.refusesAgent(agent);
-  }
-
   /** Gives this master a new MasterInfo id, as a restarted master process has (single-master failover). */
   renewIdentity(): void {
     this.masterInfo = { ...this.info, id: randomUUID() };

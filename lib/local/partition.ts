@@ -40,8 +40,6 @@ const UNREACHABLE: AgentEvents = {
 /** The leading master, as a partition sees it. */
 export interface PartitionLeader {
   readonly core: MasterCore | undefined;
-  /** True when it refuses the agent's reregistration (its machine is DOWN); the agent is then told to shut down. */
-  refuses(agent: LocalAgent): boolean;
 }
 
 /**
@@ -68,7 +66,7 @@ export async function partitionAgent(
   clearPartitioned(agent);
   const core = leader()?.core;
   if (!core) return; // the next leader registers it when elected
-  if (leader()?.refuses(agent)) return; // as Mesos's _reregisterSlave ("Machine is `DOWN`"): before any task is reported
+  if (core.refusesAgent(agent)) return; // as Mesos's _reregisterSlave (gone, "Machine is `DOWN`"): before any task is reported
   const rows = agent.state();
   const held = new Set(rows.map((row) => `${row.framework.id?.value}\u0000${row.task.task_id.value}`));
   // As Mesos: the master's updates go out as it readmits the agent, before the agent re-sends its own.

@@ -13,7 +13,7 @@ import { LocalCluster } from '../../lib/local/cluster';
 import { launch, stopAcknowledging } from './local-launch-helpers';
 import { Subscription, subscribeCall } from './local-master-helpers';
 import { eventually } from './local-operator-helpers';
-import { caller, masterState, nextUpdate, operatorCall } from './local-unacknowledged-helpers';
+import { caller, masterState, nextUpdate, operatorCall, updatesOf } from './local-unacknowledged-helpers';
 
 const AWARE = { capabilities: [{ type: 'PARTITION_AWARE' as const }], failover_timeout: 60 };
 
@@ -267,6 +267,20 @@ describe('LocalCluster registry: what a new leader recovers', function () {
       'TASK_GONE_BY_OPERATOR',
     );
     expect(answer).to.include({ message: 'Reconciliation: Task is gone' });
+  });
+
+  it('an agent marked gone while partitioned is refused when the partition heals, before any update is sent for it', async () => {
+    const { running, subscription, busy: gone } = await startWithTask();
+    const healed = running.faults.partitionAgent(gone, 800);
+    const { index } = await nextUpdate(subscription, 'web', 'TASK_UNREACHABLE');
+    await call(running, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: gone } } });
+    await nextUpdate(subscription, 'web', 'TASK_GONE_BY_OPERATOR', index);
+    await healed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // As Mesos's _reregisterSlave: a gone agent is refused before __reregisterSlave reports its tasks.
+    const reregistered = updatesOf(subscription, 'web', index).filter((s) => s.reason === 'REASON_AGENT_REREGISTERED');
+    expect(reregistered).to.deep.equal([]);
+    expect((await masterState(running)).slaves.map((s) => s.id)).to.not.include(gone);
   });
 
   it('keeps a gone agent gone: the new leader refuses it, reconciles its task TASK_GONE_BY_OPERATOR, MARK_AGENT_GONE again is OK', async () => {
